@@ -1,0 +1,1 @@
+"""briefbot: an async Discord bot that publishes news briefs."""

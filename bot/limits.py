@@ -1,0 +1,35 @@
+"""Discord's limits, named once, with where each number comes from.
+
+Source: https://discord.com/developers/docs/resources/message#embed-object-embed-limits,
+.../interactions/message-components and .../interactions/application-commands.
+"""
+
+EMBED_TITLE = 256
+EMBED_DESCRIPTION = 4096
+EMBED_FIELDS = 25
+EMBED_FIELD_NAME = 256
+EMBED_FIELD_VALUE = 1024
+EMBED_FOOTER = 2048
+EMBED_AUTHOR_NAME = 256
+#: Sum of title, description, field names/values, footer and author across a message's embeds.
+EMBEDS_TOTAL = 6000
+EMBEDS_PER_MESSAGE = 10
+MESSAGE_CONTENT = 2000
+
+CUSTOM_ID = 100
+BUTTON_LABEL = 80
+SELECT_OPTIONS = 25
+SELECT_OPTION_LABEL = 100
+SELECT_OPTION_DESCRIPTION = 100
+
+AUTOCOMPLETE_CHOICES = 25
+CHOICE_NAME = 100
+CHOICE_VALUE = 100
+
+MODAL_INPUTS = 5
+TEXT_INPUT_VALUE = 4000
+TEXT_INPUT_LABEL = 45
+TEXT_INPUT_PLACEHOLDER = 100
+
+#: Discord's global rate limit for a bot: requests per second across all routes.
+GLOBAL_REQUESTS_PER_SECOND = 50

@@ -1,0 +1,1 @@
+"""Persistence for briefbot: schema, migrations and repositories (no Discord here)."""
