@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -88,3 +88,41 @@ class Brief(BriefContent):
     def content(self) -> BriefContent:
         """Return the publisher-written part of this brief."""
         return BriefContent.model_validate(self.model_dump(include=set(BriefContent.model_fields)))
+
+
+class SearchHit(BaseModel):
+    """One full-text search result: which brief, a highlighted excerpt and its relevance."""
+
+    brief_id: int
+    title: str
+    snippet: str
+    #: Relevance, higher is better (the negated FTS5 bm25 score).
+    rank: float
+    published_at: datetime | None
+    created_at: datetime
+
+
+class AuditEntry(BaseModel):
+    """One change to a brief: who did what, when, and the content it left behind."""
+
+    id: int
+    brief_id: int
+    action: str
+    actor_id: int | None
+    at: datetime
+    snapshot: dict[str, Any]
+
+
+class GuildSettings(BaseModel):
+    """A guild's auto-post subscription and its health."""
+
+    guild_id: int
+    channel_id: int | None = None
+    mention_role_id: int | None = None
+    crosspost: bool = False
+    subscribed_at: datetime | None = None
+    paused_reason: str | None = None
+    paused_at: datetime | None = None
+    notified_pause: bool = False
+    last_post_at: datetime | None = None
+    last_error: str | None = None

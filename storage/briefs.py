@@ -1,0 +1,460 @@
+"""Briefs in SQLite: CRUD with an audit trail, newest-first listing, full-text search."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import unicodedata
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from storage.database import (
+    Database,
+    decode_optional_time,
+    decode_time,
+    encode_time,
+    fetch_all,
+    fetch_value,
+)
+from storage.fts import build_match_query, words
+from storage.models import AuditEntry, Brief, BriefContent, SearchHit, utcnow
+
+#: Audit actions, as the audit_log CHECK constraint allows them.
+ACTIONS = frozenset({"add", "edit", "delete", "import"})
+
+#: Highlight markers and ellipsis for search snippets; plain text, safe to escape for Markdown.
+SNIPPET_OPEN, SNIPPET_CLOSE, SNIPPET_ELLIPSIS = "«", "»", "…"
+#: Tokens of context a snippet shows (FTS5 allows at most 64).
+SNIPPET_TOKENS = 12
+
+#: bm25 column weights, in briefs_fts column order: a title match outranks a body match.
+_WEIGHTS = {
+    "title": 10.0,
+    "what_happened": 4.0,
+    "who_was_involved": 2.0,
+    "when_and_where": 2.0,
+    "key_quote": 2.0,
+    "impact": 2.0,
+    "body": 1.0,
+    "tags": 5.0,
+}
+_BM25 = "bm25(briefs_fts, {})".format(", ".join(str(w) for w in _WEIGHTS.values()))
+
+#: Largest integer SQLite stores; bigger ids cannot exist and cannot even be bound.
+_MAX_SQLITE_INT = 2**63 - 1
+
+_CONTENT_FIELDS = frozenset(BriefContent.model_fields)
+_COLUMNS = (
+    "id, title, what_happened, who_was_involved, when_and_where, key_quote, impact, body, "
+    "source_url, image_url, tags, published_at, created_at, created_by, updated_at"
+)
+_INSERT = f"INSERT INTO briefs ({_COLUMNS}) VALUES ({', '.join('?' * 15)})"
+_NEWEST_FIRST = "ORDER BY COALESCE(published_at, created_at) DESC, id DESC"
+_AUDIT = "INSERT INTO audit_log (brief_id, action, actor_id, at, snapshot) VALUES (?, ?, ?, ?, ?)"
+
+
+class DuplicateIdError(Exception):
+    """An imported brief carries an id that is already taken (or repeated in the batch)."""
+
+    def __init__(self, ids: Iterable[int]) -> None:
+        self.ids = sorted(set(ids))
+        shown = ", ".join(f"#{i}" for i in self.ids[:10])
+        more = f" and {len(self.ids) - 10} more" if len(self.ids) > 10 else ""
+        super().__init__(f"brief ids already in use: {shown}{more}")
+
+
+def _content_values(content: BriefContent) -> tuple[Any, ...]:
+    published = content.published_at
+    return (
+        content.title,
+        content.what_happened,
+        content.who_was_involved,
+        content.when_and_where,
+        content.key_quote,
+        content.impact,
+        content.body,
+        content.source_url,
+        content.image_url,
+        json.dumps(list(content.tags), ensure_ascii=False),
+        None if published is None else encode_time(published),
+    )
+
+
+def _snapshot(content: BriefContent) -> str:
+    return content.model_dump_json(include=set(_CONTENT_FIELDS))
+
+
+def _brief(row: sqlite3.Row) -> Brief:
+    return Brief(
+        id=row["id"],
+        title=row["title"],
+        what_happened=row["what_happened"],
+        who_was_involved=row["who_was_involved"],
+        when_and_where=row["when_and_where"],
+        key_quote=row["key_quote"],
+        impact=row["impact"],
+        body=row["body"],
+        source_url=row["source_url"],
+        image_url=row["image_url"],
+        tags=json.loads(row["tags"]),
+        published_at=decode_optional_time(row["published_at"]),
+        created_at=decode_time(row["created_at"]),
+        created_by=row["created_by"],
+    )
+
+
+def _fingerprint(text: str) -> str:
+    """What the text says, ignoring case, accents, spacing and punctuation."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    found = words(bare, limit=_MAX_SQLITE_INT)
+    return " ".join(w.casefold() for w in found) if found else text.strip().casefold()
+
+
+def _storable_id(brief_id: int) -> bool:
+    return -_MAX_SQLITE_INT <= brief_id <= _MAX_SQLITE_INT
+
+
+class BriefRepository:
+    """Everything the bot does with briefs, as short transactions on one Database."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(self, content: BriefContent, *, created_by: int | None = None) -> Brief:
+        """Store new content under a fresh id (audited as 'add')."""
+        stored = await self.add_many([_plain(content)], created_by=created_by, action="add")
+        return stored[0]
+
+    async def add_many(
+        self,
+        items: Sequence[BriefContent],
+        *,
+        created_by: int | None = None,
+        action: str = "import",
+    ) -> list[Brief]:
+        """Store all items or none, in one transaction.
+
+        Items that are `Brief`s keep their id, created_at and created_by (an export read back);
+        others get fresh ids. Raises DuplicateIdError if a kept id is taken or repeated.
+        """
+        if action not in ACTIONS:
+            raise ValueError(f"unknown audit action {action!r}")
+        if not items:
+            return []
+        kept = [item.id for item in items if isinstance(item, Brief)]
+        repeated = [brief_id for brief_id, n in Counter(kept).items() if n > 1]
+        if repeated:
+            raise DuplicateIdError(repeated)
+        now = utcnow()
+        stamp = encode_time(now)
+        async with self._db.transaction() as conn:
+            if kept:
+                taken = await fetch_all(
+                    conn,
+                    "SELECT id FROM briefs WHERE id IN (SELECT value FROM json_each(?))",
+                    (json.dumps(kept),),
+                )
+                if taken:
+                    raise DuplicateIdError(row[0] for row in taken)
+            next_id = max([await _max_id(conn), *kept]) + 1
+            stored: list[Brief] = []
+            for item in items:
+                if isinstance(item, Brief):
+                    stored.append(item)
+                else:
+                    stored.append(
+                        Brief(**item.__dict__, id=next_id, created_at=now, created_by=created_by)
+                    )
+                    next_id += 1
+            await conn.executemany(
+                _INSERT,
+                [
+                    (
+                        brief.id,
+                        *_content_values(brief),
+                        encode_time(brief.created_at),
+                        brief.created_by,
+                        None,
+                    )
+                    for brief in stored
+                ],
+            )
+            await conn.executemany(
+                _AUDIT,
+                [(brief.id, action, created_by, stamp, _snapshot(brief)) for brief in stored],
+            )
+        return stored
+
+    async def get(self, brief_id: int) -> Brief | None:
+        """Return a live brief, or None if it never existed or was deleted."""
+        if not _storable_id(brief_id):
+            return None
+        async with self._db.read() as conn:
+            rows = await fetch_all(
+                conn, "SELECT * FROM briefs WHERE id = ? AND deleted_at IS NULL", (brief_id,)
+            )
+        return _brief(rows[0]) if rows else None
+
+    async def update(
+        self, brief_id: int, content: BriefContent, *, actor_id: int | None
+    ) -> Brief | None:
+        """Replace a live brief's content (audited as 'edit'); None if missing or deleted."""
+        if not _storable_id(brief_id):
+            return None
+        stamp = encode_time(utcnow())
+        async with self._db.transaction() as conn:
+            rows = await fetch_all(
+                conn,
+                "UPDATE briefs SET title = ?, what_happened = ?, who_was_involved = ?,"
+                " when_and_where = ?, key_quote = ?, impact = ?, body = ?, source_url = ?,"
+                " image_url = ?, tags = ?, published_at = ?, updated_at = ?"
+                " WHERE id = ? AND deleted_at IS NULL RETURNING *",
+                (*_content_values(content), stamp, brief_id),
+            )
+            if not rows:
+                return None
+            brief = _brief(rows[0])
+            await conn.execute(_AUDIT, (brief_id, "edit", actor_id, stamp, _snapshot(brief)))
+        return brief
+
+    async def delete(self, brief_id: int, *, actor_id: int | None) -> bool:
+        """Soft-delete: hide from lookups, search and auto-post; keep history. False if absent."""
+        if not _storable_id(brief_id):
+            return False
+        stamp = encode_time(utcnow())
+        async with self._db.transaction() as conn:
+            rows = await fetch_all(
+                conn,
+                "UPDATE briefs SET deleted_at = ?, updated_at = ?"
+                " WHERE id = ? AND deleted_at IS NULL RETURNING *",
+                (stamp, stamp, brief_id),
+            )
+            if not rows:
+                return False
+            snapshot = _snapshot(_brief(rows[0]))
+            await conn.execute(_AUDIT, (brief_id, "delete", actor_id, stamp, snapshot))
+        return True
+
+    async def latest(self, limit: int) -> list[Brief]:
+        """Return up to `limit` live briefs, newest (published, else created) first."""
+        return await self.page(0, limit)
+
+    async def page(self, offset: int, limit: int) -> list[Brief]:
+        """Return one page of live briefs in `latest` order."""
+        if limit <= 0:
+            return []
+        async with self._db.read() as conn:
+            rows = await fetch_all(
+                conn,
+                f"SELECT * FROM briefs WHERE deleted_at IS NULL {_NEWEST_FIRST} LIMIT ? OFFSET ?",
+                (limit, max(offset, 0)),
+            )
+        return [_brief(row) for row in rows]
+
+    async def count(self) -> int:
+        """Return how many live briefs there are."""
+        async with self._db.read() as conn:
+            return int(
+                await fetch_value(conn, "SELECT count(*) FROM briefs WHERE deleted_at IS NULL")
+            )
+
+    async def search(self, query: str, *, limit: int = 10, offset: int = 0) -> list[SearchHit]:
+        """Return live briefs matching every word of `query`, best first, with snippets."""
+        match = build_match_query(query)
+        if match is None or limit <= 0:
+            return []
+        async with self._db.read() as conn:
+            rows = await fetch_all(
+                conn,
+                "SELECT b.id, b.title, b.what_happened, b.published_at, b.created_at,"
+                " snippet(briefs_fts, -1, ?, ?, ?, ?) AS snippet,"
+                f" {_BM25} AS score"
+                " FROM briefs_fts JOIN briefs AS b ON b.id = briefs_fts.rowid"
+                " WHERE briefs_fts MATCH ? AND b.deleted_at IS NULL"
+                " ORDER BY score, b.id DESC LIMIT ? OFFSET ?",
+                (
+                    SNIPPET_OPEN,
+                    SNIPPET_CLOSE,
+                    SNIPPET_ELLIPSIS,
+                    SNIPPET_TOKENS,
+                    match,
+                    limit,
+                    max(offset, 0),
+                ),
+            )
+        return [
+            SearchHit(
+                brief_id=row["id"],
+                title=row["title"],
+                snippet=row["snippet"] or row["what_happened"],
+                rank=-float(row["score"]),
+                published_at=decode_optional_time(row["published_at"]),
+                created_at=decode_time(row["created_at"]),
+            )
+            for row in rows
+        ]
+
+    async def search_count(self, query: str) -> int:
+        """Return how many live briefs `search` would find in total."""
+        match = build_match_query(query)
+        if match is None:
+            return 0
+        async with self._db.read() as conn:
+            return int(
+                await fetch_value(
+                    conn, "SELECT count(*) FROM briefs_fts WHERE briefs_fts MATCH ?", (match,)
+                )
+            )
+
+    async def suggest(self, prefix: str, *, limit: int = 25) -> list[tuple[int, str]]:
+        """Return (id, title) pairs for autocomplete.
+
+        No words typed: the latest titles. A number (`42`, `#42`): that brief first, if live.
+        Otherwise titles containing every word, the last one as a prefix, newest id first.
+        """
+        if limit <= 0:
+            return []
+        ref = prefix.strip().removeprefix("#").strip()
+        match = build_match_query(prefix, prefix=True)
+        found: list[tuple[int, str]] = []
+        async with self._db.read() as conn:
+            if ref.isdigit() and _storable_id(int(ref)):
+                rows = await fetch_all(
+                    conn,
+                    "SELECT id, title FROM briefs WHERE id = ? AND deleted_at IS NULL",
+                    (int(ref),),
+                )
+                found.extend((row[0], row[1]) for row in rows)
+            if match is None:
+                rows = await fetch_all(
+                    conn,
+                    "SELECT id, title FROM briefs WHERE deleted_at IS NULL"
+                    f" {_NEWEST_FIRST} LIMIT ?",
+                    (limit,),
+                )
+            else:
+                rows = await fetch_all(
+                    conn,
+                    "SELECT rowid, title FROM briefs_fts WHERE briefs_fts MATCH ?"
+                    " ORDER BY rowid DESC LIMIT ?",
+                    (f"title : ({match})", limit),
+                )
+        seen = {brief_id for brief_id, _ in found}
+        found.extend((row[0], row[1]) for row in rows if row[0] not in seen)
+        return found[:limit]
+
+    async def find_duplicate(
+        self, title: str, what_happened: str, *, exclude_id: int | None = None
+    ) -> Brief | None:
+        """Return the oldest live brief saying the same title and what-happened, if any.
+
+        Comparison ignores case, spacing and punctuation, so a re-pasted brief is caught.
+        """
+        title_match = build_match_query(title)
+        what_match = build_match_query(what_happened)
+        filters = [f"title : ({title_match})"] if title_match else []
+        if what_match:
+            filters.append(f"what_happened : ({what_match})")
+        async with self._db.read() as conn:
+            if filters:
+                rows = await fetch_all(
+                    conn,
+                    "SELECT b.* FROM briefs_fts JOIN briefs AS b ON b.id = briefs_fts.rowid"
+                    " WHERE briefs_fts MATCH ? AND b.deleted_at IS NULL ORDER BY b.id",
+                    (" AND ".join(filters),),
+                )
+            else:
+                rows = await fetch_all(
+                    conn,
+                    "SELECT * FROM briefs WHERE deleted_at IS NULL"
+                    " AND trim(title) = ? AND trim(what_happened) = ? ORDER BY id",
+                    (title.strip(), what_happened.strip()),
+                )
+        want = (_fingerprint(title), _fingerprint(what_happened))
+        for row in rows:
+            if row["id"] == exclude_id:
+                continue
+            if (_fingerprint(row["title"]), _fingerprint(row["what_happened"])) == want:
+                return _brief(row)
+        return None
+
+    async def history(self, brief_id: int) -> list[AuditEntry]:
+        """Return every audited change to a brief, oldest first, even once it is deleted."""
+        if not _storable_id(brief_id):
+            return []
+        async with self._db.read() as conn:
+            rows = await fetch_all(
+                conn, "SELECT * FROM audit_log WHERE brief_id = ? ORDER BY id", (brief_id,)
+            )
+        return [
+            AuditEntry(
+                id=row["id"],
+                brief_id=row["brief_id"],
+                action=row["action"],
+                actor_id=row["actor_id"],
+                at=decode_time(row["at"]),
+                snapshot=json.loads(row["snapshot"]),
+            )
+            for row in rows
+        ]
+
+    async def iter_all(self, *, batch: int = 500) -> AsyncIterator[Brief]:
+        """Yield every live brief, oldest id first, reading `batch` rows at a time.
+
+        The lock is released between batches, so the consumer may use the database meanwhile.
+        """
+        if batch <= 0:
+            raise ValueError("batch must be positive")
+        last: int | None = None
+        while True:
+            async with self._db.read() as conn:
+                if last is None:
+                    rows = await fetch_all(
+                        conn,
+                        "SELECT * FROM briefs WHERE deleted_at IS NULL ORDER BY id LIMIT ?",
+                        (batch,),
+                    )
+                else:
+                    rows = await fetch_all(
+                        conn,
+                        "SELECT * FROM briefs WHERE id > ? AND deleted_at IS NULL"
+                        " ORDER BY id LIMIT ?",
+                        (last, batch),
+                    )
+            for row in rows:
+                yield _brief(row)
+            if len(rows) < batch:
+                return
+            last = rows[-1]["id"]
+
+    async def ids_created_after(self, since: datetime, *, limit: int) -> list[int]:
+        """Return ids of live briefs created after `since`, oldest first (for auto-post)."""
+        if limit <= 0:
+            return []
+        async with self._db.read() as conn:
+            rows = await fetch_all(
+                conn,
+                "SELECT id FROM briefs WHERE deleted_at IS NULL AND created_at > ?"
+                " ORDER BY id LIMIT ?",
+                (encode_time(since), limit),
+            )
+        return [int(row[0]) for row in rows]
+
+    async def max_id(self) -> int:
+        """Return the highest id ever used (deleted briefs included), 0 when empty."""
+        async with self._db.read() as conn:
+            return await _max_id(conn)
+
+
+def _plain(content: BriefContent) -> BriefContent:
+    """Drop identity from a Brief so `add` always assigns a fresh id."""
+    return content.content() if isinstance(content, Brief) else content
+
+
+async def _max_id(conn: aiosqlite.Connection) -> int:
+    return int(await fetch_value(conn, "SELECT COALESCE(MAX(id), 0) FROM briefs"))

@@ -1,0 +1,120 @@
+"""The SQLite connection the bot owns: pragmas, migrations, transactions and time encoding."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from storage.migrations import apply_migrations, current_version
+
+#: Milliseconds a writer waits for another connection's write lock before giving up.
+BUSY_TIMEOUT_MS = 5000
+
+MEMORY = ":memory:"
+
+
+def encode_time(value: datetime) -> str:
+    """Return ISO 8601 UTC text with microseconds, which sorts in time order."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def decode_time(text: str) -> datetime:
+    """Read text written by `encode_time` (or any ISO 8601 time) as an aware UTC datetime."""
+    value = datetime.fromisoformat(text)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def decode_optional_time(text: str | None) -> datetime | None:
+    """Like `decode_time`, passing NULL through."""
+    return None if text is None else decode_time(text)
+
+
+class Database:
+    """Owns one aiosqlite connection; serialises access with an asyncio.Lock."""
+
+    def __init__(self, path: Path, conn: aiosqlite.Connection) -> None:
+        self.path = path
+        self._conn = conn
+        self._lock = asyncio.Lock()
+        self._closed = False
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Database:
+        """Connect (creating the folder), set pragmas and apply pending migrations."""
+        in_memory = str(path) == MEMORY
+        if not in_memory:
+            path = Path(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(str(path), isolation_level=None)
+        try:
+            conn.row_factory = aiosqlite.Row
+            for pragma in (
+                f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
+                "PRAGMA journal_mode = WAL",
+                "PRAGMA synchronous = NORMAL",
+                "PRAGMA foreign_keys = ON",
+            ):
+                # Close each cursor: a PRAGMA that returns a row otherwise stays "in progress"
+                # until garbage-collected, and blocks the next COMMIT.
+                async with conn.execute(pragma):
+                    pass
+            await apply_migrations(conn)
+        except BaseException:
+            await conn.close()
+            raise
+        return cls(Path(path), conn)
+
+    async def close(self) -> None:
+        """Close the connection once; later calls do nothing."""
+        if self._closed:
+            return
+        self._closed = True
+        async with self._lock:
+            await self._conn.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Hold the lock inside BEGIN IMMEDIATE; commit on success, roll back on any error."""
+        async with self._lock:
+            conn = self._conn
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                await conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    await asyncio.shield(conn.execute("ROLLBACK"))
+                raise
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Hold the lock without a transaction, for reads (each statement its own snapshot)."""
+        async with self._lock:
+            yield self._conn
+
+    async def schema_version(self) -> int:
+        """Return the migration version the database is at."""
+        async with self.read() as conn:
+            return await current_version(conn)
+
+
+async def fetch_all(
+    conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()
+) -> list[sqlite3.Row]:
+    """Run one statement and return all its rows as a list."""
+    return list(await conn.execute_fetchall(sql, params))
+
+
+async def fetch_value(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> Any:
+    """Run one statement and return the first column of its first row (None if no row)."""
+    rows = await fetch_all(conn, sql, params)
+    return rows[0][0] if rows else None

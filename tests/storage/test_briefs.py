@@ -1,0 +1,366 @@
+"""Briefs: storing, listing, searching, suggesting, auditing and exporting."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from storage.briefs import BriefRepository, DuplicateIdError
+from storage.database import Database
+from storage.models import Brief, BriefContent
+
+from .conftest import make_content
+from .test_fts import any_text
+
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def day(n: int) -> datetime:
+    return T0 + timedelta(days=n)
+
+
+# --- add / get / update / delete -------------------------------------------------------
+
+
+async def test_add_then_get_round_trips(repo: BriefRepository) -> None:
+    content = make_content(published_at=day(3))
+    brief = await repo.add(content, created_by=42)
+    assert brief.id == 1
+    assert brief.created_by == 42
+    assert brief.created_at.tzinfo is not None
+    assert brief.content() == content
+    assert await repo.get(brief.id) == brief
+
+
+async def test_add_ignores_identity_of_a_brief(repo: BriefRepository) -> None:
+    first = await repo.add(make_content())
+    second = await repo.add(first)
+    assert second.id == 2
+
+
+async def test_get_missing_or_absurd_id_is_none(repo: BriefRepository) -> None:
+    assert await repo.get(1) is None
+    assert await repo.get(-1) is None
+    assert await repo.get(10**30) is None
+
+
+async def test_update_replaces_content_and_is_audited(repo: BriefRepository) -> None:
+    brief = await repo.add(make_content())
+    new = make_content(title="Comet fades", tags=["space"])
+    updated = await repo.update(brief.id, new, actor_id=7)
+    assert updated is not None
+    assert updated.content() == new
+    assert updated.created_at == brief.created_at
+    assert await repo.get(brief.id) == updated
+    assert [hit.brief_id for hit in await repo.search("fades")] == [brief.id]
+    assert await repo.search("over") == []  # a word only the old title had
+    assert await repo.update(999, new, actor_id=7) is None
+
+
+async def test_delete_hides_everywhere_but_history(repo: BriefRepository) -> None:
+    keep = await repo.add(make_content(title="Harbour reopens", what_happened="Ships return."))
+    gone = await repo.add(make_content())
+    assert await repo.delete(gone.id, actor_id=9)
+    assert await repo.get(gone.id) is None
+    assert await repo.latest(10) == [keep]
+    assert await repo.page(0, 10) == [keep]
+    assert await repo.count() == 1
+    assert await repo.search("comet") == []
+    assert await repo.search_count("comet") == 0
+    assert await repo.suggest("com") == []
+    assert await repo.suggest(str(gone.id)) == []
+    assert await repo.find_duplicate(gone.title, gone.what_happened) is None
+    assert await repo.ids_created_after(day(-1000), limit=10) == [keep.id]
+    assert [b.id async for b in repo.iter_all()] == [keep.id]
+    assert await repo.update(gone.id, make_content(), actor_id=9) is None
+    assert not await repo.delete(gone.id, actor_id=9)
+    assert await repo.max_id() == gone.id
+    history = await repo.history(gone.id)
+    assert [(e.action, e.actor_id) for e in history] == [("add", None), ("delete", 9)]
+    assert history[-1].snapshot["title"] == gone.title
+
+
+async def test_fts_index_stays_consistent(db: Database, repo: BriefRepository) -> None:
+    briefs = [await repo.add(make_content(title=f"Item {i}")) for i in range(5)]
+    await repo.update(briefs[0].id, make_content(title="Renamed"), actor_id=None)
+    await repo.delete(briefs[1].id, actor_id=None)
+    async with db.read() as conn:
+        await conn.execute(
+            "INSERT INTO briefs_fts (briefs_fts, rank) VALUES ('integrity-check', 1)"
+        )
+
+
+# --- listing ---------------------------------------------------------------------------
+
+
+async def test_latest_orders_by_published_else_created(repo: BriefRepository) -> None:
+    old = await repo.add(make_content(title="Old", published_at=day(1)))
+    unpublished = await repo.add(make_content(title="Unpublished"))  # created now
+    newer = await repo.add(make_content(title="Newer", published_at=day(2)))
+    same = await repo.add(make_content(title="Same day", published_at=day(2)))
+    expected = [unpublished.id, same.id, newer.id, old.id]
+    assert [b.id for b in await repo.latest(10)] == expected
+    assert [b.id for b in await repo.latest(2)] == expected[:2]
+    assert [b.id for b in await repo.page(1, 2)] == expected[1:3]
+    assert await repo.page(10, 5) == []
+    assert await repo.latest(0) == []
+    assert await repo.count() == 4
+
+
+# --- add_many --------------------------------------------------------------------------
+
+
+async def test_add_many_keeps_identity_of_briefs(repo: BriefRepository) -> None:
+    exported = Brief(**make_content(title="Exported").model_dump(), id=50, created_at=day(5))
+    stored = await repo.add_many([make_content(title="Fresh"), exported], created_by=3)
+    assert [b.id for b in stored] == [51, 50]
+    assert await repo.get(50) == exported
+    fresh = await repo.get(51)
+    assert fresh is not None
+    assert fresh.created_by == 3
+    assert [e.action for e in await repo.history(50)] == ["import"]
+    assert (await repo.add(make_content())).id == 52
+
+
+async def test_add_many_with_taken_id_stores_nothing(repo: BriefRepository) -> None:
+    await repo.add(make_content())
+    clash = Brief(**make_content().model_dump(), id=1, created_at=day(1))
+    with pytest.raises(DuplicateIdError) as caught:
+        await repo.add_many([make_content(title="A"), clash, make_content(title="B")])
+    assert caught.value.ids == [1]
+    assert "#1" in str(caught.value)
+    assert await repo.count() == 1
+    assert await repo.history(2) == []
+
+
+async def test_add_many_with_repeated_id_stores_nothing(repo: BriefRepository) -> None:
+    twins = [Brief(**make_content().model_dump(), id=5, created_at=day(1)) for _ in range(2)]
+    with pytest.raises(DuplicateIdError):
+        await repo.add_many(twins)
+    assert await repo.count() == 0
+
+
+async def test_add_many_with_invalid_item_stores_nothing(repo: BriefRepository) -> None:
+    broken = Brief.model_construct(
+        **{**make_content().model_dump(), "title": None}, id=9, created_at=day(1)
+    )
+    with pytest.raises(Exception):  # noqa: B017, PT011 - NOT NULL from SQLite
+        await repo.add_many([make_content(title="Good"), broken])
+    assert await repo.count() == 0
+    assert await repo.max_id() == 0
+    assert await repo.search("good") == []
+
+
+async def test_add_many_ten_thousand_in_one_call(repo: BriefRepository) -> None:
+    items = [
+        make_content(
+            title=f"Council vote number {i} on the harbour budget",
+            what_happened=f"The council voted {i} times on the budget for harbour repairs.",
+            body="Residents packed the hall as members debated the cost of repairs. " * 3,
+        )
+        for i in range(10_000)
+    ]
+    stored = await repo.add_many(items)
+    assert len(stored) == 10_000
+    assert [b.id for b in stored] == sorted(b.id for b in stored)
+    assert await repo.count() == 10_000
+    assert await repo.search_count("harbour") == 10_000
+
+
+# --- search ----------------------------------------------------------------------------
+
+
+async def test_title_match_ranks_above_body_match(repo: BriefRepository) -> None:
+    in_body = await repo.add(
+        make_content(title="Budget passes", what_happened="The vote was close.", body="volcano")
+    )
+    in_title = await repo.add(make_content(title="Volcano erupts", what_happened="Ash fell."))
+    hits = await repo.search("VOLCANO")
+    assert [h.brief_id for h in hits] == [in_title.id, in_body.id]
+    assert hits[0].rank > hits[1].rank
+    assert hits[0].title == "Volcano erupts"
+    assert hits[0].created_at == in_title.created_at
+
+
+async def test_search_snippet_highlights_matches(repo: BriefRepository) -> None:
+    await repo.add(
+        make_content(
+            title="Budget passes",
+            what_happened=" ".join(["filler"] * 30 + ["Café", "owners", "cheered"] + ["x"] * 30),
+        )
+    )
+    [hit] = await repo.search("cafe owners")
+    assert "«Café» «owners»" in hit.snippet
+    assert "…" in hit.snippet
+    assert len(hit.snippet.split()) <= 14
+
+
+async def test_search_requires_every_word_and_pages(repo: BriefRepository) -> None:
+    for i in range(15):
+        await repo.add(make_content(title=f"Storm warning {i}", what_happened="Winds."))
+    await repo.add(make_content(title="Storm passes", what_happened="Calm."))
+    assert await repo.search_count("storm warning") == 15
+    first = await repo.search("storm warning", limit=10)
+    second = await repo.search("storm warning", limit=10, offset=10)
+    assert len(first) == 10
+    assert len(second) == 5
+    assert not {h.brief_id for h in first} & {h.brief_id for h in second}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"unbalanced',
+        "comet AND",
+        "OR NOT NEAR(",
+        "title:comet",
+        "-comet ^lisbon *",
+        "((((",
+        "🙂 ... !!!",
+        "co\u200bmet",
+        "x" * 10_000,
+        "comet " * 2_000,
+        "NEAR/3 comet",
+    ],
+)
+async def test_search_accepts_anything(repo: BriefRepository, query: str) -> None:
+    await repo.add(make_content())
+    hits = await repo.search(query)
+    assert len(hits) == await repo.search_count(query) or len(hits) == 10
+
+
+async def test_nothing_searchable_finds_nothing(repo: BriefRepository) -> None:
+    await repo.add(make_content())
+    assert await repo.search("!!!") == []
+    assert await repo.search_count('"()') == 0
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(text=any_text)
+async def test_search_never_raises(repo: BriefRepository, text: str) -> None:
+    if await repo.count() == 0:
+        await repo.add(make_content())
+        await repo.add(make_content(title="NEAR AND OR NOT", what_happened="Ça va ôté 日本."))
+    hits = await repo.search(text, limit=5)
+    assert len(hits) <= await repo.search_count(text)
+    await repo.suggest(text)
+    await repo.find_duplicate(text, text)
+
+
+# --- suggest ---------------------------------------------------------------------------
+
+
+async def test_suggest_empty_gives_latest_titles(repo: BriefRepository) -> None:
+    a = await repo.add(make_content(title="Alpha", published_at=day(1)))
+    b = await repo.add(make_content(title="Bravo", published_at=day(2)))
+    assert await repo.suggest("") == [(b.id, "Bravo"), (a.id, "Alpha")]
+    assert await repo.suggest("  ", limit=1) == [(b.id, "Bravo")]
+    assert await repo.suggest("#") == [(b.id, "Bravo"), (a.id, "Alpha")]
+
+
+async def test_suggest_by_title_prefix(repo: BriefRepository) -> None:
+    await repo.add(make_content(title="Election results", what_happened="Counted."))
+    electric = await repo.add(make_content(title="Electric buses arrive", what_happened="Quiet."))
+    await repo.add(make_content(title="Budget", what_happened="Election spending rose."))
+    assert [t for _, t in await repo.suggest("elec")] == [
+        "Electric buses arrive",
+        "Election results",
+    ]
+    assert await repo.suggest("ELECTRIC bu") == [(electric.id, "Electric buses arrive")]
+    assert await repo.suggest("élec", limit=1) == [(electric.id, "Electric buses arrive")]
+    assert await repo.suggest("zzz") == []
+
+
+async def test_suggest_by_id(repo: BriefRepository) -> None:
+    briefs = [await repo.add(make_content(title=f"Brief {i}")) for i in range(12)]
+    target = briefs[11]
+    assert (await repo.suggest(str(target.id)))[0] == (target.id, target.title)
+    assert (await repo.suggest(f"#{target.id}"))[0] == (target.id, target.title)
+    assert await repo.suggest("99999") == []
+    assert await repo.suggest("9" * 40) == []
+
+
+# --- duplicates ------------------------------------------------------------------------
+
+
+async def test_find_duplicate_ignores_case_spacing_punctuation(repo: BriefRepository) -> None:
+    brief = await repo.add(make_content(title="Café reopens", what_happened="Doors open at 9."))
+    await repo.add(make_content(title="Café reopens", what_happened="Something else."))
+    found = await repo.find_duplicate("  cafe   REOPENS! ", "doors open at 9")
+    assert found == brief
+    assert await repo.find_duplicate("Café reopens", "Doors open at 10.") is None
+    assert (
+        await repo.find_duplicate("Café reopens", "Doors open at 9.", exclude_id=brief.id) is None
+    )
+    assert await repo.find_duplicate("???", "!!!") is None
+
+
+# --- history, export, auto-post helpers -----------------------------------------------
+
+
+async def test_history_records_every_change(repo: BriefRepository) -> None:
+    brief = await repo.add(make_content(), created_by=1)
+    await repo.update(brief.id, make_content(title="Second"), actor_id=2)
+    await repo.delete(brief.id, actor_id=3)
+    history = await repo.history(brief.id)
+    assert [(e.action, e.actor_id) for e in history] == [("add", 1), ("edit", 2), ("delete", 3)]
+    assert [e.snapshot["title"] for e in history] == [brief.title, "Second", "Second"]
+    assert history[0].at <= history[1].at <= history[2].at
+    assert BriefContent.model_validate(history[1].snapshot).title == "Second"
+
+
+async def test_iter_all_streams_in_id_order(repo: BriefRepository) -> None:
+    exported = [
+        Brief(**make_content(title=f"B{i}").model_dump(), id=i, created_at=day(-i))
+        for i in (30, 10, 20)
+    ]
+    await repo.add_many(exported)
+    fresh = await repo.add_many([make_content(title=f"N{i}") for i in range(7)])
+    await repo.delete(20, actor_id=None)
+    seen: list[int] = []
+    async for brief in repo.iter_all(batch=3):
+        seen.append(brief.id)
+        await repo.count()  # the lock is free between batches
+    assert seen == [10, 30, *(b.id for b in fresh)]
+    assert [b async for b in repo.iter_all()] == [await repo.get(i) for i in seen]
+
+
+async def test_ids_created_after(repo: BriefRepository) -> None:
+    old = Brief(**make_content().model_dump(), id=1, created_at=day(0))
+    mid = Brief(**make_content().model_dump(), id=2, created_at=day(5))
+    await repo.add_many([old, mid])
+    new = await repo.add(make_content())
+    assert await repo.ids_created_after(day(1), limit=10) == [2, new.id]
+    assert await repo.ids_created_after(day(1), limit=1) == [2]
+    assert await repo.ids_created_after(datetime.now(UTC), limit=10) == []
+
+
+async def test_max_id(repo: BriefRepository) -> None:
+    assert await repo.max_id() == 0
+    await repo.add(make_content())
+    assert await repo.max_id() == 1
+
+
+# --- concurrency -----------------------------------------------------------------------
+
+
+async def test_fifty_concurrent_tasks_share_one_database(repo: BriefRepository) -> None:
+    async def add(i: int) -> object:
+        return await repo.add(make_content(title=f"Concurrent {i}"))
+
+    async def search(i: int) -> object:
+        return await repo.search(f"concurrent {i}")
+
+    results = await asyncio.gather(
+        *(add(i) if i % 2 else search(i) for i in range(50)), return_exceptions=True
+    )
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    assert await repo.count() == 25
+    assert await repo.search_count("concurrent") == 25

@@ -1,0 +1,162 @@
+"""Auto-post settings and the post log: subscriptions, pauses, exactly-once claims."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from storage.briefs import BriefRepository
+from storage.database import Database
+from storage.guilds import GuildRepository, PostLog
+from storage.models import Brief
+
+from .conftest import make_content
+
+GUILD, CHANNEL, ROLE = 111, 222, 333
+
+
+async def test_settings_lifecycle(db: Database) -> None:
+    guilds = GuildRepository(db)
+    assert await guilds.get(GUILD) is None
+    before = datetime.now(UTC)
+    settings = await guilds.set_channel(GUILD, CHANNEL, crosspost=True)
+    assert settings.channel_id == CHANNEL
+    assert settings.crosspost
+    assert settings.subscribed_at is not None
+    assert settings.subscribed_at >= before
+    assert await guilds.get(GUILD) == settings
+    assert await guilds.active() == [settings]
+
+    assert (await guilds.set_mention(GUILD, ROLE)).mention_role_id == ROLE
+    assert (await guilds.set_mention(GUILD, None)).mention_role_id is None
+
+    await guilds.pause(GUILD, "Missing permission: Send Messages")
+    paused = await guilds.get(GUILD)
+    assert paused is not None
+    assert paused.paused_reason == "Missing permission: Send Messages"
+    assert paused.paused_at is not None
+    assert not paused.notified_pause
+    assert await guilds.active() == []
+    await guilds.mark_pause_notified(GUILD)
+    assert (await guilds.get(GUILD)).notified_pause  # type: ignore[union-attr]
+
+    resumed = await guilds.set_channel(GUILD, CHANNEL + 1)
+    assert resumed.paused_reason is None
+    assert resumed.paused_at is None
+    assert not resumed.notified_pause
+    assert not resumed.crosspost
+    assert resumed.subscribed_at is not None
+    assert resumed.subscribed_at >= settings.subscribed_at
+    assert [g.guild_id for g in await guilds.active()] == [GUILD]
+
+    await guilds.disable(GUILD)
+    disabled = await guilds.get(GUILD)
+    assert disabled is not None
+    assert disabled.channel_id is None
+    assert await guilds.active() == []
+
+
+async def test_mention_before_channel_creates_settings(db: Database) -> None:
+    settings = await GuildRepository(db).set_mention(GUILD, ROLE)
+    assert settings.channel_id is None
+    assert settings.mention_role_id == ROLE
+    assert await GuildRepository(db).active() == []
+
+
+async def test_pause_resume_and_errors(db: Database) -> None:
+    guilds = GuildRepository(db)
+    await guilds.set_channel(GUILD, CHANNEL)
+    await guilds.pause(GUILD, "Channel deleted")
+    await guilds.resume(GUILD)
+    await guilds.record_error(GUILD, "HTTP 500")
+    settings = await guilds.get(GUILD)
+    assert settings is not None
+    assert settings.paused_at is None
+    assert settings.last_error == "HTTP 500"
+
+
+async def test_claim_is_exactly_once(db: Database, repo: BriefRepository) -> None:
+    brief = await repo.add(make_content())
+    log = PostLog(db)
+    assert await log.claim(GUILD, brief.id, CHANNEL)
+    assert not await log.claim(GUILD, brief.id, CHANNEL)
+    assert await log.claim(GUILD + 1, brief.id, CHANNEL)  # other guilds are separate
+
+
+async def test_concurrent_claims_have_one_winner(db: Database, repo: BriefRepository) -> None:
+    brief = await repo.add(make_content())
+    log = PostLog(db)
+    results = await asyncio.gather(*(log.claim(GUILD, brief.id, CHANNEL) for _ in range(20)))
+    assert results.count(True) == 1
+
+
+async def test_claim_across_connections_has_one_winner(db_path: Path) -> None:
+    first, second = await Database.open(db_path), await Database.open(db_path)
+    try:
+        brief = await BriefRepository(first).add(make_content())
+        results = await asyncio.gather(
+            *(PostLog(db).claim(GUILD, brief.id, CHANNEL) for db in (first, second) * 5)
+        )
+        assert results.count(True) == 1
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_record_release_and_last_post(db: Database, repo: BriefRepository) -> None:
+    guilds, log = GuildRepository(db), PostLog(db)
+    await guilds.set_channel(GUILD, CHANNEL)
+    await guilds.record_error(GUILD, "old error")
+    one, two = await repo.add(make_content()), await repo.add(make_content())
+    assert await log.last_post(GUILD) is None
+
+    assert await log.claim(GUILD, one.id, CHANNEL)
+    await log.record_message(GUILD, one.id, 999)
+    assert await log.message_id(GUILD, one.id) == 999
+    last = await log.last_post(GUILD)
+    assert last is not None
+    settings = await guilds.get(GUILD)
+    assert settings is not None
+    assert settings.last_post_at == last
+    assert settings.last_error is None
+
+    assert await log.claim(GUILD, two.id, CHANNEL)
+    await log.release(GUILD, two.id)
+    assert await log.claim(GUILD, two.id, CHANNEL)  # released claims can be retried
+    await log.release(GUILD, one.id)  # a posted message is never released
+    assert not await log.claim(GUILD, one.id, CHANNEL)
+
+
+async def test_pending_respects_subscription_log_skips_and_deletes(
+    db: Database, repo: BriefRepository
+) -> None:
+    guilds, log = GuildRepository(db), PostLog(db)
+    backlog = await repo.add_many(
+        [Brief(**make_content().model_dump(), id=1, created_at=datetime(2020, 1, 1, tzinfo=UTC))]
+    )
+    before = await repo.add(make_content(title="Before subscribing"))
+    settings = await guilds.set_channel(GUILD, CHANNEL)
+    assert settings.subscribed_at is not None
+    assert await log.pending(settings, limit=10) == ([], 0)
+
+    new = [(await repo.add(make_content(title=f"New {i}"))).id for i in range(6)]
+    assert await log.pending(settings, limit=3) == (new[:3], 6)
+
+    assert await log.claim(GUILD, new[0], CHANNEL)
+    await log.skip(GUILD, new[1:3])
+    await repo.delete(new[3], actor_id=None)
+    assert await log.pending(settings, limit=10) == (new[4:], 2)
+    assert not await log.claim(GUILD, new[1], CHANNEL)  # skipped is never posted
+    await log.release(GUILD, new[1])  # and cannot be un-skipped by a release
+    assert await log.pending(settings, limit=10) == (new[4:], 2)
+
+    other = await guilds.set_channel(GUILD + 1, CHANNEL)
+    assert await log.pending(other, limit=10) == ([], 0)
+    assert backlog[0].id not in new
+    assert before.id not in new
+
+    unsubscribed = settings.model_copy(update={"subscribed_at": None})
+    assert await log.pending(unsubscribed, limit=10) == ([], 0)
+    later = settings.model_copy(update={"subscribed_at": datetime.now(UTC) + timedelta(days=1)})
+    assert await log.pending(later, limit=10) == ([], 0)

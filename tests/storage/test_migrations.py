@@ -1,0 +1,116 @@
+"""Migrations: numbered files, applied once each, upgrading an older database in place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from storage.briefs import BriefRepository
+from storage.database import Database
+from storage.migrations import (
+    MigrationError,
+    apply_migrations,
+    current_version,
+    latest_version,
+    load_migrations,
+    split_statements,
+)
+
+from .conftest import make_content
+
+
+def test_migrations_are_numbered_in_order() -> None:
+    migrations = load_migrations()
+    assert [m.version for m in migrations] == [1, 2, 3, 4]
+    assert [m.name for m in migrations] == ["briefs", "autopost", "audit", "bot_state"]
+
+
+def test_split_statements_keeps_trigger_bodies_whole() -> None:
+    sql = """
+    -- a comment; with a semicolon
+    CREATE TABLE t (a TEXT DEFAULT ';');
+    CREATE TRIGGER tr AFTER INSERT ON t BEGIN
+        INSERT INTO t VALUES ('x'); INSERT INTO t VALUES ('y');
+    END;
+    """
+    statements = split_statements(sql)
+    assert len(statements) == 2
+    assert statements[1].startswith("CREATE TRIGGER")
+    assert statements[1].endswith("END;")
+
+
+def test_split_statements_rejects_unterminated_sql() -> None:
+    with pytest.raises(MigrationError):
+        split_statements("CREATE TABLE t (a)")
+
+
+async def table_names(db: Database) -> set[str]:
+    async with db.read() as conn:
+        rows = await conn.execute_fetchall("SELECT name FROM sqlite_schema WHERE type = 'table'")
+    return {row[0] for row in rows}
+
+
+async def test_reopening_applies_nothing_twice(db_path: Path) -> None:
+    for _ in range(3):
+        db = await Database.open(db_path)
+        try:
+            assert await db.schema_version() == latest_version()
+            async with db.read() as conn:
+                assert await apply_migrations(conn) == latest_version()
+                rows = await conn.execute_fetchall("SELECT count(*) FROM schema_version")
+                assert next(iter(rows))[0] == 1
+            assert {"briefs", "guild_settings", "post_log", "audit_log", "bot_state"} <= (
+                await table_names(db)
+            )
+        finally:
+            await db.close()
+
+
+async def test_old_database_is_upgraded_in_place(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True)
+    async with aiosqlite.connect(db_path, isolation_level=None) as conn:
+        assert await apply_migrations(conn, up_to=1) == 1
+        await conn.execute(
+            "INSERT INTO briefs (id, title, what_happened, body, tags, created_at)"
+            " VALUES (7, 'Old flood warning', 'Rivers rose overnight.', '', '[\"weather\"]',"
+            " '2023-03-01T08:00:00.000000+00:00')"
+        )
+        async with conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'") as cur:
+            assert "audit_log" not in {row[0] for row in await cur.fetchall()}
+
+    db = await Database.open(db_path)
+    try:
+        assert await db.schema_version() == latest_version()
+        repo = BriefRepository(db)
+        old = await repo.get(7)
+        assert old is not None
+        assert old.title == "Old flood warning"
+        assert old.tags == ["weather"]
+        assert [hit.brief_id for hit in await repo.search("flood")] == [7]
+        new = await repo.add(make_content())
+        assert new.id == 8
+        assert [entry.action for entry in await repo.history(8)] == ["add"]
+        assert await repo.delete(7, actor_id=1)
+        assert [entry.action for entry in await repo.history(7)] == ["delete"]
+    finally:
+        await db.close()
+
+
+async def test_newer_database_than_code_is_refused(db_path: Path) -> None:
+    db = await Database.open(db_path)
+    async with db.transaction() as conn:
+        await conn.execute("UPDATE schema_version SET version = 99")
+    await db.close()
+    with pytest.raises(MigrationError):
+        await Database.open(db_path)
+
+
+async def test_failed_migration_leaves_version_unchanged(tmp_path: Path) -> None:
+    async with aiosqlite.connect(tmp_path / "x.db", isolation_level=None) as conn:
+        await conn.execute("CREATE TABLE audit_log (x)")  # 0003 will collide with this
+        with pytest.raises(aiosqlite.OperationalError):
+            await apply_migrations(conn)
+        assert await current_version(conn) == 2
+        assert not conn.in_transaction
