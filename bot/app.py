@@ -1,0 +1,126 @@
+"""The bot: one factory builds it from settings; it owns the database and registers features."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.config import Settings
+from bot.replies import report_error, send_ephemeral
+from storage.briefs import BriefRepository
+from storage.database import Database
+from storage.guilds import GuildRepository, PostLog
+from storage.state import BotState
+
+log = logging.getLogger(__name__)
+
+#: Every custom_id of ours starts with this, so foreign or forged ones are recognisable.
+CUSTOM_ID_PREFIX = "brief:"
+STALE_COMPONENT = "This button no longer works. Run the command again to get a fresh one."
+
+
+class BriefTree(app_commands.CommandTree["BriefBot"]):
+    """Command tree that turns expected failures into ephemeral replies in one place."""
+
+    async def on_error(
+        self, interaction: discord.Interaction[BriefBot], error: app_commands.AppCommandError
+    ) -> None:
+        """Answer the user instead of letting the error surface as "interaction failed"."""
+        await report_error(interaction, error)
+
+
+class BriefBot(commands.Bot):
+    """briefbot: owns the database connection and the repositories built on it."""
+
+    db: Database
+    briefs: BriefRepository
+    guild_settings: GuildRepository
+    post_log: PostLog
+    state: BotState
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents.default(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=BriefTree,
+            help_command=None,
+        )
+        self.settings = settings
+        self._component_templates: list[re.Pattern[str]] = []
+
+    def add_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
+        """Register persistent components, remembering their patterns for `on_interaction`."""
+        super().add_dynamic_items(*items)
+        self._component_templates.extend(item.__discord_ui_compiled_template__ for item in items)
+
+    async def on_interaction(self, interaction: discord.Interaction[BriefBot]) -> None:
+        """Answer clicks on our components whose custom_id no longer (or never) matched one."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = str(data.get("custom_id", ""))
+        if custom_id.startswith(CUSTOM_ID_PREFIX) and not any(
+            pattern.fullmatch(custom_id) for pattern in self._component_templates
+        ):
+            log.warning("unknown component custom_id=%r user=%s", custom_id, interaction.user.id)
+            await send_ephemeral(interaction, STALE_COMPONENT)
+
+    async def setup_hook(self) -> None:
+        """Open the database, register persistent components and cogs, sync commands if changed."""
+        from bot.cogs import EXTENSIONS
+        from bot.views import DYNAMIC_ITEMS
+
+        self.db = await Database.open(self.settings.database_path)
+        self.briefs = BriefRepository(self.db)
+        self.guild_settings = GuildRepository(self.db)
+        self.post_log = PostLog(self.db)
+        self.state = BotState(self.db)
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        await sync_commands_if_changed(self)
+
+    async def close(self) -> None:
+        """Stop Discord work first, then close the database cleanly."""
+        try:
+            await super().close()
+        finally:
+            db = getattr(self, "db", None)
+            if db is not None:
+                await db.close()
+
+
+def command_payload(tree: app_commands.CommandTree[Any], guild: discord.Object | None) -> str:
+    """Return the JSON Discord would receive for this scope's commands, canonically ordered."""
+    commands_ = tree.get_commands(guild=guild)
+    payload = sorted((command.to_dict(tree) for command in commands_), key=lambda c: c["name"])
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"))
+
+
+async def sync_commands_if_changed(bot: BriefBot) -> bool:
+    """Sync to DEV_GUILD_ID (instant) or globally, only when the payload's hash changed."""
+    guild = discord.Object(bot.settings.dev_guild_id) if bot.settings.dev_guild_id else None
+    if guild is not None:
+        bot.tree.copy_global_to(guild=guild)
+    digest = hashlib.sha256(command_payload(bot.tree, guild).encode()).hexdigest()
+    key = f"command_hash:{guild.id if guild else 'global'}"
+    if await bot.state.get(key) == digest:
+        log.info("commands unchanged scope=%s; not syncing", key)
+        return False
+    await bot.tree.sync(guild=guild)
+    await bot.state.set(key, digest)
+    log.info("commands synced scope=%s", key)
+    return True
+
+
+def create_bot(settings: Settings) -> BriefBot:
+    """Build the real bot; the only way the bot is constructed, in production and in tests."""
+    return BriefBot(settings)
