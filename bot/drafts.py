@@ -1,0 +1,82 @@
+"""Unpublished briefs waiting behind a preview: in memory, keyed by a random token, short-lived.
+
+A restart forgets them on purpose; the buttons then answer that the preview expired.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from dataclasses import dataclass
+
+from storage.models import BriefContent
+
+#: How long a preview's buttons keep working.
+DRAFT_TTL_SECONDS = 15 * 60
+#: Token length in hex characters; also what the components' custom_id patterns accept.
+TOKEN_HEX = 16
+
+EXPIRED = (
+    "This preview expired (previews last 15 minutes and do not survive a restart). "
+    "Nothing was stored: run `/brief add` (or `/brief edit`) again."
+)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A parsed brief a publisher is previewing: new (brief_id None) or an edit of brief_id."""
+
+    owner_id: int
+    content: BriefContent
+    brief_id: int | None = None
+
+    @property
+    def is_edit(self) -> bool:
+        """Return whether saving this draft replaces an existing brief."""
+        return self.brief_id is not None
+
+
+class DraftStore:
+    """Drafts by token, each forgotten after `ttl` seconds (on the event loop's clock)."""
+
+    def __init__(self, ttl: float = DRAFT_TTL_SECONDS) -> None:
+        self.ttl = ttl
+        self._drafts: dict[str, Draft] = {}
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+
+    def __len__(self) -> int:
+        return len(self._drafts)
+
+    def put(self, draft: Draft, token: str | None = None) -> str:
+        """Keep a draft (under a fresh token unless one is given) and restart its expiry clock."""
+        token = token or secrets.token_hex(TOKEN_HEX // 2)
+        self._cancel_timer(token)
+        self._drafts[token] = draft
+        loop = asyncio.get_running_loop()
+        self._timers[token] = loop.call_later(self.ttl, self._expire, token)
+        return token
+
+    def get(self, token: str) -> Draft | None:
+        """Return the draft, or None when it expired, was used, or never existed."""
+        return self._drafts.get(token)
+
+    def pop(self, token: str) -> Draft | None:
+        """Remove and return the draft, so two clicks cannot both publish it."""
+        self._cancel_timer(token)
+        return self._drafts.pop(token, None)
+
+    def clear(self) -> None:
+        """Forget every draft and stop their timers (when the cog unloads)."""
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
+        self._drafts.clear()
+
+    def _expire(self, token: str) -> None:
+        self._timers.pop(token, None)
+        self._drafts.pop(token, None)
+
+    def _cancel_timer(self, token: str) -> None:
+        timer = self._timers.pop(token, None)
+        if timer is not None:
+            timer.cancel()

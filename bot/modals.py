@@ -1,0 +1,180 @@
+"""The brief form: five inputs composed into brief text and read by the real parser."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+
+from bot.config import Settings
+from bot.errors import UserFacingError
+from bot.limits import EMBED_TITLE, TEXT_INPUT_VALUE
+from bot.parsing import BriefParseError, format_brief, parse_brief
+from bot.permissions import require_publisher
+from bot.render import http_url
+from bot.replies import report_error
+from storage.models import BriefContent
+
+#: Longest URL the form accepts; far beyond any real link, well below a text input's limit.
+URL_CHARS = 1000
+
+SECTIONS_PLACEHOLDER = (
+    "❓ WHAT HAPPENED: …\n👤 WHO WAS INVOLVED: …\n📍 WHEN & WHERE: …\n💬 KEY QUOTE: …"
+)
+ARTICLE_PLACEHOLDER = (
+    "Up to 4,000 characters. Longer? Cancel and run /brief add file:<.txt/.md/.json>"
+)
+
+#: The inputs' custom_ids, for tests and for reading a submitted form.
+FIELD_IDS = {
+    name: f"brief-form:{name}"
+    for name in ("title", "sections", "article", "source_url", "image_url")
+}
+
+OnBrief = Callable[[discord.Interaction[Any], BriefContent], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class BriefForm:
+    """What the form's inputs hold, as text."""
+
+    sections: str
+    title: str = ""
+    article: str = ""
+    source_url: str = ""
+    image_url: str = ""
+
+
+def form_from_content(content: BriefContent) -> BriefForm | None:
+    """Split a brief across the form's inputs; None when a part is too long for its input."""
+    summary = format_brief(content.model_copy(update={"body": ""})).rstrip("\n").split("\n")
+    form = BriefForm(
+        title=content.title,
+        sections="\n".join(summary[1:-1]),
+        article=content.body,
+        source_url=content.source_url or "",
+        image_url=content.image_url or "",
+    )
+    fits = (
+        len(form.title) <= EMBED_TITLE
+        and "\n" not in form.title
+        and len(form.sections) <= TEXT_INPUT_VALUE
+        and len(form.article) <= TEXT_INPUT_VALUE
+        and len(form.source_url) <= URL_CHARS
+        and len(form.image_url) <= URL_CHARS
+    )
+    return form if fits else None
+
+
+def content_from_form(form: BriefForm, settings: Settings) -> BriefContent:
+    """Parse the form as brief text, so it meets the very rules a pasted or uploaded brief does."""
+    text = f"{form.sections.strip()}\n---\n{form.article.strip()}"
+    try:
+        content = parse_brief(
+            text, strip_patterns=settings.brief_strip_patterns, max_chars=settings.brief_max_chars
+        )
+    except BriefParseError as error:
+        raise UserFacingError(f"The summary sections have a problem: {error}.") from error
+    fields = content.model_dump()
+    if form.title.strip():
+        fields["title"] = form.title.strip()
+    fields["source_url"] = _url(form.source_url, "source URL")
+    fields["image_url"] = _url(form.image_url, "image URL")
+    return BriefContent.model_validate(fields)
+
+
+def _url(value: str, name: str) -> str | None:
+    """Accept a blank or an absolute http(s) link, the only kind Discord will show."""
+    text = value.strip()
+    if not text:
+        return None
+    if http_url(text) is None:
+        raise UserFacingError(
+            f"The {name} must be a full web link such as `https://example.com/story`."
+        )
+    return text
+
+
+class BriefModal(discord.ui.Modal):
+    """The add/edit form; re-checks the submitter is a publisher before anything else."""
+
+    def __init__(
+        self, *, title: str, on_brief: OnBrief, prefill: BriefForm | None, timeout: float
+    ) -> None:
+        super().__init__(title=title, timeout=timeout)
+        self._on_brief = on_brief
+        form = prefill or BriefForm(sections="")
+        self.brief_title: discord.ui.TextInput[BriefModal] = discord.ui.TextInput(
+            custom_id=FIELD_IDS["title"],
+            label="Title (blank: from WHAT HAPPENED)",
+            default=form.title or None,
+            required=False,
+            max_length=EMBED_TITLE,
+        )
+        self.sections: discord.ui.TextInput[BriefModal] = discord.ui.TextInput(
+            custom_id=FIELD_IDS["sections"],
+            label="Summary sections, with their labels",
+            style=discord.TextStyle.paragraph,
+            placeholder=SECTIONS_PLACEHOLDER,
+            default=form.sections or None,
+            max_length=TEXT_INPUT_VALUE,
+        )
+        self.article: discord.ui.TextInput[BriefModal] = discord.ui.TextInput(
+            custom_id=FIELD_IDS["article"],
+            label="Full article",
+            style=discord.TextStyle.paragraph,
+            placeholder=ARTICLE_PLACEHOLDER,
+            default=form.article or None,
+            required=False,
+            max_length=TEXT_INPUT_VALUE,
+        )
+        self.source_url: discord.ui.TextInput[BriefModal] = discord.ui.TextInput(
+            custom_id=FIELD_IDS["source_url"],
+            label="Source URL (optional)",
+            placeholder="https://…",
+            default=form.source_url or None,
+            required=False,
+            max_length=URL_CHARS,
+        )
+        self.image_url: discord.ui.TextInput[BriefModal] = discord.ui.TextInput(
+            custom_id=FIELD_IDS["image_url"],
+            label="Image URL (optional)",
+            placeholder="https://….png",
+            default=form.image_url or None,
+            required=False,
+            max_length=URL_CHARS,
+        )
+        # Five inputs: Discord's maximum (bot.limits.MODAL_INPUTS).
+        for text_input in (
+            self.brief_title,
+            self.sections,
+            self.article,
+            self.source_url,
+            self.image_url,
+        ):
+            self.add_item(text_input)
+
+    def form(self) -> BriefForm:
+        """Return what the publisher typed."""
+        return BriefForm(
+            title=self.brief_title.value,
+            sections=self.sections.value,
+            article=self.article.value,
+            source_url=self.source_url.value,
+            image_url=self.image_url.value,
+        )
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        """Parse the form and hand the brief on (to a preview)."""
+        await require_publisher(interaction)
+        settings: Settings = interaction.client.settings
+        await self._on_brief(interaction, content_from_form(self.form(), settings))
+
+    # discord.py's Modal narrows View.on_error (no item argument); mypy flags that narrowing.
+    async def on_error(  # type: ignore[override]
+        self, interaction: discord.Interaction[Any], error: Exception, /
+    ) -> None:
+        """Answer with what was wrong instead of "interaction failed"."""
+        await report_error(interaction, error)
