@@ -40,26 +40,42 @@ def describe_check_failure(error: app_commands.AppCommandError) -> str:
     return "You can't use this command here."
 
 
+def is_expected_failure(error: BaseException) -> bool:
+    """Tell a refusal we word for the user (our errors, failed checks) from a real failure."""
+    original = getattr(error, "original", None) or error.__cause__ or error
+    return isinstance(error, UserFacingError | app_commands.CheckFailure) or isinstance(
+        original, UserFacingError | app_commands.CheckFailure | app_commands.TransformerError
+    )
+
+
+def user_message(error: BaseException) -> str | None:
+    """Return what to tell the user about an expected failure (None for a real failure)."""
+    if not is_expected_failure(error):
+        return None
+    original = getattr(error, "original", None) or error.__cause__ or error
+    for candidate in (error, original):
+        if isinstance(candidate, UserFacingError):
+            return str(candidate)
+    for candidate in (error, original):
+        if isinstance(candidate, app_commands.AppCommandError):
+            return describe_check_failure(candidate)
+    return None
+
+
 async def report_error(interaction: discord.Interaction[Any], error: BaseException) -> None:
     """Tell the user what went wrong: our own message for expected failures, a generic one else."""
-    original = getattr(error, "original", None) or getattr(error, "__cause__", None)
-    if isinstance(error, UserFacingError):
-        message = str(error)
-    elif isinstance(original, UserFacingError):
-        message = str(original)
-    elif isinstance(error, app_commands.CheckFailure | app_commands.TransformerError):
-        message = describe_check_failure(error)
-    else:
+    message = user_message(error)
+    if message is None:
         command = interaction.command.qualified_name if interaction.command else None
         log.error(
-            "interaction failed command=%s guild=%s user=%s",
-            command,
-            interaction.guild_id,
-            interaction.user.id,
+            "interaction failed",
+            extra={"command": command, "guild": interaction.guild_id, "user": interaction.user.id},
             exc_info=error,
         )
         message = GENERIC_FAILURE
     try:
         await send_ephemeral(interaction, message)
     except discord.HTTPException:
-        log.warning("could not report an error to user=%s", interaction.user.id, exc_info=True)
+        log.warning(
+            "could not report an error", extra={"user": interaction.user.id}, exc_info=True
+        )

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
+import simcord
 
 from bot.app import BriefBot, create_bot
 from bot.config import Settings
+from bot.replies import is_expected_failure
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 #: Copies of the product owner's sample briefs (../shared/examples), so a clone tests on its own.
 EXAMPLES = FIXTURES / "examples"
+
+Restart = Callable[[], Awaitable[BriefBot]]
 
 
 @pytest.fixture
@@ -24,6 +30,51 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def simcord_bot(settings: Settings) -> BriefBot:
-    """The real bot for simcord's `simcord_env` fixture."""
-    return create_bot(settings)
+def bots() -> list[BriefBot]:
+    """Every bot a test started (the first, and one per restart), to close them afterwards."""
+    return []
+
+
+@pytest_asyncio.fixture
+async def simcord_bot(settings: Settings, bots: list[BriefBot]) -> AsyncIterator[BriefBot]:
+    """The real bot for simcord's `simcord_env`; its database is closed after the test.
+
+    simcord detaches the bot without closing it, and an open aiosqlite connection would keep
+    its thread (and the test process) alive.
+    """
+    bot = create_bot(settings)
+    bots.append(bot)
+    yield bot
+    for started in bots:
+        db = getattr(started, "db", None)
+        if db is not None:
+            await db.close()
+
+
+@pytest_asyncio.fixture
+async def simcord_env(simcord_env: simcord.Env) -> AsyncIterator[simcord.Env]:
+    """simcord's environment, failing the test on any error except the refusals we word.
+
+    Expected failures (not found, bad input, no permission) are exceptions the bot turns into
+    ephemeral replies; simcord sees them pass through the command tree's error handler. A test
+    asserts on what the user was told; only unexpected errors fail it here.
+    """
+    yield simcord_env
+    unexpected = [error for error in simcord_env.errors if not is_expected_failure(error)]
+    if unexpected:
+        raise ExceptionGroup("the bot raised unexpected errors", unexpected)
+
+
+@pytest.fixture
+def restart(simcord_env: simcord.Env, settings: Settings, bots: list[BriefBot]) -> Restart:
+    """Restart the bot in place (same settings and database), as after a deploy or crash."""
+
+    async def restart() -> BriefBot:
+        old = simcord_env.bot
+        bot = create_bot(settings)
+        bots.append(bot)
+        await simcord_env.restart_bot(bot)
+        await old.db.close()
+        return bot
+
+    return restart

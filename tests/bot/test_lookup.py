@@ -7,12 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from simcord import assert_error
 
-from bot.app import BriefBot, create_bot
-from bot.config import Settings
+from bot.app import BriefBot
 from bot.errors import NotFoundError
 from bot.parsing import parse_brief
 from storage.models import Brief, BriefContent
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, Restart
 
 pytestmark = pytest.mark.asyncio
 
@@ -127,13 +126,13 @@ async def test_long_article_is_paged_with_prev_next(world):
     assert "Paragraph" in nxt.response.embeds[0].description
 
 
-async def test_more_button_survives_restart_and_reports_removed(world, settings: Settings):
+async def test_more_button_survives_restart_and_reports_removed(world, restart: Restart):
     env, channel, alice = world
     (kept, gone) = await add(env, content(1), content(2))
     post_kept = await alice.slash(channel, "brief show", brief=str(kept.id))
     post_gone = await alice.slash(channel, "brief show", brief=str(gone.id))
 
-    await env.restart_bot(create_bot(settings))
+    await restart()
     await env.bot.briefs.delete(gone.id, actor_id=None)
 
     shown = await alice.click(post_kept.response.message, label="More")
@@ -213,13 +212,13 @@ async def test_search_without_matches_says_so(world):
     assert_error(env, NotFoundError)
 
 
-async def test_search_pages_survive_restart(world, settings: Settings):
+async def test_search_pages_survive_restart(world, restart: Restart):
     env, channel, alice = world
     await add(env, *(content(n, title=f"Harbor story {n}") for n in range(1, 13)))
     result = await alice.slash(channel, "brief search", query="harbor")
     assert "1/3" in result.response.embeds[0].footer.text
 
-    await env.restart_bot(create_bot(settings))
+    await restart()
     page2 = await alice.click(result.response.message, label="Next ▶")
     assert "2/3" in page2.response.embeds[0].footer.text
 
