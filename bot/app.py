@@ -46,6 +46,8 @@ class BriefBot(commands.Bot):
     state: BotState
 
     def __init__(self, settings: Settings) -> None:
+        # briefbot never joins voice: don't warn at every start that voice libraries are absent.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=discord.Intents.default(),
@@ -74,7 +76,12 @@ class BriefBot(commands.Bot):
             await send_ephemeral(interaction, STALE_COMPONENT)
 
     async def setup_hook(self) -> None:
-        """Open the database, register persistent components and cogs, sync commands if changed."""
+        """Prepare everything, then sync commands if they changed since the last sync."""
+        await self.prepare()
+        await sync_commands_if_changed(self)
+
+    async def prepare(self) -> None:
+        """Open the database and register components and cogs: all that needs no Discord."""
         from bot.cogs import EXTENSIONS
         from bot.views import DYNAMIC_ITEMS
 
@@ -86,7 +93,6 @@ class BriefBot(commands.Bot):
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        await sync_commands_if_changed(self)
 
     async def close(self) -> None:
         """Stop Discord work first, then close the database cleanly."""
@@ -105,13 +111,24 @@ def command_payload(tree: app_commands.CommandTree[Any], guild: discord.Object |
     return json.dumps(payload, sort_keys=True, separators=(",", ":"))
 
 
+def sync_scope(bot: BriefBot) -> discord.Object | None:
+    """Return where commands sync: the development server when set, else everywhere (None)."""
+    return discord.Object(bot.settings.dev_guild_id) if bot.settings.dev_guild_id else None
+
+
+def command_hash(bot: BriefBot) -> tuple[str, str]:
+    """Return the state key for this sync scope and the hash of its command payload."""
+    guild = sync_scope(bot)
+    digest = hashlib.sha256(command_payload(bot.tree, guild).encode()).hexdigest()
+    return f"command_hash:{guild.id if guild else 'global'}", digest
+
+
 async def sync_commands_if_changed(bot: BriefBot) -> bool:
     """Sync to DEV_GUILD_ID (instant) or globally, only when the payload's hash changed."""
-    guild = discord.Object(bot.settings.dev_guild_id) if bot.settings.dev_guild_id else None
+    guild = sync_scope(bot)
     if guild is not None:
         bot.tree.copy_global_to(guild=guild)
-    digest = hashlib.sha256(command_payload(bot.tree, guild).encode()).hexdigest()
-    key = f"command_hash:{guild.id if guild else 'global'}"
+    key, digest = command_hash(bot)
     if await bot.state.get(key) == digest:
         log.info("commands unchanged scope=%s; not syncing", key)
         return False

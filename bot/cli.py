@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--db", type=Path, help="database file (default: DATABASE_PATH)")
     exp = sub.add_parser("export", help="print every brief as a JSON list")
     exp.add_argument("--db", type=Path, help="database file (default: DATABASE_PATH)")
+    chk = sub.add_parser("check", help="validate settings, database and commands, offline")
+    chk.add_argument("--db", type=Path, help="database file (default: DATABASE_PATH)")
     return parser
 
 
@@ -56,6 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings.model_copy(update={"database_path": args.db})
     if command == "import":
         return asyncio.run(import_(settings, args.paths))
+    if command == "check":
+        return asyncio.run(check(settings))
     return asyncio.run(export(settings))
 
 
@@ -177,3 +181,13 @@ async def export(settings: Settings) -> int:
     finally:
         await db.close()
     return EXIT_OK
+
+
+async def check(settings: Settings) -> int:
+    """Print one line per check; exit 1 if any failed."""
+    from bot.check import run_checks
+
+    findings = await run_checks(settings)
+    for finding in findings:
+        print(f"{'ok  ' if finding.ok else 'FAIL'} {finding.what}")
+    return EXIT_OK if all(f.ok for f in findings) else EXIT_FAILED

@@ -33,3 +33,10 @@ TEXT_INPUT_PLACEHOLDER = 100
 
 #: Discord's global rate limit for a bot: requests per second across all routes.
 GLOBAL_REQUESTS_PER_SECOND = 50
+
+COMMAND_NAME = 32
+COMMAND_DESCRIPTION = 100
+COMMAND_OPTIONS = 25
+#: Combined name, description and option text of one slash command (subcommands included).
+COMMAND_TOTAL_CHARS = 4000
+GLOBAL_CHAT_COMMANDS = 100

@@ -106,6 +106,20 @@ class Database:
         async with self.read() as conn:
             return await current_version(conn)
 
+    async def integrity_problems(self) -> list[str]:
+        """Return what SQLite's and the search index's integrity checks report (empty: sound)."""
+        async with self.read() as conn:
+            rows = await fetch_all(conn, "PRAGMA integrity_check")
+            problems = [str(row[0]) for row in rows if row[0] != "ok"]
+            try:
+                async with conn.execute(
+                    "INSERT INTO briefs_fts (briefs_fts) VALUES ('integrity-check')"
+                ):
+                    pass
+            except sqlite3.DatabaseError as exc:
+                problems.append(f"search index: {exc}")
+        return problems
+
 
 async def fetch_all(
     conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()

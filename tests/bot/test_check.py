@@ -1,0 +1,67 @@
+"""`python -m bot check` and the command-payload rules it applies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.check import payload_problems
+from tests.bot.test_cli import run
+
+
+def command(**overrides: object) -> dict[str, object]:
+    base: dict[str, object] = {"name": "brief", "description": "Read briefs", "options": []}
+    base.update(overrides)
+    return base
+
+
+def test_valid_payload_has_no_problems() -> None:
+    assert list(payload_problems([command()])) == []
+
+
+def test_payload_rules_catch_what_discord_would_reject() -> None:
+    bad = [
+        command(name="Brief"),
+        command(name="x" * 33),
+        command(description=""),
+        command(
+            options=[
+                {"type": 3, "name": "a", "description": "d", "required": False},
+                {"type": 3, "name": "b", "description": "d", "required": True},
+            ]
+        ),
+        command(options=[{"type": 3, "name": f"o{i}", "description": "d"} for i in range(26)]),
+        command(
+            description="d" * 100,
+            options=[
+                {
+                    "type": 3,
+                    "name": "o",
+                    "description": "d" * 100,
+                    "choices": [{"name": "c" * 100, "value": "v" * 100}] * 25,
+                }
+            ],
+        ),
+    ]
+    problems = list(payload_problems(bad))
+    assert any("invalid name 'Brief'" in p for p in problems)
+    assert any("invalid name 'xxx" in p for p in problems)
+    assert any("description must be" in p for p in problems)
+    assert any("follows an optional one" in p for p in problems)
+    assert any("26 options" in p for p in problems)
+    assert any("characters; the limit is 4000" in p for p in problems)
+
+
+def test_check_command_passes_on_a_fresh_setup(tmp_path: Path) -> None:
+    result = run("check", cwd=tmp_path, env={"DISCORD_TOKEN": "not-a-real-token"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ok   command payloads valid (/autopost, /brief)" in result.stdout
+    assert "ok   integrity check ok" in result.stdout
+    assert "next start syncs globally" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_check_fails_without_token_but_still_checks_the_rest(tmp_path: Path) -> None:
+    result = run("check", "--db", str(tmp_path / "x.db"), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "FAIL DISCORD_TOKEN is not set" in result.stdout
+    assert "ok   schema version" in result.stdout
