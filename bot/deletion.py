@@ -8,8 +8,9 @@ from typing import Any, Literal, cast
 import discord
 
 from bot import render
+from bot.lookup import resolve_brief
 from bot.permissions import PublisherItem
-from bot.publishing import bot_of, resolve_brief
+from bot.views import bot_of
 
 Interaction = discord.Interaction[Any]
 Choice = Literal["confirm", "cancel"]

@@ -9,10 +9,10 @@ import discord
 
 from bot.errors import NotFoundError
 from bot.limits import EMBED_DESCRIPTION, EMBED_TITLE
-from bot.lookup import parse_brief_ref
-from bot.publishing import bot_of, resolve_brief
+from bot.lookup import parse_brief_ref, resolve_brief
 from bot.render import BRIEF_COLOUR
 from bot.text import truncate
+from bot.views import bot_of
 from storage.models import AuditEntry
 
 Interaction = discord.Interaction[Any]

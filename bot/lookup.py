@@ -11,23 +11,20 @@ from bot import render
 from bot.errors import NotFoundError
 from bot.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME
 from bot.text import truncate
-from bot.views import list_message, search_key, search_message, summary_view
+from bot.views import bot_of, list_message, search_key, search_message, summary_view
 
 if TYPE_CHECKING:
     from bot.app import BriefBot
+    from storage.models import Brief
 
 Interaction = discord.Interaction[Any]
 
 EMPTY_LIBRARY = "There are no briefs yet. Publishers can add one with `/brief add`."
 
 
-def _bot(interaction: Interaction) -> BriefBot:
-    return interaction.client  # type: ignore[no-any-return]
-
-
 async def latest(interaction: Interaction, count: int) -> None:
     """Post the newest brief(s), one message each so every one keeps its More button."""
-    briefs = await _bot(interaction).briefs.latest(count)
+    briefs = await bot_of(interaction).briefs.latest(count)
     if not briefs:
         raise NotFoundError(EMPTY_LIBRARY)
     first, *rest = briefs
@@ -44,9 +41,8 @@ def parse_brief_ref(value: str) -> int | None:
     return int(text) if text.isdigit() and len(text) <= 19 else None
 
 
-async def show(interaction: Interaction, ref: str) -> None:
-    """Post one brief, chosen by number or, failing that, by the best title match."""
-    bot = _bot(interaction)
+async def resolve_brief(bot: BriefBot, ref: str) -> Brief:
+    """Find a live brief by number (`42`, `#42`) or, failing that, by best title match."""
     brief_id = parse_brief_ref(ref)
     brief = await bot.briefs.get(brief_id) if brief_id is not None else None
     if brief is None and brief_id is None:
@@ -57,6 +53,12 @@ async def show(interaction: Interaction, ref: str) -> None:
             f"I couldn't find a brief matching “{truncate(ref, 100)}”. "
             "Pick one from the suggestions, or try `/brief search`."
         )
+    return brief
+
+
+async def show(interaction: Interaction, ref: str) -> None:
+    """Post one brief, chosen by number or, failing that, by the best title match."""
+    brief = await resolve_brief(bot_of(interaction), ref)
     await interaction.response.send_message(
         embed=render.summary_embed(brief), view=summary_view(brief)
     )
@@ -78,13 +80,13 @@ async def search(interaction: Interaction, query: str) -> None:
     normalised = search_key(query)
     if not normalised:
         raise NotFoundError("Type a word or two to search for, for example `/brief search comet`.")
-    embed, view = await search_message(_bot(interaction), normalised, 0)
+    embed, view = await search_message(bot_of(interaction), normalised, 0)
     await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
 
 async def browse(interaction: Interaction) -> None:
     """Answer with the first page of the library, newest first."""
-    bot = _bot(interaction)
+    bot = bot_of(interaction)
     if await bot.briefs.count() == 0:
         raise NotFoundError(EMPTY_LIBRARY)
     embed, view = await list_message(bot, 0)

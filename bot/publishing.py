@@ -18,12 +18,13 @@ from bot import render
 from bot.article import paginate
 from bot.drafts import DRAFT_TTL_SECONDS, EXPIRED, TOKEN_HEX, Draft, DraftStore
 from bot.errors import NotFoundError, PermissionDeniedError, UserFacingError
-from bot.lookup import parse_brief_ref
+from bot.lookup import resolve_brief
 from bot.modals import BriefForm, BriefModal, OnBrief, form_from_content
 from bot.parsing import format_brief
 from bot.permissions import PublisherItem
 from bot.text import truncate
 from bot.uploads import read_upload
+from bot.views import bot_of
 from storage.models import Brief, BriefContent
 
 if TYPE_CHECKING:
@@ -45,32 +46,12 @@ class HasDrafts(Protocol):
     drafts: DraftStore
 
 
-def bot_of(interaction: Interaction) -> BriefBot:
-    """Return our bot from an interaction (typed)."""
-    return cast("BriefBot", interaction.client)
-
-
 def drafts_of(interaction: Interaction) -> DraftStore:
     """Return the draft store kept by the `/brief` cog."""
     cog = bot_of(interaction).get_cog(COG_NAME)
     if cog is None:
         raise UserFacingError(EXPIRED)
     return cast(HasDrafts, cog).drafts
-
-
-async def resolve_brief(bot: BriefBot, ref: str) -> Brief:
-    """Find a live brief by number (`42`, `#42`) or, failing that, by best title match."""
-    brief_id = parse_brief_ref(ref)
-    brief = await bot.briefs.get(brief_id) if brief_id is not None else None
-    if brief is None and brief_id is None:
-        hits = await bot.briefs.search(ref, limit=1)
-        brief = await bot.briefs.get(hits[0].brief_id) if hits else None
-    if brief is None:
-        raise NotFoundError(
-            f"I couldn't find a brief matching “{truncate(ref, 100)}”. "
-            "Pick one from the suggestions, or try `/brief search`."
-        )
-    return brief
 
 
 # --- starting a draft ----------------------------------------------------------------------
