@@ -76,6 +76,4 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
     try:
         await send_ephemeral(interaction, message)
     except discord.HTTPException:
-        log.warning(
-            "could not report an error", extra={"user": interaction.user.id}, exc_info=True
-        )
+        log.warning("could not report an error", extra={"user": interaction.user.id}, exc_info=True)
