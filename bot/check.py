@@ -80,8 +80,8 @@ async def run_checks(settings: Settings) -> list[Finding]:
             else "DISCORD_TOKEN is not set (needed by `run` only)",
         ),
     ]
-    bot = create_bot(settings)
-    try:
+    # `async with` initialises the client (as login would, minus the network) and closes it.
+    async with create_bot(settings) as bot:
         await bot.prepare()
         findings.append(Finding(True, f"database {settings.database_path} opened"))
         version = await bot.db.schema_version()
@@ -112,6 +112,4 @@ async def run_checks(settings: Settings) -> list[Finding]:
                 f"next start {'skips the sync' if synced else 'syncs ' + where}",
             )
         )
-    finally:
-        await bot.close()
     return findings
