@@ -38,7 +38,7 @@ async def latest(interaction: Interaction, count: int) -> None:
 def parse_brief_ref(value: str) -> int | None:
     """Read a brief number from what autocomplete or a user typed: `42`, `#42`."""
     text = value.strip().removeprefix("#").strip()
-    return int(text) if text.isdigit() and len(text) <= 19 else None
+    return int(text) if text.isascii() and text.isdecimal() and len(text) <= 19 else None
 
 
 async def resolve_brief(bot: BriefBot, ref: str) -> Brief:

@@ -230,7 +230,7 @@ class OpenBriefSelect(
     async def run(self, interaction: Interaction) -> None:
         """Show the chosen brief's summary with its More button, to the chooser only."""
         values = self.item.values
-        if not values or not values[0].isdigit():
+        if not values or not (values[0].isascii() and values[0].isdecimal()):
             raise NotFoundError(REMOVED)
         brief = await fetch_brief(interaction, int(values[0]))
         await interaction.response.send_message(

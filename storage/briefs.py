@@ -323,7 +323,7 @@ class BriefRepository:
         match = build_match_query(prefix, prefix=True)
         found: list[tuple[int, str]] = []
         async with self._db.read() as conn:
-            if ref.isdigit() and _storable_id(int(ref)):
+            if ref.isascii() and ref.isdecimal() and _storable_id(int(ref)):
                 rows = await fetch_all(
                     conn,
                     "SELECT id, title FROM briefs WHERE id = ? AND deleted_at IS NULL",
