@@ -1,0 +1,1 @@
+"""Reliability: crashes, concurrency, hostile input and shutdown, on real files and processes."""

@@ -1,0 +1,296 @@
+"""Hostile input: odd characters, huge text and forged buttons get clean answers, change nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+import simcord
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from simcord.results import to_discord_message
+
+from bot.app import STALE_COMPONENT, BriefBot
+from bot.config import Settings
+from bot.importer import read_file
+from bot.parsing import BriefParseError, format_brief, load_briefs, parse_brief
+from bot.replies import GENERIC_FAILURE
+from bot.views import REMOVED
+from storage.briefs import BriefRepository
+from storage.database import Database
+from storage.models import BriefContent
+from tests.reliability.support import connect, integrity_problems
+
+FUZZ = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+#: Characters that break naive text handling: controls, NUL, zero-width, bidi, odd spaces.
+HOSTILE_CHARS = [
+    "\x00", "\x07", "\x1b", "\x7f", "\t", "\v", "\f", "\u0085", "\u2028", "\u2029",
+    "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad",
+    "\u200e", "\u200f", "\u202a", "\u202b", "\u202d", "\u202e", "\u202c", "\u2066", "\u2069",
+    "\u061c", "\u0301", "\u0336", "\u3000", "\u00a0", "\ufffd", "\U0001f3af", "\ufe0f",
+    '"', "'", "*", "^", ":", "(", ")", "-", "+", "#", "`", "\\", "@", "<", ">", "|", "~",
+]  # fmt: skip
+hostile_text = st.text(
+    alphabet=st.one_of(st.sampled_from(HOSTILE_CHARS), st.characters(codec="utf-8")),
+    max_size=80,
+)
+
+#: Search box input a member could type (Discord allows up to 200 characters here).
+NASTY_QUERIES = [
+    "\u200b\u200c\u200d\ufeff",
+    "comet\u200bharbour",
+    "\u202ecomet\u202c",
+    "\u200f\u061cمرحبا comet",
+    "\x00",
+    "comet\x00harbour",
+    "\x07\x1b[31mcomet\x1b[0m",
+    '" OR * NEAR( title: ^ - comet',
+    "comet" + "\u0301" * 150,
+    "🎯" * 100,
+    "a" * 200,
+    "@everyone <@1> comet",
+]
+#: Of those, the ones whose only searchable words are "comet" (and "harbour").
+FINDS_COMET = ["comet\u200bharbour", "\u202ecomet\u202c", "comet\x00harbour"]
+TOO_LONG = ["x" * 201, "comet " * 20_000]
+
+
+def brief(n: int) -> BriefContent:
+    return BriefContent(
+        title=f"Comet over the harbour {n}",
+        what_happened=f"Comet {n} was seen over the harbour.",
+        body="The tail stretched across the sky.",
+    )
+
+
+@pytest_asyncio.fixture
+async def library(tmp_path: Path) -> AsyncIterator[BriefRepository]:
+    """A real database with a few briefs, one of them deleted."""
+    db = await Database.open(tmp_path / "briefs.db")
+    briefs = BriefRepository(db)
+    for n in range(5):
+        await briefs.add(brief(n))
+    await briefs.delete(3, actor_id=None)
+    yield briefs
+    await db.close()
+
+
+# --- the parser ----------------------------------------------------------------------------
+
+
+@st.composite
+def hostile_briefs(draw: st.DrawFn) -> str:
+    """A brief-shaped text whose title, sections and article are full of hostile characters."""
+    title, what, impact, body = (draw(hostile_text) for _ in range(4))
+    ending = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    lines = [f"# {title}", f"❓WHAT HAPPENED: comet {what}", f"🎯IMPACT: {impact}", "---", body]
+    return ending.join(lines)
+
+
+@FUZZ
+@given(text=hostile_briefs())
+async def test_hostile_brief_text_is_stored_faithfully_or_refused(
+    library: BriefRepository, text: str
+) -> None:
+    try:
+        content = parse_brief(text)
+    except BriefParseError:
+        return  # refused with our own error: a clean outcome
+    assert "\x00" not in content.model_dump_json()
+    stored = await library.add(content)
+    assert (await library.get(stored.id)) == stored
+    assert parse_brief(format_brief(stored)) == parse_brief(format_brief(content))
+    assert stored.id in {hit.brief_id for hit in await library.search("comet", limit=100)}
+
+
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [
+        (b"\xe2\x9d\x93WHAT HAPPENED: " + b"x" * 100_001, "one-long-line.txt"),
+        (b"\xe2\x9d\x93WHAT HAPPENED: ok\n---\n" + b"y" * 5_000_000, "huge-article.md"),
+        (json.dumps({"what_happened": "ok", "body": "z" * 100_001}).encode(), "big.json"),
+        (b"[" * 100_000 + b"]" * 100_000, "deep.json"),
+        (b"[" * 100_000 + b"]" * 100_000, "deep.txt"),
+        (b"\xe2\x9d\x93WHAT HAPPENED: a\x00b", "nul.txt"),
+        (b"\xe2\x9d\x93WHAT HAPPENED: \xff\xfe broken", "latin1.txt"),
+        (json.dumps({"title": "Lone \ud800", "what_happened": "ok"}).encode(), "surrogate.json"),
+        (b"\x00" * 1000, "zeros.json"),
+        (b"", "empty.txt"),
+    ],
+)
+def test_oversized_or_malformed_files_are_refused_with_a_parse_error(
+    data: bytes, name: str
+) -> None:
+    with pytest.raises(BriefParseError) as refused:
+        load_briefs(data, name)
+    assert len(str(refused.value)) < 500
+
+
+def test_a_file_over_the_byte_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "huge.txt"
+    path.write_bytes(b"\xe2\x9d\x93WHAT HAPPENED: " + b"x" * 300_000)
+    with pytest.raises(BriefParseError, match="the limit is 256,000"):
+        read_file(path, strip_patterns=(), max_chars=100_000, max_bytes=256_000)
+
+
+# --- search --------------------------------------------------------------------------------
+
+
+@FUZZ
+@given(query=st.one_of(hostile_text, st.sampled_from([*NASTY_QUERIES, *TOO_LONG])))
+async def test_repository_search_answers_any_query(library: BriefRepository, query: str) -> None:
+    hits = await library.search(query, limit=10)
+    assert await library.search_count(query) >= len(hits)
+    assert all(hit.brief_id != 3 for hit in hits)  # the deleted brief stays hidden
+    suggestions = await library.suggest(query)
+    assert all(brief_id != 3 for brief_id, _ in suggestions)
+    await library.find_duplicate(query, query)
+
+
+@pytest.fixture
+def newsroom(simcord_env):
+    guild = simcord_env.create_guild(name="Newsroom")
+    channel = guild.create_text_channel("news")
+    alice = guild.add_member(simcord_env.create_user("alice"))
+    return simcord_env, channel, alice
+
+
+def assert_clean_answer(result: simcord.InteractionResult) -> None:
+    """Answered (not "interaction failed"), privately, and not with our generic failure."""
+    assert result.acknowledged
+    assert result.ephemeral
+    assert result.response is not None
+    assert GENERIC_FAILURE not in result.response.content
+
+
+@pytest.mark.parametrize("query", NASTY_QUERIES)
+async def test_search_box_answers_nasty_queries_cleanly(newsroom, query: str) -> None:
+    env, channel, alice = newsroom
+    for n in range(3):
+        await env.bot.briefs.add(brief(n))
+
+    result = await alice.slash(channel, "brief search", query=query)
+
+    assert_clean_answer(result)
+    if query in FINDS_COMET:
+        assert result.response.embeds[0].title
+
+
+@pytest.mark.parametrize("query", TOO_LONG, ids=["201-chars", "120-KB-line"])
+async def test_search_box_refuses_queries_longer_than_discord_allows(newsroom, query: str) -> None:
+    env, channel, alice = newsroom
+    with pytest.raises(simcord.OptionError, match="at most 200 characters"):
+        await alice.slash(channel, "brief search", query=query)
+
+
+@pytest.mark.parametrize("ref", [*NASTY_QUERIES, "#", "#-1", "99999999999999999999", "0"])
+async def test_show_and_its_autocomplete_answer_nasty_references_cleanly(
+    newsroom, ref: str
+) -> None:
+    env, channel, alice = newsroom
+    await env.bot.briefs.add(brief(1))
+
+    choices = await alice.autocomplete(channel, "brief show", "brief", ref)
+    result = await alice.slash(channel, "brief show", brief=ref)
+
+    assert all(choice["value"] == "1" for choice in choices)
+    assert result.acknowledged
+    assert GENERIC_FAILURE not in result.response.content
+
+
+@pytest.mark.parametrize("ref", ["²", "#³", "①"])
+async def test_unicode_digit_lookalikes_in_a_reference_are_not_found_not_a_crash(
+    simcord_env: simcord.Env, ref: str
+) -> None:
+    """`²` passes str.isdigit() but not int(): such refs must read as text, not crash."""
+    env = simcord_env
+    channel = env.create_guild(name="Newsroom").create_text_channel("news")
+    alice = env.guild.add_member(env.create_user("alice"))
+    await env.bot.briefs.add(brief(1))
+
+    choices = await alice.autocomplete(channel, "brief show", "brief", ref)
+    result = await alice.slash(channel, "brief show", brief=ref)
+    menu = env.backend.create_message(
+        channel.id, env.bot.user.id, "", components=[{"type": 1, "components": [
+            {"type": 3, "custom_id": "brief:open", "options": [{"label": ref, "value": ref}]},
+        ]}],
+    )  # fmt: skip
+    chosen = await alice.select(to_discord_message(env, menu), [ref])
+
+    assert "couldn't find" in result.response.content
+    assert REMOVED in chosen.response.content
+    assert choices == []
+
+
+# --- forged components ---------------------------------------------------------------------
+
+
+def snapshot(path: Path) -> list[list[tuple[object, ...]]]:
+    """Everything stored, to prove a click changed nothing."""
+    with connect(path) as conn:
+        return [
+            conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
+            for table in ("briefs", "audit_log", "post_log", "guild_settings")
+        ]
+
+
+FORGED = [
+    ("brief:more:abc", STALE_COMPONENT),
+    ("brief:more:99999999999999999999", STALE_COMPONENT),
+    ("brief:more:9223372036854775808", REMOVED),
+    ("brief:more:-1", STALE_COMPONENT),
+    ("brief:more:0", REMOVED),
+    ("brief:more:{deleted}", REMOVED),
+    ("brief:page:1:-5", STALE_COMPONENT),
+    ("brief:page:{deleted}:2", REMOVED),
+    ("brief:page:99999999999999999999:1", STALE_COMPONENT),
+    ("brief:list:-1", STALE_COMPONENT),
+    ("brief:list:abc", STALE_COMPONENT),
+    ("brief:", STALE_COMPONENT),
+    ("brief:nope", STALE_COMPONENT),
+    ("brief:more:1:extra", STALE_COMPONENT),
+    ("brief:search:0:", "No briefs match"),
+    ('brief:search:0:title:comet OR NEAR(a b) "* ^x', "No briefs match"),
+    ("brief:search:-1:comet", STALE_COMPONENT),
+    ("brief:delete:confirm:{live}", "publisher"),
+    ("brief:delete:cancel:{live}", "publisher"),
+    ("brief:draft:publish:0123456789abcdef", "publisher"),
+    ("brief:draft:publish:nothex", STALE_COMPONENT),
+]
+
+
+@pytest.mark.parametrize(("custom_id", "answer"), FORGED, ids=[f[0] for f in FORGED])
+async def test_forged_buttons_get_a_clean_private_answer_and_change_nothing(
+    newsroom, settings: Settings, custom_id: str, answer: str
+) -> None:
+    env, channel, alice = newsroom
+    bot: BriefBot = env.bot
+    live = await bot.briefs.add(brief(1))
+    deleted = await bot.briefs.add(brief(2))
+    await bot.briefs.delete(deleted.id, actor_id=None)
+    custom_id = custom_id.format(live=live.id, deleted=deleted.id)
+    forged = env.backend.create_message(
+        channel.id, bot.user.id, "Forged", components=[{"type": 1, "components": [
+            {"type": 2, "style": 1, "label": "More", "custom_id": custom_id},
+        ]}],
+    )  # fmt: skip
+    message = to_discord_message(env, forged)
+    before = snapshot(settings.database_path)
+
+    result = await alice.click(message, label="More")
+
+    assert_clean_answer(result)
+    assert answer.lower() in result.response.content.lower()
+    assert snapshot(settings.database_path) == before
+    unchanged = env.backend.get_message(channel.id, forged.id)
+    assert (unchanged.content, unchanged.components) == (forged.content, forged.components)
+    assert await bot.briefs.get(live.id) == live
+    assert integrity_problems(settings.database_path) == []
