@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import discord
-import pytest
 from simcord.backend.models import Overwrite
 from simcord.enums import OverwriteType
 
@@ -14,8 +13,6 @@ from bot.autopost import AutoPoster, Outcome, classify, plan_catchup
 from bot.config import Settings
 from storage.models import Brief, BriefContent
 from tests.conftest import Restart
-
-pytestmark = pytest.mark.asyncio
 
 BOT_POST = "POST"
 

@@ -13,8 +13,6 @@ from bot.parsing import parse_brief
 from storage.models import Brief, BriefContent
 from tests.conftest import EXAMPLES, Restart
 
-pytestmark = pytest.mark.asyncio
-
 
 def content(n: int, **overrides: object) -> BriefContent:
     """Return a small valid brief numbered n, published n hours after a fixed start."""

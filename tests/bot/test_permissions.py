@@ -7,8 +7,6 @@ import pytest
 
 from bot.config import Settings
 
-pytestmark = pytest.mark.asyncio
-
 
 @pytest.fixture
 def place(simcord_env):

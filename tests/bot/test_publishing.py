@@ -16,9 +16,6 @@ from bot.parsing import parse_brief
 from storage.models import BriefContent
 from tests.conftest import EXAMPLES, Restart
 
-pytestmark = pytest.mark.asyncio
-
-
 SECTIONS = (
     "❓ WHAT HAPPENED: The harbour ferry will run every ten minutes from Monday.\n"
     "👤 WHO WAS INVOLVED: The city transport office and the ferry operators' union.\n"

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from storage.briefs import BriefRepository, DuplicateIdError
+import storage.briefs as briefs_module
+from storage.briefs import SEARCH_COUNT_CAP, BriefRepository, DuplicateIdError
 from storage.database import Database
 from storage.models import Brief, BriefContent
 
@@ -88,9 +89,9 @@ async def test_fts_index_stays_consistent(db: Database, repo: BriefRepository) -
     await repo.update(briefs[0].id, make_content(title="Renamed"), actor_id=None)
     await repo.delete(briefs[1].id, actor_id=None)
     async with db.read() as conn:
-        await conn.execute(
-            "INSERT INTO briefs_fts (briefs_fts, rank) VALUES ('integrity-check', 1)"
-        )
+        for index in ("briefs_fts", "briefs_titles"):
+            await conn.execute(f"INSERT INTO {index} ({index}, rank) VALUES ('integrity-check', 1)")
+    assert await db.integrity_problems() == []
 
 
 # --- listing ---------------------------------------------------------------------------
@@ -167,7 +168,7 @@ async def test_add_many_ten_thousand_in_one_call(repo: BriefRepository) -> None:
     assert len(stored) == 10_000
     assert [b.id for b in stored] == sorted(b.id for b in stored)
     assert await repo.count() == 10_000
-    assert await repo.search_count("harbour") == 10_000
+    assert await repo.search_count("harbour") == SEARCH_COUNT_CAP
 
 
 # --- search ----------------------------------------------------------------------------
@@ -208,6 +209,58 @@ async def test_search_requires_every_word_and_pages(repo: BriefRepository) -> No
     assert len(first) == 10
     assert len(second) == 5
     assert not {h.brief_id for h in first} & {h.brief_id for h in second}
+
+
+async def test_search_count_is_capped(
+    repo: BriefRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(briefs_module, "SEARCH_CANDIDATES", 4)
+    monkeypatch.setattr(briefs_module, "SEARCH_COUNT_CAP", 4)
+    for i in range(7):
+        await repo.add(make_content(title=f"Harbour report {i}"))
+    assert await repo.search_count("harbour") == 4  # "4 or more"
+    assert await repo.search_count("harbour report 3") == 1
+    assert await repo.search_count("nothing here") == 0
+
+
+def test_count_cap_matches_candidate_window() -> None:
+    # Every page the capped count promises exists, and none beyond it.
+    assert SEARCH_COUNT_CAP == briefs_module.SEARCH_CANDIDATES > 0
+
+
+async def test_search_ranks_title_first_within_candidates(repo: BriefRepository) -> None:
+    titled = await repo.add(make_content(title="Lighthouse restored", what_happened="Done."))
+    for i in range(5):
+        await repo.add(
+            make_content(title=f"Coast news {i}", what_happened="They saw the lighthouse.")
+        )
+    hits = await repo.search("lighthouse", limit=3)
+    assert hits[0].brief_id == titled.id  # oldest, but the only title match
+    assert hits[0].rank > hits[1].rank
+    assert "«lighthouse»" in hits[1].snippet
+
+
+async def test_search_pages_within_newest_candidates(
+    repo: BriefRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(briefs_module, "SEARCH_CANDIDATES", 5)
+    monkeypatch.setattr(briefs_module, "SEARCH_COUNT_CAP", 5)
+    oldest = await repo.add(make_content(title="Ferry ferry ferry", what_happened="Ferry."))
+    newer = [
+        (await repo.add(make_content(title=f"Update {i}", what_happened="A ferry ran."))).id
+        for i in range(6)
+    ]
+    await repo.delete(newer[-1], actor_id=None)  # deleted briefs never take a candidate slot
+    total = await repo.search_count("ferry")
+    assert total == 5
+    pages = [await repo.search("ferry", limit=2, offset=offset) for offset in (0, 2, 4, 6)]
+    found = [hit.brief_id for page in pages for hit in page]
+    assert [len(page) for page in pages] == [2, 2, 1, 0]
+    assert sorted(found) == sorted(newer[:5])  # the newest matches, each exactly once
+    assert oldest.id not in found  # the best match, but outside the candidate window
+    assert await repo.search("ferry", offset=5) == []
+    assert await repo.search("ferry", offset=10**9) == []
+    assert all(hit.snippet for page in pages for hit in page)
 
 
 @pytest.mark.parametrize(
@@ -276,6 +329,18 @@ async def test_suggest_by_title_prefix(repo: BriefRepository) -> None:
     assert await repo.suggest("ELECTRIC bu") == [(electric.id, "Electric buses arrive")]
     assert await repo.suggest("élec", limit=1) == [(electric.id, "Electric buses arrive")]
     assert await repo.suggest("zzz") == []
+
+
+async def test_suggest_follows_edits_and_deletes(repo: BriefRepository) -> None:
+    kept = await repo.add(make_content(title="Council meets", what_happened="Agenda."))
+    renamed = await repo.add(make_content(title="Council budget", what_happened="Numbers."))
+    gone = await repo.add(make_content(title="Council vote", what_happened="Ayes."))
+    await repo.add(make_content(title="Harbour", what_happened="The council spoke."))
+    assert [i for i, _ in await repo.suggest("c")] == [gone.id, renamed.id, kept.id]
+    await repo.update(renamed.id, make_content(title="Harbour budget"), actor_id=None)
+    await repo.delete(gone.id, actor_id=None)
+    assert await repo.suggest("coun") == [(kept.id, "Council meets")]
+    assert await repo.suggest("harbour bud") == [(renamed.id, "Harbour budget")]
 
 
 async def test_suggest_by_id(repo: BriefRepository) -> None:

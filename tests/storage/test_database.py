@@ -55,7 +55,7 @@ async def test_close_is_idempotent(db_path: Path) -> None:
 
 
 async def test_schema_version_is_latest(db: Database) -> None:
-    assert await db.schema_version() == latest_version() == 4
+    assert await db.schema_version() == latest_version() == 5
 
 
 async def test_transaction_rolls_back_on_error(db: Database) -> None:

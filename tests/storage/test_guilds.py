@@ -160,3 +160,20 @@ async def test_pending_respects_subscription_log_skips_and_deletes(
     assert await log.pending(unsubscribed, limit=10) == ([], 0)
     later = settings.model_copy(update={"subscribed_at": datetime.now(UTC) + timedelta(days=1)})
     assert await log.pending(later, limit=10) == ([], 0)
+
+
+async def test_pending_is_oldest_id_first_with_total(db: Database, repo: BriefRepository) -> None:
+    guilds, log = GuildRepository(db), PostLog(db)
+    settings = await guilds.set_channel(GUILD, CHANNEL)
+    assert settings.subscribed_at is not None
+    # Oldest first means lowest id first, even when created_at disagrees (an import).
+    [imported] = await repo.add_many(
+        [Brief(**make_content().model_dump(), id=50, created_at=datetime.now(UTC) + timedelta(1))]
+    )
+    new = [b.id for b in await repo.add_many([make_content(title=f"N {i}") for i in range(30)])]
+    assert imported.id < new[0]
+    await log.skip(GUILD, new[::2])
+    assert await log.pending(settings, limit=4) == ([imported.id, *new[1:7:2]], 16)
+    assert await log.pending(settings, limit=0) == ([], 16)
+    await log.skip(GUILD, [imported.id, *new[1:]])
+    assert await log.pending(settings, limit=2) == ([], 0)

@@ -23,8 +23,14 @@ from .conftest import make_content
 
 def test_migrations_are_numbered_in_order() -> None:
     migrations = load_migrations()
-    assert [m.version for m in migrations] == [1, 2, 3, 4]
-    assert [m.name for m in migrations] == ["briefs", "autopost", "audit", "bot_state"]
+    assert [m.version for m in migrations] == [1, 2, 3, 4, 5]
+    assert [m.name for m in migrations] == [
+        "briefs",
+        "autopost",
+        "audit",
+        "bot_state",
+        "title_search",
+    ]
 
 
 def test_split_statements_keeps_trigger_bodies_whole() -> None:
@@ -89,6 +95,7 @@ async def test_old_database_is_upgraded_in_place(db_path: Path) -> None:
         assert old.title == "Old flood warning"
         assert old.tags == ["weather"]
         assert [hit.brief_id for hit in await repo.search("flood")] == [7]
+        assert await repo.suggest("flo") == [(7, "Old flood warning")]  # 0005 rebuilt titles
         new = await repo.add(make_content())
         assert new.id == 8
         assert [entry.action for entry in await repo.history(8)] == ["add"]

@@ -8,8 +8,6 @@ from simcord import SetupError
 from simcord.backend.models import Overwrite
 from simcord.enums import OverwriteType
 
-pytestmark = pytest.mark.asyncio
-
 
 @pytest.fixture
 def server(simcord_env):
