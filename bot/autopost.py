@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+import time
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -30,6 +31,7 @@ import aiohttp
 import discord
 
 from bot import render, views
+from bot.limits import GLOBAL_REQUESTS_PER_SECOND
 from storage.models import GuildSettings
 
 if TYPE_CHECKING:
@@ -43,6 +45,13 @@ REQUIRED_PERMISSIONS: dict[str, str] = {
     "send_messages": "Send Messages",
     "embed_links": "Embed Links",
 }
+
+#: Auto-post sends per second: a margin below Discord's global limit, leaving room for
+#: the bot's other requests (interaction responses do not count against it).
+SEND_RATE = GLOBAL_REQUESTS_PER_SECOND * 0.8
+
+#: How far ahead of the clock the pacer's schedule may legitimately run (seconds).
+PACER_HORIZON = 60.0
 
 RESUME_HINT = "Someone with Manage Server can fix this, then run `/autopost channel` again."
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -61,6 +70,31 @@ class Outcome(enum.Enum):
     PAUSE = "pause"
     #: Discord rejected this one message: the claim is kept so it is never retried.
     DROP = "drop"
+
+
+class Pacer:
+    """Space requests out to at most `rate` per second, across every task that shares it.
+
+    Bounded concurrency alone does not bound the rate: with fast responses a handful of
+    workers can exceed Discord's global limit. Pacing keeps fan-out under it, not just
+    recovering from 429s after the fact.
+    """
+
+    def __init__(self, rate: float) -> None:
+        self._interval = 1.0 / rate
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        """Return when the caller may send its next request."""
+        async with self._lock:
+            now = time.monotonic()
+            if self._next - now > PACER_HORIZON:
+                self._next = now  # the clock jumped; no real queue gets this far ahead
+            delay = self._next - now
+            self._next = max(now, self._next) + self._interval
+        if delay > 0:
+            await asyncio.sleep(delay)
 
 
 class ChannelUnavailableError(Exception):
@@ -138,6 +172,7 @@ class AutoPoster:
         self._lock = asyncio.Lock()
         self._again = False
         self._slots = asyncio.Semaphore(bot.settings.autopost_concurrency)
+        self._pacer = Pacer(SEND_RATE)
 
     async def run(self) -> None:
         """Deliver to every active server; a call during a pass makes that pass go round again.
@@ -268,6 +303,7 @@ class AutoPoster:
             log.info("autopost already claimed", extra=ids)
             return Outcome.PASSED
         try:
+            await self._pacer.wait()
             message = await channel.send(content, embed=embed, view=view, allowed_mentions=allowed)
         except Exception as error:
             outcome = classify(error)
@@ -314,6 +350,7 @@ class AutoPoster:
     async def _publish(self, message: discord.Message, ids: dict[str, int]) -> None:
         """Crosspost to following servers; the post itself already succeeded either way."""
         try:
+            await self._pacer.wait()
             await message.publish()
         except discord.HTTPException as error:
             log.warning("autopost crosspost failed", extra={**ids, "error": _describe(error)})

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import discord
 from simcord.backend.models import Overwrite
 from simcord.enums import OverwriteType
 
 from bot.app import BriefBot
-from bot.autopost import AutoPoster, Outcome, classify, plan_catchup
+from bot.autopost import AutoPoster, Outcome, Pacer, classify, plan_catchup
 from bot.config import Settings
 from storage.models import Brief, BriefContent
 from tests.conftest import Restart
@@ -438,3 +439,12 @@ async def test_off_stops_posting(simcord_env):
     assert "off" in result.response.content
     assert posts(env, server.news) == []
     assert "**off**" in await server.status()
+
+
+async def test_pacer_spaces_requests_below_discords_global_limit():
+    pacer = Pacer(rate=50)
+    started = time.monotonic()
+
+    await asyncio.gather(*(pacer.wait() for _ in range(26)))
+
+    assert time.monotonic() - started >= 25 / 50
