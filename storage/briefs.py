@@ -31,6 +31,13 @@ SNIPPET_OPEN, SNIPPET_CLOSE, SNIPPET_ELLIPSIS = "«", "»", "…"
 #: Tokens of context a snippet shows (FTS5 allows at most 64).
 SNIPPET_TOKENS = 12
 
+#: Most matches `search` ranks: the newest ones by id. Ranking every match of a common word
+#: would cost time in proportion to the library; this keeps a search's cost bounded.
+SEARCH_CANDIDATES = 1000
+#: Most matches `search_count` counts (equal to SEARCH_CANDIDATES, so counted pages all
+#: exist); a count equal to it means "at least this many", e.g. shown as "1,000+".
+SEARCH_COUNT_CAP = SEARCH_CANDIDATES
+
 #: bm25 column weights, in briefs_fts column order: a title match outranks a body match.
 _WEIGHTS = {
     "title": 10.0,
@@ -264,50 +271,73 @@ class BriefRepository:
             )
 
     async def search(self, query: str, *, limit: int = 10, offset: int = 0) -> list[SearchHit]:
-        """Return live briefs matching every word of `query`, best first, with snippets."""
+        """Return live briefs matching every word of `query`, best first, with snippets.
+
+        Only the newest SEARCH_CANDIDATES matches (by id) are ranked, by title-weighted bm25,
+        so a common word costs the same as a rare one; paging past them simply ends, in step
+        with `search_count`, which is capped at the same number.
+        """
         match = build_match_query(query)
-        if match is None or limit <= 0:
+        offset = max(offset, 0)
+        if match is None or limit <= 0 or offset >= SEARCH_CANDIDATES:
             return []
         async with self._db.read() as conn:
-            rows = await fetch_all(
+            # FTS5 walks the doclist newest-first and stops after the window, so bm25 runs on
+            # at most SEARCH_CANDIDATES rows, never on every match.
+            ranked = await fetch_all(
                 conn,
-                "SELECT b.id, b.title, b.what_happened, b.published_at, b.created_at,"
-                " snippet(briefs_fts, -1, ?, ?, ?, ?) AS snippet,"
-                f" {_BM25} AS score"
-                " FROM briefs_fts JOIN briefs AS b ON b.id = briefs_fts.rowid"
-                " WHERE briefs_fts MATCH ? AND b.deleted_at IS NULL"
-                " ORDER BY score, b.id DESC LIMIT ? OFFSET ?",
-                (
-                    SNIPPET_OPEN,
-                    SNIPPET_CLOSE,
-                    SNIPPET_ELLIPSIS,
-                    SNIPPET_TOKENS,
-                    match,
-                    limit,
-                    max(offset, 0),
-                ),
+                "SELECT rowid, score FROM ("
+                f" SELECT rowid, {_BM25} AS score FROM briefs_fts WHERE briefs_fts MATCH ?"
+                " ORDER BY rowid DESC LIMIT ?"
+                ") ORDER BY score, rowid DESC LIMIT ? OFFSET ?",
+                (match, SEARCH_CANDIDATES, limit, offset),
             )
-        return [
-            SearchHit(
-                brief_id=row["id"],
-                title=row["title"],
-                snippet=row["snippet"] or row["what_happened"],
-                rank=-float(row["score"]),
-                published_at=decode_optional_time(row["published_at"]),
-                created_at=decode_time(row["created_at"]),
-            )
-            for row in rows
-        ]
+            hits: list[SearchHit] = []
+            for brief_id, score in ranked:
+                # Snippets only for the page; `rowid = ?` lets FTS5 seek straight to the row.
+                rows = await fetch_all(
+                    conn,
+                    "SELECT b.id, b.title, b.what_happened, b.published_at, b.created_at,"
+                    " snippet(briefs_fts, -1, ?, ?, ?, ?) AS snippet"
+                    " FROM briefs_fts JOIN briefs AS b ON b.id = briefs_fts.rowid"
+                    " WHERE briefs_fts MATCH ? AND briefs_fts.rowid = ? AND b.deleted_at IS NULL",
+                    (
+                        SNIPPET_OPEN,
+                        SNIPPET_CLOSE,
+                        SNIPPET_ELLIPSIS,
+                        SNIPPET_TOKENS,
+                        match,
+                        brief_id,
+                    ),
+                )
+                hits.extend(
+                    SearchHit(
+                        brief_id=row["id"],
+                        title=row["title"],
+                        snippet=row["snippet"] or row["what_happened"],
+                        rank=-float(score),
+                        published_at=decode_optional_time(row["published_at"]),
+                        created_at=decode_time(row["created_at"]),
+                    )
+                    for row in rows
+                )
+        return hits
 
     async def search_count(self, query: str) -> int:
-        """Return how many live briefs `search` would find in total."""
+        """Return how many live briefs `search` can page through: at most SEARCH_COUNT_CAP.
+
+        A result equal to SEARCH_COUNT_CAP means "that many or more" (show it as "1,000+").
+        """
         match = build_match_query(query)
         if match is None:
             return 0
         async with self._db.read() as conn:
             return int(
                 await fetch_value(
-                    conn, "SELECT count(*) FROM briefs_fts WHERE briefs_fts MATCH ?", (match,)
+                    conn,
+                    "SELECT count(*) FROM"
+                    " (SELECT 1 FROM briefs_fts WHERE briefs_fts MATCH ? LIMIT ?)",
+                    (match, SEARCH_COUNT_CAP),
                 )
             )
 
@@ -338,11 +368,13 @@ class BriefRepository:
                     (limit,),
                 )
             else:
+                # briefs_titles (0005) has prefix indexes, so a short common prefix is one
+                # doclist read instead of a merge of every matching term's doclist.
                 rows = await fetch_all(
                     conn,
-                    "SELECT rowid, title FROM briefs_fts WHERE briefs_fts MATCH ?"
+                    "SELECT rowid, title FROM briefs_titles WHERE briefs_titles MATCH ?"
                     " ORDER BY rowid DESC LIMIT ?",
-                    (f"title : ({match})", limit),
+                    (match, limit),
                 )
         seen = {brief_id for brief_id, _ in found}
         found.extend((row[0], row[1]) for row in rows if row[0] not in seen)

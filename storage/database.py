@@ -111,13 +111,14 @@ class Database:
         async with self.read() as conn:
             rows = await fetch_all(conn, "PRAGMA integrity_check")
             problems = [str(row[0]) for row in rows if row[0] != "ok"]
-            try:
-                async with conn.execute(
-                    "INSERT INTO briefs_fts (briefs_fts) VALUES ('integrity-check')"
-                ):
-                    pass
-            except sqlite3.DatabaseError as exc:
-                problems.append(f"search index: {exc}")
+            for index in ("briefs_fts", "briefs_titles"):
+                try:
+                    async with conn.execute(
+                        f"INSERT INTO {index} ({index}) VALUES ('integrity-check')"
+                    ):
+                        pass
+                except sqlite3.DatabaseError as exc:
+                    problems.append(f"search index: {exc}")
         return problems
 
 

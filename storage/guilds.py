@@ -134,8 +134,12 @@ class PostLog:
         """Return the oldest `limit` unposted live briefs since subscribing, and how many."""
         if guild.subscribed_at is None:
             return [], 0
+        # INDEXED BY: with `ORDER BY b.id LIMIT ?` and an unknown `since`, the planner would
+        # rather walk the whole table in id order than sort; the range seek on briefs_created
+        # reads only briefs created since subscribing (and sorts just the pending ones).
         where = (
-            " FROM briefs AS b WHERE b.deleted_at IS NULL AND b.created_at > ?"
+            " FROM briefs AS b INDEXED BY briefs_created"
+            " WHERE b.deleted_at IS NULL AND b.created_at > ?"
             " AND NOT EXISTS (SELECT 1 FROM post_log AS p"
             " WHERE p.guild_id = ? AND p.brief_id = b.id)"
         )
