@@ -142,9 +142,18 @@ def list_embed(briefs: Sequence[Brief], *, page: int, pages: int, total: int) ->
 
 
 def search_results_embed(
-    query: str, hits: Sequence[SearchHitLike], *, page: int, pages: int, total: int
+    query: str,
+    hits: Sequence[SearchHitLike],
+    *,
+    page: int,
+    pages: int,
+    total: int,
+    at_least: bool = False,
 ) -> discord.Embed:
-    """Render one page (0-based `page` of `pages`) of search results, each with its snippet."""
+    """Render one page (0-based `page` of `pages`) of search results, each with its snippet.
+
+    `at_least` marks a capped count: the footer then says "500+ results".
+    """
     lines = []
     for hit in hits:
         line = _line(hit.brief_id, hit.title, hit.published_at or hit.created_at)
@@ -155,7 +164,7 @@ def search_results_embed(
         description=_join_lines(lines, NO_RESULTS, separator="\n\n"),
         colour=BRIEF_COLOUR,
     )
-    embed.set_footer(text=_page_footer(page, pages, total, "result", "results"))
+    embed.set_footer(text=_page_footer(page, pages, total, "result", "results", at_least=at_least))
     return embed
 
 
@@ -246,11 +255,14 @@ def _join_lines(lines: Sequence[str], empty: str, *, separator: str = "\n") -> s
     return separator.join(kept)
 
 
-def _page_footer(page: int, pages: int, total: int, one: str, many: str) -> str:
+def _page_footer(
+    page: int, pages: int, total: int, one: str, many: str, *, at_least: bool = False
+) -> str:
     pages = max(pages, 1)
     page = min(max(page, 0), pages - 1)
-    noun = one if total == 1 else many
-    return truncate(f"Page {page + 1}/{pages} · {total} {noun}", EMBED_FOOTER)
+    noun = one if total == 1 and not at_least else many
+    count = f"{total:,}+" if at_least else f"{total:,}"
+    return truncate(f"Page {page + 1}/{pages} · {count} {noun}", EMBED_FOOTER)
 
 
 def _fit(parts: Sequence[str], budget: int) -> list[str]:

@@ -15,6 +15,7 @@ from bot.errors import NotFoundError
 from bot.limits import CUSTOM_ID, SELECT_OPTION_DESCRIPTION, SELECT_OPTION_LABEL
 from bot.replies import report_error
 from bot.text import truncate
+from storage.briefs import SEARCH_COUNT_CAP
 from storage.fts import normalize_query
 from storage.models import Brief
 
@@ -332,6 +333,8 @@ async def search_message(
     pages = page_count(total, SEARCH_PAGE_SIZE)
     page = min(max(page, 0), pages - 1)
     hits = await bot.briefs.search(query, limit=SEARCH_PAGE_SIZE, offset=page * SEARCH_PAGE_SIZE)
-    embed = render.search_results_embed(query, hits, page=page, pages=pages, total=total)
+    embed = render.search_results_embed(
+        query, hits, page=page, pages=pages, total=total, at_least=total >= SEARCH_COUNT_CAP
+    )
     rows = [(hit.brief_id, hit.title, hit.snippet) for hit in hits]
     return embed, _pager_and_select(rows, pager(pages, page, partial(SearchPageButton, query)))

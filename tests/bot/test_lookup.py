@@ -10,6 +10,7 @@ from simcord import assert_error
 from bot.app import BriefBot
 from bot.errors import NotFoundError
 from bot.parsing import parse_brief
+from storage.briefs import SEARCH_COUNT_CAP
 from storage.models import Brief, BriefContent
 from tests.conftest import EXAMPLES, Restart
 
@@ -233,3 +234,15 @@ async def test_list_pages_newest_first(world):
     second = await alice.click(first.response.message, label="Next ▶")
     assert "Brief number 13" in second.response.embeds[0].description
     assert "2/3" in second.response.embeds[0].footer.text
+
+
+async def test_search_with_more_matches_than_counted_says_so(world):
+    env, channel, alice = world
+    await env.bot.briefs.add_many(
+        [content(n, title=f"Harbor story {n}") for n in range(1, SEARCH_COUNT_CAP + 2)]
+    )
+
+    result = await alice.slash(channel, "brief search", query="harbor")
+
+    footer = result.response.embeds[0].footer.text
+    assert footer == f"Page 1/{SEARCH_COUNT_CAP // 5} · {SEARCH_COUNT_CAP}+ results"

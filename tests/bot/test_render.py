@@ -473,4 +473,4 @@ HITS = st.lists(
 @WORST
 def test_search_within_limits(query: str, hits: list[SearchHit]) -> None:
     data = assert_within_limits(search_results_embed(query, hits, page=3, pages=99, total=10_000))
-    assert data["footer"]["text"] == "Page 4/99 · 10000 results"
+    assert data["footer"]["text"] == "Page 4/99 · 10,000 results"
