@@ -59,6 +59,18 @@ def search_key(text: str) -> str:
     return " ".join(words)
 
 
+def _nav_button(custom_id: str, label: str, disabled: bool) -> discord.ui.Button[Any]:
+    """Return a grey Prev/Next button."""
+    return discord.ui.Button(
+        label=label, style=discord.ButtonStyle.secondary, custom_id=custom_id, disabled=disabled
+    )
+
+
+def _label(item: discord.ui.Item[Any]) -> str:
+    """Return the label a clicked button carried (what Prev/Next are rebuilt with)."""
+    return getattr(item, "label", None) or ""
+
+
 class _GuardedItem:
     """Mixin: dynamic-item callbacks report errors to the user (discord.py only logs them)."""
 
@@ -117,14 +129,7 @@ class ArticlePageButton(
     """Prev/Next under an article page; edits the ephemeral message in place."""
 
     def __init__(self, brief_id: int, page: int, *, label: str, disabled: bool = False) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label,
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"brief:page:{brief_id}:{page}",
-                disabled=disabled,
-            )
-        )
+        super().__init__(_nav_button(f"brief:page:{brief_id}:{page}", label, disabled))
         self.brief_id = brief_id
         self.page = page
 
@@ -133,7 +138,7 @@ class ArticlePageButton(
         cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> ArticlePageButton:
         """Rebuild the button from its custom_id."""
-        return cls(int(match["id"]), int(match["page"]), label=getattr(item, "label", None) or "")
+        return cls(int(match["id"]), int(match["page"]), label=_label(item))
 
     async def run(self, interaction: Interaction) -> None:
         """Show the requested page (clamped to the article's current length)."""
@@ -150,14 +155,7 @@ class ListPageButton(
     """Prev/Next under `/brief list`."""
 
     def __init__(self, page: int, *, label: str, disabled: bool = False) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label,
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"brief:list:{page}",
-                disabled=disabled,
-            )
-        )
+        super().__init__(_nav_button(f"brief:list:{page}", label, disabled))
         self.page = page
 
     @classmethod
@@ -165,7 +163,7 @@ class ListPageButton(
         cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> ListPageButton:
         """Rebuild the button from its custom_id."""
-        return cls(int(match["page"]), label=getattr(item, "label", None) or "")
+        return cls(int(match["page"]), label=_label(item))
 
     async def run(self, interaction: Interaction) -> None:
         """Show another page of the library."""
@@ -181,14 +179,7 @@ class SearchPageButton(
     """Prev/Next under `/brief search`; the (normalised) query rides in the custom_id."""
 
     def __init__(self, query: str, page: int, *, label: str, disabled: bool = False) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label,
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"brief:search:{page}:{query}",
-                disabled=disabled,
-            )
-        )
+        super().__init__(_nav_button(f"brief:search:{page}:{query}", label, disabled))
         self.query = query
         self.page = page
 
@@ -197,7 +188,7 @@ class SearchPageButton(
         cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> SearchPageButton:
         """Rebuild the button from its custom_id."""
-        return cls(match["query"], int(match["page"]), label=getattr(item, "label", None) or "")
+        return cls(match["query"], int(match["page"]), label=_label(item))
 
     async def run(self, interaction: Interaction) -> None:
         """Show another page of results for the same query."""
