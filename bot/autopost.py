@@ -174,6 +174,12 @@ class AutoPoster:
         self._slots = asyncio.Semaphore(bot.settings.autopost_concurrency)
         self._pacer = Pacer(SEND_RATE)
 
+    async def drain(self) -> None:
+        """Return once no delivery pass is running (and none is queued to go round again)."""
+        self._again = False
+        async with self._lock:
+            return
+
     async def run(self) -> None:
         """Deliver to every active server; a call during a pass makes that pass go round again.
 

@@ -5,6 +5,7 @@ Delivery itself lives in bot.autopost; see its docstring for the publisher contr
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Interaction = discord.Interaction["BriefBot"]
+
+#: How long shutdown waits for a delivery pass in flight before cancelling it.
+SHUTDOWN_GRACE_SECONDS = 10.0
 
 
 @app_commands.guild_only()
@@ -44,7 +48,13 @@ class AutoPost(
         self.sweep.start()
 
     async def cog_unload(self) -> None:
-        """Stop the sweep so an unloaded cog posts nothing."""
+        """Stop sweeping; let a delivery pass in flight finish (bounded) so it records its posts."""
+        self.sweep.stop()
+        try:
+            async with asyncio.timeout(SHUTDOWN_GRACE_SECONDS):
+                await self.poster.drain()
+        except TimeoutError:
+            log.warning("autopost still delivering at shutdown; cancelling it")
         self.sweep.cancel()
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
