@@ -77,10 +77,7 @@ async def suggest(bot: BriefBot, current: str) -> list[app_commands.Choice[str]]
 
 async def search(interaction: Interaction, query: str) -> None:
     """Answer with ranked results, a select to open one, and Prev/Next."""
-    normalised = search_key(query)
-    if not normalised:
-        raise NotFoundError("Type a word or two to search for, for example `/brief search comet`.")
-    embed, view = await search_message(bot_of(interaction), normalised, 0)
+    embed, view = await search_message(bot_of(interaction), search_key(query), 0)
     await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
 

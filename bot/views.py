@@ -29,6 +29,7 @@ MAX_BRIEF_ID = 2**63 - 1
 LIST_PAGE_SIZE = 10
 SEARCH_PAGE_SIZE = 5
 REMOVED = "This brief was removed, so it can no longer be opened."
+EMPTY_QUERY = "Type a word or two to search for, for example `/brief search comet`."
 #: Room left for the query in `brief:search:<page>:<query>` (page up to 5 digits).
 SEARCH_KEY_MAX = CUSTOM_ID - len("brief:search:99999:")
 
@@ -318,6 +319,8 @@ async def search_message(
     bot: BriefBot, query: str, page: int
 ) -> tuple[discord.Embed, discord.ui.View]:
     """Return one page of ranked results for a normalised query."""
+    if not query:
+        raise NotFoundError(EMPTY_QUERY)
     total = await bot.briefs.search_count(query)
     if total == 0:
         raise NotFoundError(f"No briefs match “{truncate(query, 100)}”. Try fewer or other words.")

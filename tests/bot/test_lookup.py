@@ -246,3 +246,13 @@ async def test_search_with_more_matches_than_counted_says_so(world):
 
     footer = result.response.embeds[0].footer.text
     assert footer == f"Page 1/{SEARCH_COUNT_CAP // 5} · {SEARCH_COUNT_CAP}+ results"
+
+
+async def test_search_with_nothing_searchable_asks_for_words(world):
+    env, channel, alice = world
+    await add(env, content(1))
+
+    result = await alice.slash(channel, "brief search", query='"*" AND ( -')
+
+    assert result.ephemeral
+    assert result.response.content.startswith("Type a word or two")

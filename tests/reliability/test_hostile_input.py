@@ -257,7 +257,7 @@ FORGED = [
     ("brief:", STALE_COMPONENT),
     ("brief:nope", STALE_COMPONENT),
     ("brief:more:1:extra", STALE_COMPONENT),
-    ("brief:search:0:", "No briefs match"),
+    ("brief:search:0:", "Type a word or two"),
     ('brief:search:0:title:comet OR NEAR(a b) "* ^x', "No briefs match"),
     ("brief:search:-1:comet", STALE_COMPONENT),
     ("brief:delete:confirm:{live}", "publisher"),
