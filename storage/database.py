@@ -16,6 +16,8 @@ from storage.migrations import apply_migrations, current_version
 
 #: Milliseconds a writer waits for another connection's write lock before giving up.
 BUSY_TIMEOUT_MS = 5000
+#: Pause between attempts to switch a database that another process holds into WAL mode.
+WAL_RETRY_MS = 50
 
 MEMORY = ":memory:"
 
@@ -38,6 +40,34 @@ def decode_optional_time(text: str | None) -> datetime | None:
     return None if text is None else decode_time(text)
 
 
+async def _pragma(conn: aiosqlite.Connection, pragma: str) -> None:
+    """Run a PRAGMA and close its cursor.
+
+    A PRAGMA that returns a row otherwise stays "in progress" until garbage-collected, and
+    blocks the next COMMIT.
+    """
+    async with conn.execute(pragma):
+        pass
+
+
+async def _enable_wal(conn: aiosqlite.Connection) -> None:
+    """Switch to WAL, retrying while another process holds the lock the switch needs.
+
+    Changing the journal mode of a new file needs an exclusive lock, and SQLite reports
+    "database is locked" at once rather than waiting out the busy timeout, so two processes
+    creating one database together would otherwise race.
+    """
+    attempts = BUSY_TIMEOUT_MS // WAL_RETRY_MS
+    for attempt in range(attempts):
+        try:
+            await _pragma(conn, "PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            await asyncio.sleep(WAL_RETRY_MS / 1000)
+
+
 class Database:
     """Owns one aiosqlite connection; serialises access with an asyncio.Lock."""
 
@@ -57,16 +87,10 @@ class Database:
         conn = await aiosqlite.connect(str(path), isolation_level=None)
         try:
             conn.row_factory = aiosqlite.Row
-            for pragma in (
-                f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
-                "PRAGMA journal_mode = WAL",
-                "PRAGMA synchronous = NORMAL",
-                "PRAGMA foreign_keys = ON",
-            ):
-                # Close each cursor: a PRAGMA that returns a row otherwise stays "in progress"
-                # until garbage-collected, and blocks the next COMMIT.
-                async with conn.execute(pragma):
-                    pass
+            await _pragma(conn, f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await _enable_wal(conn)
+            await _pragma(conn, "PRAGMA synchronous = NORMAL")
+            await _pragma(conn, "PRAGMA foreign_keys = ON")
             await apply_migrations(conn)
         except BaseException:
             await conn.close()
