@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import simcord
 from bot.app import BriefBot, create_bot
 from bot.config import Settings
 from bot.replies import is_expected_failure
+from storage.models import Brief
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 #: Copies of the product owner's sample briefs (../shared/examples), so a clone tests on its own.
@@ -78,3 +80,30 @@ def restart(simcord_env: simcord.Env, settings: Settings, bots: list[BriefBot]) 
         return bot
 
     return restart
+
+
+@pytest.fixture
+def newsroom(
+    simcord_env: simcord.Env,
+) -> tuple[simcord.Env, simcord.ChannelHandle, simcord.MemberActor]:
+    """A server with a #news channel and one plain member, alice."""
+    guild = simcord_env.create_guild(name="Newsroom")
+    channel = guild.create_text_channel("news")
+    alice = guild.add_member(simcord_env.create_user("alice"))
+    return simcord_env, channel, alice
+
+
+async def announce(env: simcord.Env, *briefs: Brief) -> None:
+    """Dispatch `brief_published` as publishing does, and wait for the deliveries it starts.
+
+    simcord does not wait for listeners of an event the test dispatches itself.
+    """
+    for brief in briefs:
+        env.bot.dispatch("brief_published", brief)
+    listeners = [
+        task
+        for task in asyncio.all_tasks()
+        if task.get_name() == "discord.py: on_brief_published" and not task.done()
+    ]
+    await asyncio.gather(*listeners)
+    await env.settle()

@@ -13,7 +13,7 @@ from bot.app import BriefBot
 from bot.autopost import AutoPoster, Outcome, Pacer, classify, plan_catchup
 from bot.config import Settings
 from storage.models import Brief, BriefContent
-from tests.conftest import Restart
+from tests.conftest import Restart, announce
 
 BOT_POST = "POST"
 
@@ -32,18 +32,6 @@ async def publish(env, n: int) -> Brief:
     brief = await the_bot(env).briefs.add(content(n))
     await announce(env, brief)
     return brief
-
-
-async def announce(env, brief: Brief) -> None:
-    """Dispatch `brief_published` and wait for its listeners (the test, not the bot, owns them)."""
-    the_bot(env).dispatch("brief_published", brief)
-    listeners = [
-        task
-        for task in asyncio.all_tasks()
-        if task.get_name() == "discord.py: on_brief_published" and not task.done()
-    ]
-    await asyncio.gather(*listeners)
-    await env.settle()
 
 
 def posts(env, channel) -> list[discord.Message]:

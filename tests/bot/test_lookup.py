@@ -28,29 +28,21 @@ def content(n: int, **overrides: object) -> BriefContent:
     return BriefContent.model_validate(fields)
 
 
-@pytest.fixture
-def world(simcord_env):
-    guild = simcord_env.create_guild(name="Newsroom")
-    channel = guild.create_text_channel("news")
-    alice = guild.add_member(simcord_env.create_user("alice"))
-    return simcord_env, channel, alice
-
-
 async def add(env, *briefs: BriefContent) -> list[Brief]:
     bot: BriefBot = env.bot
     return [await bot.briefs.add(b) for b in briefs]
 
 
-async def test_latest_on_empty_library_is_a_friendly_ephemeral(world):
-    env, channel, alice = world
+async def test_latest_on_empty_library_is_a_friendly_ephemeral(newsroom):
+    env, channel, alice = newsroom
     result = await alice.slash(channel, "brief latest")
     assert result.ephemeral
     assert "no briefs yet" in result.response.content.lower()
     assert_error(env, NotFoundError)
 
 
-async def test_latest_posts_summary_embed_with_more_button(world):
-    env, channel, alice = world
+async def test_latest_posts_summary_embed_with_more_button(newsroom):
+    env, channel, alice = newsroom
     text = (EXAMPLES / "comet-weekend.txt").read_text(encoding="utf-8")
     (stored,) = await add(env, parse_brief(text))
 
@@ -68,8 +60,8 @@ async def test_latest_posts_summary_embed_with_more_button(world):
     assert [b["custom_id"] for b in buttons if b.get("custom_id")] == [f"brief:more:{stored.id}"]
 
 
-async def test_latest_count_posts_one_message_per_brief_newest_first(world):
-    env, channel, alice = world
+async def test_latest_count_posts_one_message_per_brief_newest_first(newsroom):
+    env, channel, alice = newsroom
     await add(env, *(content(n) for n in range(1, 8)))
 
     result = await alice.slash(channel, "brief latest", count=3)
@@ -79,8 +71,8 @@ async def test_latest_count_posts_one_message_per_brief_newest_first(world):
     assert titles == ["Brief number 7", "Brief number 6", "Brief number 5"]
 
 
-async def test_no_message_can_ping(world):
-    env, channel, alice = world
+async def test_no_message_can_ping(newsroom):
+    env, channel, alice = newsroom
     await add(env, content(1, what_happened="@everyone look <@&123> and <@456> now."))
 
     await alice.slash(channel, "brief latest")
@@ -94,8 +86,8 @@ async def test_no_message_can_ping(world):
     assert env.bot.allowed_mentions.to_dict() == {"parse": []}
 
 
-async def test_more_button_shows_article_ephemerally(world):
-    env, channel, alice = world
+async def test_more_button_shows_article_ephemerally(newsroom):
+    env, channel, alice = newsroom
     await add(env, content(1))
     post = await alice.slash(channel, "brief latest")
 
@@ -108,8 +100,8 @@ async def test_more_button_shows_article_ephemerally(world):
     assert "Paragraph two of brief 1." in embed.description
 
 
-async def test_long_article_is_paged_with_prev_next(world):
-    env, channel, alice = world
+async def test_long_article_is_paged_with_prev_next(newsroom):
+    env, channel, alice = newsroom
     paragraphs = [f"Paragraph {i}. " + "Words keep coming here. " * 60 for i in range(30)]
     await add(env, content(1, body="\n\n".join(paragraphs)))
     post = await alice.slash(channel, "brief latest")
@@ -125,8 +117,8 @@ async def test_long_article_is_paged_with_prev_next(world):
     assert "Paragraph" in nxt.response.embeds[0].description
 
 
-async def test_more_button_survives_restart_and_reports_removed(world, restart: Restart):
-    env, channel, alice = world
+async def test_more_button_survives_restart_and_reports_removed(newsroom, restart: Restart):
+    env, channel, alice = newsroom
     (kept, gone) = await add(env, content(1), content(2))
     post_kept = await alice.slash(channel, "brief show", brief=str(kept.id))
     post_gone = await alice.slash(channel, "brief show", brief=str(gone.id))
@@ -143,8 +135,8 @@ async def test_more_button_survives_restart_and_reports_removed(world, restart: 
     assert "removed" in removed.response.content
 
 
-async def test_show_by_id_and_not_found(world):
-    env, channel, alice = world
+async def test_show_by_id_and_not_found(newsroom):
+    env, channel, alice = newsroom
     (stored,) = await add(env, content(1))
 
     found = await alice.slash(channel, "brief show", brief=f"#{stored.id}")
@@ -156,8 +148,8 @@ async def test_show_by_id_and_not_found(world):
     assert_error(env, NotFoundError)
 
 
-async def test_show_autocomplete_offers_titles_and_ids(world):
-    env, channel, alice = world
+async def test_show_autocomplete_offers_titles_and_ids(newsroom):
+    env, channel, alice = newsroom
     await add(
         env, content(1, title="Harbor bike lanes approved"), content(2, title="Comet returns")
     )
@@ -169,8 +161,8 @@ async def test_show_autocomplete_offers_titles_and_ids(world):
     assert len(await alice.autocomplete(channel, "brief show", "brief", "")) == 2
 
 
-async def test_search_ranks_and_opens_a_result(world):
-    env, channel, alice = world
+async def test_search_ranks_and_opens_a_result(newsroom):
+    env, channel, alice = newsroom
     await add(
         env,
         content(1, title="Council budget", body="The comet was mentioned once."),
@@ -190,8 +182,8 @@ async def test_search_ranks_and_opens_a_result(world):
 @pytest.mark.parametrize(
     "query", ['"unbalanced', "comet AND (", "NOT", "*", "-comet", "a:b", "NEAR(x y", "💥 ) ("]
 )
-async def test_search_accepts_any_input(world, query: str):
-    env, channel, alice = world
+async def test_search_accepts_any_input(newsroom, query: str):
+    env, channel, alice = newsroom
     await add(env, content(1, title="Comet returns"))
 
     result = await alice.slash(channel, "brief search", query=query)
@@ -202,8 +194,8 @@ async def test_search_accepts_any_input(world, query: str):
         assert_error(env, NotFoundError)
 
 
-async def test_search_without_matches_says_so(world):
-    env, channel, alice = world
+async def test_search_without_matches_says_so(newsroom):
+    env, channel, alice = newsroom
     await add(env, content(1))
     result = await alice.slash(channel, "brief search", query="zebra")
     assert result.ephemeral
@@ -211,8 +203,8 @@ async def test_search_without_matches_says_so(world):
     assert_error(env, NotFoundError)
 
 
-async def test_search_pages_survive_restart(world, restart: Restart):
-    env, channel, alice = world
+async def test_search_pages_survive_restart(newsroom, restart: Restart):
+    env, channel, alice = newsroom
     await add(env, *(content(n, title=f"Harbor story {n}") for n in range(1, 13)))
     result = await alice.slash(channel, "brief search", query="harbor")
     assert "1/3" in result.response.embeds[0].footer.text
@@ -222,8 +214,8 @@ async def test_search_pages_survive_restart(world, restart: Restart):
     assert "2/3" in page2.response.embeds[0].footer.text
 
 
-async def test_list_pages_newest_first(world):
-    env, channel, alice = world
+async def test_list_pages_newest_first(newsroom):
+    env, channel, alice = newsroom
     await add(env, *(content(n) for n in range(1, 24)))
 
     first = await alice.slash(channel, "brief list")
@@ -236,8 +228,8 @@ async def test_list_pages_newest_first(world):
     assert "2/3" in second.response.embeds[0].footer.text
 
 
-async def test_search_with_more_matches_than_counted_says_so(world):
-    env, channel, alice = world
+async def test_search_with_more_matches_than_counted_says_so(newsroom):
+    env, channel, alice = newsroom
     await env.bot.briefs.add_many(
         [content(n, title=f"Harbor story {n}") for n in range(1, SEARCH_COUNT_CAP + 2)]
     )
@@ -248,8 +240,8 @@ async def test_search_with_more_matches_than_counted_says_so(world):
     assert footer == f"Page 1/{SEARCH_COUNT_CAP // 5} · {SEARCH_COUNT_CAP}+ results"
 
 
-async def test_search_with_nothing_searchable_asks_for_words(world):
-    env, channel, alice = world
+async def test_search_with_nothing_searchable_asks_for_words(newsroom):
+    env, channel, alice = newsroom
     await add(env, content(1))
 
     result = await alice.slash(channel, "brief search", query='"*" ( - ^ :')

@@ -37,7 +37,7 @@ def brief(n: int) -> BriefContent:
 
 
 @pytest.fixture
-def newsroom(simcord_env):
+def crowded_newsroom(simcord_env):
     guild = simcord_env.create_guild(name="Newsroom")
     channel = guild.create_text_channel("news")
     members = [guild.add_member(simcord_env.create_user(f"member{n}")) for n in range(MEMBERS)]
@@ -69,8 +69,8 @@ def assert_all_served(results: list) -> None:
         assert result.response.embeds
 
 
-async def test_thirty_members_at_once_while_briefs_are_added(newsroom) -> None:
-    env, channel, members = newsroom
+async def test_thirty_members_at_once_while_briefs_are_added(crowded_newsroom) -> None:
+    env, channel, members = crowded_newsroom
     bot: BriefBot = env.bot
     for n in range(5):
         await bot.briefs.add(brief(n))
@@ -89,9 +89,9 @@ async def test_thirty_members_at_once_while_briefs_are_added(newsroom) -> None:
 
 
 async def test_members_are_served_while_a_cli_import_writes_the_same_file(
-    newsroom, settings, tmp_path: Path
+    crowded_newsroom, settings, tmp_path: Path
 ) -> None:
-    env, channel, members = newsroom
+    env, channel, members = crowded_newsroom
     bot: BriefBot = env.bot
     for n in range(5):
         await bot.briefs.add(brief(n))

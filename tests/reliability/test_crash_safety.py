@@ -18,7 +18,7 @@ from storage.briefs import SEARCH_COUNT_CAP, BriefRepository
 from storage.database import Database
 from storage.guilds import GuildRepository
 from storage.models import Brief, BriefContent
-from tests.conftest import Restart
+from tests.conftest import Restart, announce
 from tests.reliability.support import (
     PROCESS_TIMEOUT,
     ROOT,
@@ -137,22 +137,8 @@ class Server:
 async def publish(env, n: int) -> Brief:
     """Store a brief and announce it the way publishers must; wait for the delivery."""
     stored = await env.bot.briefs.add(brief(n))
-    await announce(env, [stored])
+    await announce(env, stored)
     return stored
-
-
-async def announce(env, briefs: list[Brief]) -> None:
-    """Dispatch `brief_published` for each brief and wait for the deliveries it starts."""
-    bot: BriefBot = env.bot
-    for item in briefs:
-        bot.dispatch("brief_published", item)
-    listeners = [
-        task
-        for task in asyncio.all_tasks()
-        if task.get_name() == "discord.py: on_brief_published" and not task.done()
-    ]
-    await asyncio.gather(*listeners)
-    await env.settle()
 
 
 def brief(n: int) -> BriefContent:
@@ -213,7 +199,7 @@ async def test_bot_delivery_racing_another_process_posts_each_brief_once(
     assert await asyncio.wait_for(process.stdout.readline(), PROCESS_TIMEOUT) == b"ready\n"
 
     go.touch()
-    await announce(simcord_env, briefs)
+    await announce(simcord_env, *briefs)
     out, _ = await asyncio.wait_for(process.communicate(), PROCESS_TIMEOUT)
 
     title = {b.id: b.title for b in briefs}

@@ -155,14 +155,6 @@ async def test_repository_search_answers_any_query(library: BriefRepository, que
     await library.find_duplicate(query, query)
 
 
-@pytest.fixture
-def newsroom(simcord_env):
-    guild = simcord_env.create_guild(name="Newsroom")
-    channel = guild.create_text_channel("news")
-    alice = guild.add_member(simcord_env.create_user("alice"))
-    return simcord_env, channel, alice
-
-
 def assert_clean_answer(result: simcord.InteractionResult) -> None:
     """Answered (not "interaction failed"), privately, and not with our generic failure."""
     assert result.acknowledged
