@@ -18,9 +18,9 @@ from pathlib import Path
 from benchmarks.generate import generate, write_json_file, write_text_files
 from benchmarks.report import INFO, Result, Row, verdict
 from bot.importer import collect_files, import_files, read_file
-from storage.briefs import BriefRepository
-from storage.database import Database, encode_time
 from storage.models import BriefContent
+from storage.sqlite.briefs import BriefRepository
+from storage.sqlite.database import Database, encode_time
 
 TARGET_RATE = 5000.0
 _BARE_TABLE = (

@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 from benchmarks.generate import GENERATOR_VERSION, BriefGenerator
-from storage.briefs import BriefRepository
-from storage.database import Database
+from storage.sqlite.briefs import BriefRepository
+from storage.sqlite.database import Database
 
 #: Briefs stored per `add_many` transaction while building.
 BUILD_BATCH = 2000

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from benchmarks.generate import PREFIXES, QUERIES, Query
 from benchmarks.report import INFO, Result, Row, percentile, verdict
-from storage.briefs import BriefRepository
-from storage.database import Database, fetch_value
 from storage.fts import words
+from storage.sqlite.briefs import BriefRepository
+from storage.sqlite.database import Database, fetch_value
 
 TARGET_P99_MS = 5.0
 #: Stop timing one LIKE query after this long (it scans every row, every time).

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.parsing import BriefParseError, load_briefs
-from storage.briefs import BriefRepository, DuplicateIdError
+from storage.interface import BriefStore, DuplicateIdError
 from storage.models import BriefContent
 
 BRIEF_SUFFIXES = frozenset({".txt", ".md", ".json"})
@@ -50,7 +50,7 @@ def read_file(
 
 
 async def import_files(
-    repo: BriefRepository,
+    repo: BriefStore,
     files: Sequence[Path],
     *,
     strip_patterns: Sequence[str] = (),
@@ -84,7 +84,7 @@ async def import_files(
 
 
 async def _store_batch(
-    repo: BriefRepository, batch: Sequence[tuple[Path, list[BriefContent]]], report: ImportReport
+    repo: BriefStore, batch: Sequence[tuple[Path, list[BriefContent]]], report: ImportReport
 ) -> None:
     """Store a batch in one transaction; if refused, retry file by file to find the culprit."""
     try:

@@ -15,8 +15,8 @@ from bot.errors import NotFoundError
 from bot.limits import CUSTOM_ID, SELECT_OPTION_DESCRIPTION, SELECT_OPTION_LABEL
 from bot.replies import report_error
 from bot.text import truncate
-from storage.briefs import SEARCH_COUNT_CAP
 from storage.fts import normalize_query
+from storage.interface import SEARCH_COUNT_CAP
 from storage.models import Brief
 
 if TYPE_CHECKING:

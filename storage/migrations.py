@@ -1,13 +1,10 @@
-"""Numbered SQL migrations, applied in order, with the schema version kept in the database."""
+"""Numbered SQL migration files, as each backend packages them (`NNNN_name.sql`, 1..n)."""
 
 from __future__ import annotations
 
 import re
-import sqlite3
 from dataclasses import dataclass
 from importlib import resources
-
-import aiosqlite
 
 _FILE_NAME = re.compile(r"^(\d{4})_(\w+)\.sql$")
 
@@ -25,9 +22,9 @@ class Migration:
     sql: str
 
 
-def load_migrations() -> list[Migration]:
-    """Return the packaged migrations in version order, checking they are numbered 1..n."""
-    folder = resources.files("storage") / "migrations"
+def load_migrations(package: str) -> list[Migration]:
+    """Return `package`'s migrations in version order, checking they are numbered 1..n."""
+    folder = resources.files(package) / "migrations"
     found: list[Migration] = []
     for entry in folder.iterdir():
         match = _FILE_NAME.match(entry.name)
@@ -38,84 +35,3 @@ def load_migrations() -> list[Migration]:
     if [m.version for m in found] != expected:
         raise MigrationError(f"migrations must be numbered 1..n without gaps: {found!r}")
     return found
-
-
-def latest_version() -> int:
-    """Return the version the packaged migrations bring a database to."""
-    return len(load_migrations())
-
-
-def split_statements(sql: str) -> list[str]:
-    """Split a script into single statements, keeping trigger bodies whole."""
-    statements: list[str] = []
-    start = 0
-    for index, char in enumerate(sql):
-        if char == ";" and sqlite3.complete_statement(sql[start : index + 1]):
-            statement = sql[start : index + 1].strip()
-            if _has_code(statement):
-                statements.append(statement)
-            start = index + 1
-    if _has_code(sql[start:]):
-        raise MigrationError(f"unterminated SQL statement: {sql[start:].strip()[:80]!r}")
-    return statements
-
-
-def _has_code(text: str) -> bool:
-    lines = (line.split("--", 1)[0].strip() for line in text.splitlines())
-    return any(line and line != ";" for line in lines)
-
-
-async def _ensure_version_table(conn: aiosqlite.Connection) -> None:
-    await conn.execute(
-        "CREATE TABLE IF NOT EXISTS schema_version ("
-        " id INTEGER PRIMARY KEY CHECK (id = 1),"
-        " version INTEGER NOT NULL)"
-    )
-    await conn.execute("INSERT OR IGNORE INTO schema_version (id, version) VALUES (1, 0)")
-
-
-async def current_version(conn: aiosqlite.Connection) -> int:
-    """Return the schema version stored in the database (0 for a new database)."""
-    async with conn.execute(
-        "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'"
-    ) as cursor:
-        if await cursor.fetchone() is None:
-            return 0
-    async with conn.execute("SELECT version FROM schema_version WHERE id = 1") as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row is not None else 0
-
-
-async def apply_migrations(conn: aiosqlite.Connection, *, up_to: int | None = None) -> int:
-    """Bring the database up to `up_to` (default: latest), one transaction per migration.
-
-    `conn` must be in autocommit mode (`isolation_level=None`). Each step re-reads the
-    version inside `BEGIN IMMEDIATE`, so two processes opening one file cannot both apply it.
-    Returns the version the database ends at.
-    """
-    migrations = load_migrations()
-    target = len(migrations) if up_to is None else up_to
-    if not 0 <= target <= len(migrations):
-        raise MigrationError(f"no migration {target}; latest is {len(migrations)}")
-    version = await current_version(conn)
-    if version > len(migrations):
-        raise MigrationError(
-            f"database schema version {version} is newer than this code ({len(migrations)})"
-        )
-    for migration in migrations[version:target]:
-        await conn.execute("BEGIN IMMEDIATE")
-        try:
-            await _ensure_version_table(conn)
-            version = await current_version(conn)
-            if version < migration.version:
-                for statement in split_statements(migration.sql):
-                    await conn.execute(statement)
-                await conn.execute(
-                    "UPDATE schema_version SET version = ? WHERE id = 1", (migration.version,)
-                )
-            await conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                await conn.execute("ROLLBACK")
-            raise
-    return await current_version(conn)

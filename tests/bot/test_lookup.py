@@ -10,8 +10,8 @@ from simcord import assert_error
 from bot.app import BriefBot
 from bot.errors import NotFoundError
 from bot.parsing import parse_brief
-from storage.briefs import SEARCH_COUNT_CAP
 from storage.models import Brief, BriefContent
+from storage.sqlite.briefs import SEARCH_COUNT_CAP
 from tests.conftest import EXAMPLES, Restart
 
 

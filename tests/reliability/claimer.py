@@ -16,8 +16,8 @@ import json
 import time
 from pathlib import Path
 
-from storage.database import Database
-from storage.guilds import PostLog
+from storage.sqlite.database import Database
+from storage.sqlite.guilds import PostLog
 
 
 def wait_for(path: Path) -> None:

@@ -14,10 +14,10 @@ from pathlib import Path
 import discord
 
 from bot.app import BriefBot
-from storage.briefs import SEARCH_COUNT_CAP, BriefRepository
-from storage.database import Database
-from storage.guilds import GuildRepository
 from storage.models import Brief, BriefContent
+from storage.sqlite.briefs import SEARCH_COUNT_CAP, BriefRepository
+from storage.sqlite.database import Database
+from storage.sqlite.guilds import GuildRepository
 from tests.conftest import Restart, announce
 from tests.reliability.support import (
     PROCESS_TIMEOUT,

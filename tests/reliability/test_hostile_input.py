@@ -19,9 +19,9 @@ from bot.importer import read_file
 from bot.parsing import BriefParseError, format_brief, load_briefs, parse_brief
 from bot.replies import GENERIC_FAILURE
 from bot.views import REMOVED
-from storage.briefs import BriefRepository
-from storage.database import Database
 from storage.models import BriefContent
+from storage.sqlite.briefs import BriefRepository
+from storage.sqlite.database import Database
 from tests.reliability.support import connect, integrity_problems
 
 FUZZ = settings(

@@ -9,9 +9,9 @@ import pytest
 
 from bot.app import BriefBot
 from bot.config import Settings
-from storage.briefs import BriefRepository
-from storage.database import Database
 from storage.models import BriefContent
+from storage.sqlite.briefs import BriefRepository
+from storage.sqlite.database import Database
 from tests.reliability.support import connect, count_rows, integrity_problems
 
 #: Generous guard that turns a hang into a failure; nothing here measures speed.

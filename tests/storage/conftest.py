@@ -1,4 +1,8 @@
-"""Fixtures for storage tests: real SQLite files in tmp_path, closed after each test."""
+"""Fixtures for storage tests: every test here runs on both backends, on a fresh database.
+
+SQLite gets a file in tmp_path; PostgreSQL a schema of its own on the test server (see
+tests/databases.py), dropped afterwards.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from storage.briefs import BriefRepository
-from storage.database import Database
+from storage.backends import open_storage
+from storage.interface import BriefStore, Storage
 from storage.models import BriefContent
+from tests.databases import BACKENDS, database_url
 
 
 def make_content(**overrides: Any) -> BriefContent:
@@ -30,20 +35,27 @@ def make_content(**overrides: Any) -> BriefContent:
     return BriefContent(**fields)
 
 
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "data" / "briefs.db"
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 @pytest.fixture
-async def db(db_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(db_path)
+async def store_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    """The URL of a new, empty database of this test's backend."""
+    async with database_url(backend, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+async def store(store_url: str) -> AsyncIterator[Storage]:
+    storage = await open_storage(store_url)
     try:
-        yield database
+        yield storage
     finally:
-        await database.close()
+        await storage.close()
 
 
 @pytest.fixture
-def repo(db: Database) -> BriefRepository:
-    return BriefRepository(db)
+def repo(store: Storage) -> BriefStore:
+    return store.briefs

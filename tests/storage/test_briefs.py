@@ -6,17 +6,30 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import storage.postgres.briefs as postgres_briefs
 from hypothesis import HealthCheck, given, settings
 
-import storage.briefs as briefs_module
-from storage.briefs import SEARCH_COUNT_CAP, BriefRepository, DuplicateIdError
-from storage.database import Database
+import storage.sqlite.briefs as sqlite_briefs
+from storage.interface import (
+    SEARCH_CANDIDATES,
+    SEARCH_COUNT_CAP,
+    BriefStore,
+    DuplicateIdError,
+    Storage,
+)
 from storage.models import Brief, BriefContent
 
 from .conftest import make_content
 from .test_fts import any_text
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def limit_candidates(monkeypatch: pytest.MonkeyPatch, size: int) -> None:
+    """Shrink the search candidate window (and count cap) of both backends."""
+    for module in (sqlite_briefs, postgres_briefs):
+        monkeypatch.setattr(module, "SEARCH_CANDIDATES", size)
+        monkeypatch.setattr(module, "SEARCH_COUNT_CAP", size)
 
 
 def day(n: int) -> datetime:
@@ -26,7 +39,7 @@ def day(n: int) -> datetime:
 # --- add / get / update / delete -------------------------------------------------------
 
 
-async def test_add_then_get_round_trips(repo: BriefRepository) -> None:
+async def test_add_then_get_round_trips(repo: BriefStore) -> None:
     content = make_content(published_at=day(3))
     brief = await repo.add(content, created_by=42)
     assert brief.id == 1
@@ -36,19 +49,19 @@ async def test_add_then_get_round_trips(repo: BriefRepository) -> None:
     assert await repo.get(brief.id) == brief
 
 
-async def test_add_ignores_identity_of_a_brief(repo: BriefRepository) -> None:
+async def test_add_ignores_identity_of_a_brief(repo: BriefStore) -> None:
     first = await repo.add(make_content())
     second = await repo.add(first)
     assert second.id == 2
 
 
-async def test_get_missing_or_absurd_id_is_none(repo: BriefRepository) -> None:
+async def test_get_missing_or_absurd_id_is_none(repo: BriefStore) -> None:
     assert await repo.get(1) is None
     assert await repo.get(-1) is None
     assert await repo.get(10**30) is None
 
 
-async def test_update_replaces_content_and_is_audited(repo: BriefRepository) -> None:
+async def test_update_replaces_content_and_is_audited(repo: BriefStore) -> None:
     brief = await repo.add(make_content())
     new = make_content(title="Comet fades", tags=["space"])
     updated = await repo.update(brief.id, new, actor_id=7)
@@ -61,7 +74,7 @@ async def test_update_replaces_content_and_is_audited(repo: BriefRepository) -> 
     assert await repo.update(999, new, actor_id=7) is None
 
 
-async def test_delete_hides_everywhere_but_history(repo: BriefRepository) -> None:
+async def test_delete_hides_everywhere_but_history(repo: BriefStore) -> None:
     keep = await repo.add(make_content(title="Harbour reopens", what_happened="Ships return."))
     gone = await repo.add(make_content())
     assert await repo.delete(gone.id, actor_id=9)
@@ -84,20 +97,17 @@ async def test_delete_hides_everywhere_but_history(repo: BriefRepository) -> Non
     assert history[-1].snapshot["title"] == gone.title
 
 
-async def test_fts_index_stays_consistent(db: Database, repo: BriefRepository) -> None:
+async def test_fts_index_stays_consistent(store: Storage, repo: BriefStore) -> None:
     briefs = [await repo.add(make_content(title=f"Item {i}")) for i in range(5)]
     await repo.update(briefs[0].id, make_content(title="Renamed"), actor_id=None)
     await repo.delete(briefs[1].id, actor_id=None)
-    async with db.read() as conn:
-        for index in ("briefs_fts", "briefs_titles"):
-            await conn.execute(f"INSERT INTO {index} ({index}, rank) VALUES ('integrity-check', 1)")
-    assert await db.integrity_problems() == []
+    assert await store.integrity_problems() == []
 
 
 # --- listing ---------------------------------------------------------------------------
 
 
-async def test_latest_orders_by_published_else_created(repo: BriefRepository) -> None:
+async def test_latest_orders_by_published_else_created(repo: BriefStore) -> None:
     old = await repo.add(make_content(title="Old", published_at=day(1)))
     unpublished = await repo.add(make_content(title="Unpublished"))  # created now
     newer = await repo.add(make_content(title="Newer", published_at=day(2)))
@@ -114,7 +124,7 @@ async def test_latest_orders_by_published_else_created(repo: BriefRepository) ->
 # --- add_many --------------------------------------------------------------------------
 
 
-async def test_add_many_keeps_identity_of_briefs(repo: BriefRepository) -> None:
+async def test_add_many_keeps_identity_of_briefs(repo: BriefStore) -> None:
     exported = Brief(**make_content(title="Exported").model_dump(), id=50, created_at=day(5))
     stored = await repo.add_many([make_content(title="Fresh"), exported], created_by=3)
     assert [b.id for b in stored] == [51, 50]
@@ -126,7 +136,7 @@ async def test_add_many_keeps_identity_of_briefs(repo: BriefRepository) -> None:
     assert (await repo.add(make_content())).id == 52
 
 
-async def test_add_many_with_taken_id_stores_nothing(repo: BriefRepository) -> None:
+async def test_add_many_with_taken_id_stores_nothing(repo: BriefStore) -> None:
     await repo.add(make_content())
     clash = Brief(**make_content().model_dump(), id=1, created_at=day(1))
     with pytest.raises(DuplicateIdError) as caught:
@@ -137,14 +147,14 @@ async def test_add_many_with_taken_id_stores_nothing(repo: BriefRepository) -> N
     assert await repo.history(2) == []
 
 
-async def test_add_many_with_repeated_id_stores_nothing(repo: BriefRepository) -> None:
+async def test_add_many_with_repeated_id_stores_nothing(repo: BriefStore) -> None:
     twins = [Brief(**make_content().model_dump(), id=5, created_at=day(1)) for _ in range(2)]
     with pytest.raises(DuplicateIdError):
         await repo.add_many(twins)
     assert await repo.count() == 0
 
 
-async def test_add_many_with_invalid_item_stores_nothing(repo: BriefRepository) -> None:
+async def test_add_many_with_invalid_item_stores_nothing(repo: BriefStore) -> None:
     broken = Brief.model_construct(
         **{**make_content().model_dump(), "title": None}, id=9, created_at=day(1)
     )
@@ -155,7 +165,7 @@ async def test_add_many_with_invalid_item_stores_nothing(repo: BriefRepository) 
     assert await repo.search("good") == []
 
 
-async def test_add_many_ten_thousand_in_one_call(repo: BriefRepository) -> None:
+async def test_add_many_ten_thousand_in_one_call(repo: BriefStore) -> None:
     items = [
         make_content(
             title=f"Council vote number {i} on the harbour budget",
@@ -174,7 +184,7 @@ async def test_add_many_ten_thousand_in_one_call(repo: BriefRepository) -> None:
 # --- search ----------------------------------------------------------------------------
 
 
-async def test_title_match_ranks_above_body_match(repo: BriefRepository) -> None:
+async def test_title_match_ranks_above_body_match(repo: BriefStore) -> None:
     in_body = await repo.add(
         make_content(title="Budget passes", what_happened="The vote was close.", body="volcano")
     )
@@ -186,7 +196,7 @@ async def test_title_match_ranks_above_body_match(repo: BriefRepository) -> None
     assert hits[0].created_at == in_title.created_at
 
 
-async def test_search_snippet_highlights_matches(repo: BriefRepository) -> None:
+async def test_search_snippet_highlights_matches(repo: BriefStore) -> None:
     await repo.add(
         make_content(
             title="Budget passes",
@@ -199,7 +209,7 @@ async def test_search_snippet_highlights_matches(repo: BriefRepository) -> None:
     assert len(hit.snippet.split()) <= 14
 
 
-async def test_search_requires_every_word_and_pages(repo: BriefRepository) -> None:
+async def test_search_requires_every_word_and_pages(repo: BriefStore) -> None:
     for i in range(15):
         await repo.add(make_content(title=f"Storm warning {i}", what_happened="Winds."))
     await repo.add(make_content(title="Storm passes", what_happened="Calm."))
@@ -211,11 +221,8 @@ async def test_search_requires_every_word_and_pages(repo: BriefRepository) -> No
     assert not {h.brief_id for h in first} & {h.brief_id for h in second}
 
 
-async def test_search_count_is_capped(
-    repo: BriefRepository, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(briefs_module, "SEARCH_CANDIDATES", 4)
-    monkeypatch.setattr(briefs_module, "SEARCH_COUNT_CAP", 4)
+async def test_search_count_is_capped(repo: BriefStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    limit_candidates(monkeypatch, 4)
     for i in range(7):
         await repo.add(make_content(title=f"Harbour report {i}"))
     assert await repo.search_count("harbour") == 4  # "4 or more"
@@ -225,10 +232,10 @@ async def test_search_count_is_capped(
 
 def test_count_cap_matches_candidate_window() -> None:
     # Every page the capped count promises exists, and none beyond it.
-    assert SEARCH_COUNT_CAP == briefs_module.SEARCH_CANDIDATES > 0
+    assert SEARCH_COUNT_CAP == SEARCH_CANDIDATES > 0
 
 
-async def test_search_ranks_title_first_within_candidates(repo: BriefRepository) -> None:
+async def test_search_ranks_title_first_within_candidates(repo: BriefStore) -> None:
     titled = await repo.add(make_content(title="Lighthouse restored", what_happened="Done."))
     for i in range(5):
         await repo.add(
@@ -241,10 +248,9 @@ async def test_search_ranks_title_first_within_candidates(repo: BriefRepository)
 
 
 async def test_search_pages_within_newest_candidates(
-    repo: BriefRepository, monkeypatch: pytest.MonkeyPatch
+    repo: BriefStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(briefs_module, "SEARCH_CANDIDATES", 5)
-    monkeypatch.setattr(briefs_module, "SEARCH_COUNT_CAP", 5)
+    limit_candidates(monkeypatch, 5)
     oldest = await repo.add(make_content(title="Ferry ferry ferry", what_happened="Ferry."))
     newer = [
         (await repo.add(make_content(title=f"Update {i}", what_happened="A ferry ran."))).id
@@ -279,13 +285,13 @@ async def test_search_pages_within_newest_candidates(
         "NEAR/3 comet",
     ],
 )
-async def test_search_accepts_anything(repo: BriefRepository, query: str) -> None:
+async def test_search_accepts_anything(repo: BriefStore, query: str) -> None:
     await repo.add(make_content())
     hits = await repo.search(query)
     assert len(hits) == await repo.search_count(query) or len(hits) == 10
 
 
-async def test_nothing_searchable_finds_nothing(repo: BriefRepository) -> None:
+async def test_nothing_searchable_finds_nothing(repo: BriefStore) -> None:
     await repo.add(make_content())
     assert await repo.search("!!!") == []
     assert await repo.search_count('"()') == 0
@@ -297,7 +303,7 @@ async def test_nothing_searchable_finds_nothing(repo: BriefRepository) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(text=any_text)
-async def test_search_never_raises(repo: BriefRepository, text: str) -> None:
+async def test_search_never_raises(repo: BriefStore, text: str) -> None:
     if await repo.count() == 0:
         await repo.add(make_content())
         await repo.add(make_content(title="NEAR AND OR NOT", what_happened="Ça va ôté 日本."))
@@ -310,7 +316,7 @@ async def test_search_never_raises(repo: BriefRepository, text: str) -> None:
 # --- suggest ---------------------------------------------------------------------------
 
 
-async def test_suggest_empty_gives_latest_titles(repo: BriefRepository) -> None:
+async def test_suggest_empty_gives_latest_titles(repo: BriefStore) -> None:
     a = await repo.add(make_content(title="Alpha", published_at=day(1)))
     b = await repo.add(make_content(title="Bravo", published_at=day(2)))
     assert await repo.suggest("") == [(b.id, "Bravo"), (a.id, "Alpha")]
@@ -318,7 +324,7 @@ async def test_suggest_empty_gives_latest_titles(repo: BriefRepository) -> None:
     assert await repo.suggest("#") == [(b.id, "Bravo"), (a.id, "Alpha")]
 
 
-async def test_suggest_by_title_prefix(repo: BriefRepository) -> None:
+async def test_suggest_by_title_prefix(repo: BriefStore) -> None:
     await repo.add(make_content(title="Election results", what_happened="Counted."))
     electric = await repo.add(make_content(title="Electric buses arrive", what_happened="Quiet."))
     await repo.add(make_content(title="Budget", what_happened="Election spending rose."))
@@ -331,7 +337,7 @@ async def test_suggest_by_title_prefix(repo: BriefRepository) -> None:
     assert await repo.suggest("zzz") == []
 
 
-async def test_suggest_follows_edits_and_deletes(repo: BriefRepository) -> None:
+async def test_suggest_follows_edits_and_deletes(repo: BriefStore) -> None:
     kept = await repo.add(make_content(title="Council meets", what_happened="Agenda."))
     renamed = await repo.add(make_content(title="Council budget", what_happened="Numbers."))
     gone = await repo.add(make_content(title="Council vote", what_happened="Ayes."))
@@ -343,7 +349,7 @@ async def test_suggest_follows_edits_and_deletes(repo: BriefRepository) -> None:
     assert await repo.suggest("harbour bud") == [(renamed.id, "Harbour budget")]
 
 
-async def test_suggest_by_id(repo: BriefRepository) -> None:
+async def test_suggest_by_id(repo: BriefStore) -> None:
     briefs = [await repo.add(make_content(title=f"Brief {i}")) for i in range(12)]
     target = briefs[11]
     assert (await repo.suggest(str(target.id)))[0] == (target.id, target.title)
@@ -355,7 +361,7 @@ async def test_suggest_by_id(repo: BriefRepository) -> None:
 # --- duplicates ------------------------------------------------------------------------
 
 
-async def test_find_duplicate_ignores_case_spacing_punctuation(repo: BriefRepository) -> None:
+async def test_find_duplicate_ignores_case_spacing_punctuation(repo: BriefStore) -> None:
     brief = await repo.add(make_content(title="Café reopens", what_happened="Doors open at 9."))
     await repo.add(make_content(title="Café reopens", what_happened="Something else."))
     found = await repo.find_duplicate("  cafe   REOPENS! ", "doors open at 9")
@@ -370,7 +376,7 @@ async def test_find_duplicate_ignores_case_spacing_punctuation(repo: BriefReposi
 # --- history, export, auto-post helpers -----------------------------------------------
 
 
-async def test_history_records_every_change(repo: BriefRepository) -> None:
+async def test_history_records_every_change(repo: BriefStore) -> None:
     brief = await repo.add(make_content(), created_by=1)
     await repo.update(brief.id, make_content(title="Second"), actor_id=2)
     await repo.delete(brief.id, actor_id=3)
@@ -381,7 +387,7 @@ async def test_history_records_every_change(repo: BriefRepository) -> None:
     assert BriefContent.model_validate(history[1].snapshot).title == "Second"
 
 
-async def test_iter_all_streams_in_id_order(repo: BriefRepository) -> None:
+async def test_iter_all_streams_in_id_order(repo: BriefStore) -> None:
     exported = [
         Brief(**make_content(title=f"B{i}").model_dump(), id=i, created_at=day(-i))
         for i in (30, 10, 20)
@@ -397,7 +403,7 @@ async def test_iter_all_streams_in_id_order(repo: BriefRepository) -> None:
     assert [b async for b in repo.iter_all()] == [await repo.get(i) for i in seen]
 
 
-async def test_ids_created_after(repo: BriefRepository) -> None:
+async def test_ids_created_after(repo: BriefStore) -> None:
     old = Brief(**make_content().model_dump(), id=1, created_at=day(0))
     mid = Brief(**make_content().model_dump(), id=2, created_at=day(5))
     await repo.add_many([old, mid])
@@ -407,7 +413,7 @@ async def test_ids_created_after(repo: BriefRepository) -> None:
     assert await repo.ids_created_after(datetime.now(UTC), limit=10) == []
 
 
-async def test_max_id(repo: BriefRepository) -> None:
+async def test_max_id(repo: BriefStore) -> None:
     assert await repo.max_id() == 0
     await repo.add(make_content())
     assert await repo.max_id() == 1
@@ -416,7 +422,7 @@ async def test_max_id(repo: BriefRepository) -> None:
 # --- concurrency -----------------------------------------------------------------------
 
 
-async def test_fifty_concurrent_tasks_share_one_database(repo: BriefRepository) -> None:
+async def test_fifty_concurrent_tasks_share_one_database(repo: BriefStore) -> None:
     async def add(i: int) -> object:
         return await repo.add(make_content(title=f"Concurrent {i}"))
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from storage.briefs import BriefRepository
-from storage.database import Database
-from storage.guilds import GuildRepository, PostLog
+from storage.backends import open_storage
+from storage.interface import BriefStore, Shards, Storage
 from storage.models import Brief
 
 from .conftest import make_content
@@ -16,8 +14,8 @@ from .conftest import make_content
 GUILD, CHANNEL, ROLE = 111, 222, 333
 
 
-async def test_settings_lifecycle(db: Database) -> None:
-    guilds = GuildRepository(db)
+async def test_settings_lifecycle(store: Storage) -> None:
+    guilds = store.guilds
     assert await guilds.get(GUILD) is None
     before = datetime.now(UTC)
     settings = await guilds.set_channel(GUILD, CHANNEL, crosspost=True)
@@ -57,15 +55,15 @@ async def test_settings_lifecycle(db: Database) -> None:
     assert await guilds.active() == []
 
 
-async def test_mention_before_channel_creates_settings(db: Database) -> None:
-    settings = await GuildRepository(db).set_mention(GUILD, ROLE)
+async def test_mention_before_channel_creates_settings(store: Storage) -> None:
+    settings = await store.guilds.set_mention(GUILD, ROLE)
     assert settings.channel_id is None
     assert settings.mention_role_id == ROLE
-    assert await GuildRepository(db).active() == []
+    assert await store.guilds.active() == []
 
 
-async def test_pause_resume_and_errors(db: Database) -> None:
-    guilds = GuildRepository(db)
+async def test_pause_resume_and_errors(store: Storage) -> None:
+    guilds = store.guilds
     await guilds.set_channel(GUILD, CHANNEL)
     await guilds.pause(GUILD, "Channel deleted")
     await guilds.resume(GUILD)
@@ -76,27 +74,27 @@ async def test_pause_resume_and_errors(db: Database) -> None:
     assert settings.last_error == "HTTP 500"
 
 
-async def test_claim_is_exactly_once(db: Database, repo: BriefRepository) -> None:
+async def test_claim_is_exactly_once(store: Storage, repo: BriefStore) -> None:
     brief = await repo.add(make_content())
-    log = PostLog(db)
+    log = store.post_log
     assert await log.claim(GUILD, brief.id, CHANNEL)
     assert not await log.claim(GUILD, brief.id, CHANNEL)
     assert await log.claim(GUILD + 1, brief.id, CHANNEL)  # other guilds are separate
 
 
-async def test_concurrent_claims_have_one_winner(db: Database, repo: BriefRepository) -> None:
+async def test_concurrent_claims_have_one_winner(store: Storage, repo: BriefStore) -> None:
     brief = await repo.add(make_content())
-    log = PostLog(db)
+    log = store.post_log
     results = await asyncio.gather(*(log.claim(GUILD, brief.id, CHANNEL) for _ in range(20)))
     assert results.count(True) == 1
 
 
-async def test_claim_across_connections_has_one_winner(db_path: Path) -> None:
-    first, second = await Database.open(db_path), await Database.open(db_path)
+async def test_claim_across_connections_has_one_winner(store_url: str) -> None:
+    first, second = await open_storage(store_url), await open_storage(store_url)
     try:
-        brief = await BriefRepository(first).add(make_content())
+        brief = await first.briefs.add(make_content())
         results = await asyncio.gather(
-            *(PostLog(db).claim(GUILD, brief.id, CHANNEL) for db in (first, second) * 5)
+            *(db.post_log.claim(GUILD, brief.id, CHANNEL) for db in (first, second) * 5)
         )
         assert results.count(True) == 1
     finally:
@@ -104,8 +102,8 @@ async def test_claim_across_connections_has_one_winner(db_path: Path) -> None:
         await second.close()
 
 
-async def test_record_release_and_last_post(db: Database, repo: BriefRepository) -> None:
-    guilds, log = GuildRepository(db), PostLog(db)
+async def test_record_release_and_last_post(store: Storage, repo: BriefStore) -> None:
+    guilds, log = store.guilds, store.post_log
     await guilds.set_channel(GUILD, CHANNEL)
     await guilds.record_error(GUILD, "old error")
     one, two = await repo.add(make_content()), await repo.add(make_content())
@@ -129,9 +127,9 @@ async def test_record_release_and_last_post(db: Database, repo: BriefRepository)
 
 
 async def test_pending_respects_subscription_log_skips_and_deletes(
-    db: Database, repo: BriefRepository
+    store: Storage, repo: BriefStore
 ) -> None:
-    guilds, log = GuildRepository(db), PostLog(db)
+    guilds, log = store.guilds, store.post_log
     backlog = await repo.add_many(
         [Brief(**make_content().model_dump(), id=1, created_at=datetime(2020, 1, 1, tzinfo=UTC))]
     )
@@ -162,8 +160,8 @@ async def test_pending_respects_subscription_log_skips_and_deletes(
     assert await log.pending(later, limit=10) == ([], 0)
 
 
-async def test_pending_is_oldest_id_first_with_total(db: Database, repo: BriefRepository) -> None:
-    guilds, log = GuildRepository(db), PostLog(db)
+async def test_pending_is_oldest_id_first_with_total(store: Storage, repo: BriefStore) -> None:
+    guilds, log = store.guilds, store.post_log
     settings = await guilds.set_channel(GUILD, CHANNEL)
     assert settings.subscribed_at is not None
     # Oldest first means lowest id first, even when created_at disagrees (an import).
@@ -177,3 +175,18 @@ async def test_pending_is_oldest_id_first_with_total(db: Database, repo: BriefRe
     assert await log.pending(settings, limit=0) == ([], 16)
     await log.skip(GUILD, [imported.id, *new[1:]])
     assert await log.pending(settings, limit=2) == ([], 0)
+
+
+async def test_active_serves_only_this_process_shards(store: Storage) -> None:
+    # Discord's formula: a guild's shard is (guild_id >> 22) % shard_count.
+    ids = [(n << 22) + 7 for n in range(6)]  # shards 0, 1, 2, 0, 1, 2 of three
+    for guild_id in ids:
+        await store.guilds.set_channel(guild_id, CHANNEL)
+    await store.guilds.pause(ids[3], "gone")
+    every = [g.guild_id for g in await store.guilds.active()]
+    assert every == ids[:3] + ids[4:]
+    assert [g.guild_id for g in await store.guilds.active(Shards(3, (0,)))] == [ids[0]]
+    both = await store.guilds.active(Shards(3, (1, 2)))
+    assert [g.guild_id for g in both] == [ids[1], ids[2], ids[4], ids[5]]
+    assert [g.guild_id for g in await store.guilds.active(Shards(1, (0,)))] == every
+    assert all(Shards(3, (1, 2)).owns(g.guild_id) for g in both)

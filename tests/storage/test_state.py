@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from storage.database import Database
-from storage.state import BotState
+from storage.interface import Storage
 
 
-async def test_get_set_replace(db: Database) -> None:
-    state = BotState(db)
+async def test_get_set_replace(store: Storage) -> None:
+    state = store.state
     assert await state.get("command_hash:global") is None
     await state.set("command_hash:global", "abc")
     await state.set("command_hash:global", "def")

@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from storage.briefs import BriefRepository
-from storage.database import Database, decode_time, encode_time
-from storage.migrations import latest_version
-from storage.state import BotState
-
-from .conftest import make_content
+from storage.sqlite.briefs import BriefRepository
+from storage.sqlite.database import Database, decode_time, encode_time
+from storage.sqlite.migrations import latest_version
+from storage.sqlite.state import BotState
+from tests.storage.conftest import make_content
 
 
 async def pragma(db: Database, name: str) -> object:

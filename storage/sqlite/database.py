@@ -12,7 +12,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage.migrations import apply_migrations, current_version
+from storage.sqlite.migrations import apply_migrations, current_version
 
 #: Milliseconds a writer waits for another connection's write lock before giving up.
 BUSY_TIMEOUT_MS = 5000

@@ -7,9 +7,9 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from storage.briefs import BriefRepository
-from storage.database import Database
-from storage.migrations import (
+from storage.sqlite.briefs import BriefRepository
+from storage.sqlite.database import Database
+from storage.sqlite.migrations import (
     MigrationError,
     apply_migrations,
     current_version,
@@ -17,8 +17,7 @@ from storage.migrations import (
     load_migrations,
     split_statements,
 )
-
-from .conftest import make_content
+from tests.storage.conftest import make_content
 
 
 def test_migrations_are_numbered_in_order() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage.database import Database, fetch_value
+from storage.sqlite.database import Database, fetch_value
 
 
 class BotState:

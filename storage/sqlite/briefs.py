@@ -4,15 +4,29 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import unicodedata
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
-from storage.database import (
+from storage.fts import build_match_query, fingerprint
+from storage.interface import (
+    ACTIONS,
+    SEARCH_CANDIDATES,
+    SEARCH_COUNT_CAP,
+    SNIPPET_CLOSE,
+    SNIPPET_ELLIPSIS,
+    SNIPPET_OPEN,
+    SNIPPET_TOKENS,
+    DuplicateIdError,
+    plain,
+    snapshot,
+    storable_id,
+)
+from storage.models import AuditEntry, Brief, BriefContent, SearchHit, utcnow
+from storage.sqlite.database import (
     Database,
     decode_optional_time,
     decode_time,
@@ -20,25 +34,10 @@ from storage.database import (
     fetch_all,
     fetch_value,
 )
-from storage.fts import build_match_query, words
-from storage.models import AuditEntry, Brief, BriefContent, SearchHit, utcnow
 
-#: Audit actions, as the audit_log CHECK constraint allows them.
-ACTIONS = frozenset({"add", "edit", "delete", "import"})
-
-#: Highlight markers and ellipsis for search snippets; plain text, safe to escape for Markdown.
-SNIPPET_OPEN, SNIPPET_CLOSE, SNIPPET_ELLIPSIS = "«", "»", "…"
-#: Tokens of context a snippet shows (FTS5 allows at most 64).
-SNIPPET_TOKENS = 12
-
-#: Most matches `search` ranks: the newest ones by id. Ranking every match of a common word
-#: would cost time in proportion to the library; this keeps a search's cost bounded. At
-#: 100,000 briefs, 500 candidates cost ~6.5 ms p50 for a common word, 1,000 cost ~12 ms; the
-#: floor (~5 ms) is bm25's own pass counting each word's documents for its IDF.
-SEARCH_CANDIDATES = 500
-#: Most matches `search_count` counts (equal to SEARCH_CANDIDATES, so counted pages all
-#: exist); a count equal to it means "at least this many", to be shown as e.g. "500+".
-SEARCH_COUNT_CAP = SEARCH_CANDIDATES
+# Measured at 100,000 briefs: ranking SEARCH_CANDIDATES = 500 candidates costs ~6.5 ms p50 for
+# a common word, 1,000 cost ~12 ms; the floor (~5 ms) is bm25's own pass counting each word's
+# documents for its IDF. FTS5 allows at most 64 snippet tokens.
 
 #: bm25 column weights, in briefs_fts column order: a title match outranks a body match.
 _WEIGHTS = {
@@ -53,10 +52,6 @@ _WEIGHTS = {
 }
 _BM25 = "bm25(briefs_fts, {})".format(", ".join(str(w) for w in _WEIGHTS.values()))
 
-#: Largest integer SQLite stores; bigger ids cannot exist and cannot even be bound.
-_MAX_SQLITE_INT = 2**63 - 1
-
-_CONTENT_FIELDS = frozenset(BriefContent.model_fields)
 _COLUMNS = (
     "id, title, what_happened, who_was_involved, when_and_where, key_quote, impact, body, "
     "source_url, image_url, tags, published_at, created_at, created_by, updated_at"
@@ -64,16 +59,6 @@ _COLUMNS = (
 _INSERT = f"INSERT INTO briefs ({_COLUMNS}) VALUES ({', '.join('?' * 15)})"
 _NEWEST_FIRST = "ORDER BY COALESCE(published_at, created_at) DESC, id DESC"
 _AUDIT = "INSERT INTO audit_log (brief_id, action, actor_id, at, snapshot) VALUES (?, ?, ?, ?, ?)"
-
-
-class DuplicateIdError(Exception):
-    """An imported brief carries an id that is already taken (or repeated in the batch)."""
-
-    def __init__(self, ids: Iterable[int]) -> None:
-        self.ids = sorted(set(ids))
-        shown = ", ".join(f"#{i}" for i in self.ids[:10])
-        more = f" and {len(self.ids) - 10} more" if len(self.ids) > 10 else ""
-        super().__init__(f"brief ids already in use: {shown}{more}")
 
 
 def _content_values(content: BriefContent) -> tuple[Any, ...]:
@@ -91,10 +76,6 @@ def _content_values(content: BriefContent) -> tuple[Any, ...]:
         json.dumps(list(content.tags), ensure_ascii=False),
         None if published is None else encode_time(published),
     )
-
-
-def _snapshot(content: BriefContent) -> str:
-    return content.model_dump_json(include=set(_CONTENT_FIELDS))
 
 
 def _brief(row: sqlite3.Row) -> Brief:
@@ -116,18 +97,6 @@ def _brief(row: sqlite3.Row) -> Brief:
     )
 
 
-def _fingerprint(text: str) -> str:
-    """What the text says, ignoring case, accents, spacing and punctuation."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
-    found = words(bare, limit=_MAX_SQLITE_INT)
-    return " ".join(w.casefold() for w in found) if found else text.strip().casefold()
-
-
-def _storable_id(brief_id: int) -> bool:
-    return -_MAX_SQLITE_INT <= brief_id <= _MAX_SQLITE_INT
-
-
 class BriefRepository:
     """Everything the bot does with briefs, as short transactions on one Database."""
 
@@ -136,7 +105,7 @@ class BriefRepository:
 
     async def add(self, content: BriefContent, *, created_by: int | None = None) -> Brief:
         """Store new content under a fresh id (audited as 'add')."""
-        stored = await self.add_many([_plain(content)], created_by=created_by, action="add")
+        stored = await self.add_many([plain(content)], created_by=created_by, action="add")
         return stored[0]
 
     async def add_many(
@@ -195,13 +164,13 @@ class BriefRepository:
             )
             await conn.executemany(
                 _AUDIT,
-                [(brief.id, action, created_by, stamp, _snapshot(brief)) for brief in stored],
+                [(brief.id, action, created_by, stamp, snapshot(brief)) for brief in stored],
             )
         return stored
 
     async def get(self, brief_id: int) -> Brief | None:
         """Return a live brief, or None if it never existed or was deleted."""
-        if not _storable_id(brief_id):
+        if not storable_id(brief_id):
             return None
         async with self._db.read() as conn:
             rows = await fetch_all(
@@ -213,7 +182,7 @@ class BriefRepository:
         self, brief_id: int, content: BriefContent, *, actor_id: int | None
     ) -> Brief | None:
         """Replace a live brief's content (audited as 'edit'); None if missing or deleted."""
-        if not _storable_id(brief_id):
+        if not storable_id(brief_id):
             return None
         stamp = encode_time(utcnow())
         async with self._db.transaction() as conn:
@@ -228,12 +197,12 @@ class BriefRepository:
             if not rows:
                 return None
             brief = _brief(rows[0])
-            await conn.execute(_AUDIT, (brief_id, "edit", actor_id, stamp, _snapshot(brief)))
+            await conn.execute(_AUDIT, (brief_id, "edit", actor_id, stamp, snapshot(brief)))
         return brief
 
     async def delete(self, brief_id: int, *, actor_id: int | None) -> bool:
         """Soft-delete: hide from lookups, search and auto-post; keep history. False if absent."""
-        if not _storable_id(brief_id):
+        if not storable_id(brief_id):
             return False
         stamp = encode_time(utcnow())
         async with self._db.transaction() as conn:
@@ -245,8 +214,8 @@ class BriefRepository:
             )
             if not rows:
                 return False
-            snapshot = _snapshot(_brief(rows[0]))
-            await conn.execute(_AUDIT, (brief_id, "delete", actor_id, stamp, snapshot))
+            record = snapshot(_brief(rows[0]))
+            await conn.execute(_AUDIT, (brief_id, "delete", actor_id, stamp, record))
         return True
 
     async def latest(self, limit: int) -> list[Brief]:
@@ -355,7 +324,7 @@ class BriefRepository:
         match = build_match_query(prefix, prefix=True)
         found: list[tuple[int, str]] = []
         async with self._db.read() as conn:
-            if ref.isascii() and ref.isdecimal() and _storable_id(int(ref)):
+            if ref.isascii() and ref.isdecimal() and storable_id(int(ref)):
                 rows = await fetch_all(
                     conn,
                     "SELECT id, title FROM briefs WHERE id = ? AND deleted_at IS NULL",
@@ -409,17 +378,17 @@ class BriefRepository:
                     " AND trim(title) = ? AND trim(what_happened) = ? ORDER BY id",
                     (title.strip(), what_happened.strip()),
                 )
-        want = (_fingerprint(title), _fingerprint(what_happened))
+        want = (fingerprint(title), fingerprint(what_happened))
         for row in rows:
             if row["id"] == exclude_id:
                 continue
-            if (_fingerprint(row["title"]), _fingerprint(row["what_happened"])) == want:
+            if (fingerprint(row["title"]), fingerprint(row["what_happened"])) == want:
                 return _brief(row)
         return None
 
     async def history(self, brief_id: int) -> list[AuditEntry]:
         """Return every audited change to a brief, oldest first, even once it is deleted."""
-        if not _storable_id(brief_id):
+        if not storable_id(brief_id):
             return []
         async with self._db.read() as conn:
             rows = await fetch_all(
@@ -483,11 +452,6 @@ class BriefRepository:
         """Return the highest id ever used (deleted briefs included), 0 when empty."""
         async with self._db.read() as conn:
             return await _max_id(conn)
-
-
-def _plain(content: BriefContent) -> BriefContent:
-    """Drop identity from a Brief so `add` always assigns a fresh id."""
-    return content.content() if isinstance(content, Brief) else content
 
 
 async def _max_id(conn: aiosqlite.Connection) -> int:

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from storage.database import (
+from storage.interface import Shards
+from storage.models import GuildSettings, utcnow
+from storage.sqlite.database import (
     Database,
     decode_optional_time,
     encode_time,
     fetch_all,
     fetch_value,
 )
-from storage.models import GuildSettings, utcnow
 
 
 def _settings(row: sqlite3.Row) -> GuildSettings:
@@ -113,13 +116,16 @@ class GuildRepository:
                 "UPDATE guild_settings SET last_error = ? WHERE guild_id = ?", (error, guild_id)
             )
 
-    async def active(self) -> list[GuildSettings]:
-        """Return guilds that have a channel and are not paused."""
+    async def active(self, shards: Shards | None = None) -> list[GuildSettings]:
+        """Return guilds that have a channel and are not paused (of these shards only)."""
+        where = "channel_id IS NOT NULL AND paused_at IS NULL"
+        params: tuple[Any, ...] = ()
+        if shards is not None:
+            where += " AND ((guild_id >> 22) % ?) IN (SELECT value FROM json_each(?))"
+            params = (shards.count, json.dumps(list(shards.ids)))
         async with self._db.read() as conn:
             rows = await fetch_all(
-                conn,
-                "SELECT * FROM guild_settings"
-                " WHERE channel_id IS NOT NULL AND paused_at IS NULL ORDER BY guild_id",
+                conn, f"SELECT * FROM guild_settings WHERE {where} ORDER BY guild_id", params
             )
         return [_settings(row) for row in rows]
 

@@ -1,0 +1,317 @@
+"""What every storage backend offers the bot, and the rules all backends share.
+
+The bot only ever talks to these protocols; `storage.backends.open_storage` picks SQLite or
+PostgreSQL from the database URL. Both backends pass the same test suite (tests/storage).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from storage.models import AuditEntry, Brief, BriefContent, GuildSettings, SearchHit
+
+#: Audit actions, as the audit_log CHECK constraint allows them.
+ACTIONS = frozenset({"add", "edit", "delete", "import"})
+
+#: Most matches `search` ranks: the newest ones by id. Ranking every match of a common word
+#: would cost time in proportion to the library; this keeps a search's cost bounded.
+SEARCH_CANDIDATES = 500
+#: Most matches `search_count` counts (equal to SEARCH_CANDIDATES, so counted pages all
+#: exist); a count equal to it means "at least this many", to be shown as e.g. "500+".
+SEARCH_COUNT_CAP = SEARCH_CANDIDATES
+
+#: Highlight markers and ellipsis for search snippets; plain text, safe to escape for Markdown.
+SNIPPET_OPEN, SNIPPET_CLOSE, SNIPPET_ELLIPSIS = "«", "»", "…"
+#: Words of context a snippet shows.
+SNIPPET_TOKENS = 12
+
+#: Largest integer either database stores (SQLite INTEGER, PostgreSQL bigint).
+MAX_INT = 2**63 - 1
+
+#: Every table a library consists of, in the order a copy must fill them (foreign keys).
+TABLES = ("briefs", "audit_log", "guild_settings", "post_log", "bot_state")
+
+Row = dict[str, Any]
+
+
+def snapshot(content: BriefContent) -> str:
+    """Return the audit log's JSON record of a brief's content (identity left out)."""
+    return content.model_dump_json(include=set(BriefContent.model_fields))
+
+
+def plain(content: BriefContent) -> BriefContent:
+    """Drop identity from a Brief, so adding it always assigns a fresh id."""
+    return content.content() if isinstance(content, Brief) else content
+
+
+class DuplicateIdError(Exception):
+    """An imported brief carries an id that is already taken (or repeated in the batch)."""
+
+    def __init__(self, ids: Iterable[int]) -> None:
+        self.ids = sorted(set(ids))
+        shown = ", ".join(f"#{i}" for i in self.ids[:10])
+        more = f" and {len(self.ids) - 10} more" if len(self.ids) > 10 else ""
+        super().__init__(f"brief ids already in use: {shown}{more}")
+
+
+def storable_id(value: int) -> bool:
+    """Say whether an id fits the databases' 64-bit integers (bigger ones cannot exist)."""
+    return -MAX_INT <= value <= MAX_INT
+
+
+@dataclass(frozen=True)
+class Shards:
+    """The Discord shards one process serves: a guild belongs to `(id >> 22) % count`."""
+
+    count: int
+    ids: tuple[int, ...]
+
+    def owns(self, guild_id: int) -> bool:
+        """Say whether this process serves the guild (Discord's sharding formula)."""
+        return (guild_id >> 22) % self.count in self.ids
+
+
+class BriefStore(Protocol):
+    """Everything the bot does with briefs."""
+
+    async def add(self, content: BriefContent, *, created_by: int | None = None) -> Brief:
+        """Store new content under a fresh id (audited as 'add')."""
+        ...
+
+    async def add_many(
+        self,
+        items: Sequence[BriefContent],
+        *,
+        created_by: int | None = None,
+        action: str = "import",
+    ) -> list[Brief]:
+        """Store all items or none; `Brief` items keep their identity."""
+        ...
+
+    async def get(self, brief_id: int) -> Brief | None:
+        """Return a live brief, or None if it never existed or was deleted."""
+        ...
+
+    async def update(
+        self, brief_id: int, content: BriefContent, *, actor_id: int | None
+    ) -> Brief | None:
+        """Replace a live brief's content (audited as 'edit'); None if missing or deleted."""
+        ...
+
+    async def delete(self, brief_id: int, *, actor_id: int | None) -> bool:
+        """Soft-delete a live brief (audited); False if absent."""
+        ...
+
+    async def latest(self, limit: int) -> list[Brief]:
+        """Return up to `limit` live briefs, newest (published, else created) first."""
+        ...
+
+    async def page(self, offset: int, limit: int) -> list[Brief]:
+        """Return one page of live briefs in `latest` order."""
+        ...
+
+    async def count(self) -> int:
+        """Return how many live briefs there are."""
+        ...
+
+    async def search(self, query: str, *, limit: int = 10, offset: int = 0) -> list[SearchHit]:
+        """Return live briefs matching every word of `query`, best first, with snippets."""
+        ...
+
+    async def search_count(self, query: str) -> int:
+        """Return how many live briefs `search` can page through (at most SEARCH_COUNT_CAP)."""
+        ...
+
+    async def suggest(self, prefix: str, *, limit: int = 25) -> list[tuple[int, str]]:
+        """Return (id, title) pairs for autocomplete."""
+        ...
+
+    async def find_duplicate(
+        self, title: str, what_happened: str, *, exclude_id: int | None = None
+    ) -> Brief | None:
+        """Return the oldest live brief saying the same title and what-happened, if any."""
+        ...
+
+    async def history(self, brief_id: int) -> list[AuditEntry]:
+        """Return every audited change to a brief, oldest first."""
+        ...
+
+    def iter_all(self, *, batch: int = 500) -> AsyncIterator[Brief]:
+        """Yield every live brief, oldest id first."""
+        ...
+
+    async def ids_created_after(self, since: datetime, *, limit: int) -> list[int]:
+        """Return ids of live briefs created after `since`, oldest first."""
+        ...
+
+    async def max_id(self) -> int:
+        """Return the highest id ever used (deleted briefs included), 0 when empty."""
+        ...
+
+
+class GuildStore(Protocol):
+    """Where each guild wants briefs posted, and whether posting there is paused."""
+
+    async def get(self, guild_id: int) -> GuildSettings | None:
+        """Return a guild's settings, or None if it never configured anything."""
+        ...
+
+    async def set_channel(
+        self, guild_id: int, channel_id: int, *, crosspost: bool = False
+    ) -> GuildSettings:
+        """Post to this channel from now on: no backlog, any pause and error cleared."""
+        ...
+
+    async def set_mention(self, guild_id: int, role_id: int | None) -> GuildSettings:
+        """Mention this role with each auto-post (None: mention nobody)."""
+        ...
+
+    async def disable(self, guild_id: int) -> None:
+        """Stop auto-posting to this guild (its other settings are kept)."""
+        ...
+
+    async def pause(self, guild_id: int, reason: str) -> None:
+        """Stop posting until an admin sets the channel again."""
+        ...
+
+    async def resume(self, guild_id: int) -> None:
+        """Lift a pause without resubscribing."""
+        ...
+
+    async def mark_pause_notified(self, guild_id: int) -> None:
+        """Remember that the guild was told about its pause."""
+        ...
+
+    async def record_error(self, guild_id: int, error: str | None) -> None:
+        """Keep the last posting error for the status command (None clears it)."""
+        ...
+
+    async def active(self, shards: Shards | None = None) -> list[GuildSettings]:
+        """Return guilds that have a channel and are not paused (of these shards only)."""
+        ...
+
+
+class PostLogStore(Protocol):
+    """Which brief went to which guild: claims, posted messages and skips."""
+
+    async def pending(self, guild: GuildSettings, *, limit: int) -> tuple[list[int], int]:
+        """Return the oldest `limit` unposted live briefs since subscribing, and how many."""
+        ...
+
+    async def claim(self, guild_id: int, brief_id: int, channel_id: int) -> bool:
+        """Reserve posting this brief to this guild; True only for the one caller that won."""
+        ...
+
+    async def record_message(self, guild_id: int, brief_id: int, message_id: int) -> None:
+        """Store the posted message's id and the post time."""
+        ...
+
+    async def release(self, guild_id: int, brief_id: int) -> None:
+        """Give back an unsent claim, so it is tried again."""
+        ...
+
+    async def skip(self, guild_id: int, brief_ids: Sequence[int]) -> None:
+        """Mark briefs as never to be posted to this guild."""
+        ...
+
+    async def message_id(self, guild_id: int, brief_id: int) -> int | None:
+        """Return the message a brief was auto-posted as in this guild, if it was."""
+        ...
+
+    async def last_post(self, guild_id: int) -> datetime | None:
+        """Return when a brief was last posted to this guild."""
+        ...
+
+
+class StateStore(Protocol):
+    """Small named values the bot keeps between runs."""
+
+    async def get(self, key: str) -> str | None:
+        """Return the value stored under `key`, or None."""
+        ...
+
+    async def set(self, key: str, value: str) -> None:
+        """Store `value` under `key`, replacing any previous value."""
+        ...
+
+
+class RowLoader(Protocol):
+    """Writes copied rows inside one open transaction (see `Storage.restore`)."""
+
+    async def load(self, table: str, rows: Sequence[Row]) -> None:
+        """Insert rows of `table` exactly as given (ids and times kept)."""
+        ...
+
+    async def counts(self) -> dict[str, int]:
+        """Return each table's row count as this transaction sees it."""
+        ...
+
+
+class Storage(Protocol):
+    """One open database: the repositories on it, health checks, and whole-library copies."""
+
+    @property
+    def url(self) -> str:
+        """Return the URL the database was opened with."""
+        ...
+
+    @property
+    def briefs(self) -> BriefStore:
+        """Return the briefs repository."""
+        ...
+
+    @property
+    def guilds(self) -> GuildStore:
+        """Return the per-guild auto-post settings."""
+        ...
+
+    @property
+    def post_log(self) -> PostLogStore:
+        """Return the auto-post log."""
+        ...
+
+    @property
+    def state(self) -> StateStore:
+        """Return the small named values kept between runs."""
+        ...
+
+    async def close(self) -> None:
+        """Close every connection; later calls do nothing."""
+        ...
+
+    async def schema_version(self) -> int:
+        """Return the migration version the database is at."""
+        ...
+
+    async def latest_version(self) -> int:
+        """Return the version this code's migrations bring the database to."""
+        ...
+
+    async def integrity_problems(self) -> list[str]:
+        """Return what the database's own and the search index's checks report (empty: sound)."""
+        ...
+
+    async def counts(self) -> dict[str, int]:
+        """Return each table's row count (every brief, deleted ones included)."""
+        ...
+
+    def dump(self, table: str, *, batch: int = 1000) -> AsyncIterator[list[Row]]:
+        """Yield every row of `table` in primary-key order, `batch` at a time."""
+        ...
+
+    def restore(self) -> AbstractAsyncContextManager[RowLoader]:
+        """Open one transaction to load copied rows; commit on success, else roll back."""
+        ...
+
+
+def same_counts(expected: Mapping[str, int], actual: Mapping[str, int]) -> list[str]:
+    """Describe every table whose row count differs (empty when all agree)."""
+    return [
+        f"{table}: {expected.get(table, 0)} expected, {actual.get(table, 0)} found"
+        for table in TABLES
+        if expected.get(table, 0) != actual.get(table, 0)
+    ]

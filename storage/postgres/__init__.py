@@ -1,0 +1,1 @@
+"""The shared backend for several bot processes: PostgreSQL through asyncpg."""

@@ -1,0 +1,67 @@
+"""Test databases on both backends: SQLite files in tmp_path, PostgreSQL schemas on a server.
+
+PostgreSQL tests need a server: set BRIEFBOT_TEST_POSTGRES_URL (`scripts/test-postgres start`
+prints one; `.ci/run` does this). Without it they are skipped, unless
+BRIEFBOT_REQUIRE_POSTGRES=1 (as in CI), which makes a missing server a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import asyncpg
+import pytest
+
+from storage.backends import sqlite_url
+
+POSTGRES_URL_VARIABLE = "BRIEFBOT_TEST_POSTGRES_URL"
+REQUIRE_VARIABLE = "BRIEFBOT_REQUIRE_POSTGRES"
+BACKENDS = ("sqlite", "postgresql")
+
+
+def postgres_server() -> str:
+    """Return the test server's URL, or skip (fail, when required) if there is none."""
+    url = os.environ.get(POSTGRES_URL_VARIABLE, "").strip()
+    if url:
+        return url
+    message = f"no PostgreSQL test server: set {POSTGRES_URL_VARIABLE} (scripts/test-postgres)"
+    if os.environ.get(REQUIRE_VARIABLE) == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def with_search_path(url: str, schema: str) -> str:
+    """Return the URL with a search_path, which asyncpg passes on as a server setting."""
+    joiner = "&" if urlsplit(url).query else "?"
+    return f"{url}{joiner}search_path={schema}"
+
+
+@asynccontextmanager
+async def postgres_schema() -> AsyncIterator[str]:
+    """Create an empty schema on the test server; yield a URL using it; drop it afterwards."""
+    server = postgres_server()
+    schema = f"test_{secrets.token_hex(6)}"
+    conn = await asyncpg.connect(server)
+    try:
+        await conn.execute(f"CREATE SCHEMA {schema}")
+        try:
+            yield with_search_path(server, schema)
+        finally:
+            await conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    finally:
+        await conn.close()
+
+
+@asynccontextmanager
+async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    """Yield the URL of a new, empty database of this backend, removed afterwards."""
+    if backend == "sqlite":
+        yield sqlite_url(tmp_path / "data" / "briefs.db")
+    else:
+        async with postgres_schema() as url:
+            yield url
