@@ -1,0 +1,222 @@
+"""Per-guild auto-post settings, and the post log that makes each post happen exactly once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from storage.interface import Shards
+from storage.models import GuildSettings, utcnow
+from storage.postgres.database import Database, aware
+
+_COLUMNS = (
+    "guild_id, channel_id, mention_role_id, crosspost, subscribed_at, paused_reason,"
+    " paused_at, notified_pause, last_post_at, last_error"
+)
+
+
+def _settings(row: asyncpg.Record) -> GuildSettings:
+    return GuildSettings(**dict(row.items()))
+
+
+class GuildRepository:
+    """Where each guild wants briefs posted, and whether posting there is paused."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, guild_id: int) -> GuildSettings | None:
+        """Return a guild's settings, or None if it never configured anything."""
+        async with self._db.read() as conn:
+            row = await conn.fetchrow(
+                f"SELECT {_COLUMNS} FROM guild_settings WHERE guild_id = $1", guild_id
+            )
+        return None if row is None else _settings(row)
+
+    async def set_channel(
+        self, guild_id: int, channel_id: int, *, crosspost: bool = False
+    ) -> GuildSettings:
+        """Post to this channel from now on: no backlog, any pause and error cleared."""
+        async with self._db.transaction() as conn:
+            row = await conn.fetchrow(
+                "INSERT INTO guild_settings (guild_id, channel_id, crosspost, subscribed_at)"
+                " VALUES ($1, $2, $3, $4)"
+                " ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id,"
+                " crosspost = excluded.crosspost, subscribed_at = excluded.subscribed_at,"
+                " paused_reason = NULL, paused_at = NULL, notified_pause = false,"
+                f" last_error = NULL RETURNING {_COLUMNS}",
+                guild_id,
+                channel_id,
+                crosspost,
+                utcnow(),
+            )
+        assert row is not None  # an upsert always returns its row
+        return _settings(row)
+
+    async def set_mention(self, guild_id: int, role_id: int | None) -> GuildSettings:
+        """Mention this role with each auto-post (None: mention nobody)."""
+        async with self._db.transaction() as conn:
+            row = await conn.fetchrow(
+                "INSERT INTO guild_settings (guild_id, mention_role_id) VALUES ($1, $2)"
+                " ON CONFLICT (guild_id) DO UPDATE SET mention_role_id = excluded.mention_role_id"
+                f" RETURNING {_COLUMNS}",
+                guild_id,
+                role_id,
+            )
+        assert row is not None  # an upsert always returns its row
+        return _settings(row)
+
+    async def disable(self, guild_id: int) -> None:
+        """Stop auto-posting to this guild (its other settings are kept)."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE guild_settings SET channel_id = NULL WHERE guild_id = $1", guild_id
+            )
+
+    async def pause(self, guild_id: int, reason: str) -> None:
+        """Stop posting until an admin sets the channel again (e.g. permissions were lost)."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE guild_settings SET paused_reason = $1, paused_at = $2,"
+                " notified_pause = false, last_error = $1 WHERE guild_id = $3",
+                reason,
+                utcnow(),
+                guild_id,
+            )
+
+    async def resume(self, guild_id: int) -> None:
+        """Lift a pause without resubscribing (briefs missed meanwhile become pending)."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE guild_settings SET paused_reason = NULL, paused_at = NULL,"
+                " notified_pause = false WHERE guild_id = $1",
+                guild_id,
+            )
+
+    async def mark_pause_notified(self, guild_id: int) -> None:
+        """Remember that the guild was told about its pause, so it is told only once."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE guild_settings SET notified_pause = true WHERE guild_id = $1", guild_id
+            )
+
+    async def record_error(self, guild_id: int, error: str | None) -> None:
+        """Keep the last posting error for the status command (None clears it)."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE guild_settings SET last_error = $1 WHERE guild_id = $2", error, guild_id
+            )
+
+    async def active(self, shards: Shards | None = None) -> list[GuildSettings]:
+        """Return guilds that have a channel and are not paused (of these shards only)."""
+        where = "channel_id IS NOT NULL AND paused_at IS NULL"
+        params: tuple[Any, ...] = ()
+        if shards is not None:
+            where += " AND ((guild_id >> 22) % $1) = ANY($2::int[])"
+            params = (shards.count, list(shards.ids))
+        async with self._db.read() as conn:
+            rows = await conn.fetch(
+                f"SELECT {_COLUMNS} FROM guild_settings WHERE {where} ORDER BY guild_id", *params
+            )
+        return [_settings(row) for row in rows]
+
+
+class PostLog:
+    """Which brief went to which guild: claims, posted messages and skips."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def pending(self, guild: GuildSettings, *, limit: int) -> tuple[list[int], int]:
+        """Return the oldest `limit` unposted live briefs since subscribing, and how many."""
+        if guild.subscribed_at is None:
+            return [], 0
+        where = (
+            " FROM briefs AS b WHERE b.deleted_at IS NULL AND b.created_at > $1"
+            " AND NOT EXISTS (SELECT 1 FROM post_log AS p"
+            " WHERE p.guild_id = $2 AND p.brief_id = b.id)"
+        )
+        params = (aware(guild.subscribed_at), guild.guild_id)
+        async with self._db.read() as conn:
+            rows = await conn.fetch(
+                f"SELECT b.id{where} ORDER BY b.id LIMIT $3", *params, max(limit, 0)
+            )
+            total = await conn.fetchval(f"SELECT count(*){where}", *params)
+        return [int(row["id"]) for row in rows], int(total)
+
+    async def claim(self, guild_id: int, brief_id: int, channel_id: int) -> bool:
+        """Reserve posting this brief to this guild; True only for the one caller that won."""
+        async with self._db.transaction() as conn:
+            status = await conn.execute(
+                "INSERT INTO post_log (guild_id, brief_id, channel_id, posted_at)"
+                " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                guild_id,
+                brief_id,
+                channel_id,
+                utcnow(),
+            )
+        return status == "INSERT 0 1"
+
+    async def record_message(self, guild_id: int, brief_id: int, message_id: int) -> None:
+        """Store the posted message's id (to edit or delete it later) and the post time."""
+        now = utcnow()
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE post_log SET message_id = $1, posted_at = $2"
+                " WHERE guild_id = $3 AND brief_id = $4",
+                message_id,
+                now,
+                guild_id,
+                brief_id,
+            )
+            await conn.execute(
+                "UPDATE guild_settings SET last_post_at = $1, last_error = NULL"
+                " WHERE guild_id = $2",
+                now,
+                guild_id,
+            )
+
+    async def release(self, guild_id: int, brief_id: int) -> None:
+        """Give back a claim whose send failed in a retryable way, so it is tried again."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "DELETE FROM post_log WHERE guild_id = $1 AND brief_id = $2"
+                " AND message_id IS NULL AND NOT skipped",
+                guild_id,
+                brief_id,
+            )
+
+    async def skip(self, guild_id: int, brief_ids: Sequence[int]) -> None:
+        """Mark briefs as never to be posted to this guild (beyond the catch-up cap)."""
+        if not brief_ids:
+            return
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO post_log (guild_id, brief_id, posted_at, skipped)"
+                " SELECT $1, brief_id, $3, true FROM unnest($2::bigint[]) AS brief_id"
+                " ON CONFLICT DO NOTHING",
+                guild_id,
+                list(brief_ids),
+                utcnow(),
+            )
+
+    async def message_id(self, guild_id: int, brief_id: int) -> int | None:
+        """Return the message a brief was auto-posted as in this guild, if it was."""
+        async with self._db.read() as conn:
+            value = await conn.fetchval(
+                "SELECT message_id FROM post_log WHERE guild_id = $1 AND brief_id = $2",
+                guild_id,
+                brief_id,
+            )
+        return None if value is None else int(value)
+
+    async def last_post(self, guild_id: int) -> datetime | None:
+        """Return when a brief was last posted to this guild."""
+        async with self._db.read() as conn:
+            value: datetime | None = await conn.fetchval(
+                "SELECT last_post_at FROM guild_settings WHERE guild_id = $1", guild_id
+            )
+        return value

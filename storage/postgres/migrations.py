@@ -1,0 +1,70 @@
+"""PostgreSQL migrations: applied in order, one transaction each, version kept in the database."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from storage.migrations import Migration, MigrationError
+from storage.migrations import load_migrations as load_shared
+
+if TYPE_CHECKING:
+    from storage.postgres.database import Connection
+
+#: pg_advisory_xact_lock key held while migrating, so concurrent processes migrate one at a time.
+MIGRATION_LOCK = 0x62726965_66000001
+
+
+def load_migrations() -> list[Migration]:
+    """Return the PostgreSQL migrations in version order."""
+    return load_shared("storage.postgres")
+
+
+def latest_version() -> int:
+    """Return the version the packaged migrations bring a database to."""
+    return len(load_migrations())
+
+
+async def _ensure_version_table(conn: Connection) -> None:
+    await conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version ("
+        " id integer PRIMARY KEY CHECK (id = 1),"
+        " version integer NOT NULL)"
+    )
+    await conn.execute(
+        "INSERT INTO schema_version (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING"
+    )
+
+
+async def current_version(conn: Connection) -> int:
+    """Return the schema version stored in the database (0 for a new database)."""
+    if await conn.fetchval("SELECT to_regclass('schema_version')") is None:
+        return 0
+    version = await conn.fetchval("SELECT version FROM schema_version WHERE id = 1")
+    return 0 if version is None else int(version)
+
+
+async def apply_migrations(conn: Connection, *, up_to: int | None = None) -> int:
+    """Bring the database up to `up_to` (default: latest), one transaction per migration.
+
+    Each step holds an advisory lock and re-reads the version under it, so two processes
+    starting together apply every migration once. Returns the version the database ends at.
+    """
+    migrations = load_migrations()
+    target = len(migrations) if up_to is None else up_to
+    if not 0 <= target <= len(migrations):
+        raise MigrationError(f"no migration {target}; latest is {len(migrations)}")
+    version = await current_version(conn)
+    if version > len(migrations):
+        raise MigrationError(
+            f"database schema version {version} is newer than this code ({len(migrations)})"
+        )
+    for migration in migrations[version:target]:
+        async with conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+            await _ensure_version_table(conn)
+            if await current_version(conn) < migration.version:
+                await conn.execute(migration.sql)
+                await conn.execute(
+                    "UPDATE schema_version SET version = $1 WHERE id = 1", migration.version
+                )
+    return await current_version(conn)

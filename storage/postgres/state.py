@@ -1,0 +1,28 @@
+"""Small named values the bot keeps between runs (e.g. the synced command tree's hash)."""
+
+from __future__ import annotations
+
+from storage.postgres.database import Database
+
+
+class BotState:
+    """A string key-value store in the bot_state table."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, key: str) -> str | None:
+        """Return the value stored under `key`, or None."""
+        async with self._db.read() as conn:
+            value = await conn.fetchval("SELECT value FROM bot_state WHERE key = $1", key)
+        return None if value is None else str(value)
+
+    async def set(self, key: str, value: str) -> None:
+        """Store `value` under `key`, replacing any previous value."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO bot_state (key, value) VALUES ($1, $2)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                key,
+                value,
+            )

@@ -1,0 +1,99 @@
+"""Migrations: applied once each, even by processes starting together; newer schemas refused."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import pytest
+
+from storage.migrations import MigrationError
+from storage.postgres.migrations import (
+    apply_migrations,
+    current_version,
+    latest_version,
+    load_migrations,
+)
+from storage.postgres.storage import PostgresStorage
+from tests.storage.conftest import make_content
+
+TABLES = {"schema_version", "briefs", "audit_log", "guild_settings", "post_log", "bot_state"}
+
+
+async def table_names(url: str) -> set[str]:
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+        )
+    finally:
+        await conn.close()
+    return {row["table_name"] for row in rows}
+
+
+def test_migrations_are_numbered_in_order() -> None:
+    migrations = load_migrations()
+    assert [m.version for m in migrations] == [1]
+    assert [m.name for m in migrations] == ["schema"]
+    assert latest_version() == 1
+
+
+async def test_two_processes_opening_an_empty_schema_migrate_once(pg_url: str) -> None:
+    stores = await asyncio.gather(*(PostgresStorage.open(pg_url) for _ in range(2)))
+    try:
+        for store in stores:
+            assert await store.schema_version() == latest_version()
+        assert await table_names(pg_url) == TABLES
+        brief = await stores[0].briefs.add(make_content())
+        assert await stores[1].briefs.get(brief.id) == brief
+    finally:
+        for store in stores:
+            await store.close()
+
+
+async def test_reopening_applies_nothing(pg_url: str) -> None:
+    first = await PostgresStorage.open(pg_url)
+    brief = await first.briefs.add(make_content())
+    await first.close()
+    for _ in range(2):
+        store = await PostgresStorage.open(pg_url)
+        try:
+            assert await store.schema_version() == latest_version()
+            assert await store.briefs.get(brief.id) == brief
+            async with store.db.read() as conn:
+                assert await apply_migrations(conn) == latest_version()
+                assert await conn.fetchval("SELECT count(*) FROM schema_version") == 1
+        finally:
+            await store.close()
+
+
+async def test_newer_schema_than_code_is_refused(pg_url: str) -> None:
+    store = await PostgresStorage.open(pg_url)
+    async with store.db.transaction() as conn:
+        await conn.execute("UPDATE schema_version SET version = 99")
+    await store.close()
+    with pytest.raises(MigrationError, match="newer than this code"):
+        await PostgresStorage.open(pg_url)
+
+
+async def test_failed_migration_leaves_nothing_behind(pg_url: str) -> None:
+    conn = await asyncpg.connect(pg_url)
+    try:
+        await conn.execute("CREATE TABLE bot_state (x integer)")  # 0001 collides with this
+        with pytest.raises(asyncpg.DuplicateTableError):
+            await apply_migrations(conn)
+        assert await current_version(conn) == 0
+        assert not conn.is_in_transaction()
+    finally:
+        await conn.close()
+    assert await table_names(pg_url) == {"bot_state"}  # DDL rolls back with the rest
+
+
+async def test_unknown_target_version_is_refused(pg_url: str) -> None:
+    conn = await asyncpg.connect(pg_url)
+    try:
+        with pytest.raises(MigrationError, match="no migration"):
+            await apply_migrations(conn, up_to=latest_version() + 1)
+        assert await apply_migrations(conn, up_to=0) == 0
+    finally:
+        await conn.close()
