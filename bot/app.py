@@ -14,10 +14,8 @@ from discord.ext import commands
 
 from bot.config import Settings
 from bot.replies import report_error, send_ephemeral
-from storage.briefs import BriefRepository
-from storage.database import Database
-from storage.guilds import GuildRepository, PostLog
-from storage.state import BotState
+from storage.backends import open_storage, redact
+from storage.interface import BriefStore, GuildStore, PostLogStore, Shards, StateStore, Storage
 
 log = logging.getLogger(__name__)
 
@@ -36,24 +34,32 @@ class BriefTree(app_commands.CommandTree["BriefBot"]):
         await report_error(interaction, error)
 
 
-class BriefBot(commands.Bot):
-    """briefbot: owns the database connection and the repositories built on it."""
+class BriefBot(commands.AutoShardedBot):
+    """briefbot: owns the database and the repositories built on it; runs one or many shards.
 
-    db: Database
-    briefs: BriefRepository
-    guild_settings: GuildRepository
-    post_log: PostLog
-    state: BotState
+    SHARD_COUNT unset: as many shards as Discord recommends, all in this process. Set it (and
+    SHARD_IDS) to split one bot over several processes sharing one PostgreSQL database.
+    """
+
+    db: Storage
+    briefs: BriefStore
+    guild_settings: GuildStore
+    post_log: PostLogStore
+    state: StateStore
 
     def __init__(self, settings: Settings) -> None:
         # briefbot never joins voice: don't warn at every start that voice libraries are absent.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        # discord.py reads shard_ids from options: absent means every shard of shard_count.
+        shards: dict[str, Any] = {"shard_ids": settings.shard_ids} if settings.shard_ids else {}
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=discord.Intents.default(),
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=BriefTree,
             help_command=None,
+            shard_count=settings.shard_count,
+            **shards,
         )
         self.settings = settings
         self._component_templates: list[re.Pattern[str]] = []
@@ -85,14 +91,24 @@ class BriefBot(commands.Bot):
         from bot.cogs import EXTENSIONS
         from bot.views import DYNAMIC_ITEMS
 
-        self.db = await Database.open(self.settings.database_path)
-        self.briefs = BriefRepository(self.db)
-        self.guild_settings = GuildRepository(self.db)
-        self.post_log = PostLog(self.db)
-        self.state = BotState(self.db)
+        self.db = await open_storage(self.settings.database)
+        log.info("database opened", extra={"url": redact(self.db.url)})
+        self.briefs = self.db.briefs
+        self.guild_settings = self.db.guilds
+        self.post_log = self.db.post_log
+        self.state = self.db.state
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+
+    def served_shards(self) -> Shards | None:
+        """Return the shards this process serves, or None when it serves every guild."""
+        count = self.shard_count
+        if count is None or count <= 1 or self.shard_ids is None:
+            return None
+        if set(self.shard_ids) >= set(range(count)):
+            return None
+        return Shards(count, tuple(sorted(self.shard_ids)))
 
     async def close(self) -> None:
         """Stop Discord work first, then close the database cleanly."""

@@ -101,6 +101,10 @@ class ChannelUnavailableError(Exception):
     """The server's channel cannot be posted to; the message is the pause reason."""
 
 
+class ServerUnavailableError(Exception):
+    """The server is not in the gateway cache right now (an outage); try again later."""
+
+
 def classify(error: BaseException) -> Outcome | None:
     """Say how to treat a send error, or None when it is not a Discord/network failure."""
     if isinstance(error, discord.Forbidden | discord.NotFound):
@@ -193,7 +197,7 @@ class AutoPoster:
             while self._again:
                 self._again = False
                 try:
-                    guilds = await self.bot.guild_settings.active()
+                    guilds = await self.bot.guild_settings.active(self.bot.served_shards())
                 except Exception:
                     log.exception("autopost could not list subscribed servers")
                     return
@@ -254,6 +258,10 @@ class AutoPoster:
         except ChannelUnavailableError as error:
             await self._pause(settings, str(error))
             return 0
+        except ServerUnavailableError as error:
+            log.warning("autopost server unavailable; will retry", extra={"guild": guild_id})
+            await self._record_error(guild_id, str(error))
+            return 0
         content, allowed = mention_for(settings, channel.guild)
         sent = 0
         for brief_id in to_post:
@@ -282,6 +290,9 @@ class AutoPoster:
                 ) from None
         if not isinstance(channel, discord.TextChannel) or channel.guild.id != settings.guild_id:
             raise ChannelUnavailableError(f"{where} is not a text or announcement channel.")
+        if channel.guild.me is None:
+            # Fetched over REST while the gateway has not (re)sent the server: an outage.
+            raise ServerUnavailableError("Discord has not sent me this server yet; retrying.")
         missing = missing_permissions(channel.permissions_for(channel.guild.me))
         if missing:
             raise ChannelUnavailableError(f"I'm missing {', '.join(missing)} in {where}.")

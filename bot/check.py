@@ -71,6 +71,7 @@ def _characters(item: dict[str, Any]) -> int:
 async def run_checks(settings: Settings) -> list[Finding]:
     """Build the bot offline, open its database and inspect what it would send Discord."""
     from bot.app import command_hash, command_payload, create_bot, sync_scope
+    from storage.backends import redact
 
     findings = [
         Finding(
@@ -83,9 +84,9 @@ async def run_checks(settings: Settings) -> list[Finding]:
     # `async with` initialises the client (as login would, minus the network) and closes it.
     async with create_bot(settings) as bot:
         await bot.prepare()
-        findings.append(Finding(True, f"database {settings.database_path} opened"))
-        version = await bot.db.schema_version()
-        findings.append(Finding(True, f"schema version {version}"))
+        findings.append(Finding(True, f"database {redact(settings.database)} opened"))
+        version, latest = await bot.db.schema_version(), await bot.db.latest_version()
+        findings.append(Finding(version == latest, f"schema version {version} of {latest}"))
         integrity = await bot.db.integrity_problems()
         findings.append(
             Finding(not integrity, "integrity check ok" if not integrity else "; ".join(integrity))

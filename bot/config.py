@@ -7,10 +7,13 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from storage.backends import DatabaseUrlError, backend_of, sqlite_url
+
 IdList = Annotated[list[int], NoDecode]
+OptionalIdList = Annotated[list[int] | None, NoDecode]
 PatternList = Annotated[list[str], NoDecode]
 
 
@@ -39,6 +42,7 @@ class Settings(BaseSettings):
 
     discord_token: SecretStr | None = None
     database_path: Path = Path("data/briefs.db")
+    database_url: str | None = None
     dev_guild_id: int | None = None
     admin_user_ids: IdList = Field(default_factory=list)
     admin_role_ids: IdList = Field(default_factory=list)
@@ -49,8 +53,10 @@ class Settings(BaseSettings):
     autopost_interval_seconds: float = Field(default=60.0, ge=5)
     autopost_catchup_max: int = Field(default=5, ge=0)
     autopost_concurrency: int = Field(default=8, ge=1, le=40)
+    shard_count: int | None = Field(default=None, ge=1)
+    shard_ids: OptionalIdList = None
 
-    @field_validator("admin_user_ids", "admin_role_ids", mode="before")
+    @field_validator("admin_user_ids", "admin_role_ids", "shard_ids", mode="before")
     @classmethod
     def _parse_ids(cls, value: Any) -> Any:
         return _split_ids(value)
@@ -74,10 +80,43 @@ class Settings(BaseSettings):
                 raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from exc
         return value
 
+    @field_validator("database_url")
+    @classmethod
+    def _known_backend(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                backend_of(value.strip())
+            except DatabaseUrlError as exc:
+                raise ValueError(str(exc)) from None
+            return value.strip()
+        return value
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> Settings:
+        if self.shard_ids is None:
+            return self
+        if self.shard_count is None:
+            raise ValueError("SHARD_IDS needs SHARD_COUNT (the total number of shards)")
+        if not self.shard_ids:
+            raise ValueError("SHARD_IDS is empty; leave it unset to run every shard")
+        if len(set(self.shard_ids)) != len(self.shard_ids):
+            raise ValueError("SHARD_IDS lists a shard twice")
+        outside = [i for i in self.shard_ids if not 0 <= i < self.shard_count]
+        if outside:
+            raise ValueError(
+                f"SHARD_IDS {outside} outside 0..{self.shard_count - 1} (SHARD_COUNT - 1)"
+            )
+        return self
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_level(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
+
+    @property
+    def database(self) -> str:
+        """Return the database URL: DATABASE_URL, else the SQLite file at DATABASE_PATH."""
+        return self.database_url or sqlite_url(self.database_path)
 
     @property
     def token(self) -> str | None:
@@ -93,5 +132,7 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
-        raise ConfigError(f"setting {name}: {first['msg']}") from exc
+        message = str(first["msg"]).removeprefix("Value error, ")
+        if not first["loc"]:
+            raise ConfigError(f"settings: {message}") from exc
+        raise ConfigError(f"setting {str(first['loc'][0]).upper()}: {message}") from exc

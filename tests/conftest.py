@@ -26,9 +26,13 @@ Restart = Callable[[], Awaitable[BriefBot]]
 def settings(tmp_path: Path) -> Settings:
     """Settings for one test: a fresh database file, no .env, nobody an admin yet.
 
+    One shard: simcord needs a count for an AutoShardedBot (Discord would recommend one).
+
     The bot keeps this very object, so a test may add admin ids after creating its users.
     """
-    return Settings(_env_file=None, database_path=tmp_path / "briefs.db")  # type: ignore[call-arg]
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None, database_path=tmp_path / "briefs.db", shard_count=1
+    )
 
 
 @pytest.fixture
