@@ -10,11 +10,18 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure_logging
+from storage.backends import sqlite_url
+
+if TYPE_CHECKING:
+    from storage.interface import Storage
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+DB_HELP = "database URL or SQLite file (default: DATABASE_URL, else DATABASE_PATH)"
 
 NO_TOKEN = (
     "DISCORD_TOKEN is not set. Create a bot in the Discord Developer Portal, copy its token, "
@@ -32,12 +39,28 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--json", action="store_true", help="print Discord payloads as JSON")
     imp = sub.add_parser("import", help="store brief files (.txt, .md, .json) or folders of them")
     imp.add_argument("paths", nargs="+", type=Path)
-    imp.add_argument("--db", type=Path, help="database file (default: DATABASE_PATH)")
     exp = sub.add_parser("export", help="print every brief as a JSON list")
-    exp.add_argument("--db", type=Path, help="database file (default: DATABASE_PATH)")
     chk = sub.add_parser("check", help="validate settings, database and commands, offline")
-    chk.add_argument("--db", type=Path, help="database file (default: DATABASE_PATH)")
+    for command in (imp, exp, chk):
+        command.add_argument("--db", metavar="URL_OR_FILE", help=DB_HELP)
+    mig = sub.add_parser(
+        "migrate-db", help="copy the whole library into another (empty) database, e.g. PostgreSQL"
+    )
+    mig.add_argument(
+        "--from",
+        dest="source",
+        metavar="URL_OR_FILE",
+        help="database to copy (default: the configured one)",
+    )
+    mig.add_argument(
+        "--to", dest="target", metavar="URL_OR_FILE", required=True, help="empty database to fill"
+    )
     return parser
+
+
+def database_arg(value: str) -> str:
+    """Read a --db/--from/--to value: a database URL, or a SQLite file path."""
+    return value if "://" in value else sqlite_url(Path(value))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -55,7 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "preview":
         return asyncio.run(preview(settings, args.file, as_json=args.json))
     if getattr(args, "db", None):
-        settings = settings.model_copy(update={"database_path": args.db})
+        settings = settings.model_copy(update={"database_url": database_arg(args.db)})
+    if command == "migrate-db":
+        source = database_arg(args.source) if args.source else settings.database
+        return asyncio.run(migrate_db(source, database_arg(args.target)))
     if command == "import":
         return asyncio.run(import_(settings, args.paths))
     if command == "check":
@@ -132,20 +158,20 @@ async def import_(settings: Settings, paths: Sequence[Path]) -> int:
     from rich.progress import Progress
 
     from bot.importer import collect_files, import_files
-    from storage.briefs import BriefRepository
-    from storage.database import Database
 
     err = Console(stderr=True, soft_wrap=True)
     missing = [p for p in paths if not p.exists()]
     for path in missing:
         err.print(f"[red]error[/]: {escape(str(path))}: no such file or folder", highlight=False)
     files = list(collect_files(p for p in paths if p.exists()))
-    db = await Database.open(settings.database_path)
+    db = await open_database(settings.database)
+    if db is None:
+        return EXIT_FAILED
     try:
         with Progress(console=err, transient=True, disable=len(files) < 50) as progress:
             task = progress.add_task("Importing", total=len(files))
             report = await import_files(
-                BriefRepository(db),
+                db.briefs,
                 files,
                 strip_patterns=settings.brief_strip_patterns,
                 max_chars=settings.brief_max_chars,
@@ -165,21 +191,58 @@ async def import_(settings: Settings, paths: Sequence[Path]) -> int:
 
 async def export(settings: Settings) -> int:
     """Stream every brief to stdout as one JSON list, importable again unchanged."""
-    from storage.briefs import BriefRepository
-    from storage.database import Database
-
-    db = await Database.open(settings.database_path)
+    db = await open_database(settings.database)
+    if db is None:
+        return EXIT_FAILED
     try:
         out = sys.stdout
         out.write("[")
         first = True
-        async for brief in BriefRepository(db).iter_all():
+        async for brief in db.briefs.iter_all():
             out.write("\n  " if first else ",\n  ")
             out.write(json.dumps(brief.model_dump(mode="json"), ensure_ascii=False))
             first = False
         out.write("\n]\n" if not first else "]\n")
     finally:
         await db.close()
+    return EXIT_OK
+
+
+async def open_database(url: str) -> Storage | None:
+    """Open the database, or print one line saying why it cannot be opened."""
+    from storage.backends import open_storage, redact
+
+    try:
+        return await open_storage(url)
+    except (OSError, ValueError, RuntimeError) as exc:
+        print(f"error: cannot open {redact(url)}: {exc}", file=sys.stderr)
+        return None
+
+
+async def migrate_db(source_url: str, target_url: str) -> int:
+    """Copy every table into an empty database and verify the counts match."""
+    from storage.backends import redact
+    from storage.transfer import TransferError, copy_library
+
+    source = await open_database(source_url)
+    if source is None:
+        return EXIT_FAILED
+    try:
+        target = await open_database(target_url)
+        if target is None:
+            return EXIT_FAILED
+        try:
+            counts = await copy_library(source, target)
+        except TransferError as exc:
+            print(f"error: nothing copied: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        finally:
+            await target.close()
+    finally:
+        await source.close()
+    for table, count in counts.items():
+        print(f"{table:<15}{count:>10}")
+    print(f"Copied {redact(source_url)} to {redact(target_url)}; row counts verified.")
     return EXIT_OK
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLES, FIXTURES
+from tests.databases import BACKENDS, database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -166,3 +167,47 @@ def test_import_json_files_each_all_or_nothing(tmp_path: Path) -> None:
         assert path.name in result.stderr
     assert "Imported 4 brief(s) from 3 file(s); 3 file(s) failed." in result.stderr
     assert len(json.loads(run("export", "--db", str(db), cwd=tmp_path).stdout)) == 4
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_migrate_db_copies_the_library_and_verifies_counts(
+    tmp_path: Path, backend: str
+) -> None:
+    source = tmp_path / "old.db"
+    assert run("import", str(EXAMPLES), "--db", str(source), cwd=tmp_path).returncode == 0
+    async with database_url(backend, tmp_path / "new") as target:
+        moved = run("migrate-db", "--from", str(source), "--to", target, cwd=tmp_path)
+        assert moved.returncode == 0, moved.stderr
+        assert "row counts verified" in moved.stdout
+        assert "briefs" in moved.stdout
+        exported = run("export", "--db", target, cwd=tmp_path)
+        original = run("export", "--db", str(source), cwd=tmp_path)
+        assert json.loads(exported.stdout) == json.loads(original.stdout)
+        assert len(json.loads(exported.stdout)) == 2
+
+        again = run("migrate-db", "--from", str(source), "--to", target, cwd=tmp_path)
+        assert again.returncode == 1
+        assert "nothing copied" in again.stderr
+        assert "not empty" in again.stderr
+
+
+def test_migrate_db_defaults_to_the_configured_database(tmp_path: Path) -> None:
+    configured = tmp_path / "data" / "briefs.db"
+    run("import", str(EXAMPLES), "--db", str(configured), cwd=tmp_path)
+    moved = run(
+        "migrate-db", "--to", str(tmp_path / "copy.db"), cwd=tmp_path,
+        env={"DATABASE_PATH": str(configured)},
+    )  # fmt: skip
+    assert moved.returncode == 0, moved.stderr
+    assert (
+        len(json.loads(run("export", "--db", str(tmp_path / "copy.db"), cwd=tmp_path).stdout)) == 2
+    )
+
+
+def test_unknown_database_url_is_one_clear_line(tmp_path: Path) -> None:
+    result = run("export", cwd=tmp_path, env={"DATABASE_URL": "mysql://db/briefs"})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: setting DATABASE_URL: mysql://db/briefs: the database URL must "
+        "start with sqlite:/// or postgresql://"
+    ]

@@ -1,0 +1,100 @@
+"""Copying a whole library between databases (`python -m bot migrate-db`), both directions."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from storage.backends import open_storage
+from storage.interface import TABLES, Row, Storage
+from storage.transfer import TransferError, copy_library
+from tests.databases import database_url
+
+from .conftest import make_content
+
+PAIRS = [("sqlite", "postgresql"), ("postgresql", "sqlite"), ("sqlite", "sqlite")]
+
+
+@pytest.fixture(params=PAIRS, ids=["-to-".join(pair) for pair in PAIRS])
+async def pair(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[tuple[Storage, Storage]]:
+    """A source and an empty target database, of the backends this test copies between."""
+    source_backend, target_backend = request.param
+    async with (
+        database_url(source_backend, tmp_path / "source") as source_url,
+        database_url(target_backend, tmp_path / "target") as target_url,
+    ):
+        source, target = await open_storage(source_url), await open_storage(target_url)
+        try:
+            yield source, target
+        finally:
+            await source.close()
+            await target.close()
+
+
+async def fill(store: Storage) -> None:
+    """Put something in every table: edits, a deletion, settings, posts, skips, state."""
+    briefs = await store.briefs.add_many(
+        [make_content(title=f"Harbour report {n}", tags=[f"tag{n}"]) for n in range(30)],
+        created_by=7,
+    )
+    await store.briefs.update(briefs[0].id, make_content(title="Lighthouse renamed"), actor_id=8)
+    await store.briefs.delete(briefs[1].id, actor_id=9)
+    await store.guilds.set_channel(111, 222, crosspost=True)
+    await store.guilds.set_mention(111, 333)
+    await store.guilds.set_channel(444, 555)
+    await store.guilds.pause(444, "The channel was deleted.")
+    assert await store.post_log.claim(111, briefs[2].id, 222)
+    await store.post_log.record_message(111, briefs[2].id, 999)
+    await store.post_log.skip(111, [briefs[3].id, briefs[4].id])
+    await store.state.set("command_hash:global", "abc")
+
+
+async def everything(store: Storage) -> dict[str, list[Row]]:
+    return {table: [row async for rows in store.dump(table) for row in rows] for table in TABLES}
+
+
+async def test_copy_keeps_every_row_exactly(pair: tuple[Storage, Storage]) -> None:
+    source, target = pair
+    await fill(source)
+    counts = await copy_library(source, target, batch=7)
+    assert counts == await source.counts() == await target.counts()
+    assert counts["briefs"] == 30
+    assert await everything(target) == await everything(source)
+    assert await target.integrity_problems() == []
+
+
+async def test_copied_library_works_on_the_target(pair: tuple[Storage, Storage]) -> None:
+    source, target = pair
+    await fill(source)
+    await copy_library(source, target)
+    assert [hit.title for hit in await target.briefs.search("lighthouse")] == ["Lighthouse renamed"]
+    assert await target.briefs.search_count("harbour") == 28  # one renamed, one deleted
+    assert await target.briefs.get(2) is None  # still deleted
+    assert [e.action for e in await target.briefs.history(1)] == ["import", "edit"]
+    added = await target.briefs.add(make_content(title="After the move"))
+    assert added.id == 31  # ids continue after the highest copied one
+    assert [e.action for e in await target.briefs.history(added.id)] == ["add"]
+    settings = await target.guilds.get(111)
+    assert settings == await source.guilds.get(111)
+    assert not await target.post_log.claim(111, 3, 222)  # posted before the move: never again
+    assert not await target.post_log.claim(111, 4, 222)  # skipped before: still skipped
+    assert await target.state.get("command_hash:global") == "abc"
+
+
+async def test_target_must_be_empty(pair: tuple[Storage, Storage]) -> None:
+    source, target = pair
+    await fill(source)
+    await target.briefs.add(make_content(title="Already here"))
+    before = await target.counts()
+    with pytest.raises(TransferError, match="not empty"):
+        await copy_library(source, target)
+    assert await target.counts() == before
+
+
+async def test_copy_into_itself_is_refused(store: Storage) -> None:
+    with pytest.raises(TransferError, match="same database"):
+        await copy_library(store, store)
