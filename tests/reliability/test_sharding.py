@@ -1,0 +1,106 @@
+"""Two bot processes on one database deliver each brief exactly once per channel.
+
+Each process is the real bot in its own simcord (tests/reliability/shard_worker.py), with the
+same servers; they publish briefs of their own while delivering. "split": SHARD_COUNT=2, one
+shard each, as a sharded deployment runs. "overlap": both serve every shard (a rolling deploy,
+or a misconfiguration), so only the post log's uniqueness stands between them and a double post.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from storage.backends import open_storage
+from storage.interface import Shards, Storage
+from storage.models import BriefContent
+from tests.databases import BACKENDS, database_url
+
+from .support import PROCESS_TIMEOUT, start_helper
+
+#: Servers on alternating shards of two: shard = (id >> 22) % 2.
+GUILDS = [(n + 1) << 22 for n in range(6)]
+BEFORE_START, PER_WORKER = 4, 3
+
+
+def start_worker(url: str, name: str, go: Path, expect: int, *shard_args: str):
+    return start_helper(
+        "tests.reliability.shard_worker", "--db", url, "--name", name, "--go", str(go),
+        "--guilds", ",".join(map(str, GUILDS)), "--expect", str(expect),
+        "--publish", str(PER_WORKER), *shard_args,
+    )  # fmt: skip
+
+
+def read_line(process: subprocess.Popen[str]) -> str:
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line:
+        _, err = process.communicate(timeout=PROCESS_TIMEOUT)
+        pytest.fail(f"worker exited early ({process.returncode}):\n{err}")
+    return line
+
+
+@pytest.mark.parametrize("layout", ["split", "overlap"])
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_two_processes_post_each_brief_once_per_channel(
+    backend: str, layout: str, tmp_path: Path
+) -> None:
+    async with database_url(backend, tmp_path) as url:
+        store = await open_storage(url)  # create the schema before the race
+        try:
+            await race(store, url, layout, tmp_path)
+        finally:
+            await store.close()
+
+
+async def race(store: Storage, url: str, layout: str, tmp_path: Path) -> None:
+    """Start both workers, subscribe every server, publish, and check what was posted."""
+    go = tmp_path / "go"
+    expect = BEFORE_START + 2 * PER_WORKER
+    two = ("--shard-count", "2")
+    shard_args = {
+        "split": ((*two, "--shard-ids", "0"), (*two, "--shard-ids", "1")),
+        "overlap": (two, ()),
+    }[layout]
+    workers = [
+        start_worker(url, f"W{index}", go, expect, *args) for index, args in enumerate(shard_args)
+    ]
+    try:
+        worlds = []
+        for worker in workers:
+            ready, world = read_line(worker).split(" ", 1)
+            assert ready == "ready"
+            worlds.append(json.loads(world))
+        assert worlds[0] == worlds[1], "both simulated worlds must have the same channels"
+        for guild_id, channel_id in worlds[0].items():
+            await store.guilds.set_channel(int(guild_id), channel_id)
+        for n in range(BEFORE_START):
+            await store.briefs.add(BriefContent(title=f"Early {n}", what_happened="Before."))
+        go.touch()
+        reports = []
+        for worker in workers:
+            out, err = worker.communicate(timeout=PROCESS_TIMEOUT)
+            assert worker.returncode == 0, err
+            reports.append(json.loads(out.splitlines()[-1]))
+    finally:
+        for worker in workers:
+            worker.kill()
+
+    every = [brief.id async for brief in store.briefs.iter_all()]
+    assert len(every) == expect
+    for guild_id in GUILDS:
+        posts = [brief for report in reports for brief in report["posts"][str(guild_id)]]
+        assert sorted(posts) == every, f"server {guild_id}: {posts}"
+        for brief_id in every:
+            assert await store.post_log.message_id(guild_id, brief_id) is not None
+        settings = await store.guilds.get(guild_id)
+        assert settings is not None
+        assert (settings.paused_reason, settings.last_error) == (None, None)  # nobody else tried
+    if layout == "split":  # each process left the other's servers alone entirely
+        for shard, report in enumerate(reports):
+            owned = [str(g) for g in GUILDS if Shards(2, (shard,)).owns(g)]
+            assert report["touched"] == sorted(owned), f"shard {shard}"
+    assert await store.integrity_problems() == []
