@@ -236,6 +236,9 @@ async def migrate_db(source_url: str, target_url: str) -> int:
         except TransferError as exc:
             print(f"error: nothing copied: {exc}", file=sys.stderr)
             return EXIT_FAILED
+        except Exception as exc:  # the target refused a row: its transaction rolled back
+            print(f"error: nothing copied: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return EXIT_FAILED
         finally:
             await target.close()
     finally:

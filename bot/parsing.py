@@ -418,6 +418,10 @@ def _brief_from_json(item: object, number: int, numbered: bool, max_chars: int) 
         raise BriefParseError(
             f"{where}the brief is {size:,} characters long; the limit is {max_chars:,}"
         )
+    for key, value in item.items():
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
+            raise BriefParseError(f'{where}field "{key}": contains a NUL character (\\u0000)')
     fields = dict(item)
     title, what = fields.get("title"), fields.get("what_happened")
     if (title is None or (isinstance(title, str) and not title.strip())) and (

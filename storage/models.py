@@ -96,7 +96,8 @@ class SearchHit(BaseModel):
     brief_id: int
     title: str
     snippet: str
-    #: Relevance, higher is better (the negated FTS5 bm25 score).
+    #: Relevance, higher is better, comparable within one search only: the negated FTS5 bm25
+    #: score on SQLite, ts_rank on PostgreSQL.
     rank: float
     published_at: datetime | None
     created_at: datetime

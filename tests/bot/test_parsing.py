@@ -579,6 +579,22 @@ def test_json_missing_field() -> None:
         parse_brief_json('[{"title": "x"}]')
 
 
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ('{"title": "a\\u0000b", "what_happened": "x"}', 'field "title": contains a NUL'),
+        (
+            '[{"title": "t", "what_happened": "x", "tags": ["ok", "b\\u0000d"]}]',
+            'item 1: field "tags"',
+        ),
+    ],
+)
+def test_json_nul_character_is_refused(data: str, message: str) -> None:
+    # JSON can spell NUL as \u0000; no database stores it as text everywhere (PostgreSQL can't).
+    with pytest.raises(BriefParseError, match=re.escape(message)):
+        parse_brief_json(data)
+
+
 def test_json_syntax_error_has_a_line() -> None:
     with pytest.raises(BriefParseError) as caught:
         parse_brief_json(fixture("not-json.json"))
