@@ -1,19 +1,16 @@
 """Turn anything a user types into safe full-text queries, and text into indexed words (pure).
 
-SQLite gets FTS5 MATCH expressions; PostgreSQL gets tsvector/tsquery input built here from the
-same `words`, so both backends find the same briefs.
+SQLite gets FTS5 MATCH expressions; PostgreSQL's tsvector/tsquery input
+(storage/postgres/search.py) is built from the same `words`, so both backends find the same
+briefs.
 """
 
 from __future__ import annotations
 
-import bisect
 import functools
 import re
 import sys
 import unicodedata
-from collections.abc import Iterable, Sequence
-
-from storage.interface import SNIPPET_CLOSE, SNIPPET_ELLIPSIS, SNIPPET_OPEN, SNIPPET_TOKENS
 
 #: Most words a query keeps; more only slows the search without narrowing it usefully.
 MAX_TOKENS = 16
@@ -82,16 +79,7 @@ def fingerprint(text: str) -> str:
     return " ".join(w.casefold() for w in found) if found else text.strip().casefold()
 
 
-# --- PostgreSQL text search: the same words, tokenised here so both backends agree ---------
-
-#: Highest word position a PostgreSQL tsvector records (later words share it).
-MAX_POSITION = 16_383
-#: Most positions PostgreSQL keeps for one word of a tsvector.
-MAX_POSITIONS = 256
-#: Most bytes of distinct words one tsvector holds (PostgreSQL refuses more than 1 MiB).
-MAX_VECTOR_BYTES = 1_000_000
-#: tsvector/tsquery weights, most important first.
-WEIGHTS = "ABCD"
+# --- indexed words: the same for both backends --------------------------------------------
 
 #: Words of ASCII text, before and after lowercasing (there are no marks to consider).
 _ASCII_SPAN = re.compile(r"[A-Za-z0-9]+")
@@ -167,115 +155,3 @@ def lexemes(text: str | None) -> list[str]:
     normal = unicodedata.normalize("NFC", text)
     found = (lexeme(normal[start:end][:MAX_TOKEN_CHARS]) for start, end in word_spans(normal))
     return [item for item in found if item]
-
-
-def _quote(item: str) -> str:
-    """Quote a lexeme for tsvector/tsquery input, which then takes it verbatim."""
-    if "'" in item or "\\" in item:
-        item = item.replace("\\", "\\\\").replace("'", "''")
-    return f"'{item}'"
-
-
-def _check_weights(weights: str) -> None:
-    if any(weight not in WEIGHTS for weight in weights):
-        raise ValueError(f"tsvector weights are A, B, C or D, not {weights!r}")
-
-
-@functools.cache
-def _labels(weight: str) -> tuple[str, ...]:
-    """Return every position's tsvector label with this weight ("1A", "2A", ...), made once."""
-    return tuple(f"{position}{weight}" for position in range(MAX_POSITION + 1))
-
-
-def build_tsvector(groups: Iterable[tuple[str, Iterable[str]]]) -> str:
-    """Return tsvector input text for lexemes grouped by weight, positions counted across groups.
-
-    Quoted lexemes make PostgreSQL take each word as given (its own parser and dictionaries
-    depend on the server's locale). PostgreSQL's limits are kept here: positions stop at
-    MAX_POSITION, a word keeps its first MAX_POSITIONS of them, and words beyond
-    MAX_VECTOR_BYTES are left out rather than refused.
-    """
-    entries: dict[str, list[str]] = {}
-    size = position = 0
-    last = str(MAX_POSITION)
-    for weight, found in groups:
-        if len(weight) != 1:
-            raise ValueError(f"one weight per group, not {weight!r}")
-        _check_weights(weight)
-        labels = _labels(weight)
-        for item in found:
-            if position < MAX_POSITION:
-                position += 1
-            entry = entries.get(item)
-            if entry is None:
-                cost = len(item.encode())
-                if size + cost <= MAX_VECTOR_BYTES:
-                    size += cost
-                    entries[item] = [labels[position]]
-            elif len(entry) < MAX_POSITIONS and not (
-                position == MAX_POSITION and entry[-1][:-1] == last
-            ):
-                entry.append(labels[position])
-    return " ".join(f"{_quote(item)}:{','.join(entry)}" for item, entry in entries.items())
-
-
-def build_tsquery(text: str, *, prefix: bool = False, weights: str = "") -> str | None:
-    """Return tsquery input text matching every word of `text` (AND), or None if none.
-
-    Each word becomes a quoted lexeme, so operators in the input are just text; `weights`
-    (e.g. "A") restricts matches to those parts of a tsvector. With `prefix`, the last word
-    also matches words it begins. Cast the result with `::tsquery`, never `to_tsquery`.
-    """
-    _check_weights(weights)
-    found = [item for item in (lexeme(word) for word in words(text)) if item]
-    if not found:
-        return None
-    terms = [_quote(item) + (f":{weights}" if weights else "") for item in found]
-    if prefix:
-        terms[-1] = f"{_quote(found[-1])}:*{weights}"
-    return " & ".join(terms)
-
-
-def snippet(texts: Sequence[str | None], query: str, *, tokens: int = SNIPPET_TOKENS) -> str | None:
-    """Return about `tokens` words around the best match of `query`'s words, highlighted.
-
-    Like FTS5's snippet(): the window holding the most different query words wins (the
-    first of equals, fields taken in order), centred on its matches; each matching word is
-    wrapped in SNIPPET_OPEN/SNIPPET_CLOSE and SNIPPET_ELLIPSIS marks cut text; the rest is
-    the field's text verbatim. None when no field holds a query word.
-    """
-    wanted = {item for item in (lexeme(word) for word in words(query)) if item}
-    if not wanted or tokens <= 0:
-        return None
-    best: tuple[int, str, list[tuple[int, int]], list[int], int] | None = None
-    for text in texts:
-        if not text:
-            continue
-        spans = word_spans(text)
-        keys = [lexeme(unicodedata.normalize("NFC", text[s:e])[:MAX_TOKEN_CHARS]) for s, e in spans]
-        hits = [index for index, key in enumerate(keys) if key in wanted]
-        for number, first in enumerate(hits):
-            inside = hits[number : bisect.bisect_left(hits, first + tokens, lo=number)]
-            seen = {keys[index] for index in inside}
-            score = 1000 * len(seen) + len(inside) - len(seen)
-            if best is None or score > best[0]:
-                start = first - (tokens - (inside[-1] - first)) // 2
-                start = max(min(start, len(spans) - tokens), 0)
-                best = (score, text, spans, hits, start)
-    if best is None:
-        return None
-    _, text, spans, hits, start = best
-    end = min(start + tokens, len(spans))
-    marked = set(hits)
-    parts = [SNIPPET_ELLIPSIS] if start > 0 else []
-    cursor = spans[start][0] if start > 0 else 0
-    for index in range(start, end):
-        begin, finish = spans[index]
-        word = text[begin:finish]
-        parts += [
-            text[cursor:begin],
-            SNIPPET_OPEN + word + SNIPPET_CLOSE if index in marked else word,
-        ]
-        cursor = finish
-    parts.append(text[cursor:] if end == len(spans) else SNIPPET_ELLIPSIS)
-    return "".join(parts)

@@ -10,7 +10,7 @@ from typing import Any
 
 import asyncpg
 
-from storage.fts import build_tsquery, fingerprint, snippet
+from storage.fts import fingerprint
 from storage.interface import (
     ACTIONS,
     MAX_INT,
@@ -23,7 +23,8 @@ from storage.interface import (
 )
 from storage.models import AuditEntry, Brief, BriefContent, SearchHit, utcnow
 from storage.postgres.database import Connection, Database, aware
-from storage.postgres.search import search_vector, snippet_texts, title_vector
+from storage.postgres.search import build_tsquery, search_vector, snippet_texts, title_vector
+from storage.snippets import snippet
 
 #: pg_advisory_xact_lock key serialising brief id allocation ("highest id + 1") across processes.
 ID_LOCK = 0x62726965_66000002

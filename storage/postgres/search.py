@@ -1,4 +1,5 @@
-"""What a brief's `search` column holds, and the texts its snippets come from (pure).
+"""tsvector and tsquery input built in Python: what a brief's `search` column holds, what a
+search asks for, and the texts its snippets come from (pure).
 
 Weights mirror the SQLite backend's bm25 column weights (title 10, tags 5, what happened 4,
 other sections 2, body 1) as closely as PostgreSQL's four weights allow.
@@ -6,11 +7,89 @@ other sections 2, body 1) as closely as PostgreSQL's four weights allow.
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
-from storage.fts import build_tsvector, lexemes
+from storage.fts import lexeme, lexemes, words
+
+#: Highest word position a PostgreSQL tsvector records (later words share it).
+MAX_POSITION = 16_383
+#: Most positions PostgreSQL keeps for one word of a tsvector.
+MAX_POSITIONS = 256
+#: Most bytes of distinct words one tsvector holds (PostgreSQL refuses more than 1 MiB).
+MAX_VECTOR_BYTES = 1_000_000
+#: tsvector/tsquery weights, most important first.
+WEIGHTS = "ABCD"
+
+
+def _quote(item: str) -> str:
+    """Quote a lexeme for tsvector/tsquery input, which then takes it verbatim."""
+    if "'" in item or "\\" in item:
+        item = item.replace("\\", "\\\\").replace("'", "''")
+    return f"'{item}'"
+
+
+def _check_weights(weights: str) -> None:
+    if any(weight not in WEIGHTS for weight in weights):
+        raise ValueError(f"tsvector weights are A, B, C or D, not {weights!r}")
+
+
+@functools.cache
+def _labels(weight: str) -> tuple[str, ...]:
+    """Return every position's tsvector label with this weight ("1A", "2A", ...), made once."""
+    return tuple(f"{position}{weight}" for position in range(MAX_POSITION + 1))
+
+
+def build_tsvector(groups: Iterable[tuple[str, Iterable[str]]]) -> str:
+    """Return tsvector input text for lexemes grouped by weight, positions counted across groups.
+
+    Quoted lexemes make PostgreSQL take each word as given (its own parser and dictionaries
+    depend on the server's locale). PostgreSQL's limits are kept here: positions stop at
+    MAX_POSITION, a word keeps its first MAX_POSITIONS of them, and words beyond
+    MAX_VECTOR_BYTES are left out rather than refused.
+    """
+    entries: dict[str, list[str]] = {}
+    size = position = 0
+    last = str(MAX_POSITION)
+    for weight, found in groups:
+        if len(weight) != 1:
+            raise ValueError(f"one weight per group, not {weight!r}")
+        _check_weights(weight)
+        labels = _labels(weight)
+        for item in found:
+            if position < MAX_POSITION:
+                position += 1
+            entry = entries.get(item)
+            if entry is None:
+                cost = len(item.encode())
+                if size + cost <= MAX_VECTOR_BYTES:
+                    size += cost
+                    entries[item] = [labels[position]]
+            elif len(entry) < MAX_POSITIONS and not (
+                position == MAX_POSITION and entry[-1][:-1] == last
+            ):
+                entry.append(labels[position])
+    return " ".join(f"{_quote(item)}:{','.join(entry)}" for item, entry in entries.items())
+
+
+def build_tsquery(text: str, *, prefix: bool = False, weights: str = "") -> str | None:
+    """Return tsquery input text matching every word of `text` (AND), or None if none.
+
+    Each word becomes a quoted lexeme, so operators in the input are just text; `weights`
+    (e.g. "A") restricts matches to those parts of a tsvector. With `prefix`, the last word
+    also matches words it begins. Cast the result with `::tsquery`, never `to_tsquery`.
+    """
+    _check_weights(weights)
+    found = [item for item in (lexeme(word) for word in words(text)) if item]
+    if not found:
+        return None
+    terms = [_quote(item) + (f":{weights}" if weights else "") for item in found]
+    if prefix:
+        terms[-1] = f"{_quote(found[-1])}:*{weights}"
+    return " & ".join(terms)
+
 
 #: Summary sections weighted C, in column order.
 _SECTIONS = ("who_was_involved", "when_and_where", "key_quote", "impact")

@@ -6,9 +6,9 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import storage.postgres.briefs as postgres_briefs
 from hypothesis import HealthCheck, given, settings
 
+import storage.postgres.briefs as postgres_briefs
 import storage.sqlite.briefs as sqlite_briefs
 from storage.interface import (
     SEARCH_CANDIDATES,

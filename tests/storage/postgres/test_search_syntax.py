@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storage.fts import build_tsquery, build_tsvector, lexemes
+from storage.fts import lexemes
+from storage.postgres.search import build_tsquery, build_tsvector
 from tests.storage.test_fts import any_text
 
 
