@@ -71,7 +71,8 @@ def _characters(item: dict[str, Any]) -> int:
 async def run_checks(settings: Settings) -> list[Finding]:
     """Build the bot offline, open its database and inspect what it would send Discord."""
     from bot.app import command_hash, command_payload, create_bot, sync_scope
-    from storage.backends import redact
+    from storage.backends import DatabaseUnavailableError, redact
+    from storage.migrations import MigrationError
 
     findings = [
         Finding(
@@ -83,7 +84,14 @@ async def run_checks(settings: Settings) -> list[Finding]:
     ]
     # `async with` initialises the client (as login would, minus the network) and closes it.
     async with create_bot(settings) as bot:
-        await bot.prepare()
+        try:
+            await bot.prepare()
+        except DatabaseUnavailableError as exc:
+            findings.append(Finding(False, str(exc)))
+            return findings
+        except MigrationError as exc:
+            findings.append(Finding(False, f"database {redact(settings.database)}: {exc}"))
+            return findings
         findings.append(Finding(True, f"database {redact(settings.database)} opened"))
         version, latest = await bot.db.schema_version(), await bot.db.latest_version()
         findings.append(Finding(version == latest, f"schema version {version} of {latest}"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -13,6 +14,10 @@ POSTGRES_SCHEMES = ("postgresql", "postgres")
 
 class DatabaseUrlError(ValueError):
     """A database URL names no backend we have, or no database."""
+
+
+class DatabaseUnavailableError(RuntimeError):
+    """The database cannot be opened: unreachable, refused, or not a database; says which."""
 
 
 def sqlite_url(path: Path | str) -> str:
@@ -49,11 +54,25 @@ def redact(url: str) -> str:
 
 
 async def open_storage(url: str) -> Storage:
-    """Open (creating and migrating as needed) the library the URL names."""
+    """Open (creating and migrating as needed) the library the URL names.
+
+    Raises DatabaseUnavailableError, naming the (password-free) URL and the reason, when the
+    server or file cannot be reached or used; MigrationError when its schema is not usable.
+    """
     if backend_of(url) == "sqlite":
         from storage.sqlite.storage import SqliteStorage
 
-        return await SqliteStorage.open(sqlite_path(url), url=url)
+        try:
+            return await SqliteStorage.open(sqlite_path(url), url=url)
+        except (OSError, sqlite3.Error) as exc:
+            raise DatabaseUnavailableError(f"cannot open {redact(url)}: {exc}") from exc
+
+    import asyncpg
+
     from storage.postgres.storage import PostgresStorage
 
-    return await PostgresStorage.open(url)
+    try:
+        return await PostgresStorage.open(url)
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        reason = str(exc) or type(exc).__name__
+        raise DatabaseUnavailableError(f"cannot open {redact(url)}: {reason}") from exc

@@ -15,6 +15,9 @@ from storage.postgres.migrations import apply_migrations, current_version
 #: Connections one process keeps open: enough for concurrent commands and auto-posting.
 POOL_MIN, POOL_MAX = 1, 10
 
+#: Seconds to wait for the server to accept a connection before reporting it unreachable.
+CONNECT_TIMEOUT = 10.0
+
 #: Plan every statement for its actual parameters. asyncpg prepares statements, and a generic
 #: plan cannot know how common a searched word is: for a rare one it would walk every brief
 #: in id order (~1 s at 100,000 briefs) instead of asking the GIN index (~1 ms).
@@ -40,7 +43,11 @@ class Database:
     async def open(cls, url: str) -> Database:
         """Connect and apply pending migrations."""
         pool = await asyncpg.create_pool(
-            url, min_size=POOL_MIN, max_size=POOL_MAX, server_settings=SERVER_SETTINGS
+            url,
+            min_size=POOL_MIN,
+            max_size=POOL_MAX,
+            server_settings=SERVER_SETTINGS,
+            timeout=CONNECT_TIMEOUT,
         )
         try:
             async with pool.acquire() as conn:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bot.check import payload_problems
 from tests.bot.test_cli import run
+from tests.databases import postgres_schema
 
 
 def command(**overrides: object) -> dict[str, object]:
@@ -65,3 +66,43 @@ def test_check_fails_without_token_but_still_checks_the_rest(tmp_path: Path) -> 
     assert result.returncode == 1
     assert "FAIL DISCORD_TOKEN is not set" in result.stdout
     assert "ok   schema version" in result.stdout
+
+
+async def test_check_on_postgresql_hides_the_password(tmp_path: Path) -> None:
+    async with postgres_schema() as url:
+        secret = with_password(url, "s3cret")
+        result = run("check", cwd=tmp_path, env={"DISCORD_TOKEN": "x", "DATABASE_URL": url})
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "ok   schema version 1 of 1" in result.stdout
+        assert "ok   integrity check ok" in result.stdout
+        assert "ok   0 brief(s) stored" in result.stdout
+
+        refused = run("check", "--db", secret, cwd=tmp_path, env={"DISCORD_TOKEN": "x"})
+        assert "s3cret" not in refused.stdout + refused.stderr
+        assert "Traceback" not in refused.stderr
+
+
+def with_password(url: str, password: str) -> str:
+    """The same server URL, logging in with a password (the test server trusts everyone)."""
+    return url.replace("postgresql://postgres@", f"postgresql://postgres:{password}@", 1)
+
+
+def test_unreachable_database_is_one_failed_check(tmp_path: Path) -> None:
+    url = "postgresql://bot:s3cret@127.0.0.1:1/briefs"  # nothing listens on port 1
+    result = run("check", cwd=tmp_path, env={"DISCORD_TOKEN": "x", "DATABASE_URL": url})
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[-1].startswith(
+        "FAIL cannot open postgresql://bot:***@127.0.0.1:1/briefs: "
+    )
+    assert "s3cret" not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+async def test_missing_postgresql_database_is_one_line(tmp_path: Path) -> None:
+    async with postgres_schema() as url:
+        missing = url.split("?")[0].rsplit("/", 1)[0] + "/no_such_database"
+        result = run("export", "--db", missing, cwd=tmp_path)
+        assert result.returncode == 1
+        assert result.stderr.strip().splitlines() == [
+            f'error: cannot open {missing}: database "no_such_database" does not exist'
+        ]
