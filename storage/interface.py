@@ -6,7 +6,7 @@ PostgreSQL from the database URL. Both backends pass the same test suite (tests/
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -281,6 +281,14 @@ class Storage(Protocol):
 
     async def close(self) -> None:
         """Close every connection; later calls do nothing."""
+        ...
+
+    async def listen_published(self, callback: Callable[[int], None]) -> bool:
+        """Have `callback(brief id)` called when any process stores new briefs.
+
+        Returns False when the backend cannot tell (SQLite): other processes' briefs are then
+        found by the auto-post sweep. Calling it again re-establishes a dropped listener.
+        """
         ...
 
     async def schema_version(self) -> int:

@@ -1,6 +1,8 @@
-"""The `/autopost` command group, the periodic sweep and the `brief_published` listener.
+"""The `/autopost` command group, the periodic sweep and the listeners that wake delivery.
 
-Delivery itself lives in bot.autopost; see its docstring for the publisher contract.
+Delivery itself lives in bot.autopost; see its docstring for the publisher contract. On
+PostgreSQL, the database also announces briefs stored by any process (LISTEN/NOTIFY), so a
+brief published through one shard's process reaches the other shards' servers at once.
 """
 
 from __future__ import annotations
@@ -68,6 +70,28 @@ class AutoPost(
     @tasks.loop(seconds=60)
     async def sweep(self) -> None:
         """Deliver anything pending that no `brief_published` event delivered yet."""
+        await self._listen()
+        await self.poster.run()
+
+    async def _listen(self) -> None:
+        """Hear of briefs other processes store (PostgreSQL), re-listening after a drop."""
+        try:
+            await self.bot.db.listen_published(self._stored_elsewhere)
+        except Exception as error:
+            log.warning(
+                "cannot listen for briefs stored by other processes; the sweep will find them",
+                extra={"error": f"{type(error).__name__}: {error}"},
+            )
+
+    def _stored_elsewhere(self, brief_id: int) -> None:
+        """A process (this one included) committed new briefs: deliver now, not at the sweep."""
+        if not self.bot.is_closed():
+            self.bot.dispatch("briefs_stored", brief_id)
+
+    @commands.Cog.listener()
+    async def on_briefs_stored(self, brief_id: int) -> None:
+        """Deliver briefs announced by the database, e.g. published through another shard."""
+        log.info("autopost woken by the database", extra={"brief": brief_id})
         await self.poster.run()
 
     @sweep.before_loop

@@ -29,6 +29,9 @@ from storage.snippets import snippet
 #: pg_advisory_xact_lock key serialising brief id allocation ("highest id + 1") across processes.
 ID_LOCK = 0x62726965_66000002
 
+#: NOTIFY channel announcing new briefs; the payload is the newest stored id.
+PUBLISHED_CHANNEL = "briefbot_published"
+
 #: Newest live briefs `suggest` scans in id order before it asks the title index.
 SUGGEST_WINDOW = 2000
 
@@ -179,6 +182,8 @@ class BriefRepository:
             await conn.execute(
                 _AUDIT_MANY, [b.id for b in stored], action, created_by, now, records
             )
+            # Delivered at commit to every listening process (see PostgresStorage.listen_published).
+            await conn.execute("SELECT pg_notify($1, $2)", PUBLISHED_CHANNEL, str(stored[-1].id))
         return stored
 
     async def get(self, brief_id: int) -> Brief | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import TypeAlias
@@ -35,8 +35,10 @@ def aware(value: datetime) -> datetime:
 class Database:
     """Owns an asyncpg pool; each transaction or read borrows one connection from it."""
 
-    def __init__(self, pool: asyncpg.Pool[asyncpg.Record]) -> None:
+    def __init__(self, pool: asyncpg.Pool[asyncpg.Record], url: str) -> None:
         self._pool = pool
+        self._url = url
+        self._listener: asyncpg.Connection[asyncpg.Record] | None = None
         self._closed = False
 
     @classmethod
@@ -55,14 +57,32 @@ class Database:
         except BaseException:
             await pool.close()
             raise
-        return cls(pool)
+        return cls(pool, url)
 
     async def close(self) -> None:
         """Close the pool once (waiting for borrowed connections); later calls do nothing."""
         if self._closed:
             return
         self._closed = True
+        if self._listener is not None:
+            await self._listener.close()
         await self._pool.close()
+
+    async def listen(self, channel: str, callback: Callable[[str], None]) -> None:
+        """Keep a connection of its own listening on `channel`, calling `callback(payload)`.
+
+        Idempotent while that connection lives; after it dropped (a server restart), the next
+        call connects again. Notifications sent while it was down are not replayed.
+        """
+        if self._closed:
+            raise RuntimeError("the database is closed")
+        if self._listener is not None and not self._listener.is_closed():
+            return
+        listener = await asyncpg.connect(self._url, timeout=CONNECT_TIMEOUT)
+        await listener.add_listener(
+            channel, lambda _conn, _pid, _channel, payload: callback(payload)
+        )
+        self._listener = listener
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:

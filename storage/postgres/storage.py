@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from storage.interface import Row
 from storage.postgres import checks, copies
-from storage.postgres.briefs import BriefRepository
+from storage.postgres.briefs import PUBLISHED_CHANNEL, BriefRepository
 from storage.postgres.database import Database
 from storage.postgres.guilds import GuildRepository, PostLog
 from storage.postgres.migrations import latest_version
@@ -33,6 +33,11 @@ class PostgresStorage:
     async def close(self) -> None:
         """Close every connection; later calls do nothing."""
         await self.db.close()
+
+    async def listen_published(self, callback: Callable[[int], None]) -> bool:
+        """Call `callback(newest id)` whenever any process commits new briefs (LISTEN/NOTIFY)."""
+        await self.db.listen(PUBLISHED_CHANNEL, lambda payload: callback(int(payload)))
+        return True
 
     async def schema_version(self) -> int:
         """Return the migration version the database is at."""

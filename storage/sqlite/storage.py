@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -116,6 +116,10 @@ class SqliteStorage:
 
     async def close(self) -> None:
         await self.db.close()
+
+    async def listen_published(self, callback: Callable[[int], None]) -> bool:
+        """Return False: SQLite cannot tell other processes' writes; the sweep finds them."""
+        return False
 
     async def schema_version(self) -> int:
         return await self.db.schema_version()

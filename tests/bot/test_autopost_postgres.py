@@ -1,0 +1,54 @@
+"""On PostgreSQL, a brief stored by any process reaches this process's servers at once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest_asyncio
+import simcord
+
+from bot.app import BriefBot
+from bot.config import Settings
+from storage.backends import open_storage
+from storage.models import BriefContent
+from tests.databases import postgres_schema
+
+#: Real seconds to wait for the notification (a guard against hangs, not a timing).
+WAIT_SECONDS = 10.0
+
+
+@pytest_asyncio.fixture
+async def settings(tmp_path: Path) -> AsyncIterator[Settings]:
+    """Shard 1 of 2 on PostgreSQL, with a sweep too slow to be what delivers."""
+    async with postgres_schema() as url:
+        yield Settings(  # type: ignore[call-arg]
+            _env_file=None,
+            database_url=url,
+            shard_count=2,
+            shard_ids=[1],
+            autopost_interval_seconds=3600,
+        )
+
+
+async def test_a_brief_stored_by_another_process_is_posted_at_once(
+    simcord_env: simcord.Env, settings: Settings
+) -> None:
+    bot: BriefBot = simcord_env.bot
+    guild = simcord_env.create_guild(name="On shard 1", shard_id=1)
+    news = guild.create_text_channel("news")
+    await bot.guild_settings.set_channel(guild.id, news.id)
+    await simcord_env.settle()  # the first sweep has run; the next is an hour away
+
+    other = await open_storage(settings.database)  # the process serving shard 0
+    try:
+        brief = await other.briefs.add(BriefContent(title="Via shard 0", what_happened="Hi."))
+    finally:
+        await other.close()
+    async with asyncio.timeout(WAIT_SECONDS):
+        while not news.history():
+            await asyncio.sleep(0.01)
+            await simcord_env.settle()
+    assert [m.embeds[0].title for m in news.history()] == ["Via shard 0"]
+    assert await bot.post_log.message_id(guild.id, brief.id) is not None

@@ -1,0 +1,50 @@
+"""Hearing of briefs other processes store: PostgreSQL announces them; SQLite cannot."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from storage.backends import open_storage
+from storage.interface import DuplicateIdError, Storage
+
+from .conftest import make_content
+
+#: Generous guard that turns a lost notification into a failure; nothing here measures speed.
+WAIT = 10.0
+
+
+async def test_new_briefs_are_announced_to_every_listening_process(
+    store: Storage, store_url: str, backend: str
+) -> None:
+    heard: asyncio.Queue[int] = asyncio.Queue()
+    listening = await store.listen_published(heard.put_nowait)
+    assert listening == (backend == "postgresql")
+    assert await store.listen_published(heard.put_nowait) == listening  # idempotent
+    other = await open_storage(store_url)  # another process, as far as the database knows
+    try:
+        first = await other.briefs.add(make_content(title="From the other shard"))
+        batch = await other.briefs.add_many([make_content(title=f"Batch {n}") for n in range(3)])
+        await other.briefs.update(first.id, make_content(title="Edited"), actor_id=None)
+    finally:
+        await other.close()
+    if not listening:
+        return
+    assert await asyncio.wait_for(heard.get(), WAIT) == first.id
+    assert await asyncio.wait_for(heard.get(), WAIT) == batch[-1].id  # one per commit
+    await asyncio.sleep(0.2)
+    assert heard.empty()  # edits are not new briefs
+
+
+async def test_a_rolled_back_import_announces_nothing(store: Storage, backend: str) -> None:
+    heard: asyncio.Queue[int] = asyncio.Queue()
+    if not await store.listen_published(heard.put_nowait):
+        return
+    [kept] = await store.briefs.add_many([make_content()])
+    assert await asyncio.wait_for(heard.get(), WAIT) == kept.id
+    taken = kept.model_copy(update={"title": "Same id again"})
+    with pytest.raises(DuplicateIdError):
+        await store.briefs.add_many([make_content(), taken])
+    await asyncio.sleep(0.2)
+    assert heard.empty()
