@@ -101,6 +101,13 @@ class BriefBot(commands.AutoShardedBot):
         for extension in EXTENSIONS:
             await self.load_extension(extension)
 
+    async def on_shard_ready(self, shard_id: int) -> None:
+        """Log each shard as it connects, with how many servers this process now serves."""
+        log.info(
+            "shard ready",
+            extra={"shard": shard_id, "shard_count": self.shard_count, "guilds": len(self.guilds)},
+        )
+
     def served_shards(self) -> Shards | None:
         """Return the shards this process serves, or None when it serves every guild."""
         count = self.shard_count

@@ -68,6 +68,14 @@ def _characters(item: dict[str, Any]) -> int:
     return size + sum(_characters(option) for option in item.get("options", []) or [])
 
 
+def shard_layout(settings: Settings) -> str:
+    """Describe which shards this process will run."""
+    if settings.shard_count is None:
+        return "shards: as many as Discord recommends, all in this process"
+    ids = settings.shard_ids or list(range(settings.shard_count))
+    return f"shards: {', '.join(map(str, ids))} of {settings.shard_count}"
+
+
 async def run_checks(settings: Settings) -> list[Finding]:
     """Build the bot offline, open its database and inspect what it would send Discord."""
     from bot.app import command_hash, command_payload, create_bot, sync_scope
@@ -100,6 +108,7 @@ async def run_checks(settings: Settings) -> list[Finding]:
             Finding(not integrity, "integrity check ok" if not integrity else "; ".join(integrity))
         )
         findings.append(Finding(True, f"{await bot.briefs.count()} brief(s) stored"))
+        findings.append(Finding(True, shard_layout(settings)))
         payload = command_payload(bot.tree, None)
         commands = json.loads(payload)
         problems = list(payload_problems(commands))

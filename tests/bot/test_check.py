@@ -106,3 +106,13 @@ async def test_missing_postgresql_database_is_one_line(tmp_path: Path) -> None:
         assert result.stderr.strip().splitlines() == [
             f'error: cannot open {missing}: database "no_such_database" does not exist'
         ]
+
+
+def test_check_shows_the_shard_layout(tmp_path: Path) -> None:
+    default = run("check", "--db", str(tmp_path / "a.db"), cwd=tmp_path)
+    assert "ok   shards: as many as Discord recommends, all in this process" in default.stdout
+    split = run(
+        "check", "--db", str(tmp_path / "a.db"), cwd=tmp_path,
+        env={"SHARD_COUNT": "4", "SHARD_IDS": "2,3"},
+    )  # fmt: skip
+    assert "ok   shards: 2, 3 of 4" in split.stdout

@@ -11,7 +11,7 @@ from bot.app import BriefBot, create_bot
 from bot.config import Settings
 from storage.interface import Shards
 from storage.models import BriefContent
-from tests.conftest import announce
+from tests.conftest import Restart, announce
 
 
 @pytest.fixture
@@ -89,3 +89,12 @@ async def test_a_server_missing_from_the_gateway_is_retried_not_paused(
     assert news.history() == []
     _, pending = await bot.post_log.pending(after, limit=0)
     assert pending == 1  # nothing claimed: a later pass posts it
+
+
+async def test_each_shard_is_logged_when_ready(
+    restart: Restart, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="bot.app")
+    await restart()
+    ready = [r for r in caplog.records if r.getMessage() == "shard ready"]
+    assert [(r.shard, r.shard_count) for r in ready] == [(1, 2)]  # type: ignore[attr-defined]
