@@ -30,7 +30,13 @@ def snippet(texts: Sequence[str | None], query: str, *, tokens: int = SNIPPET_TO
         if not text:
             continue
         spans = word_spans(text)
-        keys = [lexeme(unicodedata.normalize("NFC", text[s:e])[:MAX_TOKEN_CHARS]) for s, e in spans]
+        if text.isascii():  # the common case: a lexeme is the lower-cased word
+            lower = text.lower()
+            keys = [lower[s:e][:MAX_TOKEN_CHARS] for s, e in spans]
+        else:
+            keys = [
+                lexeme(unicodedata.normalize("NFC", text[s:e])[:MAX_TOKEN_CHARS]) for s, e in spans
+            ]
         hits = [index for index, key in enumerate(keys) if key in wanted]
         for number, first in enumerate(hits):
             inside = hits[number : bisect.bisect_left(hits, first + tokens, lo=number)]

@@ -29,6 +29,9 @@ from storage.snippets import snippet
 #: pg_advisory_xact_lock key serialising brief id allocation ("highest id + 1") across processes.
 ID_LOCK = 0x62726965_66000002
 
+#: Briefs one `add_many` stores before it settles the bulk write (Database.settle_bulk_write).
+BULK_WRITE = 1000
+
 #: NOTIFY channel announcing new briefs; the payload is the newest stored id.
 PUBLISHED_CHANNEL = "briefbot_published"
 
@@ -184,6 +187,8 @@ class BriefRepository:
             )
             # Delivered at commit to every listening process (see PostgresStorage.listen_published).
             await conn.execute("SELECT pg_notify($1, $2)", PUBLISHED_CHANNEL, str(stored[-1].id))
+        if len(stored) >= BULK_WRITE:
+            await self._db.settle_bulk_write("briefs, audit_log")
         return stored
 
     async def get(self, brief_id: int) -> Brief | None:

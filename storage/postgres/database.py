@@ -18,6 +18,9 @@ POOL_MIN, POOL_MAX = 1, 10
 #: Seconds to wait for the server to accept a connection before reporting it unreachable.
 CONNECT_TIMEOUT = 10.0
 
+#: The GIN indexes (migrations/0001_schema.sql) whose pending lists a bulk write leaves behind.
+SEARCH_INDEXES = ("briefs_search", "briefs_title_search")
+
 #: Plan every statement for its actual parameters. asyncpg prepares statements, and a generic
 #: plan cannot know how common a searched word is: for a rare one it would walk every brief
 #: in id order (~1 s at 100,000 briefs) instead of asking the GIN index (~1 ms).
@@ -95,6 +98,18 @@ class Database:
         """Borrow a connection outside any transaction: each statement reads its own snapshot."""
         async with self._pool.acquire() as conn:
             yield conn
+
+    async def settle_bulk_write(self, tables: str) -> None:
+        """After a bulk write: refresh planner statistics and merge the search indexes' backlog.
+
+        Until autovacuum gets there, the planner has no statistics for new rows, and GIN keeps
+        fresh entries in a pending list every search scans linearly: right after copying 5,000
+        briefs, a rare word took ~80 ms instead of ~10 ms.
+        """
+        async with self.read() as conn:
+            await conn.execute(f"ANALYZE {tables}")
+            for index in SEARCH_INDEXES:
+                await conn.execute("SELECT gin_clean_pending_list($1::regclass)", index)
 
     async def schema_version(self) -> int:
         """Return the migration version the database is at."""

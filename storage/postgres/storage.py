@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from storage.interface import Row
+from storage.interface import TABLES, Row
 from storage.postgres import checks, copies
 from storage.postgres.briefs import PUBLISHED_CHANNEL, BriefRepository
 from storage.postgres.database import Database
@@ -75,3 +75,6 @@ class PostgresStorage:
         """Open one transaction to load copied rows; commit on success, else roll back."""
         async with self.db.transaction() as conn:
             yield copies.Loader(conn)
+        # Without this, until autovacuum runs, a common word took ~190 ms instead of ~20 ms at
+        # 100,000 briefs (no statistics), a rare one ~80 ms at 5,000 (GIN pending list).
+        await self.db.settle_bulk_write(", ".join(TABLES))

@@ -128,3 +128,32 @@ async def test_integrity_problems_notice_stale_search_and_ids(pg: PostgresStorag
     assert any("empty for brief(s) #7" in problem for problem in problems)
     assert any("out of date for brief(s) #7, #8" in problem for problem in problems)
     assert any(problem.startswith("audit_log: next id 3") for problem in problems)
+
+
+async def table_rows_known(store: PostgresStorage) -> bool:
+    """Say whether the planner has statistics for briefs (ANALYZE sets reltuples; -1: never)."""
+    async with store.db.read() as conn:
+        return bool(
+            await conn.fetchval(
+                "SELECT reltuples >= 0 FROM pg_class WHERE oid = 'briefs'::regclass"
+            )
+        )
+
+
+async def test_restore_and_big_imports_leave_statistics_for_the_planner(
+    pg: PostgresStorage,
+) -> None:
+    assert not await table_rows_known(pg)
+    async with pg.restore() as loader:
+        await loader.load("bot_state", [{"key": "k", "value": "v"}])
+    assert await table_rows_known(pg)
+
+    async with postgres_schema() as other_url:
+        other = await PostgresStorage.open(other_url)
+        try:
+            await other.briefs.add_many([make_content(title=f"N {n}") for n in range(10)])
+            assert not await table_rows_known(other)  # small: left to autovacuum
+            await other.briefs.add_many([make_content(title=f"M {n}") for n in range(1000)])
+            assert await table_rows_known(other)
+        finally:
+            await other.close()
