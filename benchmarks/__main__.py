@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import platform
 import sys
 import tempfile
@@ -13,12 +14,13 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from benchmarks import fanout, imports, latency, memory, search
+from benchmarks import fanout, imports, latency, memory, postgres, search
 from benchmarks.library import default_cache_dir, prepared, working_copy
 from benchmarks.report import Result, render, summary
 from benchmarks.simulated import quiet_logs
+from storage.backends import redact
 
-BENCHMARKS = ("latency", "search", "import", "memory", "fanout")
+BENCHMARKS = ("latency", "search", "import", "memory", "fanout", "postgres")
 
 #: (default, --quick) sizes; every one can be set on the command line.
 SIZES: dict[str, tuple[object, object]] = {
@@ -44,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     size = parser.add_argument_group("sizes (defaults: full run / --quick)")
     size.add_argument("--briefs", type=int, help="library size for latency, memory (100000/5000)")
-    size.add_argument("--search-sizes", help="comma-separated library sizes for search")
+    size.add_argument("--search-sizes", help="comma-separated library sizes: search, postgres")
     size.add_argument("--import-count", type=int, help="briefs to import (10000/1000)")
     size.add_argument("--channels", type=int, help="subscribed channels for fan-out (1000/200)")
     size.add_argument(
@@ -56,6 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--rtt-ms", type=float, default=100.0,
         help="simulated Discord round trip per request in the second fan-out (0: skip)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--postgres-url", metavar="URL", default=os.environ.get(postgres.URL_VARIABLE),
+        help=f"PostgreSQL server for the postgres benchmark (default: ${postgres.URL_VARIABLE}; "
+        "without one it is skipped)",
     )  # fmt: skip
     parser.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
     parser.add_argument("--cache-dir", type=Path, default=None, help="where databases are cached")
@@ -108,6 +115,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return library
 
         for name in chosen:
+            if name == "postgres" and not args.postgres_url:
+                print(
+                    f"\ninfo: postgres skipped: no server URL (give --postgres-url URL or set "
+                    f"{postgres.URL_VARIABLE})",
+                    flush=True,
+                )
+                continue
             print(f"\n… running {name}", flush=True)
             if name == "latency":
                 result = _attempt(
@@ -137,6 +151,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                 result = _attempt(
                     name, "Memory", lambda: memory.run(library_copy(), args.briefs, workdir)
                 )
+            elif name == "postgres":
+                result = _attempt(
+                    name,
+                    "PostgreSQL",
+                    lambda: asyncio.run(
+                        postgres.run(
+                            {n: prepared(n, args.seed, args.cache_dir) for n in args.search_sizes},
+                            args.postgres_url,
+                            args.reps,
+                            workdir,
+                            args.seed,
+                        )
+                    ),
+                )
             else:
                 result = _attempt(
                     name,
@@ -160,7 +188,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         payload = {
             "mode": "quick" if args.quick else "full",
-            "settings": {k: v for k, v in vars(args).items() if k not in ("json", "cache_dir")},
+            "settings": {
+                k: redact(v) if k == "postgres_url" and v else v
+                for k, v in vars(args).items()
+                if k not in ("json", "cache_dir")
+            },
             "python": platform.python_version(),
             "results": [r.to_json() for r in results],
         }

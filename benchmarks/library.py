@@ -31,9 +31,9 @@ def default_cache_dir() -> Path:
 
 def _schema_hash() -> str:
     """Hash the migration files, so a schema change invalidates every cached database."""
-    import storage
+    import storage.sqlite
 
-    folder = Path(storage.__file__).parent / "migrations"
+    folder = Path(storage.sqlite.__file__).parent / "migrations"
     digest = hashlib.sha256()
     for path in sorted(folder.glob("*.sql")):
         digest.update(path.name.encode())
