@@ -64,18 +64,20 @@ def build_match_query(text: str, *, prefix: bool = False) -> str | None:
     return " ".join(phrases)
 
 
+def _without_marks(text: str) -> str:
+    """Decompose the text (NFKD) and drop the combining marks: "é" becomes "e"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
 def fold(word: str) -> str:
     """Return a word as both backends index it: accents removed, case folded."""
-    decomposed = unicodedata.normalize("NFKD", word)
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return unicodedata.normalize("NFC", bare).casefold()
+    return unicodedata.normalize("NFC", _without_marks(word)).casefold()
 
 
 def fingerprint(text: str) -> str:
     """What the text says, ignoring case, accents, spacing and punctuation."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
-    found = words(bare, limit=2**63 - 1)
+    found = words(_without_marks(text), limit=2**63 - 1)
     return " ".join(w.casefold() for w in found) if found else text.strip().casefold()
 
 

@@ -6,12 +6,14 @@ PostgreSQL from the database URL. Both backends pass the same test suite (tests/
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
+from storage.fts import fingerprint
 from storage.models import AuditEntry, Brief, BriefContent, GuildSettings, SearchHit
 
 #: Audit actions, as the audit_log CHECK constraint allows them.
@@ -34,8 +36,34 @@ MAX_INT = 2**63 - 1
 
 #: Every table a library consists of, in the order a copy must fill them (foreign keys).
 TABLES = ("briefs", "audit_log", "guild_settings", "post_log", "bot_state")
+#: Each table's primary key: the order a copy reads its rows in.
+PRIMARY_KEYS = {
+    "briefs": "id",
+    "audit_log": "id",
+    "guild_settings": "guild_id",
+    "post_log": "guild_id, brief_id",
+    "bot_state": "key",
+}
+#: Yes/no columns, which a copied `Row` carries as bool whatever the backend stores.
+FLAG_COLUMNS = frozenset({"crosspost", "notified_pause", "skipped"})
 
+#: One copied row, backend-neutral: times as aware datetimes, flags as bool, tags as a list.
 Row = dict[str, Any]
+
+
+class _Columns(Protocol):
+    """A database row read by column name (sqlite3.Row, asyncpg.Record, a dict)."""
+
+    def __getitem__(self, column: str, /) -> Any: ...
+
+
+RowT = TypeVar("RowT", bound=_Columns)
+
+
+def check_table(table: str) -> None:
+    """Refuse a table name that is not part of a library (names are put into SQL)."""
+    if table not in TABLES:
+        raise ValueError(f"unknown table {table!r}")
 
 
 def snapshot(content: BriefContent) -> str:
@@ -61,6 +89,57 @@ class DuplicateIdError(Exception):
 def storable_id(value: int) -> bool:
     """Say whether an id fits the databases' 64-bit integers (bigger ones cannot exist)."""
     return -MAX_INT <= value <= MAX_INT
+
+
+def kept_ids(items: Sequence[BriefContent], action: str) -> list[int]:
+    """Check an `add_many` batch before storing it; return the ids its `Brief` items keep.
+
+    Raises ValueError for an unknown audit action, DuplicateIdError for an id given twice.
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    kept = [item.id for item in items if isinstance(item, Brief)]
+    repeated = [brief_id for brief_id, n in Counter(kept).items() if n > 1]
+    if repeated:
+        raise DuplicateIdError(repeated)
+    return kept
+
+
+def with_ids(
+    items: Sequence[BriefContent], first_id: int, *, now: datetime, created_by: int | None
+) -> list[Brief]:
+    """Give items without identity consecutive ids from `first_id`; `Brief` items keep theirs."""
+    stored: list[Brief] = []
+    next_id = first_id
+    for item in items:
+        if isinstance(item, Brief):
+            stored.append(item)
+        else:
+            stored.append(Brief(**item.__dict__, id=next_id, created_at=now, created_by=created_by))
+            next_id += 1
+    return stored
+
+
+def brief_number(text: str) -> int | None:
+    """Read what autocomplete was typed as a brief id (`42`, `#42`), if it can be one."""
+    ref = text.strip().removeprefix("#").strip()
+    if ref.isascii() and ref.isdecimal() and storable_id(int(ref)):
+        return int(ref)
+    return None
+
+
+def same_brief(
+    rows: Iterable[RowT], title: str, what_happened: str, *, exclude_id: int | None
+) -> RowT | None:
+    """Return the first row saying the same title and what-happened (case, accents, spacing
+    and punctuation aside), other than `exclude_id`: confirms a search's candidates."""
+    want = (fingerprint(title), fingerprint(what_happened))
+    for row in rows:
+        if row["id"] == exclude_id:
+            continue
+        if (fingerprint(row["title"]), fingerprint(row["what_happened"])) == want:
+            return row
+    return None
 
 
 @dataclass(frozen=True)

@@ -35,3 +35,18 @@ def load_migrations(package: str) -> list[Migration]:
     if [m.version for m in found] != expected:
         raise MigrationError(f"migrations must be numbered 1..n without gaps: {found!r}")
     return found
+
+
+def to_apply(migrations: list[Migration], version: int, up_to: int | None) -> list[Migration]:
+    """Return the migrations taking a database at `version` to `up_to` (default: latest).
+
+    Raises MigrationError for a target that does not exist or a database newer than the code.
+    """
+    target = len(migrations) if up_to is None else up_to
+    if not 0 <= target <= len(migrations):
+        raise MigrationError(f"no migration {target}; latest is {len(migrations)}")
+    if version > len(migrations):
+        raise MigrationError(
+            f"database schema version {version} is newer than this code ({len(migrations)})"
+        )
+    return migrations[version:target]

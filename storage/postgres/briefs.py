@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 
-from storage.fts import fingerprint
 from storage.interface import (
-    ACTIONS,
     MAX_INT,
     SEARCH_CANDIDATES,
     SEARCH_COUNT_CAP,
     DuplicateIdError,
+    brief_number,
+    kept_ids,
     plain,
+    same_brief,
     snapshot,
     storable_id,
+    with_ids,
 )
 from storage.models import AuditEntry, Brief, BriefContent, SearchHit, utcnow
 from storage.postgres.database import Connection, Database, aware
@@ -141,14 +142,9 @@ class BriefRepository:
         Items that are `Brief`s keep their id, created_at and created_by (an export read back);
         others get fresh ids. Raises DuplicateIdError if a kept id is taken or repeated.
         """
-        if action not in ACTIONS:
-            raise ValueError(f"unknown audit action {action!r}")
+        kept = kept_ids(items, action)
         if not items:
             return []
-        kept = [item.id for item in items if isinstance(item, Brief)]
-        repeated = [brief_id for brief_id, n in Counter(kept).items() if n > 1]
-        if repeated:
-            raise DuplicateIdError(repeated)
         # Search vectors and snapshots do not depend on ids: made before taking the lock.
         vectors = [_vectors(item) for item in items]
         records = [snapshot(item) for item in items]
@@ -160,16 +156,8 @@ class BriefRepository:
                 taken = await conn.fetch("SELECT id FROM briefs WHERE id = ANY($1::bigint[])", kept)
                 if taken:
                     raise DuplicateIdError(row["id"] for row in taken)
-            next_id = max([await _max_id(conn), *kept]) + 1
-            stored: list[Brief] = []
-            for item in items:
-                if isinstance(item, Brief):
-                    stored.append(item)
-                else:
-                    stored.append(
-                        Brief(**item.__dict__, id=next_id, created_at=now, created_by=created_by)
-                    )
-                    next_id += 1
+            first_id = max([await _max_id(conn), *kept]) + 1
+            stored = with_ids(items, first_id, now=now, created_by=created_by)
             # One statement per table, the rows sent as arrays: far faster than a row each.
             rows = [
                 (
@@ -329,13 +317,13 @@ class BriefRepository:
         """
         if limit <= 0:
             return []
-        ref = prefix.strip().removeprefix("#").strip()
+        number = brief_number(prefix)
         match = build_tsquery(prefix, prefix=True)
         found: list[tuple[int, str]] = []
         async with self._db.read() as conn:
-            if ref.isascii() and ref.isdecimal() and storable_id(int(ref)):
+            if number is not None:
                 rows = await conn.fetch(
-                    "SELECT id, title FROM briefs WHERE id = $1 AND deleted_at IS NULL", int(ref)
+                    "SELECT id, title FROM briefs WHERE id = $1 AND deleted_at IS NULL", number
                 )
                 found.extend((row["id"], row["title"]) for row in rows)
             if match is None:
@@ -381,13 +369,8 @@ class BriefRepository:
                     title.strip(),
                     what_happened.strip(),
                 )
-        want = (fingerprint(title), fingerprint(what_happened))
-        for row in rows:
-            if row["id"] == exclude_id:
-                continue
-            if (fingerprint(row["title"]), fingerprint(row["what_happened"])) == want:
-                return _brief(row)
-        return None
+        same = same_brief(rows, title, what_happened, exclude_id=exclude_id)
+        return None if same is None else _brief(same)
 
     async def history(self, brief_id: int) -> list[AuditEntry]:
         """Return every audited change to a brief, oldest first, even once it is deleted."""

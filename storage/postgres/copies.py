@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from storage.interface import TABLES, Row
+from storage.interface import FLAG_COLUMNS, PRIMARY_KEYS, TABLES, Row, check_table
 from storage.postgres.database import Connection, aware
 from storage.postgres.search import search_vector, title_vector
 
@@ -46,21 +46,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "post_log": ("guild_id", "brief_id", "channel_id", "message_id", "posted_at", "skipped"),
     "bot_state": ("key", "value"),
 }
-#: Each table's primary key, the order `dump` reads it in.
-KEYS = {
-    "briefs": "id",
-    "audit_log": "id",
-    "guild_settings": "guild_id",
-    "post_log": "guild_id, brief_id",
-    "bot_state": "key",
-}
-_FLAGS = frozenset({"crosspost", "notified_pause", "skipped"})
-
-
-def check_table(table: str) -> None:
-    """Refuse a table name that is not part of a library (names are put into SQL)."""
-    if table not in TABLES:
-        raise ValueError(f"unknown table {table!r}")
 
 
 def _encode(column: str, value: Any) -> Any:
@@ -69,7 +54,7 @@ def _encode(column: str, value: Any) -> Any:
         return None
     if isinstance(value, datetime):
         return aware(value)
-    if column in _FLAGS:
+    if column in FLAG_COLUMNS:
         return bool(value)
     if column == "tags":
         return [str(tag) for tag in value]
@@ -91,7 +76,9 @@ async def dump(conn: Connection, table: str, *, batch: int) -> AsyncIterator[lis
     if batch <= 0:
         raise ValueError("batch must be positive")
     columns = COLUMNS[table]
-    cursor = await conn.cursor(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {KEYS[table]}")
+    cursor = await conn.cursor(
+        f"SELECT {', '.join(columns)} FROM {table} ORDER BY {PRIMARY_KEYS[table]}"
+    )
     while rows := await cursor.fetch(batch):
         yield [{column: _neutral(column, row[column]) for column in columns} for row in rows]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from storage.migrations import Migration, MigrationError
+from storage.migrations import Migration, to_apply
 from storage.migrations import load_migrations as load_shared
 
 if TYPE_CHECKING:
@@ -49,16 +49,7 @@ async def apply_migrations(conn: Connection, *, up_to: int | None = None) -> int
     Each step holds an advisory lock and re-reads the version under it, so two processes
     starting together apply every migration once. Returns the version the database ends at.
     """
-    migrations = load_migrations()
-    target = len(migrations) if up_to is None else up_to
-    if not 0 <= target <= len(migrations):
-        raise MigrationError(f"no migration {target}; latest is {len(migrations)}")
-    version = await current_version(conn)
-    if version > len(migrations):
-        raise MigrationError(
-            f"database schema version {version} is newer than this code ({len(migrations)})"
-        )
-    for migration in migrations[version:target]:
+    for migration in to_apply(load_migrations(), await current_version(conn), up_to):
         async with conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
             await _ensure_version_table(conn)

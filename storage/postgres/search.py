@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from storage.fts import lexeme, lexemes, words
+from storage.models import SECTIONS
 
 #: Highest word position a PostgreSQL tsvector records (later words share it).
 MAX_POSITION = 16_383
@@ -92,19 +93,10 @@ def build_tsquery(text: str, *, prefix: bool = False, weights: str = "") -> str 
 
 
 #: Summary sections weighted C, in column order.
-_SECTIONS = ("who_was_involved", "when_and_where", "key_quote", "impact")
+_SECTIONS = tuple(section.field for section in SECTIONS[1:])
 
 #: Columns a snippet may come from, in the order the SQLite backend's index lists them.
-SNIPPET_COLUMNS = (
-    "title",
-    "what_happened",
-    "who_was_involved",
-    "when_and_where",
-    "key_quote",
-    "impact",
-    "body",
-    "tags",
-)
+SNIPPET_COLUMNS = ("title", *(section.field for section in SECTIONS), "body", "tags")
 
 
 class Columns(Protocol):

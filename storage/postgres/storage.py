@@ -62,7 +62,6 @@ class PostgresStorage:
 
         One read-only snapshot serves the whole table, however long the consumer takes.
         """
-        copies.check_table(table)
         async with (
             self.db.read() as conn,
             conn.transaction(isolation="repeatable_read", readonly=True),

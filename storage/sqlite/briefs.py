@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
-from storage.fts import build_match_query, fingerprint
+from storage.fts import build_match_query
 from storage.interface import (
-    ACTIONS,
     SEARCH_CANDIDATES,
     SEARCH_COUNT_CAP,
     SNIPPET_CLOSE,
@@ -21,9 +19,13 @@ from storage.interface import (
     SNIPPET_OPEN,
     SNIPPET_TOKENS,
     DuplicateIdError,
+    brief_number,
+    kept_ids,
     plain,
+    same_brief,
     snapshot,
     storable_id,
+    with_ids,
 )
 from storage.models import AuditEntry, Brief, BriefContent, SearchHit, utcnow
 from storage.sqlite.database import (
@@ -120,14 +122,9 @@ class BriefRepository:
         Items that are `Brief`s keep their id, created_at and created_by (an export read back);
         others get fresh ids. Raises DuplicateIdError if a kept id is taken or repeated.
         """
-        if action not in ACTIONS:
-            raise ValueError(f"unknown audit action {action!r}")
+        kept = kept_ids(items, action)
         if not items:
             return []
-        kept = [item.id for item in items if isinstance(item, Brief)]
-        repeated = [brief_id for brief_id, n in Counter(kept).items() if n > 1]
-        if repeated:
-            raise DuplicateIdError(repeated)
         now = utcnow()
         stamp = encode_time(now)
         async with self._db.transaction() as conn:
@@ -139,16 +136,8 @@ class BriefRepository:
                 )
                 if taken:
                     raise DuplicateIdError(row[0] for row in taken)
-            next_id = max([await _max_id(conn), *kept]) + 1
-            stored: list[Brief] = []
-            for item in items:
-                if isinstance(item, Brief):
-                    stored.append(item)
-                else:
-                    stored.append(
-                        Brief(**item.__dict__, id=next_id, created_at=now, created_by=created_by)
-                    )
-                    next_id += 1
+            first_id = max([await _max_id(conn), *kept]) + 1
+            stored = with_ids(items, first_id, now=now, created_by=created_by)
             await conn.executemany(
                 _INSERT,
                 [
@@ -320,15 +309,15 @@ class BriefRepository:
         """
         if limit <= 0:
             return []
-        ref = prefix.strip().removeprefix("#").strip()
+        number = brief_number(prefix)
         match = build_match_query(prefix, prefix=True)
         found: list[tuple[int, str]] = []
         async with self._db.read() as conn:
-            if ref.isascii() and ref.isdecimal() and storable_id(int(ref)):
+            if number is not None:
                 rows = await fetch_all(
                     conn,
                     "SELECT id, title FROM briefs WHERE id = ? AND deleted_at IS NULL",
-                    (int(ref),),
+                    (number,),
                 )
                 found.extend((row[0], row[1]) for row in rows)
             if match is None:
@@ -378,13 +367,8 @@ class BriefRepository:
                     " AND trim(title) = ? AND trim(what_happened) = ? ORDER BY id",
                     (title.strip(), what_happened.strip()),
                 )
-        want = (fingerprint(title), fingerprint(what_happened))
-        for row in rows:
-            if row["id"] == exclude_id:
-                continue
-            if (fingerprint(row["title"]), fingerprint(row["what_happened"])) == want:
-                return _brief(row)
-        return None
+        same = same_brief(rows, title, what_happened, exclude_id=exclude_id)
+        return None if same is None else _brief(same)
 
     async def history(self, brief_id: int) -> list[AuditEntry]:
         """Return every audited change to a brief, oldest first, even once it is deleted."""

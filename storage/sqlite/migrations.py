@@ -6,7 +6,7 @@ import sqlite3
 
 import aiosqlite
 
-from storage.migrations import Migration, MigrationError
+from storage.migrations import Migration, MigrationError, to_apply
 from storage.migrations import load_migrations as load_shared
 
 
@@ -68,16 +68,7 @@ async def apply_migrations(conn: aiosqlite.Connection, *, up_to: int | None = No
     version inside `BEGIN IMMEDIATE`, so two processes opening one file cannot both apply it.
     Returns the version the database ends at.
     """
-    migrations = load_migrations()
-    target = len(migrations) if up_to is None else up_to
-    if not 0 <= target <= len(migrations):
-        raise MigrationError(f"no migration {target}; latest is {len(migrations)}")
-    version = await current_version(conn)
-    if version > len(migrations):
-        raise MigrationError(
-            f"database schema version {version} is newer than this code ({len(migrations)})"
-        )
-    for migration in migrations[version:target]:
+    for migration in to_apply(load_migrations(), await current_version(conn), up_to):
         await conn.execute("BEGIN IMMEDIATE")
         try:
             await _ensure_version_table(conn)

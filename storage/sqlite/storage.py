@@ -10,21 +10,13 @@ from typing import Any
 
 import aiosqlite
 
-from storage.interface import TABLES, Row
+from storage.interface import FLAG_COLUMNS, PRIMARY_KEYS, TABLES, Row, check_table
 from storage.sqlite.briefs import BriefRepository
 from storage.sqlite.database import Database, decode_optional_time, encode_time, fetch_value
 from storage.sqlite.guilds import GuildRepository, PostLog
 from storage.sqlite.migrations import latest_version
 from storage.sqlite.state import BotState
 
-#: Each table's primary key, the order `dump` reads it in.
-_KEYS = {
-    "briefs": "id",
-    "audit_log": "id",
-    "guild_settings": "guild_id",
-    "post_log": "guild_id, brief_id",
-    "bot_state": "key",
-}
 _TIMES = frozenset(
     {
         "published_at",
@@ -38,7 +30,6 @@ _TIMES = frozenset(
         "posted_at",
     }
 )
-_FLAGS = frozenset({"crosspost", "notified_pause", "skipped"})
 _JSON_LISTS = frozenset({"tags"})
 
 
@@ -46,7 +37,7 @@ def _decode(column: str, value: Any) -> Any:
     """Turn a stored SQLite value into the backend-neutral row value."""
     if column in _TIMES:
         return decode_optional_time(value)
-    if column in _FLAGS:
+    if column in FLAG_COLUMNS:
         return bool(value)
     if column in _JSON_LISTS:
         return json.loads(value)
@@ -59,16 +50,11 @@ def _encode(column: str, value: Any) -> Any:
         return None
     if column in _TIMES:
         return encode_time(value)
-    if column in _FLAGS:
+    if column in FLAG_COLUMNS:
         return int(value)
     if column in _JSON_LISTS:
         return json.dumps(list(value), ensure_ascii=False)
     return value
-
-
-def _check_table(table: str) -> None:
-    if table not in TABLES:
-        raise ValueError(f"unknown table {table!r}")
 
 
 async def _counts(conn: aiosqlite.Connection) -> dict[str, int]:
@@ -84,7 +70,7 @@ class _Loader:
         self._conn = conn
 
     async def load(self, table: str, rows: Sequence[Row]) -> None:
-        _check_table(table)
+        check_table(table)
         if not rows:
             return
         columns = list(rows[0])
@@ -135,9 +121,9 @@ class SqliteStorage:
             return await _counts(conn)
 
     async def dump(self, table: str, *, batch: int = 1000) -> AsyncIterator[list[Row]]:
-        _check_table(table)
+        check_table(table)
         async with self.db.read() as conn:
-            cursor = await conn.execute(f"SELECT * FROM {table} ORDER BY {_KEYS[table]}")
+            cursor = await conn.execute(f"SELECT * FROM {table} ORDER BY {PRIMARY_KEYS[table]}")
             try:
                 columns = [item[0] for item in cursor.description]
                 while rows := await cursor.fetchmany(batch):
