@@ -107,15 +107,11 @@ def run_bot(settings: Settings) -> int:
             await bot.start(token)
 
     from storage.backends import DatabaseUnavailableError
-    from storage.migrations import MigrationError
 
     try:
         asyncio.run(runner())
     except DatabaseUnavailableError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    except MigrationError as exc:
-        print(f"error: database: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except Exception as exc:  # login failures and the like: one clear line, not a traceback
         import discord
@@ -219,16 +215,13 @@ async def export(settings: Settings) -> int:
 
 async def open_database(url: str) -> Storage | None:
     """Open the database, or print one line saying why it cannot be opened."""
-    from storage.backends import DatabaseUnavailableError, open_storage, redact
-    from storage.migrations import MigrationError
+    from storage.backends import DatabaseUnavailableError, open_storage
 
     try:
         return await open_storage(url)
     except DatabaseUnavailableError as exc:
         print(f"error: {exc}", file=sys.stderr)
-    except MigrationError as exc:
-        print(f"error: {redact(url)}: {exc}", file=sys.stderr)
-    return None
+        return None
 
 
 async def migrate_db(source_url: str, target_url: str) -> int:

@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from storage.interface import Storage
+from storage.migrations import MigrationError
 
 SQLITE_SCHEME = "sqlite"
 POSTGRES_SCHEMES = ("postgresql", "postgres")
@@ -57,14 +58,14 @@ async def open_storage(url: str) -> Storage:
     """Open (creating and migrating as needed) the library the URL names.
 
     Raises DatabaseUnavailableError, naming the (password-free) URL and the reason, when the
-    server or file cannot be reached or used; MigrationError when its schema is not usable.
+    server or file cannot be reached or used, or its schema is newer than this code.
     """
     if backend_of(url) == "sqlite":
         from storage.sqlite.storage import SqliteStorage
 
         try:
             return await SqliteStorage.open(sqlite_path(url), url=url)
-        except (OSError, sqlite3.Error) as exc:
+        except (OSError, sqlite3.Error, MigrationError) as exc:
             raise DatabaseUnavailableError(f"cannot open {redact(url)}: {exc}") from exc
 
     import asyncpg
@@ -73,6 +74,12 @@ async def open_storage(url: str) -> Storage:
 
     try:
         return await PostgresStorage.open(url)
-    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+    except (
+        OSError,
+        TimeoutError,
+        asyncpg.PostgresError,
+        asyncpg.InterfaceError,
+        MigrationError,
+    ) as exc:
         reason = str(exc) or type(exc).__name__
         raise DatabaseUnavailableError(f"cannot open {redact(url)}: {reason}") from exc

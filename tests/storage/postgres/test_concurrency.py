@@ -28,12 +28,6 @@ async def test_processes_adding_together_get_distinct_consecutive_ids(pg_url: st
             await store.close()
 
 
-async def test_close_is_idempotent(pg_url: str) -> None:
-    store = await PostgresStorage.open(pg_url)
-    await store.close()
-    await store.close()
-
-
 async def test_failed_transaction_rolls_back(pg: PostgresStorage) -> None:
     async def failing_write() -> None:
         async with pg.db.transaction() as conn:

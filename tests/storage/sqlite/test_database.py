@@ -47,12 +47,6 @@ async def test_in_memory_database_works() -> None:
         await db.close()
 
 
-async def test_close_is_idempotent(db_path: Path) -> None:
-    db = await Database.open(db_path)
-    await db.close()
-    await db.close()
-
-
 async def test_schema_version_is_latest(db: Database) -> None:
     assert await db.schema_version() == latest_version() == 5
 
