@@ -29,15 +29,10 @@ from bot.app import BriefBot, create_bot
 from bot.autopost import AutoPoster
 from bot.config import Settings
 from storage.models import BriefContent
+from tests.reliability.claimer import wait_for
 
 MORE = re.compile(r"brief:more:(\d+)")
 DEADLINE_SECONDS = 60.0
-
-
-def wait_for(path: Path) -> None:
-    """Block until the file exists: the start line both processes wait at."""
-    while not path.exists():
-        time.sleep(0.001)
 
 
 def posted(bot: BriefBot, channel: simcord.ChannelHandle) -> list[int]:
