@@ -23,7 +23,7 @@ import asyncio
 import enum
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -50,9 +50,6 @@ REQUIRED_PERMISSIONS: dict[str, str] = {
 #: the bot's other requests (interaction responses do not count against it).
 SEND_RATE = GLOBAL_REQUESTS_PER_SECOND * 0.8
 
-#: How far ahead of the clock the pacer's schedule may legitimately run (seconds).
-PACER_HORIZON = 60.0
-
 RESUME_HINT = "Someone with Manage Server can fix this, then run `/autopost channel` again."
 NO_MENTIONS = discord.AllowedMentions.none()
 
@@ -78,23 +75,35 @@ class Pacer:
     Bounded concurrency alone does not bound the rate: with fast responses a handful of
     workers can exceed Discord's global limit. Pacing keeps fan-out under it, not just
     recovering from 429s after the fact.
+
+    The schedule can run ahead of the clock by one interval per caller still waiting, never
+    more; a larger lead means the clock moved (a suspended machine, or a test's simulated
+    clock read beside the real one) and the schedule restarts from now instead of stalling
+    every send for however far the clock moved.
     """
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, *, clock: Callable[[], float] | None = None) -> None:
         self._interval = 1.0 / rate
+        # Looked up at each call, not bound once: simcord replaces time.monotonic in tests.
+        self._clock = clock or (lambda: time.monotonic())
         self._next = 0.0
+        self._waiting = 0
         self._lock = asyncio.Lock()
 
     async def wait(self) -> None:
         """Return when the caller may send its next request."""
         async with self._lock:
-            now = time.monotonic()
-            if self._next - now > PACER_HORIZON:
-                self._next = now  # the clock jumped; no real queue gets this far ahead
+            now = self._clock()
+            if self._next - now > self._interval * (self._waiting + 1):
+                self._next = now
             delay = self._next - now
             self._next = max(now, self._next) + self._interval
-        if delay > 0:
-            await asyncio.sleep(delay)
+            self._waiting += 1
+        try:
+            if delay > 0:
+                await asyncio.sleep(delay)
+        finally:
+            self._waiting -= 1
 
 
 class ChannelUnavailableError(Exception):

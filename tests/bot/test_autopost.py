@@ -436,3 +436,16 @@ async def test_pacer_spaces_requests_below_discords_global_limit():
     await asyncio.gather(*(pacer.wait() for _ in range(26)))
 
     assert time.monotonic() - started >= 25 / 50
+
+
+async def test_pacer_restarts_its_schedule_when_the_clock_moves_back():
+    """A clock read behind the schedule (simcord's virtual clock beside the real one, on a
+    machine up for a minute or two) must not hold the next send for the difference."""
+    readings = iter([100.0, 45.0])
+    pacer = Pacer(rate=50, clock=lambda: next(readings))
+    await pacer.wait()
+
+    started = time.monotonic()
+    await pacer.wait()
+
+    assert time.monotonic() - started < 1
