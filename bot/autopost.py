@@ -324,7 +324,7 @@ class AutoPoster:
             log.info("autopost brief removed before posting", extra=ids)
             return Outcome.PASSED
         embed = render.summary_embed(brief)
-        view = views.summary_view(brief)
+        view = views.summary_view(brief.id, brief.source_url)
         if not await self.bot.post_log.claim(guild_id, brief_id, channel.id):
             log.info("autopost already claimed", extra=ids)
             return Outcome.PASSED

@@ -29,10 +29,12 @@ async def latest(interaction: Interaction, count: int) -> None:
         raise NotFoundError(EMPTY_LIBRARY)
     first, *rest = briefs
     await interaction.response.send_message(
-        embed=render.summary_embed(first), view=summary_view(first)
+        embed=render.summary_embed(first), view=summary_view(first.id, first.source_url)
     )
     for brief in rest:
-        await interaction.followup.send(embed=render.summary_embed(brief), view=summary_view(brief))
+        await interaction.followup.send(
+            embed=render.summary_embed(brief), view=summary_view(brief.id, brief.source_url)
+        )
 
 
 def parse_brief_ref(value: str) -> int | None:
@@ -60,7 +62,7 @@ async def show(interaction: Interaction, ref: str) -> None:
     """Post one brief, chosen by number or, failing that, by the best title match."""
     brief = await resolve_brief(bot_of(interaction), ref)
     await interaction.response.send_message(
-        embed=render.summary_embed(brief), view=summary_view(brief)
+        embed=render.summary_embed(brief), view=summary_view(brief.id, brief.source_url)
     )
 
 

@@ -13,12 +13,9 @@ from bot.errors import UserFacingError
 from bot.limits import EMBED_TITLE, TEXT_INPUT_VALUE
 from bot.parsing import BriefParseError, format_brief, parse_brief
 from bot.permissions import require_publisher
-from bot.render import http_url
 from bot.replies import report_error
-from storage.models import BriefContent
-
-#: Longest URL the form accepts; far beyond any real link, well below a text input's limit.
-URL_CHARS = 1000
+from storage.links import link_problem
+from storage.models import LINK_LIMITS, BriefContent
 
 SECTIONS_PLACEHOLDER = (
     "❓ WHAT HAPPENED: …\n👤 WHO WAS INVOLVED: …\n📍 WHEN & WHERE: …\n💬 KEY QUOTE: …"
@@ -62,8 +59,8 @@ def form_from_content(content: BriefContent) -> BriefForm | None:
         and "\n" not in form.title
         and len(form.sections) <= TEXT_INPUT_VALUE
         and len(form.article) <= TEXT_INPUT_VALUE
-        and len(form.source_url) <= URL_CHARS
-        and len(form.image_url) <= URL_CHARS
+        and len(form.source_url) <= LINK_LIMITS["source_url"]
+        and len(form.image_url) <= LINK_LIMITS["image_url"]
     )
     return form if fits else None
 
@@ -80,19 +77,21 @@ def content_from_form(form: BriefForm, settings: Settings) -> BriefContent:
     fields = content.model_dump()
     if form.title.strip():
         fields["title"] = form.title.strip()
-    fields["source_url"] = _url(form.source_url, "source URL")
-    fields["image_url"] = _url(form.image_url, "image URL")
+    fields["source_url"] = _url(form.source_url, "source_url")
+    fields["image_url"] = _url(form.image_url, "image_url")
     return BriefContent.model_validate(fields)
 
 
 def _url(value: str, name: str) -> str | None:
-    """Accept a blank or an absolute http(s) link, the only kind Discord will show."""
+    """Accept a blank, or a link by the rule every brief's links meet (storage.links)."""
     text = value.strip()
     if not text:
         return None
-    if http_url(text) is None:
+    problem = link_problem(text, limit=LINK_LIMITS[name])
+    if problem is not None:
+        label = "source URL" if name == "source_url" else "image URL"
         raise UserFacingError(
-            f"The {name} must be a full web link such as `https://example.com/story`."
+            f"The {label} {problem}. Give a full web link such as `https://example.com/story`."
         )
     return text
 
@@ -136,7 +135,7 @@ class BriefModal(discord.ui.Modal):
             placeholder="https://…",
             default=form.source_url or None,
             required=False,
-            max_length=URL_CHARS,
+            max_length=LINK_LIMITS["source_url"],
         )
         self.image_url: discord.ui.TextInput[BriefModal] = discord.ui.TextInput(
             custom_id=FIELD_IDS["image_url"],
@@ -144,7 +143,7 @@ class BriefModal(discord.ui.Modal):
             placeholder="https://….png",
             default=form.image_url or None,
             required=False,
-            max_length=URL_CHARS,
+            max_length=LINK_LIMITS["image_url"],
         )
         # Five inputs: Discord's maximum (bot.limits.MODAL_INPUTS).
         for text_input in (

@@ -7,7 +7,7 @@ from typing import Any
 from bot import render
 from bot.article import paginate
 from bot.views import article_view, summary_view
-from storage.models import Brief, BriefContent, utcnow
+from storage.models import Brief, BriefContent
 
 #: Components of an unsaved brief carry this id until publishing gives it a real one.
 UNSAVED_ID = 0
@@ -19,16 +19,12 @@ def preview_payload(content: BriefContent) -> dict[str, Any]:
     A stored brief (from an export) shows its id; an unsaved one is labelled a preview.
     Must run inside an event loop: discord.py views need one.
     """
-    brief = (
-        content
-        if isinstance(content, Brief)
-        else Brief(**content.model_dump(), id=UNSAVED_ID, created_at=utcnow())
-    )
-    pages = paginate(brief.body)
+    brief_id = content.id if isinstance(content, Brief) else UNSAVED_ID
+    pages = paginate(content.body)
     article_pages = []
     for index in range(max(len(pages), 1)):
         embed = render.article_embed(content, pages, index)
-        view = article_view(brief.id, len(pages), index)
+        view = article_view(brief_id, len(pages), index)
         article_pages.append(
             {"embeds": [embed.to_dict()], "components": view.to_components() if view else []}
         )
@@ -36,7 +32,7 @@ def preview_payload(content: BriefContent) -> dict[str, Any]:
         "brief": content.model_dump(mode="json"),
         "summary": {
             "embeds": [render.summary_embed(content).to_dict()],
-            "components": summary_view(brief).to_components(),
+            "components": summary_view(brief_id, content.source_url).to_components(),
         },
         "article_pages": article_pages,
     }

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
-from urllib.parse import urlsplit
 
 import discord
 
@@ -19,6 +18,7 @@ from bot.limits import (
     EMBEDS_TOTAL,
 )
 from bot.text import ELLIPSIS, truncate
+from storage.links import EMBED_URL, LINK_BUTTON_URL, link_problem, shown_link
 from storage.models import SECTIONS, Brief, BriefContent
 
 #: The brand colour every brief embed carries.
@@ -81,14 +81,14 @@ def summary_embed(brief: Brief | BriefContent, *, brief_id: int | None = None) -
     )
     embed = discord.Embed(
         title=title,
-        url=http_url(brief.source_url),
+        url=shown_link(brief.source_url, limit=EMBED_URL),
         description=description,
         colour=BRIEF_COLOUR,
         timestamp=_when(brief),
     )
     for (name, _), value in zip(fields, values, strict=True):
         embed.add_field(name=name, value=value, inline=False)
-    image = http_url(brief.image_url)
+    image = shown_link(brief.image_url, limit=EMBED_URL)
     if image is not None:
         embed.set_image(url=image)
     embed.set_footer(text=footer)
@@ -119,7 +119,7 @@ def article_embed(
     )
     embed = discord.Embed(
         title=title,
-        url=http_url(brief.source_url),
+        url=shown_link(brief.source_url, limit=EMBED_URL),
         description=description,
         colour=BRIEF_COLOUR,
     )
@@ -187,17 +187,21 @@ def format_date(when: datetime) -> str:
     return f"{when.day} {_MONTHS[when.month - 1]} {when.year}"
 
 
-def http_url(value: str | None) -> str | None:
-    """Return value if it is an absolute http(s) URL Discord accepts, else None."""
-    if not value or value != value.strip() or any(ch.isspace() for ch in value):
-        return None
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
-        return None
-    return value
+def left_out(content: BriefContent) -> list[str]:
+    """Say which of a brief's links members will not see, and why (for the preview).
+
+    New links are refused on the way in; a brief stored before a rule existed still renders,
+    without what Discord would reject.
+    """
+    notes = []
+    for link, name, limit in (
+        (content.source_url, "source link (the Source button)", LINK_BUTTON_URL),
+        (content.image_url, "image", EMBED_URL),
+    ):
+        problem = None if link is None else link_problem(link, limit=limit)
+        if problem is not None:
+            notes.append(f"the {name}: it {problem}")
+    return notes
 
 
 def _id_of(brief: Brief | BriefContent, brief_id: int | None) -> int | None:

@@ -17,15 +17,14 @@ from bot.replies import report_error
 from bot.text import truncate
 from storage.fts import normalize_query
 from storage.interface import SEARCH_COUNT_CAP
-from storage.models import Brief
+from storage.links import LINK_BUTTON_URL, shown_link
+from storage.models import MAX_BRIEF_ID, Brief
 
 if TYPE_CHECKING:
     from bot.app import BriefBot
 
 Interaction = discord.Interaction[Any]
 
-#: SQLite INTEGER is signed 64-bit: a forged id beyond this cannot name a brief.
-MAX_BRIEF_ID = 2**63 - 1
 LIST_PAGE_SIZE = 10
 SEARCH_PAGE_SIZE = 5
 REMOVED = "This brief was removed, so it can no longer be opened."
@@ -227,7 +226,9 @@ class OpenBriefSelect(
             raise NotFoundError(REMOVED)
         brief = await fetch_brief(interaction, int(values[0]))
         await interaction.response.send_message(
-            embed=render.summary_embed(brief), view=summary_view(brief), ephemeral=True
+            embed=render.summary_embed(brief),
+            view=summary_view(brief.id, brief.source_url),
+            ephemeral=True,
         )
 
 
@@ -240,12 +241,13 @@ DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
 )
 
 
-def summary_view(brief: Brief) -> discord.ui.View:
-    """Components under a summary embed: More, and a link to the source when there is one."""
+def summary_view(brief_id: int, source_url: str | None) -> discord.ui.View:
+    """Components under a summary embed: More, and a link to the source when it can be shown."""
     view = discord.ui.View(timeout=None)
-    view.add_item(MoreButton(brief.id))
-    if brief.source_url and brief.source_url.startswith(("https://", "http://")):
-        view.add_item(discord.ui.Button(label="Source", url=brief.source_url))
+    view.add_item(MoreButton(brief_id))
+    link = shown_link(source_url, limit=LINK_BUTTON_URL)
+    if link is not None:
+        view.add_item(discord.ui.Button(label="Source", url=link))
     return view
 
 

@@ -21,6 +21,10 @@ class DatabaseUnavailableError(RuntimeError):
     """The database cannot be opened: unreachable, refused, or not a database; says which."""
 
 
+class DatabaseMissingError(DatabaseUnavailableError):
+    """The SQLite file does not exist, and the caller asked not to create it."""
+
+
 def sqlite_url(path: Path | str) -> str:
     """Return the URL for a SQLite file (`sqlite:///relative` or `sqlite:////absolute`)."""
     return f"{SQLITE_SCHEME}:///{path}"
@@ -54,17 +58,23 @@ def redact(url: str) -> str:
     return parts._replace(netloc=netloc).geturl()
 
 
-async def open_storage(url: str) -> Storage:
+async def open_storage(url: str, *, create: bool = True) -> Storage:
     """Open (creating and migrating as needed) the library the URL names.
 
     Raises DatabaseUnavailableError, naming the (password-free) URL and the reason, when the
-    server or file cannot be reached or used, or its schema is newer than this code.
+    server or file cannot be reached or used, or its schema is newer than this code. With
+    `create=False` a SQLite file that does not exist raises DatabaseMissingError, and nothing
+    (not even its folder) is created; a PostgreSQL database is never created.
     """
     if backend_of(url) == "sqlite":
+        from storage.sqlite.database import MEMORY
         from storage.sqlite.storage import SqliteStorage
 
+        path = sqlite_path(url)
+        if not create and path != MEMORY and not Path(path).exists():
+            raise DatabaseMissingError(f"cannot open {redact(url)}: no such database file")
         try:
-            return await SqliteStorage.open(sqlite_path(url), url=url)
+            return await SqliteStorage.open(path, url=url)
         except (OSError, sqlite3.Error, MigrationError) as exc:
             raise DatabaseUnavailableError(f"cannot open {redact(url)}: {exc}") from exc
 

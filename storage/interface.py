@@ -6,15 +6,25 @@ PostgreSQL from the database URL. Both backends pass the same test suite (tests/
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
 from storage.fts import fingerprint
-from storage.models import AuditEntry, Brief, BriefContent, GuildSettings, SearchHit
+from storage.models import (
+    MAX_BRIEF_ID,
+    STORED,
+    AuditEntry,
+    Brief,
+    BriefContent,
+    GuildSettings,
+    RejectedPost,
+    SearchHit,
+)
 
 #: Audit actions, as the audit_log CHECK constraint allows them.
 ACTIONS = frozenset({"add", "edit", "delete", "import"})
@@ -30,9 +40,6 @@ SEARCH_COUNT_CAP = SEARCH_CANDIDATES
 SNIPPET_OPEN, SNIPPET_CLOSE, SNIPPET_ELLIPSIS = "«", "»", "…"
 #: Words of context a snippet shows.
 SNIPPET_TOKENS = 12
-
-#: Largest integer either database stores (SQLite INTEGER, PostgreSQL bigint).
-MAX_INT = 2**63 - 1
 
 #: Every table a library consists of, in the order a copy must fill them (foreign keys).
 TABLES = ("briefs", "audit_log", "guild_settings", "post_log", "bot_state")
@@ -86,9 +93,30 @@ class DuplicateIdError(Exception):
         super().__init__(f"brief ids already in use: {shown}{more}")
 
 
-def storable_id(value: int) -> bool:
-    """Say whether an id fits the databases' 64-bit integers (bigger ones cannot exist)."""
-    return -MAX_INT <= value <= MAX_INT
+def valid_id(value: int) -> bool:
+    """Say whether a number can be a brief's id (1 to MAX_BRIEF_ID); others name no brief."""
+    return 1 <= value <= MAX_BRIEF_ID
+
+
+def content_key(content: BriefContent) -> str:
+    """Return a hash of what a brief says, to recognise a re-imported copy of a stored brief.
+
+    The publication date counts in UTC, as the databases keep it.
+    """
+    published = content.published_at
+    if published is not None:
+        content = content.model_copy(update={"published_at": published.astimezone(UTC)})
+    return hashlib.sha256(snapshot(content).encode()).hexdigest()
+
+
+class StaleEditError(Exception):
+    """An edit was based on an older version of the brief than the stored one."""
+
+    def __init__(self, brief_id: int, changed: AuditEntry | None) -> None:
+        self.brief_id = brief_id
+        self.changed_by = changed.actor_id if changed is not None else None
+        self.changed_at = changed.at if changed is not None else None
+        super().__init__(f"brief #{brief_id} changed since the edit began")
 
 
 def kept_ids(items: Sequence[BriefContent], action: str) -> list[int]:
@@ -105,6 +133,40 @@ def kept_ids(items: Sequence[BriefContent], action: str) -> list[int]:
     return kept
 
 
+def to_store(
+    items: Sequence[BriefContent],
+    *,
+    live: Collection[str],
+    taken: Mapping[int, str | None],
+    skip_present: bool,
+) -> list[BriefContent]:
+    """Return the items of an `add_many` batch to store, in order.
+
+    `live` holds the content keys of live briefs that some item shares, `taken` each kept id
+    already in use with its live brief's key (None once deleted). A kept id in use raises
+    DuplicateIdError, unless `skip_present` and it holds this very content. With
+    `skip_present`, content already stored (or earlier in the batch) is also left out; items
+    keeping their id are told apart by it, so an export's two equal briefs both come back.
+    """
+    fresh: list[BriefContent] = []
+    seen: set[str] = set()
+    duplicates: list[int] = []
+    for item in items:
+        key = content_key(item)
+        if isinstance(item, Brief):
+            if item.id in taken:
+                if not (skip_present and taken[item.id] == key):
+                    duplicates.append(item.id)
+                continue
+        elif skip_present and (key in live or key in seen):
+            continue
+        seen.add(key)
+        fresh.append(item)
+    if duplicates:
+        raise DuplicateIdError(duplicates)
+    return fresh
+
+
 def with_ids(
     items: Sequence[BriefContent], first_id: int, *, now: datetime, created_by: int | None
 ) -> list[Brief]:
@@ -115,17 +177,10 @@ def with_ids(
         if isinstance(item, Brief):
             stored.append(item)
         else:
-            stored.append(Brief(**item.__dict__, id=next_id, created_at=now, created_by=created_by))
+            fields = {**item.__dict__, "id": next_id, "created_at": now, "created_by": created_by}
+            stored.append(Brief.model_validate(fields, context=STORED))
             next_id += 1
     return stored
-
-
-def brief_number(text: str) -> int | None:
-    """Read what autocomplete was typed as a brief id (`42`, `#42`), if it can be one."""
-    ref = text.strip().removeprefix("#").strip()
-    if ref.isascii() and ref.isdecimal() and storable_id(int(ref)):
-        return int(ref)
-    return None
 
 
 def same_brief(
@@ -167,8 +222,13 @@ class BriefStore(Protocol):
         *,
         created_by: int | None = None,
         action: str = "import",
+        skip_present: bool = False,
     ) -> list[Brief]:
-        """Store all items or none; `Brief` items keep their identity."""
+        """Store all items or none; `Brief` items keep their identity; return what was stored.
+
+        With `skip_present`, items already stored with the same content (and kept ids already
+        holding it) are left out instead of stored again.
+        """
         ...
 
     async def get(self, brief_id: int) -> Brief | None:
@@ -176,9 +236,18 @@ class BriefStore(Protocol):
         ...
 
     async def update(
-        self, brief_id: int, content: BriefContent, *, actor_id: int | None
+        self,
+        brief_id: int,
+        content: BriefContent,
+        *,
+        actor_id: int | None,
+        base: Brief | None = None,
     ) -> Brief | None:
-        """Replace a live brief's content (audited as 'edit'); None if missing or deleted."""
+        """Replace a live brief's content (audited as 'edit'); None if missing or deleted.
+
+        With `base`, the version the edit started from, raise StaleEditError when the brief
+        was changed since (its `updated_at` differs), so no edit silently overwrites another.
+        """
         ...
 
     async def delete(self, brief_id: int, *, actor_id: int | None) -> bool:
@@ -282,7 +351,10 @@ class PostLogStore(Protocol):
         ...
 
     async def claim(self, guild_id: int, brief_id: int, channel_id: int) -> bool:
-        """Reserve posting this brief to this guild; True only for the one caller that won."""
+        """Reserve posting this brief to this guild; True only for the one caller that won.
+
+        A rejected post of a brief edited since is claimed again the same way.
+        """
         ...
 
     async def record_message(self, guild_id: int, brief_id: int, message_id: int) -> None:
@@ -291,6 +363,14 @@ class PostLogStore(Protocol):
 
     async def release(self, guild_id: int, brief_id: int) -> None:
         """Give back an unsent claim, so it is tried again."""
+        ...
+
+    async def reject(self, guild_id: int, brief_id: int, reason: str) -> None:
+        """Keep a claim Discord refused, with why: tried again once the brief is edited."""
+        ...
+
+    async def rejected(self, guild_id: int, *, limit: int = 10) -> list[RejectedPost]:
+        """Return the guild's rejected posts of live briefs, newest first."""
         ...
 
     async def skip(self, guild_id: int, brief_ids: Sequence[int]) -> None:

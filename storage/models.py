@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from storage.links import EMBED_URL, LINK_BUTTON_URL, link_problem
 
 
 class Section(NamedTuple):
@@ -24,6 +26,54 @@ SECTIONS: tuple[Section, ...] = (
     Section("key_quote", "KEY QUOTE", "💬"),
     Section("impact", "IMPACT", "🎯"),
 )
+
+
+#: Largest id a stored brief can have: SQLite INTEGER and PostgreSQL bigint are signed 64-bit,
+#: and a custom_id carries an id in at most 19 digits.
+MAX_BRIEF_ID = 2**63 - 1
+#: Largest id a brief may bring along from outside (an export read back). The ids above it stay
+#: free, so the next id a store hands out can never overflow, however many follow.
+MAX_IMPORTED_ID = 2**53 - 1
+#: Digits of the largest id: longer numeric text cannot name a brief (and need not be parsed).
+ID_DIGITS = len(str(MAX_BRIEF_ID))
+#: Largest Discord id (a snowflake) either database holds.
+MAX_SNOWFLAKE = 2**63 - 1
+
+#: Where each link of a brief is shown, and so the most characters Discord takes for it: the
+#: source becomes the Source link button (and the embed's title link), the image an embed image.
+LINK_LIMITS = {"source_url": LINK_BUTTON_URL, "image_url": EMBED_URL}
+
+#: Validation context for records read back from the database: they were checked when they
+#: came in, and a rule added since must not make an old brief unreadable (its renderer leaves
+#: out what cannot be shown instead). Everything else is validated as new input.
+STORED: dict[str, Any] = {"stored": True}
+
+
+def is_stored(info: ValidationInfo) -> bool:
+    """Say whether a validator runs on a record read back from the database."""
+    return bool(info.context and info.context.get("stored"))
+
+
+def brief_number(text: str) -> int | None:
+    """Read a brief number as people and autocomplete write it (`42`, `#42`), if it can be one.
+
+    Any length of text is answered: digits beyond what an id can have are not parsed at all.
+    """
+    ref = text.strip().removeprefix("#").strip()
+    if not (ref.isascii() and ref.isdecimal()) or len(ref) > ID_DIGITS:
+        return None
+    number = int(ref)
+    return number if 1 <= number <= MAX_BRIEF_ID else None
+
+
+def check_time(value: datetime) -> datetime:
+    """Accept an aware time whose UTC form every backend and renderer holds (years 1 to 9999)."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    try:
+        aware.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("must fall between the years 1 and 9999 in UTC") from None
+    return aware
 
 
 def utcnow() -> datetime:
@@ -60,12 +110,21 @@ class BriefContent(BaseModel):
     def _blank_is_absent(cls, value: str | None) -> str | None:
         return value if value and value.strip() else None
 
+    @field_validator("source_url", "image_url")
+    @classmethod
+    def _showable_link(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """New links must be ones Discord shows: the source as a link button, images in embeds."""
+        if value is None or is_stored(info):
+            return value
+        problem = link_problem(value, limit=LINK_LIMITS[str(info.field_name)])
+        if problem is not None:
+            raise ValueError(f"the link {problem}")
+        return value
+
     @field_validator("published_at")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
+        return None if value is None else check_time(value)
 
     def section(self, field: str) -> str | None:
         """Return the text of one summary section by its field name."""
@@ -76,18 +135,36 @@ class BriefContent(BaseModel):
 class Brief(BriefContent):
     """A stored brief: its content plus identity and provenance."""
 
-    id: int
+    id: int = Field(ge=1, le=MAX_BRIEF_ID)
     created_at: datetime
-    created_by: int | None = None
+    created_by: int | None = Field(default=None, ge=0, le=MAX_SNOWFLAKE)
+    #: When the brief was last edited (None: never); an edit based on an older version is
+    #: refused rather than silently overwriting the newer one.
+    updated_at: datetime | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _room_after(cls, value: int, info: ValidationInfo) -> int:
+        """An id from outside must leave room for the ids the store hands out after it."""
+        if value > MAX_IMPORTED_ID and not is_stored(info):
+            raise ValueError(f"must be between 1 and {MAX_IMPORTED_ID:,}")
+        return value
 
     @field_validator("created_at")
     @classmethod
     def _aware_created(cls, value: datetime) -> datetime:
-        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return check_time(value)
+
+    @field_validator("updated_at")
+    @classmethod
+    def _aware_updated(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else check_time(value)
 
     def content(self) -> BriefContent:
-        """Return the publisher-written part of this brief."""
-        return BriefContent.model_validate(self.model_dump(include=set(BriefContent.model_fields)))
+        """Return the publisher-written part of this brief (as stored: checked when it came in)."""
+        return BriefContent.model_validate(
+            self.model_dump(include=set(BriefContent.model_fields)), context=STORED
+        )
 
 
 class SearchHit(BaseModel):
@@ -127,3 +204,13 @@ class GuildSettings(BaseModel):
     notified_pause: bool = False
     last_post_at: datetime | None = None
     last_error: str | None = None
+
+
+class RejectedPost(BaseModel):
+    """A brief Discord refused to post in a guild (HTTP 400): why, and whether it goes again."""
+
+    brief_id: int
+    reason: str
+    at: datetime
+    #: The brief was edited since: the next delivery pass tries it again.
+    retrying: bool

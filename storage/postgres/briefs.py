@@ -10,19 +10,19 @@ from typing import Any
 import asyncpg
 
 from storage.interface import (
-    MAX_INT,
     SEARCH_CANDIDATES,
     SEARCH_COUNT_CAP,
-    DuplicateIdError,
-    brief_number,
+    StaleEditError,
+    content_key,
     kept_ids,
     plain,
     same_brief,
     snapshot,
-    storable_id,
+    to_store,
+    valid_id,
     with_ids,
 )
-from storage.models import AuditEntry, Brief, BriefContent, SearchHit, utcnow
+from storage.models import STORED, AuditEntry, Brief, BriefContent, SearchHit, brief_number, utcnow
 from storage.postgres.database import Connection, Database, aware
 from storage.postgres.search import build_tsquery, search_vector, snippet_texts, title_vector
 from storage.snippets import snippet
@@ -44,18 +44,23 @@ _CONTENT = (
     "source_url, image_url, tags, published_at"
 )
 _COLUMNS = f"id, {_CONTENT}, created_at, created_by, updated_at, deleted_at"
+#: Rows whose content hash one pass of `fill_content_keys` computes.
+_FILL_BATCH = 1000
 # Tags travel as JSON text: an array of arrays must be rectangular, tag lists are not.
 _INSERT_MANY = (
-    f"INSERT INTO briefs (id, {_CONTENT}, created_at, created_by, search, title_search)"
+    f"INSERT INTO briefs (id, {_CONTENT}, created_at, created_by, updated_at, content_hash,"
+    " search, title_search)"
     " SELECT id, title, what_happened, who_was_involved, when_and_where, key_quote, impact,"
     " body, source_url, image_url, ARRAY(SELECT json_array_elements_text(tags::json)),"
-    " published_at, created_at, created_by, search::tsvector, title_search::tsvector"
+    " published_at, created_at, created_by, updated_at, content_hash, search::tsvector,"
+    " title_search::tsvector"
     " FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],"
     " $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[],"
-    " $13::timestamptz[], $14::bigint[], $15::text[], $16::text[])"
+    " $13::timestamptz[], $14::bigint[], $15::timestamptz[], $16::text[], $17::text[],"
+    " $18::text[])"
     " AS row (id, title, what_happened, who_was_involved, when_and_where, key_quote, impact,"
-    " body, source_url, image_url, tags, published_at, created_at, created_by, search,"
-    " title_search)"
+    " body, source_url, image_url, tags, published_at, created_at, created_by, updated_at,"
+    " content_hash, search, title_search)"
 )
 #: Where the tags are in an `_INSERT_MANY` row: after the id, the tenth content value.
 _TAGS = 10
@@ -101,22 +106,11 @@ def _columns(rows: Sequence[tuple[Any, ...]]) -> list[list[Any]]:
 
 
 def _brief(row: asyncpg.Record) -> Brief:
-    return Brief(
-        id=row["id"],
-        title=row["title"],
-        what_happened=row["what_happened"],
-        who_was_involved=row["who_was_involved"],
-        when_and_where=row["when_and_where"],
-        key_quote=row["key_quote"],
-        impact=row["impact"],
-        body=row["body"],
-        source_url=row["source_url"],
-        image_url=row["image_url"],
-        tags=list(row["tags"]),
-        published_at=row["published_at"],
-        created_at=row["created_at"],
-        created_by=row["created_by"],
-    )
+    return Brief.model_validate(dict(row.items()), context=STORED)
+
+
+def _audit_entry(row: asyncpg.Record) -> AuditEntry:
+    return AuditEntry.model_validate({**dict(row.items()), "snapshot": json.loads(row["snapshot"])})
 
 
 class BriefRepository:
@@ -136,42 +130,66 @@ class BriefRepository:
         *,
         created_by: int | None = None,
         action: str = "import",
+        skip_present: bool = False,
     ) -> list[Brief]:
-        """Store all items or none, in one transaction.
+        """Store all items or none, in one transaction; return what was stored.
 
         Items that are `Brief`s keep their id, created_at and created_by (an export read back);
-        others get fresh ids. Raises DuplicateIdError if a kept id is taken or repeated.
+        others get fresh ids. Raises DuplicateIdError if a kept id is taken or repeated. With
+        `skip_present`, content already stored is left out (see `storage.interface.to_store`).
         """
         kept = kept_ids(items, action)
         if not items:
             return []
-        # Search vectors and snapshots do not depend on ids: made before taking the lock.
-        vectors = [_vectors(item) for item in items]
-        records = [snapshot(item) for item in items]
+        # Search vectors, snapshots and keys do not depend on ids: made before taking the lock.
+        prepared = {id(item): (_vectors(item), snapshot(item), content_key(item)) for item in items}
         now = utcnow()
         async with self._db.transaction() as conn:
             # Another process allocating ids waits here until this transaction ends.
             await conn.execute("SELECT pg_advisory_xact_lock($1)", ID_LOCK)
-            if kept:
-                taken = await conn.fetch("SELECT id FROM briefs WHERE id = ANY($1::bigint[])", kept)
-                if taken:
-                    raise DuplicateIdError(row["id"] for row in taken)
+            taken = {
+                row["id"]: row["content_hash"]
+                for row in await conn.fetch(
+                    "SELECT id, CASE WHEN deleted_at IS NULL THEN content_hash END AS content_hash"
+                    " FROM briefs WHERE id = ANY($1::bigint[])",
+                    kept,
+                )
+            }
+            live: set[str] = set()
+            if skip_present:
+                present = await conn.fetch(
+                    "SELECT content_hash FROM briefs WHERE deleted_at IS NULL"
+                    " AND content_hash = ANY($1::text[])",
+                    [key for _, _, key in prepared.values()],
+                )
+                live = {row["content_hash"] for row in present}
+            fresh = to_store(items, live=live, taken=taken, skip_present=skip_present)
+            if not fresh:
+                return []
             first_id = max([await _max_id(conn), *kept]) + 1
-            stored = with_ids(items, first_id, now=now, created_by=created_by)
+            stored = with_ids(fresh, first_id, now=now, created_by=created_by)
             # One statement per table, the rows sent as arrays: far faster than a row each.
+            done = [prepared[id(item)] for item in fresh]
             rows = [
                 (
                     brief.id,
                     *_content_values(brief),
                     brief.created_at,
                     brief.created_by,
+                    brief.updated_at,
+                    key,
                     *vector,
                 )
-                for brief, vector in zip(stored, vectors, strict=True)
+                for brief, (vector, _, key) in zip(stored, done, strict=True)
             ]
             await conn.execute(_INSERT_MANY, *_columns(rows))
             await conn.execute(
-                _AUDIT_MANY, [b.id for b in stored], action, created_by, now, records
+                _AUDIT_MANY,
+                [b.id for b in stored],
+                action,
+                created_by,
+                now,
+                [record for _, record, _ in done],
             )
             # Delivered at commit to every listening process (see PostgresStorage.listen_published).
             await conn.execute("SELECT pg_notify($1, $2)", PUBLISHED_CHANNEL, str(stored[-1].id))
@@ -179,9 +197,27 @@ class BriefRepository:
             await self._db.settle_bulk_write("briefs, audit_log")
         return stored
 
+    async def fill_content_keys(self) -> int:
+        """Compute the content hash of briefs stored before it was kept (migration 0002)."""
+        filled = 0
+        while True:
+            async with self._db.transaction() as conn:
+                rows = await conn.fetch(
+                    f"SELECT {_COLUMNS} FROM briefs WHERE content_hash IS NULL ORDER BY id"
+                    " LIMIT $1 FOR UPDATE SKIP LOCKED",
+                    _FILL_BATCH,
+                )
+                await conn.executemany(
+                    "UPDATE briefs SET content_hash = $1 WHERE id = $2",
+                    [(content_key(_brief(row)), row["id"]) for row in rows],
+                )
+            filled += len(rows)
+            if len(rows) < _FILL_BATCH:
+                return filled
+
     async def get(self, brief_id: int) -> Brief | None:
         """Return a live brief, or None if it never existed or was deleted."""
-        if not storable_id(brief_id):
+        if not valid_id(brief_id):
             return None
         async with self._db.read() as conn:
             row = await conn.fetchrow(
@@ -190,25 +226,46 @@ class BriefRepository:
         return None if row is None else _brief(row)
 
     async def update(
-        self, brief_id: int, content: BriefContent, *, actor_id: int | None
+        self,
+        brief_id: int,
+        content: BriefContent,
+        *,
+        actor_id: int | None,
+        base: Brief | None = None,
     ) -> Brief | None:
-        """Replace a live brief's content (audited as 'edit'); None if missing or deleted."""
-        if not storable_id(brief_id):
+        """Replace a live brief's content (audited as 'edit'); None if missing or deleted.
+
+        With `base`, raise StaleEditError if the brief changed since that version.
+        """
+        if not valid_id(brief_id):
             return None
         now = utcnow()
+        based = "" if base is None else " AND updated_at IS NOT DISTINCT FROM $17"
+        version = () if base is None else (base.updated_at,)
         async with self._db.transaction() as conn:
             row = await conn.fetchrow(
                 "UPDATE briefs SET title = $1, what_happened = $2, who_was_involved = $3,"
                 " when_and_where = $4, key_quote = $5, impact = $6, body = $7, source_url = $8,"
                 " image_url = $9, tags = $10, published_at = $11, search = $12::tsvector,"
-                " title_search = $13::tsvector, updated_at = $14"
-                f" WHERE id = $15 AND deleted_at IS NULL RETURNING {_COLUMNS}",
+                " title_search = $13::tsvector, updated_at = $14, content_hash = $16"
+                f" WHERE id = $15 AND deleted_at IS NULL{based} RETURNING {_COLUMNS}",
                 *_content_values(content),
                 *_vectors(content),
                 now,
                 brief_id,
+                content_key(content),
+                *version,
             )
             if row is None:
+                if base is not None and await conn.fetchval(
+                    "SELECT 1 FROM briefs WHERE id = $1 AND deleted_at IS NULL", brief_id
+                ):
+                    last = await conn.fetchrow(
+                        "SELECT id, brief_id, action, actor_id, at, snapshot FROM audit_log"
+                        " WHERE brief_id = $1 ORDER BY id DESC LIMIT 1",
+                        brief_id,
+                    )
+                    raise StaleEditError(brief_id, None if last is None else _audit_entry(last))
                 return None
             brief = _brief(row)
             await conn.execute(_AUDIT, brief_id, "edit", actor_id, now, snapshot(brief))
@@ -216,7 +273,7 @@ class BriefRepository:
 
     async def delete(self, brief_id: int, *, actor_id: int | None) -> bool:
         """Soft-delete: hide from lookups, search and auto-post; keep history. False if absent."""
-        if not storable_id(brief_id):
+        if not valid_id(brief_id):
             return False
         now = utcnow()
         async with self._db.transaction() as conn:
@@ -374,7 +431,7 @@ class BriefRepository:
 
     async def history(self, brief_id: int) -> list[AuditEntry]:
         """Return every audited change to a brief, oldest first, even once it is deleted."""
-        if not storable_id(brief_id):
+        if not valid_id(brief_id):
             return []
         async with self._db.read() as conn:
             rows = await conn.fetch(
@@ -382,17 +439,7 @@ class BriefRepository:
                 " WHERE brief_id = $1 ORDER BY id",
                 brief_id,
             )
-        return [
-            AuditEntry(
-                id=row["id"],
-                brief_id=row["brief_id"],
-                action=row["action"],
-                actor_id=row["actor_id"],
-                at=row["at"],
-                snapshot=json.loads(row["snapshot"]),
-            )
-            for row in rows
-        ]
+        return [_audit_entry(row) for row in rows]
 
     async def iter_all(self, *, batch: int = 500) -> AsyncIterator[Brief]:
         """Yield every live brief, oldest id first, reading `batch` rows at a time.
@@ -402,7 +449,7 @@ class BriefRepository:
         """
         if batch <= 0:
             raise ValueError("batch must be positive")
-        last = -MAX_INT - 1  # below every storable id
+        last = 0  # below every brief id
         while True:
             async with self._db.read() as conn:
                 rows = await conn.fetch(

@@ -29,6 +29,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "created_by",
         "updated_at",
         "deleted_at",
+        "content_hash",
     ),
     "audit_log": ("id", "brief_id", "action", "actor_id", "at", "snapshot"),
     "guild_settings": (
@@ -43,7 +44,16 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "last_post_at",
         "last_error",
     ),
-    "post_log": ("guild_id", "brief_id", "channel_id", "message_id", "posted_at", "skipped"),
+    "post_log": (
+        "guild_id",
+        "brief_id",
+        "channel_id",
+        "message_id",
+        "posted_at",
+        "skipped",
+        "rejected_at",
+        "rejected_reason",
+    ),
     "bot_state": ("key", "value"),
 }
 

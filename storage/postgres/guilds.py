@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 
 from storage.interface import Shards
-from storage.models import GuildSettings, utcnow
+from storage.models import GuildSettings, RejectedPost, utcnow
 from storage.postgres.database import Database, aware
 
 _COLUMNS = (
@@ -124,6 +124,12 @@ class GuildRepository:
         return [_settings(row) for row in rows]
 
 
+#: A rejected post goes again once its brief was edited after the rejection.
+_RETRY_REJECTED = (
+    "(p.rejected_at IS NOT NULL AND b.updated_at IS NOT NULL AND b.updated_at > p.rejected_at)"
+)
+
+
 class PostLog:
     """Which brief went to which guild: claims, posted messages and skips."""
 
@@ -137,7 +143,7 @@ class PostLog:
         where = (
             " FROM briefs AS b WHERE b.deleted_at IS NULL AND b.created_at > $1"
             " AND NOT EXISTS (SELECT 1 FROM post_log AS p"
-            " WHERE p.guild_id = $2 AND p.brief_id = b.id)"
+            f" WHERE p.guild_id = $2 AND p.brief_id = b.id AND NOT {_RETRY_REJECTED})"
         )
         params = (aware(guild.subscribed_at), guild.guild_id)
         async with self._db.read() as conn:
@@ -148,7 +154,11 @@ class PostLog:
         return [int(row["id"]) for row in rows], int(total)
 
     async def claim(self, guild_id: int, brief_id: int, channel_id: int) -> bool:
-        """Reserve posting this brief to this guild; True only for the one caller that won."""
+        """Reserve posting this brief to this guild; True only for the one caller that won.
+
+        A post Discord rejected is claimed again once the brief was edited since.
+        """
+        now = utcnow()
         async with self._db.transaction() as conn:
             status = await conn.execute(
                 "INSERT INTO post_log (guild_id, brief_id, channel_id, posted_at)"
@@ -156,9 +166,47 @@ class PostLog:
                 guild_id,
                 brief_id,
                 channel_id,
-                utcnow(),
+                now,
             )
-        return status == "INSERT 0 1"
+            if status == "INSERT 0 1":
+                return True
+            status = await conn.execute(
+                "UPDATE post_log AS p SET rejected_at = NULL, rejected_reason = NULL,"
+                " channel_id = $3, posted_at = $4 FROM briefs AS b"
+                " WHERE p.guild_id = $1 AND p.brief_id = $2 AND b.id = p.brief_id"
+                f" AND p.message_id IS NULL AND {_RETRY_REJECTED}",
+                guild_id,
+                brief_id,
+                channel_id,
+                now,
+            )
+        return status == "UPDATE 1"
+
+    async def reject(self, guild_id: int, brief_id: int, reason: str) -> None:
+        """Keep a claim Discord refused, with why: not retried until the brief is edited."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE post_log SET rejected_at = $1, rejected_reason = $2"
+                " WHERE guild_id = $3 AND brief_id = $4 AND message_id IS NULL",
+                utcnow(),
+                reason,
+                guild_id,
+                brief_id,
+            )
+
+    async def rejected(self, guild_id: int, *, limit: int = 10) -> list[RejectedPost]:
+        """Return the guild's rejected posts, newest first (for `/autopost status`)."""
+        async with self._db.read() as conn:
+            rows = await conn.fetch(
+                "SELECT p.brief_id, p.rejected_reason AS reason, p.rejected_at AS at,"
+                f" {_RETRY_REJECTED} AS retrying FROM post_log AS p"
+                " JOIN briefs AS b ON b.id = p.brief_id"
+                " WHERE p.guild_id = $1 AND p.rejected_at IS NOT NULL AND b.deleted_at IS NULL"
+                " ORDER BY p.rejected_at DESC LIMIT $2",
+                guild_id,
+                limit,
+            )
+        return [RejectedPost.model_validate(dict(row.items())) for row in rows]
 
     async def record_message(self, guild_id: int, brief_id: int, message_id: int) -> None:
         """Store the posted message's id (to edit or delete it later) and the post time."""

@@ -28,7 +28,14 @@ class PostgresStorage:
     @classmethod
     async def open(cls, url: str) -> PostgresStorage:
         """Connect to the database `url` names and apply pending migrations."""
-        return cls(await Database.open(url), url)
+        db = await Database.open(url)
+        storage = cls(db, url)
+        try:
+            await storage.briefs.fill_content_keys()
+        except BaseException:
+            await db.close()
+            raise
+        return storage
 
     async def close(self) -> None:
         """Close every connection; later calls do nothing."""

@@ -18,16 +18,17 @@ from storage.interface import (
     SNIPPET_ELLIPSIS,
     SNIPPET_OPEN,
     SNIPPET_TOKENS,
-    DuplicateIdError,
-    brief_number,
+    StaleEditError,
+    content_key,
     kept_ids,
     plain,
     same_brief,
     snapshot,
-    storable_id,
+    to_store,
+    valid_id,
     with_ids,
 )
-from storage.models import AuditEntry, Brief, BriefContent, SearchHit, utcnow
+from storage.models import STORED, AuditEntry, Brief, BriefContent, SearchHit, brief_number, utcnow
 from storage.sqlite.database import (
     Database,
     decode_optional_time,
@@ -56,9 +57,11 @@ _BM25 = "bm25(briefs_fts, {})".format(", ".join(str(w) for w in _WEIGHTS.values(
 
 _COLUMNS = (
     "id, title, what_happened, who_was_involved, when_and_where, key_quote, impact, body, "
-    "source_url, image_url, tags, published_at, created_at, created_by, updated_at"
+    "source_url, image_url, tags, published_at, created_at, created_by, updated_at, content_hash"
 )
-_INSERT = f"INSERT INTO briefs ({_COLUMNS}) VALUES ({', '.join('?' * 15)})"
+_INSERT = f"INSERT INTO briefs ({_COLUMNS}) VALUES ({', '.join('?' * 16)})"
+#: Rows whose content hash one pass of `fill_content_keys` computes.
+_FILL_BATCH = 1000
 _NEWEST_FIRST = "ORDER BY COALESCE(published_at, created_at) DESC, id DESC"
 _AUDIT = "INSERT INTO audit_log (brief_id, action, actor_id, at, snapshot) VALUES (?, ?, ?, ?, ?)"
 
@@ -81,22 +84,8 @@ def _content_values(content: BriefContent) -> tuple[Any, ...]:
 
 
 def _brief(row: sqlite3.Row) -> Brief:
-    return Brief(
-        id=row["id"],
-        title=row["title"],
-        what_happened=row["what_happened"],
-        who_was_involved=row["who_was_involved"],
-        when_and_where=row["when_and_where"],
-        key_quote=row["key_quote"],
-        impact=row["impact"],
-        body=row["body"],
-        source_url=row["source_url"],
-        image_url=row["image_url"],
-        tags=json.loads(row["tags"]),
-        published_at=decode_optional_time(row["published_at"]),
-        created_at=decode_time(row["created_at"]),
-        created_by=row["created_by"],
-    )
+    """Read a stored brief: tags are JSON text, times ISO 8601 text (pydantic reads them)."""
+    return Brief.model_validate({**dict(row), "tags": json.loads(row["tags"])}, context=STORED)
 
 
 class BriefRepository:
@@ -116,28 +105,44 @@ class BriefRepository:
         *,
         created_by: int | None = None,
         action: str = "import",
+        skip_present: bool = False,
     ) -> list[Brief]:
-        """Store all items or none, in one transaction.
+        """Store all items or none, in one transaction; return what was stored.
 
         Items that are `Brief`s keep their id, created_at and created_by (an export read back);
-        others get fresh ids. Raises DuplicateIdError if a kept id is taken or repeated.
+        others get fresh ids. Raises DuplicateIdError if a kept id is taken or repeated. With
+        `skip_present`, content already stored is left out (see `storage.interface.to_store`).
         """
         kept = kept_ids(items, action)
         if not items:
             return []
         now = utcnow()
         stamp = encode_time(now)
+        keys = [content_key(item) for item in items]
         async with self._db.transaction() as conn:
-            if kept:
-                taken = await fetch_all(
+            taken = {
+                row[0]: row[1]
+                for row in await fetch_all(
                     conn,
-                    "SELECT id FROM briefs WHERE id IN (SELECT value FROM json_each(?))",
+                    "SELECT id, CASE WHEN deleted_at IS NULL THEN content_hash END FROM briefs"
+                    " WHERE id IN (SELECT value FROM json_each(?))",
                     (json.dumps(kept),),
                 )
-                if taken:
-                    raise DuplicateIdError(row[0] for row in taken)
+            }
+            live = set()
+            if skip_present:
+                rows = await fetch_all(
+                    conn,
+                    "SELECT content_hash FROM briefs WHERE deleted_at IS NULL"
+                    " AND content_hash IN (SELECT value FROM json_each(?))",
+                    (json.dumps(keys),),
+                )
+                live = {row[0] for row in rows}
+            fresh = to_store(items, live=live, taken=taken, skip_present=skip_present)
+            if not fresh:
+                return []
             first_id = max([await _max_id(conn), *kept]) + 1
-            stored = with_ids(items, first_id, now=now, created_by=created_by)
+            stored = with_ids(fresh, first_id, now=now, created_by=created_by)
             await conn.executemany(
                 _INSERT,
                 [
@@ -146,7 +151,8 @@ class BriefRepository:
                         *_content_values(brief),
                         encode_time(brief.created_at),
                         brief.created_by,
-                        None,
+                        None if brief.updated_at is None else encode_time(brief.updated_at),
+                        content_key(brief),
                     )
                     for brief in stored
                 ],
@@ -157,9 +163,27 @@ class BriefRepository:
             )
         return stored
 
+    async def fill_content_keys(self) -> int:
+        """Compute the content hash of briefs stored before it was kept (migration 0006)."""
+        filled = 0
+        while True:
+            async with self._db.transaction() as conn:
+                rows = await fetch_all(
+                    conn,
+                    "SELECT * FROM briefs WHERE content_hash IS NULL ORDER BY id LIMIT ?",
+                    (_FILL_BATCH,),
+                )
+                await conn.executemany(
+                    "UPDATE briefs SET content_hash = ? WHERE id = ?",
+                    [(content_key(_brief(row)), row["id"]) for row in rows],
+                )
+            filled += len(rows)
+            if len(rows) < _FILL_BATCH:
+                return filled
+
     async def get(self, brief_id: int) -> Brief | None:
         """Return a live brief, or None if it never existed or was deleted."""
-        if not storable_id(brief_id):
+        if not valid_id(brief_id):
             return None
         async with self._db.read() as conn:
             rows = await fetch_all(
@@ -168,22 +192,36 @@ class BriefRepository:
         return _brief(rows[0]) if rows else None
 
     async def update(
-        self, brief_id: int, content: BriefContent, *, actor_id: int | None
+        self,
+        brief_id: int,
+        content: BriefContent,
+        *,
+        actor_id: int | None,
+        base: Brief | None = None,
     ) -> Brief | None:
-        """Replace a live brief's content (audited as 'edit'); None if missing or deleted."""
-        if not storable_id(brief_id):
+        """Replace a live brief's content (audited as 'edit'); None if missing or deleted.
+
+        With `base`, raise StaleEditError if the brief changed since that version.
+        """
+        if not valid_id(brief_id):
             return None
         stamp = encode_time(utcnow())
+        based = (
+            "" if base is None else " AND updated_at IS ?"  # IS: equal, or both NULL
+        )
+        version = () if base is None else (_optional_time(base.updated_at),)
         async with self._db.transaction() as conn:
             rows = await fetch_all(
                 conn,
                 "UPDATE briefs SET title = ?, what_happened = ?, who_was_involved = ?,"
                 " when_and_where = ?, key_quote = ?, impact = ?, body = ?, source_url = ?,"
-                " image_url = ?, tags = ?, published_at = ?, updated_at = ?"
-                " WHERE id = ? AND deleted_at IS NULL RETURNING *",
-                (*_content_values(content), stamp, brief_id),
+                " image_url = ?, tags = ?, published_at = ?, updated_at = ?, content_hash = ?"
+                f" WHERE id = ? AND deleted_at IS NULL{based} RETURNING *",
+                (*_content_values(content), stamp, content_key(content), brief_id, *version),
             )
             if not rows:
+                if base is not None and await _is_live(conn, brief_id):
+                    raise StaleEditError(brief_id, await _last_change(conn, brief_id))
                 return None
             brief = _brief(rows[0])
             await conn.execute(_AUDIT, (brief_id, "edit", actor_id, stamp, snapshot(brief)))
@@ -191,7 +229,7 @@ class BriefRepository:
 
     async def delete(self, brief_id: int, *, actor_id: int | None) -> bool:
         """Soft-delete: hide from lookups, search and auto-post; keep history. False if absent."""
-        if not storable_id(brief_id):
+        if not valid_id(brief_id):
             return False
         stamp = encode_time(utcnow())
         async with self._db.transaction() as conn:
@@ -372,23 +410,13 @@ class BriefRepository:
 
     async def history(self, brief_id: int) -> list[AuditEntry]:
         """Return every audited change to a brief, oldest first, even once it is deleted."""
-        if not storable_id(brief_id):
+        if not valid_id(brief_id):
             return []
         async with self._db.read() as conn:
             rows = await fetch_all(
                 conn, "SELECT * FROM audit_log WHERE brief_id = ? ORDER BY id", (brief_id,)
             )
-        return [
-            AuditEntry(
-                id=row["id"],
-                brief_id=row["brief_id"],
-                action=row["action"],
-                actor_id=row["actor_id"],
-                at=decode_time(row["at"]),
-                snapshot=json.loads(row["snapshot"]),
-            )
-            for row in rows
-        ]
+        return [_audit_entry(row) for row in rows]
 
     async def iter_all(self, *, batch: int = 500) -> AsyncIterator[Brief]:
         """Yield every live brief, oldest id first, reading `batch` rows at a time.
@@ -436,6 +464,29 @@ class BriefRepository:
         """Return the highest id ever used (deleted briefs included), 0 when empty."""
         async with self._db.read() as conn:
             return await _max_id(conn)
+
+
+def _optional_time(value: datetime | None) -> str | None:
+    return None if value is None else encode_time(value)
+
+
+def _audit_entry(row: sqlite3.Row) -> AuditEntry:
+    return AuditEntry.model_validate({**dict(row), "snapshot": json.loads(row["snapshot"])})
+
+
+async def _is_live(conn: aiosqlite.Connection, brief_id: int) -> bool:
+    return bool(
+        await fetch_all(
+            conn, "SELECT 1 FROM briefs WHERE id = ? AND deleted_at IS NULL", (brief_id,)
+        )
+    )
+
+
+async def _last_change(conn: aiosqlite.Connection, brief_id: int) -> AuditEntry | None:
+    rows = await fetch_all(
+        conn, "SELECT * FROM audit_log WHERE brief_id = ? ORDER BY id DESC LIMIT 1", (brief_id,)
+    )
+    return _audit_entry(rows[0]) if rows else None
 
 
 async def _max_id(conn: aiosqlite.Connection) -> int:

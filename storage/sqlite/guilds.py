@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from storage.interface import Shards
-from storage.models import GuildSettings, utcnow
+from storage.models import GuildSettings, RejectedPost, utcnow
 from storage.sqlite.database import (
     Database,
     decode_optional_time,
@@ -130,6 +130,12 @@ class GuildRepository:
         return [_settings(row) for row in rows]
 
 
+#: A rejected post goes again once its brief was edited after the rejection.
+_RETRY_REJECTED = (
+    "(p.rejected_at IS NOT NULL AND b.updated_at IS NOT NULL AND b.updated_at > p.rejected_at)"
+)
+
+
 class PostLog:
     """Which brief went to which guild: claims, posted messages and skips."""
 
@@ -147,7 +153,7 @@ class PostLog:
             " FROM briefs AS b INDEXED BY briefs_created"
             " WHERE b.deleted_at IS NULL AND b.created_at > ?"
             " AND NOT EXISTS (SELECT 1 FROM post_log AS p"
-            " WHERE p.guild_id = ? AND p.brief_id = b.id)"
+            f" WHERE p.guild_id = ? AND p.brief_id = b.id AND NOT {_RETRY_REJECTED})"
         )
         params = (encode_time(guild.subscribed_at), guild.guild_id)
         async with self._db.read() as conn:
@@ -158,16 +164,53 @@ class PostLog:
         return [int(row[0]) for row in rows], int(total)
 
     async def claim(self, guild_id: int, brief_id: int, channel_id: int) -> bool:
-        """Reserve posting this brief to this guild; True only for the one caller that won."""
+        """Reserve posting this brief to this guild; True only for the one caller that won.
+
+        A post Discord rejected is claimed again once the brief was edited since.
+        """
+        stamp = encode_time(utcnow())
         async with self._db.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT OR IGNORE INTO post_log (guild_id, brief_id, channel_id, posted_at)"
                 " VALUES (?, ?, ?, ?)",
-                (guild_id, brief_id, channel_id, encode_time(utcnow())),
+                (guild_id, brief_id, channel_id, stamp),
             )
             won = cursor.rowcount == 1
             await cursor.close()
+            if not won:
+                cursor = await conn.execute(
+                    "UPDATE post_log AS p SET rejected_at = NULL, rejected_reason = NULL,"
+                    " channel_id = ?, posted_at = ? FROM briefs AS b"
+                    " WHERE p.guild_id = ? AND p.brief_id = ? AND b.id = p.brief_id"
+                    f" AND p.message_id IS NULL AND {_RETRY_REJECTED}",
+                    (channel_id, stamp, guild_id, brief_id),
+                )
+                won = cursor.rowcount == 1
+                await cursor.close()
         return won
+
+    async def reject(self, guild_id: int, brief_id: int, reason: str) -> None:
+        """Keep a claim Discord refused, with why: not retried until the brief is edited."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE post_log SET rejected_at = ?, rejected_reason = ?"
+                " WHERE guild_id = ? AND brief_id = ? AND message_id IS NULL",
+                (encode_time(utcnow()), reason, guild_id, brief_id),
+            )
+
+    async def rejected(self, guild_id: int, *, limit: int = 10) -> list[RejectedPost]:
+        """Return the guild's rejected posts, newest first (for `/autopost status`)."""
+        async with self._db.read() as conn:
+            rows = await fetch_all(
+                conn,
+                "SELECT p.brief_id, p.rejected_reason AS reason, p.rejected_at AS at,"
+                f" {_RETRY_REJECTED} AS retrying FROM post_log AS p"
+                " JOIN briefs AS b ON b.id = p.brief_id"
+                " WHERE p.guild_id = ? AND p.rejected_at IS NOT NULL AND b.deleted_at IS NULL"
+                " ORDER BY p.rejected_at DESC LIMIT ?",
+                (guild_id, limit),
+            )
+        return [RejectedPost.model_validate(dict(row)) for row in rows]
 
     async def record_message(self, guild_id: int, brief_id: int, message_id: int) -> None:
         """Store the posted message's id (to edit or delete it later) and the post time."""

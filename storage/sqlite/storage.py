@@ -28,6 +28,7 @@ _TIMES = frozenset(
         "paused_at",
         "last_post_at",
         "posted_at",
+        "rejected_at",
     }
 )
 _JSON_LISTS = frozenset({"tags"})
@@ -98,7 +99,13 @@ class SqliteStorage:
     async def open(cls, path: Path | str, *, url: str | None = None) -> SqliteStorage:
         """Open (creating and migrating) the database file at `path`."""
         db = await Database.open(path)
-        return cls(db, url or f"sqlite:///{path}")
+        storage = cls(db, url or f"sqlite:///{path}")
+        try:
+            await storage.briefs.fill_content_keys()
+        except BaseException:
+            await db.close()
+            raise
+        return storage
 
     async def close(self) -> None:
         await self.db.close()

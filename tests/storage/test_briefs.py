@@ -15,9 +15,10 @@ from storage.interface import (
     SEARCH_COUNT_CAP,
     BriefStore,
     DuplicateIdError,
+    StaleEditError,
     Storage,
 )
-from storage.models import Brief, BriefContent
+from storage.models import MAX_BRIEF_ID, MAX_IMPORTED_ID, Brief, BriefContent
 
 from .conftest import make_content
 from .test_fts import any_text
@@ -104,6 +105,44 @@ async def test_fts_index_stays_consistent(store: Storage, repo: BriefStore) -> N
     assert await store.integrity_problems() == []
 
 
+async def test_an_edit_based_on_an_older_version_is_refused(repo: BriefStore) -> None:
+    opened = await repo.add(make_content())
+    first = await repo.update(opened.id, make_content(title="First"), actor_id=7, base=opened)
+    assert first is not None
+    assert first.updated_at is not None
+
+    with pytest.raises(StaleEditError) as caught:
+        await repo.update(opened.id, make_content(title="Second"), actor_id=8, base=opened)
+    assert caught.value.changed_by == 7
+    assert caught.value.changed_at == first.updated_at
+    assert (await repo.get(opened.id)) == first
+    assert [e.action for e in await repo.history(opened.id)] == ["add", "edit"]
+
+    again = await repo.update(opened.id, make_content(title="Second"), actor_id=8, base=first)
+    assert again is not None
+    assert again.title == "Second"
+    await repo.delete(opened.id, actor_id=1)
+    assert await repo.update(opened.id, make_content(), actor_id=8, base=again) is None
+
+
+async def test_ids_beyond_any_brief_name_none(repo: BriefStore) -> None:
+    await repo.add(make_content())
+    for absurd in (0, -1, MAX_BRIEF_ID + 1, 10**30):
+        assert await repo.get(absurd) is None
+        assert await repo.update(absurd, make_content(), actor_id=1) is None
+        assert not await repo.delete(absurd, actor_id=1)
+        assert await repo.history(absurd) == []
+
+
+async def test_publishing_after_the_highest_importable_id_still_works(repo: BriefStore) -> None:
+    top = Brief(**make_content(title="Top").model_dump(), id=MAX_IMPORTED_ID, created_at=day(1))
+    await repo.add_many([top])
+    for expected in (MAX_IMPORTED_ID + 1, MAX_IMPORTED_ID + 2):
+        brief = await repo.add(make_content(title=f"After {expected}"))
+        assert brief.id == expected
+        assert await repo.get(expected) == brief
+
+
 # --- listing ---------------------------------------------------------------------------
 
 
@@ -163,6 +202,35 @@ async def test_add_many_with_invalid_item_stores_nothing(repo: BriefStore) -> No
     assert await repo.count() == 0
     assert await repo.max_id() == 0
     assert await repo.search("good") == []
+
+
+async def test_reimporting_stores_nothing_twice(repo: BriefStore) -> None:
+    items = [make_content(title="One"), make_content(title="Two")]
+    assert len(await repo.add_many(items, skip_present=True)) == 2
+
+    assert await repo.add_many(items, skip_present=True) == []
+    changed = make_content(title="Two", body="A corrected article.")
+    stored = await repo.add_many([*items, changed, changed], skip_present=True)
+    assert [b.body for b in stored] == ["A corrected article."]
+    assert await repo.count() == 3
+    assert len(await repo.add_many(items)) == 2  # forced: stored again
+    assert await repo.count() == 5
+
+
+async def test_reimporting_an_export_keeps_ids_and_refuses_clashes(repo: BriefStore) -> None:
+    exported = [
+        Brief(**make_content(title="Same").model_dump(), id=n, created_at=day(n)) for n in (3, 4)
+    ]
+    assert [b.id for b in await repo.add_many(exported, skip_present=True)] == [3, 4]
+    assert await repo.add_many(exported, skip_present=True) == []
+
+    other = Brief(**make_content(title="Other").model_dump(), id=3, created_at=day(3))
+    with pytest.raises(DuplicateIdError):
+        await repo.add_many([other], skip_present=True)
+    await repo.delete(4, actor_id=None)
+    with pytest.raises(DuplicateIdError):  # a deleted brief's id stays taken
+        await repo.add_many([exported[1]], skip_present=True)
+    assert await repo.count() == 1
 
 
 async def test_add_many_ten_thousand_in_one_call(repo: BriefStore) -> None:

@@ -190,3 +190,30 @@ async def test_active_serves_only_this_process_shards(store: Storage) -> None:
     assert [g.guild_id for g in both] == [ids[1], ids[2], ids[4], ids[5]]
     assert [g.guild_id for g in await store.guilds.active(Shards(1, (0,)))] == every
     assert all(Shards(3, (1, 2)).owns(g.guild_id) for g in both)
+
+
+async def test_a_rejected_post_waits_for_an_edit(store: Storage, repo: BriefStore) -> None:
+    guilds, log = store.guilds, store.post_log
+    settings = await guilds.set_channel(GUILD, CHANNEL)
+    brief = await repo.add(make_content())
+    assert await log.claim(GUILD, brief.id, CHANNEL)
+    await log.reject(GUILD, brief.id, "HTTP 400: Invalid Form Body")
+
+    assert await log.pending(settings, limit=10) == ([], 0)
+    assert not await log.claim(GUILD, brief.id, CHANNEL)
+    [rejected] = await log.rejected(GUILD)
+    assert (rejected.brief_id, rejected.reason, rejected.retrying) == (
+        brief.id,
+        "HTTP 400: Invalid Form Body",
+        False,
+    )
+
+    await repo.update(brief.id, make_content(title="Fixed"), actor_id=1)
+    assert await log.pending(settings, limit=10) == ([brief.id], 1)
+    assert (await log.rejected(GUILD))[0].retrying
+    claims = await asyncio.gather(*(log.claim(GUILD, brief.id, CHANNEL) for _ in range(5)))
+    assert claims.count(True) == 1
+    assert await log.rejected(GUILD) == []
+    await log.record_message(GUILD, brief.id, 4242)
+    assert await log.message_id(GUILD, brief.id) == 4242
+    assert await log.pending(settings, limit=10) == ([], 0)

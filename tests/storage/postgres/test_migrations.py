@@ -33,9 +33,9 @@ async def table_names(url: str) -> set[str]:
 
 def test_migrations_are_numbered_in_order() -> None:
     migrations = load_migrations()
-    assert [m.version for m in migrations] == [1]
-    assert [m.name for m in migrations] == ["schema"]
-    assert latest_version() == 1
+    assert [m.version for m in migrations] == [1, 2]
+    assert [m.name for m in migrations] == ["schema", "content_hash_and_rejections"]
+    assert latest_version() == 2
 
 
 async def test_two_processes_opening_an_empty_schema_migrate_once(pg_url: str) -> None:
@@ -97,3 +97,31 @@ async def test_unknown_target_version_is_refused(pg_url: str) -> None:
         assert await apply_migrations(conn, up_to=0) == 0
     finally:
         await conn.close()
+
+
+async def test_briefs_from_before_content_hashes_are_recognised_on_reimport(pg_url: str) -> None:
+    conn = await asyncpg.connect(pg_url)
+    try:
+        assert await apply_migrations(conn, up_to=1) == 1
+        await conn.execute(
+            "INSERT INTO briefs (id, title, what_happened, created_at, search, title_search)"
+            " VALUES (7, $1, $2, now(), '', '')",
+            make_content().title,
+            make_content().what_happened,
+        )
+    finally:
+        await conn.close()
+    plain = make_content().model_copy(
+        update={
+            field: None
+            for field in ("who_was_involved", "when_and_where", "key_quote", "impact", "source_url")
+        }
+        | {"body": "", "tags": []}
+    )
+    store = await PostgresStorage.open(pg_url)
+    try:
+        assert await store.schema_version() == latest_version() == 2
+        assert await store.briefs.add_many([plain], skip_present=True) == []
+        assert [b.id for b in await store.briefs.add_many([plain])] == [8]
+    finally:
+        await store.close()

@@ -48,7 +48,7 @@ async def test_in_memory_database_works() -> None:
 
 
 async def test_schema_version_is_latest(db: Database) -> None:
-    assert await db.schema_version() == latest_version() == 5
+    assert await db.schema_version() == latest_version() == 6
 
 
 async def test_transaction_rolls_back_on_error(db: Database) -> None:

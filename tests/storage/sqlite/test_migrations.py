@@ -8,6 +8,7 @@ import aiosqlite
 import pytest
 
 from storage.sqlite.briefs import BriefRepository
+from storage.sqlite.storage import SqliteStorage
 from storage.sqlite.database import Database
 from storage.sqlite.migrations import (
     MigrationError,
@@ -22,13 +23,14 @@ from tests.storage.conftest import make_content
 
 def test_migrations_are_numbered_in_order() -> None:
     migrations = load_migrations()
-    assert [m.version for m in migrations] == [1, 2, 3, 4, 5]
+    assert [m.version for m in migrations] == [1, 2, 3, 4, 5, 6]
     assert [m.name for m in migrations] == [
         "briefs",
         "autopost",
         "audit",
         "bot_state",
         "title_search",
+        "content_hash_and_rejections",
     ]
 
 
@@ -120,3 +122,27 @@ async def test_failed_migration_leaves_version_unchanged(tmp_path: Path) -> None
             await apply_migrations(conn)
         assert await current_version(conn) == 2
         assert not conn.in_transaction
+
+
+async def test_briefs_from_before_content_hashes_are_recognised_on_reimport(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True)
+    async with aiosqlite.connect(db_path, isolation_level=None) as conn:
+        assert await apply_migrations(conn, up_to=5) == 5
+    db = await Database.open(db_path)
+    async with db.transaction() as conn:  # a brief stored by the code of version 5
+        await conn.execute("UPDATE briefs SET content_hash = NULL")
+    await db.close()
+    store = await SqliteStorage.open(db_path)
+    try:
+        await store.briefs.add(make_content())
+        async with store.db.transaction() as conn:
+            await conn.execute("UPDATE briefs SET content_hash = NULL")
+    finally:
+        await store.close()
+
+    store = await SqliteStorage.open(db_path)
+    try:
+        assert await store.briefs.add_many([make_content()], skip_present=True) == []
+        assert await store.briefs.count() == 1
+    finally:
+        await store.close()

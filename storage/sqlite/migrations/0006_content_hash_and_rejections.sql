@@ -1,0 +1,10 @@
+-- A hash of each brief's content (storage.interface.content_key), so a re-import recognises
+-- briefs already stored; computed by the application (rows from before: when the database
+-- is next opened). Indexed whole, so the rows still to compute are found without a scan.
+ALTER TABLE briefs ADD COLUMN content_hash TEXT;
+CREATE INDEX briefs_content_hash ON briefs (content_hash);
+
+-- A post Discord refused (HTTP 400) keeps its claim, with when and why, and is tried again
+-- once the brief has been edited since.
+ALTER TABLE post_log ADD COLUMN rejected_at TEXT;
+ALTER TABLE post_log ADD COLUMN rejected_reason TEXT;
