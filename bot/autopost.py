@@ -15,6 +15,9 @@ Delivery rules, in the order they are applied for one server:
 * A retryable failure (5xx after discord.py's retries, 429, connection error) releases the
   claim and stops that server until the next pass; 403/404 pause the server with a reason
   (shown by ``/autopost status``) and tell it once through its system channel.
+* Discord refusing one message (another 4xx) is never a silent loss: the claim is kept with
+  the reason, shown by ``/autopost status``, the payload's shape is logged, and the brief is
+  posted once it has been edited.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import discord
 
 from bot import render, views
 from bot.limits import GLOBAL_REQUESTS_PER_SECOND
-from storage.models import GuildSettings
+from storage.models import GuildSettings, RejectedPost
 
 if TYPE_CHECKING:
     from bot.app import BriefBot
@@ -65,7 +68,7 @@ class Outcome(enum.Enum):
     RETRY = "retry"
     #: The channel is gone or closed to the bot: the server is paused until an admin acts.
     PAUSE = "pause"
-    #: Discord rejected this one message: the claim is kept so it is never retried.
+    #: Discord rejected this one message: the claim is kept, with the reason, until an edit.
     DROP = "drop"
 
 
@@ -150,8 +153,34 @@ def mention_for(
     return role.mention, allowed
 
 
+def payload_shape(content: str | None, embed: discord.Embed, view: discord.ui.View) -> str:
+    """Describe a message's sizes, not its text, for the log of a post Discord refused."""
+    data = embed.to_dict()
+    sizes = {
+        "content": len(content or ""),
+        "title": len(data.get("title", "")),
+        "description": len(data.get("description", "")),
+        "url": len(data.get("url", "")),
+        "image_url": len(data.get("image", {}).get("url", "")),
+        "fields": len(data.get("fields", [])),
+        "embed_chars": len(embed),
+    }
+    parts = [f"{name}={size}" for name, size in sizes.items()]
+    for row in view.to_components():
+        for item in row.get("components", []):
+            if "url" in item:
+                parts.append(f"link_button_url={len(item['url'])}")
+            if "custom_id" in item:
+                parts.append(f"custom_id={len(item['custom_id'])}")
+    return " ".join(parts)
+
+
 def status_text(
-    settings: GuildSettings | None, *, pending: int, next_check: datetime | None
+    settings: GuildSettings | None,
+    *,
+    pending: int,
+    next_check: datetime | None,
+    rejected: Sequence[RejectedPost] = (),
 ) -> str:
     """Describe a server's auto-post setup and health for `/autopost status`."""
     if settings is None or settings.channel_id is None:
@@ -174,6 +203,16 @@ def status_text(
     lines.append(f"**Waiting to post:** {pending}")
     if settings.paused_reason is None and settings.last_error:
         lines.append(f"**Last problem:** {settings.last_error}")
+    for post in rejected:
+        then = (
+            "it goes out again now that it was edited"
+            if post.retrying
+            else ("it will be posted once a publisher edits it")
+        )
+        lines.append(
+            f"**Refused by Discord:** brief #{post.brief_id}, "
+            f"{discord.utils.format_dt(post.at, 'R')}: {post.reason}; {then}."
+        )
     return "\n".join(lines)
 
 
@@ -333,7 +372,17 @@ class AutoPoster:
             message = await channel.send(content, embed=embed, view=view, allowed_mentions=allowed)
         except Exception as error:
             outcome = classify(error)
-            if outcome is not Outcome.DROP:
+            if outcome is Outcome.DROP:
+                await self.bot.post_log.reject(guild_id, brief_id, _describe(error))
+                log.error(
+                    "autopost send rejected; kept until the brief is edited",
+                    extra={
+                        **ids,
+                        "error": _describe(error),
+                        "shape": payload_shape(content, embed, view),
+                    },
+                )
+            else:
                 await self.bot.post_log.release(guild_id, brief_id)
             if outcome is None:
                 raise
@@ -368,9 +417,9 @@ class AutoPoster:
                 settings.guild_id, f"Discord had a temporary problem ({detail}); retrying."
             )
         else:
-            log.error("autopost send rejected; not retrying", extra={**ids, "error": detail})
             await self._record_error(
-                settings.guild_id, f"Discord rejected brief #{brief_id} ({detail})."
+                settings.guild_id,
+                f"Discord refused brief #{brief_id} ({detail}); it is posted once edited.",
             )
 
     async def _publish(self, message: discord.Message, ids: dict[str, int]) -> None:

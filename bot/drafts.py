@@ -9,12 +9,14 @@ import asyncio
 import secrets
 from dataclasses import dataclass
 
-from storage.models import BriefContent
+from storage.models import Brief, BriefContent
 
 #: How long a preview's buttons keep working.
 DRAFT_TTL_SECONDS = 15 * 60
 #: Token length in hex characters; also what the components' custom_id patterns accept.
 TOKEN_HEX = 16
+#: How long a form submission's id is remembered as answered by its live form.
+RECEIPT_SECONDS = 60.0
 
 EXPIRED = (
     "This preview expired (previews last 15 minutes and do not survive a restart). "
@@ -24,16 +26,46 @@ EXPIRED = (
 
 @dataclass(frozen=True)
 class Draft:
-    """A parsed brief a publisher is previewing: new (brief_id None) or an edit of brief_id."""
+    """A parsed brief a publisher is previewing: new (base None) or an edit of `base`.
+
+    `base` is the brief as it was when the edit began: saving is refused if it changed since.
+    """
 
     owner_id: int
     content: BriefContent
-    brief_id: int | None = None
+    base: Brief | None = None
+
+    @property
+    def brief_id(self) -> int | None:
+        """Return the id of the brief this draft edits (None for a new brief)."""
+        return None if self.base is None else self.base.id
 
     @property
     def is_edit(self) -> bool:
         """Return whether saving this draft replaces an existing brief."""
-        return self.brief_id is not None
+        return self.base is not None
+
+
+class FormReceipts:
+    """Which form submissions a live form took, so the others can be answered as expired.
+
+    discord.py hands a submission to its form (if the form still lives) before it dispatches
+    the interaction to listeners, and the form marks it first thing; a submission left
+    unmarked came from a form that timed out or did not survive a restart.
+    """
+
+    def __init__(self, keep: float = RECEIPT_SECONDS) -> None:
+        self._keep = keep
+        self._taken: set[int] = set()
+
+    def take(self, interaction_id: int) -> None:
+        """Mark a submission as taken by its live form."""
+        self._taken.add(interaction_id)
+        asyncio.get_running_loop().call_later(self._keep, self._taken.discard, interaction_id)
+
+    def taken(self, interaction_id: int) -> bool:
+        """Say whether a live form took this submission."""
+        return interaction_id in self._taken
 
 
 class DraftStore:
@@ -43,6 +75,8 @@ class DraftStore:
         self.ttl = ttl
         self._drafts: dict[str, Draft] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
+        #: Submissions of the add/edit forms that a live form answered.
+        self.forms = FormReceipts()
 
     def __len__(self) -> int:
         return len(self._drafts)

@@ -9,11 +9,11 @@ import discord
 
 from bot.errors import NotFoundError
 from bot.limits import EMBED_DESCRIPTION, EMBED_TITLE
-from bot.lookup import parse_brief_ref, resolve_brief
+from bot.lookup import resolve_brief
 from bot.render import BRIEF_COLOUR
 from bot.text import truncate
 from bot.views import bot_of
-from storage.models import AuditEntry
+from storage.models import AuditEntry, brief_number
 
 Interaction = discord.Interaction[Any]
 
@@ -23,7 +23,7 @@ ACTIONS = {"add": "Added", "edit": "Edited", "delete": "Deleted", "import": "Imp
 async def show_history(interaction: Interaction, ref: str) -> None:
     """Answer the publisher with the brief's changes, oldest first (deleted briefs included)."""
     bot = bot_of(interaction)
-    brief_id = parse_brief_ref(ref)
+    brief_id = brief_number(ref)
     if brief_id is None:
         brief_id = (await resolve_brief(bot, ref)).id
     entries = await bot.briefs.history(brief_id)

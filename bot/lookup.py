@@ -12,6 +12,7 @@ from bot.errors import NotFoundError
 from bot.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME
 from bot.text import truncate
 from bot.views import bot_of, list_message, search_key, search_message, summary_view
+from storage.models import brief_number
 
 if TYPE_CHECKING:
     from bot.app import BriefBot
@@ -37,15 +38,9 @@ async def latest(interaction: Interaction, count: int) -> None:
         )
 
 
-def parse_brief_ref(value: str) -> int | None:
-    """Read a brief number from what autocomplete or a user typed: `42`, `#42`."""
-    text = value.strip().removeprefix("#").strip()
-    return int(text) if text.isascii() and text.isdecimal() and len(text) <= 19 else None
-
-
 async def resolve_brief(bot: BriefBot, ref: str) -> Brief:
     """Find a live brief by number (`42`, `#42`) or, failing that, by best title match."""
-    brief_id = parse_brief_ref(ref)
+    brief_id = brief_number(ref)
     brief = await bot.briefs.get(brief_id) if brief_id is not None else None
     if brief is None and brief_id is None:
         hits = await bot.briefs.search(ref, limit=1)

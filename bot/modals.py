@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import secrets
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import discord
 
 from bot.config import Settings
+from bot.drafts import FormReceipts
 from bot.errors import UserFacingError
 from bot.limits import EMBED_TITLE, TEXT_INPUT_VALUE
 from bot.parsing import BriefParseError, format_brief, parse_brief
@@ -29,6 +31,8 @@ FIELD_IDS = {
     name: f"brief-form:{name}"
     for name in ("title", "sections", "article", "source_url", "image_url")
 }
+#: Every add/edit form's own custom_id starts with this (then `add:` or `edit:<id>:`, a token).
+FORM_PREFIX = "brief:form:"
 
 OnBrief = Callable[[discord.Interaction[Any], BriefContent], Awaitable[None]]
 
@@ -65,6 +69,32 @@ def form_from_content(content: BriefContent) -> BriefForm | None:
     return form if fits else None
 
 
+def form_from_submission(data: Mapping[str, Any]) -> BriefForm:
+    """Read what was typed into a submitted form from the raw interaction data."""
+    values: dict[str, str] = {}
+
+    def walk(components: Any) -> None:
+        for component in components or ():
+            if isinstance(component, dict):
+                custom_id, value = component.get("custom_id"), component.get("value")
+                if isinstance(custom_id, str) and isinstance(value, str):
+                    values[custom_id] = value
+                walk(component.get("components"))
+                walk([component["component"]] if "component" in component else ())
+
+    walk(data.get("components"))
+    typed = {name: values.get(custom_id, "") for name, custom_id in FIELD_IDS.items()}
+    return BriefForm(**typed)
+
+
+def form_text(form: BriefForm) -> str:
+    """Write what was typed into the form as a brief file (`/brief add file:` reads it)."""
+    title = " ".join(form.title.split())
+    parts = [f"# {title}"] if title else []
+    parts += [form.sections.strip(), "---", form.article.strip()]
+    return "\n".join(parts).rstrip("\n") + "\n"
+
+
 def content_from_form(form: BriefForm, settings: Settings) -> BriefContent:
     """Parse the form as brief text, so it meets the very rules a pasted or uploaded brief does."""
     text = f"{form.sections.strip()}\n---\n{form.article.strip()}"
@@ -97,13 +127,29 @@ def _url(value: str, name: str) -> str | None:
 
 
 class BriefModal(discord.ui.Modal):
-    """The add/edit form; re-checks the submitter is a publisher before anything else."""
+    """The add/edit form; re-checks the submitter is a publisher before anything else.
+
+    `kind` (`add`, or `edit:<id>`) goes into the form's custom_id, so a submission the form
+    no longer takes (it timed out, or the bot restarted) can still be answered helpfully.
+    """
 
     def __init__(
-        self, *, title: str, on_brief: OnBrief, prefill: BriefForm | None, timeout: float
+        self,
+        *,
+        title: str,
+        kind: str,
+        on_brief: OnBrief,
+        prefill: BriefForm | None,
+        timeout: float,
+        receipts: FormReceipts,
     ) -> None:
-        super().__init__(title=title, timeout=timeout)
+        super().__init__(
+            title=title,
+            timeout=timeout,
+            custom_id=f"{FORM_PREFIX}{kind}:{secrets.token_hex(8)}",
+        )
         self._on_brief = on_brief
+        self._receipts = receipts
         form = prefill or BriefForm(sections="")
         self.brief_title: discord.ui.TextInput[BriefModal] = discord.ui.TextInput(
             custom_id=FIELD_IDS["title"],
@@ -154,6 +200,11 @@ class BriefModal(discord.ui.Modal):
             self.image_url,
         ):
             self.add_item(text_input)
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        """Mark the submission as answered by this live form (before anything can wait)."""
+        self._receipts.take(interaction.id)
+        return True
 
     def form(self) -> BriefForm:
         """Return what the publisher typed."""

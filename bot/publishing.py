@@ -19,25 +19,39 @@ from bot.article import paginate
 from bot.drafts import DRAFT_TTL_SECONDS, EXPIRED, TOKEN_HEX, Draft, DraftStore
 from bot.errors import NotFoundError, PermissionDeniedError, UserFacingError
 from bot.lookup import resolve_brief
-from bot.modals import BriefForm, BriefModal, OnBrief, form_from_content
+from bot.modals import (
+    FORM_PREFIX,
+    BriefForm,
+    BriefModal,
+    OnBrief,
+    form_from_content,
+    form_from_submission,
+    form_text,
+)
 from bot.parsing import format_brief
 from bot.permissions import PublisherItem
+from bot.replies import send_ephemeral
 from bot.text import truncate
 from bot.uploads import read_upload
 from bot.views import bot_of
+from storage.interface import StaleEditError
 from storage.models import Brief, BriefContent
 
 if TYPE_CHECKING:
     from bot.app import BriefBot
 
 Interaction = discord.Interaction[Any]
-Action = Literal["publish", "force", "edit", "cancel"]
+Action = Literal["publish", "force", "edit", "cancel", "reload"]
 
 #: The name the `/brief` cog registers under; components find the draft store through it.
 COG_NAME = "Briefs"
 
 NOT_YOURS = "This preview belongs to another publisher. Run `/brief add` to make your own."
 CANCELLED = "Cancelled: nothing was stored."
+FORM_EXPIRED = (
+    "This form expired (forms last 15 minutes and do not survive a restart of the bot), so "
+    "nothing was stored. What you typed is attached: attach it to {command} to go on."
+)
 
 
 class HasDrafts(Protocol):
@@ -63,7 +77,7 @@ async def start_add(
     """`/brief add`: open the form, or read the attached file, then preview."""
     if file is None:
         await interaction.response.send_modal(
-            _modal("Add a brief", partial(_preview_new, store, None), prefill=None)
+            _modal("Add a brief", "add", store, partial(_preview_new, store, None), prefill=None)
         )
         return
     await interaction.response.defer(ephemeral=True, thinking=True)
@@ -80,7 +94,7 @@ async def start_edit(
     if file is not None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         upload = await read_upload(file, bot.settings)
-        await _preview_new(store, original.id, interaction, merge_upload(original, upload))
+        await _preview_new(store, original, interaction, merge_upload(original, upload))
         return
     form = form_from_content(original)
     if form is None:
@@ -94,7 +108,7 @@ async def start_edit(
         return
     on_brief: OnBrief = partial(_preview_edit_form, store, original)
     await interaction.response.send_modal(
-        _modal(f"Edit brief #{original.id}", on_brief, prefill=form)
+        _modal(f"Edit brief #{original.id}", f"edit:{original.id}", store, on_brief, prefill=form)
     )
 
 
@@ -124,23 +138,60 @@ def merge_upload(original: Brief, upload: BriefContent) -> BriefContent:
     return upload.model_copy(update=kept)
 
 
-def _modal(title: str, on_brief: OnBrief, *, prefill: BriefForm | None) -> BriefModal:
+def _modal(
+    title: str, kind: str, store: DraftStore, on_brief: OnBrief, *, prefill: BriefForm | None
+) -> BriefModal:
     """Build the form; it lives as long as a draft would."""
-    return BriefModal(title=title, on_brief=on_brief, prefill=prefill, timeout=DRAFT_TTL_SECONDS)
+    return BriefModal(
+        title=title,
+        kind=kind,
+        on_brief=on_brief,
+        prefill=prefill,
+        timeout=DRAFT_TTL_SECONDS,
+        receipts=store.forms,
+    )
+
+
+async def answer_expired_form(interaction: Interaction, store: DraftStore) -> None:
+    """Answer a submission of an add/edit form that no longer lives, returning what was typed.
+
+    discord.py drops such a submission silently, and Discord then shows "interaction failed"
+    with the publisher's text gone.
+    """
+    if interaction.type is not discord.InteractionType.modal_submit:
+        return
+    data: dict[str, Any] = dict(interaction.data or {})
+    custom_id = str(data.get("custom_id", ""))
+    if not custom_id.startswith(FORM_PREFIX) or store.forms.taken(interaction.id):
+        return
+    kind = custom_id.removeprefix(FORM_PREFIX).split(":")
+    if kind[0] == "edit" and len(kind) > 1 and kind[1].isdecimal():
+        command, filename = f"`/brief edit brief:{kind[1]} file:`", f"brief-{kind[1]}-edit.md"
+    else:
+        command, filename = "`/brief add file:`", "new-brief.md"
+    form = form_from_submission(data)
+    links = [
+        f"{name}: `{truncate(value.strip(), 600)}`"
+        for name, value in (("Source URL", form.source_url), ("Image URL", form.image_url))
+        if value.strip()
+    ]
+    text = "\n".join([FORM_EXPIRED.format(command=command), *links])
+    attachment = discord.File(io.BytesIO(form_text(form).encode("utf-8")), filename=filename)
+    await send_ephemeral(interaction, text, file=attachment)
 
 
 async def _preview_edit_form(
     store: DraftStore, original: Brief, interaction: Interaction, content: BriefContent
 ) -> None:
     """Preview an edit made in the form, keeping what the form does not show."""
-    await _preview_new(store, original.id, interaction, carry_hidden(original, content))
+    await _preview_new(store, original, interaction, carry_hidden(original, content))
 
 
 async def _preview_new(
-    store: DraftStore, brief_id: int | None, interaction: Interaction, content: BriefContent
+    store: DraftStore, base: Brief | None, interaction: Interaction, content: BriefContent
 ) -> None:
     """Keep a fresh draft and answer with its preview, visible to the publisher only."""
-    draft = Draft(owner_id=interaction.user.id, content=content, brief_id=brief_id)
+    draft = Draft(owner_id=interaction.user.id, content=content, base=base)
     token = store.put(draft)
     text, embed, view = await preview_message(bot_of(interaction), draft, token)
     if interaction.response.is_done():
@@ -166,6 +217,8 @@ async def preview_message(
     else:
         lines = ["**Preview** (only you see this): members will see the summary below."]
     lines.append(_article_note(content.body))
+    for note in render.left_out(content):
+        lines.append(f"⚠️ **Left out of what members see:** {note}.")
     if duplicate is not None and not force:
         lines.append(
             f"⚠️ **Possible duplicate:** brief #{duplicate.id} "
@@ -199,13 +252,14 @@ _STYLES: dict[str, discord.ButtonStyle] = {
     "force": discord.ButtonStyle.danger,
     "edit": discord.ButtonStyle.secondary,
     "cancel": discord.ButtonStyle.secondary,
+    "reload": discord.ButtonStyle.primary,
 }
 
 
 class DraftButton(
     PublisherItem,
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=rf"brief:draft:(?P<action>publish|force|edit|cancel):(?P<token>[0-9a-f]{{{TOKEN_HEX}}})",
+    template=rf"brief:draft:(?P<action>publish|force|edit|cancel|reload):(?P<token>[0-9a-f]{{{TOKEN_HEX}}})",
 ):
     """Publish/Save, Edit or Cancel under a preview; routed by custom_id even after a restart."""
 
@@ -238,8 +292,39 @@ class DraftButton(
             await interaction.response.edit_message(content=CANCELLED, embed=None, view=None)
         elif self.action == "edit":
             await _reopen_form(interaction, store, self.token, draft)
+        elif self.action == "reload":
+            await _reload(interaction, store, self.token, draft)
         else:
             await _store(interaction, store, self.token, draft, force=self.action == "force")
+
+
+async def _refuse_stale(
+    interaction: Interaction, token: str, draft: Draft, stale: StaleEditError
+) -> None:
+    """Say who changed the brief since the edit began; keep the publisher's version safe."""
+    who = f"<@{stale.changed_by}>" if stale.changed_by is not None else "the command line"
+    when = (
+        f" at {discord.utils.format_dt(stale.changed_at, 'f')}"
+        f" ({discord.utils.format_dt(stale.changed_at, 'R')})"
+        if stale.changed_at is not None
+        else ""
+    )
+    view = discord.ui.View(timeout=None)
+    view.add_item(DraftButton(token, "reload", label="Reload"))
+    view.add_item(DraftButton(token, "cancel", label="Cancel"))
+    version = format_brief(draft.content).encode("utf-8")
+    await interaction.response.edit_message(
+        content=(
+            f"⚠️ **Not saved:** brief #{stale.brief_id} was changed by {who}{when} since you "
+            "opened it, and saving would overwrite that change. Your version is attached, so "
+            "nothing you wrote is lost. Press **Reload** to edit the brief as it is now."
+        ),
+        embed=None,
+        view=view,
+        attachments=[
+            discord.File(io.BytesIO(version), filename=f"brief-{stale.brief_id}-yours.md")
+        ],
+    )
 
 
 def _own_draft(interaction: Interaction, store: DraftStore, token: str) -> Draft:
@@ -266,8 +351,36 @@ async def _reopen_form(
             f"correct your file and attach it again with {again}."
         )
     title = f"Edit brief #{draft.brief_id}" if draft.is_edit else "Edit the draft"
+    kind = f"edit:{draft.brief_id}" if draft.is_edit else "add"
     await interaction.response.send_modal(
-        _modal(title, partial(_revise, store, token), prefill=form)
+        _modal(title, kind, store, partial(_revise, store, token), prefill=form)
+    )
+
+
+async def _reload(interaction: Interaction, store: DraftStore, token: str, draft: Draft) -> None:
+    """After a refused save: base the draft on the brief as it is now and open it in the form."""
+    assert draft.brief_id is not None
+    current = await bot_of(interaction).briefs.get(draft.brief_id)
+    if current is None:
+        raise NotFoundError(f"Brief #{draft.brief_id} was removed meanwhile.")
+    form = form_from_content(current)
+    if form is None:
+        await interaction.response.send_message(
+            f"Brief #{current.id} is too long for the edit form. Its current text is attached: "
+            f"change it and run `/brief edit brief:{current.id} file:<your file>`.",
+            file=brief_file(current),
+            ephemeral=True,
+        )
+        return
+    store.put(replace(draft, base=current, content=current.content()), token)
+    await interaction.response.send_modal(
+        _modal(
+            f"Edit brief #{current.id}",
+            f"edit:{current.id}",
+            store,
+            partial(_revise, store, token),
+            prefill=form,
+        )
     )
 
 
@@ -297,10 +410,16 @@ async def _store(
     if store.pop(token) is None:
         raise UserFacingError(EXPIRED)
     try:
-        if draft.brief_id is None:
+        if draft.base is None:
             brief: Brief | None = await bot.briefs.add(content, created_by=interaction.user.id)
         else:
-            brief = await bot.briefs.update(draft.brief_id, content, actor_id=interaction.user.id)
+            brief = await bot.briefs.update(
+                draft.base.id, content, actor_id=interaction.user.id, base=draft.base
+            )
+    except StaleEditError as stale:
+        store.put(draft, token)
+        await _refuse_stale(interaction, token, draft, stale)
+        return
     except Exception:
         store.put(draft, token)
         raise

@@ -16,9 +16,9 @@ from bot.limits import CUSTOM_ID, SELECT_OPTION_DESCRIPTION, SELECT_OPTION_LABEL
 from bot.replies import report_error
 from bot.text import truncate
 from storage.fts import normalize_query
-from storage.interface import SEARCH_COUNT_CAP
+from storage.interface import SEARCH_COUNT_CAP, valid_id
 from storage.links import LINK_BUTTON_URL, shown_link
-from storage.models import MAX_BRIEF_ID, Brief
+from storage.models import Brief, brief_number
 
 if TYPE_CHECKING:
     from bot.app import BriefBot
@@ -40,7 +40,7 @@ def bot_of(interaction: Interaction) -> BriefBot:
 
 async def fetch_brief(interaction: Interaction, brief_id: int) -> Brief:
     """Load a live brief or raise NotFoundError with the "removed" wording."""
-    brief = await bot_of(interaction).briefs.get(brief_id) if 0 < brief_id <= MAX_BRIEF_ID else None
+    brief = await bot_of(interaction).briefs.get(brief_id) if valid_id(brief_id) else None
     if brief is None:
         raise NotFoundError(REMOVED)
     return brief
@@ -222,9 +222,10 @@ class OpenBriefSelect(
     async def run(self, interaction: Interaction) -> None:
         """Show the chosen brief's summary with its More button, to the chooser only."""
         values = self.item.values
-        if not values or not (values[0].isascii() and values[0].isdecimal()):
+        brief_id = brief_number(values[0]) if values else None
+        if brief_id is None:
             raise NotFoundError(REMOVED)
-        brief = await fetch_brief(interaction, int(values[0]))
+        brief = await fetch_brief(interaction, brief_id)
         await interaction.response.send_message(
             embed=render.summary_embed(brief),
             view=summary_view(brief.id, brief.source_url),

@@ -97,17 +97,17 @@ def newsroom(
     return simcord_env, channel, alice
 
 
-async def announce(env: simcord.Env, *briefs: Brief) -> None:
-    """Dispatch `brief_published` as publishing does, and wait for the deliveries it starts.
+async def announce(env: simcord.Env, *briefs: Brief, event: str = "brief_published") -> None:
+    """Dispatch `brief_published` (or `event`) as publishing does, and wait for what it starts.
 
     simcord does not wait for listeners of an event the test dispatches itself.
     """
     for brief in briefs:
-        env.bot.dispatch("brief_published", brief)
+        env.bot.dispatch(event, brief)
     listeners = [
         task
         for task in asyncio.all_tasks()
-        if task.get_name() == "discord.py: on_brief_published" and not task.done()
+        if task.get_name() == f"discord.py: on_{event}" and not task.done()
     ]
     await asyncio.gather(*listeners)
     await env.settle()

@@ -104,6 +104,12 @@ class AutoPost(
         log.info("autopost woken", extra={"brief": brief.id})
         await self.poster.run()
 
+    @commands.Cog.listener()
+    async def on_brief_edited(self, brief: Brief) -> None:
+        """An edit may make a post Discord refused acceptable: try those now."""
+        log.info("autopost woken by an edit", extra={"brief": brief.id})
+        await self.poster.run()
+
     @app_commands.command(name="channel", description="Post every new brief in this channel")
     @app_commands.describe(
         channel="A text or announcement channel",
@@ -158,7 +164,10 @@ class AutoPost(
         assert interaction.guild is not None
         settings = await self.bot.guild_settings.get(interaction.guild.id)
         pending = await self.poster.pending_count(settings) if settings is not None else 0
-        text = status_text(settings, pending=pending, next_check=self.sweep.next_iteration)
+        rejected = await self.bot.post_log.rejected(interaction.guild.id)
+        text = status_text(
+            settings, pending=pending, next_check=self.sweep.next_iteration, rejected=rejected
+        )
         await send_ephemeral(interaction, text)
 
     @app_commands.command(name="mention", description="Mention a role with each new brief")

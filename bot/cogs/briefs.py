@@ -44,6 +44,11 @@ class Briefs(
         self.bot.remove_dynamic_items(DraftButton, DeleteButton)
         self.drafts.clear()
 
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: Interaction) -> None:
+        """Answer a form that no longer lives, giving back what the publisher typed."""
+        await publishing.answer_expired_form(interaction, self.drafts)
+
     @app_commands.command(name="latest", description="Show the newest brief (or a few)")
     @app_commands.describe(count="How many of the newest briefs to show (1–5)")
     async def latest(

@@ -344,6 +344,55 @@ async def test_rejected_message_is_not_retried_and_other_servers_carry_on(simcor
     assert titles(env, good.news) == ["Brief number 1", "Brief number 2"]
 
 
+async def test_a_refused_post_is_shown_in_status_and_posted_once_the_brief_is_edited(
+    simcord_env, settings, caplog
+):
+    env = simcord_env
+    bad, good = Server(env, "bad"), Server(env, "good")
+    await bad.subscribe()
+    await good.subscribe()
+    env.inject_error("POST", f"/channels/{bad.news.id}/messages", status=400, code=50035)
+    brief = await publish(env, 1)
+
+    status = await bad.status()
+    assert "**Refused by Discord:** brief #1" in status
+    assert "HTTP 400" in status
+    assert "once a publisher edits it" in status
+    assert "**Waiting to post:** 0" in status
+    (record,) = [r for r in caplog.records if "rejected" in r.getMessage()]
+    assert "title=14" in record.shape
+    assert "Brief number" not in record.shape  # sizes, never the text
+    await env.advance_time(3 * settings.autopost_interval_seconds)
+    assert len(send_requests(env, bad.news)) == 1
+
+    edited = await the_bot(env).briefs.update(brief.id, content(11), actor_id=None)
+    await announce(env, edited, event="brief_edited")
+
+    assert titles(env, bad.news) == ["Brief number 11"]
+    assert titles(env, good.news) == ["Brief number 1"]
+    assert "Refused" not in await bad.status()
+    await env.advance_time(3 * settings.autopost_interval_seconds)
+    assert len(send_requests(env, bad.news)) == 2
+
+
+async def test_a_brief_with_a_stored_link_discord_refuses_is_still_posted(simcord_env):
+    env = simcord_env
+    server = Server(env, "one")
+    await server.subscribe()
+    brief = await the_bot(env).briefs.add(content(1))
+    async with the_bot(env).db.db.transaction() as conn:  # stored before the link rule existed
+        await conn.execute(
+            "UPDATE briefs SET source_url = ? WHERE id = ?",
+            ("https://example.com/" + "a" * 600, brief.id),
+        )
+
+    await announce(env, brief)
+
+    (post,) = posts(env, server.news)
+    assert post.embeds[0].url is not None
+    assert [c.label for row in post.components for c in row.children] == ["More"]
+
+
 async def test_mention_role_is_pinged_in_that_post_only(simcord_env):
     env = simcord_env
     pinged, quiet = Server(env, "pinged"), Server(env, "quiet")

@@ -248,3 +248,31 @@ async def test_search_with_nothing_searchable_asks_for_words(newsroom):
 
     assert result.ephemeral
     assert result.response.content.startswith("Type a word or two")
+
+
+@pytest.mark.parametrize(
+    ("column", "link"),
+    [
+        ("source_url", "https://example.com/" + "a" * 600),
+        ("source_url", "https://example.com/" + "a" * 3000),
+        ("source_url", "https://example.com/a story"),
+        ("image_url", "https://example.com/" + "a" * 3000),
+    ],
+)
+async def test_a_stored_link_discord_refuses_is_left_out_never_the_brief(newsroom, column, link):
+    env, channel, alice = newsroom
+    (stored,) = await add(env, content(1, source_url="https://example.com/ok"))
+    async with env.bot.db.db.transaction() as conn:  # stored before the link rule existed
+        await conn.execute(f"UPDATE briefs SET {column} = ? WHERE id = ?", (link, stored.id))
+
+    for result in (
+        await alice.slash(channel, "brief latest"),
+        await alice.slash(channel, "brief show", brief=str(stored.id)),
+    ):
+        assert not result.ephemeral
+        (embed,) = result.response.embeds
+        assert embed.title == "Brief number 1"
+        links = [c.get("url") for row in result.response.components for c in row["components"]]
+        assert link not in links
+        assert len(embed.url or "") <= 2048
+        assert link != (embed.image.url if embed.image else None)

@@ -12,7 +12,7 @@ from bot.app import BriefBot
 from bot.config import Settings
 from bot.drafts import DRAFT_TTL_SECONDS
 from bot.modals import FIELD_IDS
-from bot.parsing import parse_brief
+from bot.parsing import format_brief, parse_brief
 from storage.models import BriefContent
 from tests.conftest import EXAMPLES, Restart
 
@@ -294,6 +294,8 @@ async def test_oversized_file_is_refused(world, settings: Settings):
         ({"sections": "❓ WHAT HAPPENED: x\n❓ WHAT HAPPENED: y"}, "appears twice"),
         ({"source_url": "not a link"}, "source URL"),
         ({"image_url": "ftp://x.test/a.png"}, "image URL"),
+        ({"source_url": "https://x.test/a story"}, "spaces"),
+        ({"source_url": "https://x.test/" + "é" * 100}, "at most 512"),
     ],
 )
 async def test_bad_form_input_is_refused_clearly(world, values: dict[str, str], expected: str):
@@ -626,3 +628,167 @@ async def test_publisher_rights_are_rechecked_on_click(world, settings: Settings
 
     assert "Only publishers" in refused.response.content
     assert await count(env) == 0
+
+
+# --- no lost work ---------------------------------------------------------------------------
+
+
+async def open_edit(actor: Any, channel: Any, brief: str = "1") -> tuple[Any, dict[str, str]]:
+    """Open the edit form; return it with its prefilled values."""
+    shown = await actor.slash(channel, "brief edit", brief=brief)
+    assert shown.modal is not None
+    defaults = {
+        c["custom_id"]: c.get("value") or ""
+        for row in shown.modal["components"]
+        for c in row["components"]
+    }
+    return shown, defaults
+
+
+def edited(defaults: dict[str, str], old: str, new: str) -> dict[str, str]:
+    """The edit form's values with one phrase of the sections changed."""
+    values = {name: defaults[custom_id] for name, custom_id in FIELD_IDS.items()}
+    values["sections"] = values["sections"].replace(old, new)
+    return form(**values)
+
+
+async def test_a_save_based_on_an_older_version_is_refused_with_a_way_to_reload(world):
+    env, channel, alice, _, _ = world
+    dave = env.guild.add_member(env.create_user("dave"))
+    bot_of(env).settings.admin_user_ids.append(dave.id)
+    await publish_by_form(alice, channel, article=ARTICLE)
+
+    alice_form, alice_values = await open_edit(alice, channel)
+    dave_form, dave_values = await open_edit(dave, channel)
+    dave_preview = await dave.submit_modal(dave_form, edited(dave_values, "ten", "twelve"))
+    await dave.click(dave_preview.response.message, label="Save")
+    alice_preview = await alice.submit_modal(alice_form, edited(alice_values, "ten", "five"))
+
+    refused = await alice.click(alice_preview.response.message, label="Save")
+
+    assert "Not saved" in refused.response.content
+    assert f"changed by <@{dave.id}>" in refused.response.content
+    assert "<t:" in refused.response.content
+    assert set(buttons(refused.response)) == {"Reload", "Cancel"}
+    (attachment,) = refused.response.attachments
+    assert "five minutes" in (await attachment.read()).decode()
+    stored = await bot_of(env).briefs.get(1)
+    assert "twelve minutes" in stored.what_happened
+    assert [e.actor_id for e in await bot_of(env).briefs.history(1)] == [alice.id, dave.id]
+
+    reloaded = await alice.click(refused.response.message, label="Reload")
+    current = {
+        c["custom_id"]: c.get("value") or ""
+        for r in reloaded.modal["components"]
+        for c in r["components"]
+    }
+    assert "twelve minutes" in current[FIELD_IDS["sections"]]
+    preview = await alice.submit_modal(reloaded, edited(current, "Monday", "Tuesday"))
+    assert "changes to brief #1" in preview.response.content
+    await alice.click(preview.response.message, label="Save")
+    stored = await bot_of(env).briefs.get(1)
+    assert "twelve minutes" in stored.what_happened
+    assert "Tuesday" in stored.what_happened
+
+
+async def test_an_edit_by_file_is_refused_too_when_the_brief_changed_meanwhile(world):
+    env, channel, alice, _, _ = world
+    await publish_by_form(alice, channel, article=ARTICLE)
+    upload = format_brief((await bot_of(env).briefs.get(1)).content()).replace("ten", "nine")
+    result = await alice.slash(channel, "brief edit", brief="1", file=("b.md", upload.encode()))
+    await bot_of(env).briefs.update(1, parse_brief(SECTIONS), actor_id=None)
+
+    refused = await alice.click(last(result).message, label="Save")
+
+    assert "changed by the command line" in refused.response.content
+    assert "nine minutes" in (await refused.response.attachments[0].read()).decode()
+    assert "nine" not in (await bot_of(env).briefs.get(1)).what_happened
+
+
+@pytest.mark.parametrize("when", ["after its 15 minutes", "after a restart"])
+async def test_a_form_that_no_longer_lives_is_answered_with_the_text_typed(
+    world, restart: Restart, when: str
+):
+    env, channel, alice, _, _ = world
+    shown = await alice.slash(channel, "brief add")
+    if when == "after a restart":
+        await restart()
+    else:
+        await env.advance_time(DRAFT_TTL_SECONDS + 1)
+
+    late = await alice.submit_modal(
+        shown, form(title="Ferry news", article=ARTICLE, source_url="https://x.test/a")
+    )
+
+    assert late.acknowledged
+    assert late.ephemeral
+    assert "expired" in late.response.content
+    assert "nothing was stored" in late.response.content
+    assert "/brief add file:" in late.response.content
+    assert "https://x.test/a" in late.response.content
+    (attachment,) = late.response.attachments
+    text = (await attachment.read()).decode()
+    assert text.startswith("# Ferry news\n")
+    assert ARTICLE in text
+    assert parse_brief(text).what_happened.startswith("The harbour ferry")
+    assert await count(env) == 0
+
+
+async def test_an_expired_edit_form_points_to_editing_that_brief(world, restart: Restart):
+    env, channel, alice, _, _ = world
+    await publish_by_form(alice, channel, article=ARTICLE)
+    shown, values = await open_edit(alice, channel)
+    await restart()
+
+    late = await alice.submit_modal(shown, edited(values, "ten", "six"))
+
+    assert "/brief edit brief:1 file:" in late.response.content
+    assert "six minutes" in (await late.response.attachments[0].read()).decode()
+    assert "six" not in (await bot_of(env).briefs.get(1)).what_happened
+
+
+async def test_a_live_form_is_answered_once(world):
+    env, channel, alice, _, _ = world
+    preview = await preview_by_form(alice, channel)
+    assert preview.response.embeds
+    assert preview.followups == []
+
+
+@pytest.mark.parametrize(
+    ("field", "link", "expected"),
+    [
+        ("source_url", "https://x.test/" + "a" * 600, 'field "source_url"'),
+        ("image_url", "https://x.test/" + "a" * 2100, 'field "image_url"'),
+        ("source_url", "https://x.test/a b", "spaces"),
+    ],
+)
+async def test_a_file_with_a_link_discord_refuses_is_refused(world, field, link, expected):
+    env, channel, alice, _, _ = world
+    brief = {"what_happened": "A thing happened.", field: link}
+
+    result = await alice.slash(channel, "brief add", file=("b.json", json.dumps(brief).encode()))
+
+    assert expected in last(result).content
+    assert last(result).components == []
+    assert await count(env) == 0
+
+
+async def test_the_preview_says_which_stored_link_members_will_not_see(world):
+    env, channel, alice, _, _ = world
+    await publish_by_form(alice, channel, article=ARTICLE)
+    long_link = "https://x.test/" + "a" * 600  # stored before the link rule existed
+    async with bot_of(env).db.db.transaction() as conn:  # type: ignore[attr-defined]
+        await conn.execute("UPDATE briefs SET source_url = ? WHERE id = 1", (long_link,))
+    upload = format_brief((await bot_of(env).briefs.get(1)).content()).replace("ten", "nine")
+
+    result = await alice.slash(channel, "brief edit", brief="1", file=("b.md", upload.encode()))
+
+    message = last(result)
+    assert "Left out of what members see" in message.content
+    assert "Source button" in message.content
+    assert "512" in message.content
+    assert message.embeds[0].url == long_link  # an embed's link may be longer than a button's
+    await alice.click(message.message, label="Save")
+    stored = await bot_of(env).briefs.get(1)
+    assert stored.source_url == long_link
+    assert "nine minutes" in stored.what_happened

@@ -183,7 +183,13 @@ async def test_search_box_refuses_queries_longer_than_discord_allows(newsroom, q
         await alice.slash(channel, "brief search", query=query)
 
 
-@pytest.mark.parametrize("ref", [*NASTY_QUERIES, "#", "#-1", "99999999999999999999", "0"])
+#: Numeric text of any length: int() refuses more than 4,300 digits, so it must never be asked.
+LONG_NUMBERS = ["9" * 20, "1" + "0" * 4300, "9" * 6000, "#" + "7" * 5000, "0" * 5000 + "1"]
+
+
+@pytest.mark.parametrize(
+    "ref", [*NASTY_QUERIES, "#", "#-1", "99999999999999999999", "0", *LONG_NUMBERS]
+)
 async def test_show_and_its_autocomplete_answer_nasty_references_cleanly(
     newsroom, ref: str
 ) -> None:
@@ -196,6 +202,21 @@ async def test_show_and_its_autocomplete_answer_nasty_references_cleanly(
     assert all(choice["value"] == "1" for choice in choices)
     assert result.acknowledged
     assert GENERIC_FAILURE not in result.response.content
+
+
+@pytest.mark.parametrize("value", ["9" * 20, "9" * 100, "0" * 99 + "1"])  # values: 100 at most
+async def test_an_open_menu_value_of_any_length_is_answered(newsroom, value: str) -> None:
+    env, channel, alice = newsroom
+    await env.bot.briefs.add(brief(1))
+    menu = env.backend.create_message(
+        channel.id, env.bot.user.id, "", components=[{"type": 1, "components": [
+            {"type": 3, "custom_id": "brief:open", "options": [{"label": "x", "value": value}]},
+        ]}],
+    )  # fmt: skip
+
+    chosen = await alice.select(to_discord_message(env, menu), [value])
+
+    assert REMOVED in chosen.response.content
 
 
 @pytest.mark.parametrize("ref", ["²", "#³", "①"])
