@@ -1,6 +1,6 @@
 """Turn publisher text (or JSON) into `BriefContent`, and `BriefContent` back into text.
 
-The format is /work/shared/BRIEF_FORMAT.md. Where it leaves room for doubt, this module decides:
+The format is docs/brief-format.md. Where it leaves room for doubt, this module decides:
 
 - Lines end at ``\\n``, ``\\r\\n`` or ``\\r`` only. A leading byte-order mark, whitespace at line
   ends and blank lines around each section and the article are dropped; everything else
@@ -8,10 +8,21 @@ The format is /work/shared/BRIEF_FORMAT.md. Where it leaves room for doubt, this
   Text with a NUL character or lone surrogates is rejected as not UTF-8 text.
 - A line is a label line when, after optional spaces, Markdown ``*``/``_`` and emoji, it
   starts with a label (case-insensitive, ``&`` or ``and``) that ends at a word boundary and
-  carries at least one marker: a section emoji (or a close variant: ❔ 👥 📌 🗨 🗯), bold or
-  italics closed right after the label, or a separator (``:``, ``–``, ``—``, or ``-`` before
-  a space). A bare label with no marker counts only when written in capitals, so
-  ``IMPACT Two lanes close`` is a label and ``Impact of the vote was…`` is not.
+  is set off from its text in one of three ways:
+
+  1. a marker: a section emoji (or a close variant: ❔ 👥 📌 🗨 🗯), bold or italics closed
+     right after the label, or a separator (``:``, ``–``, ``—``, or ``-`` before a space);
+  2. the label in capitals, then spaces or nothing: ``IMPACT Two lanes close``;
+  3. the label in any case, then a tab or two or more spaces, then text:
+     ``impact   Roads closed.``, ``who was involved<TAB>The council``.
+
+  Anything else is text, wherever it stands: a label word in lower or mixed case followed
+  by exactly one space is how sentences begin (``Impact of the vote was…``, ``When and where
+  it happens is unclear``), and such a label alone on its line reads as an article
+  subheading. Spacing decides because it is what tells the two apart in practice: prose
+  puts one space after a word, aligned newsroom copy a run of them. ("Spaces" are any
+  Unicode white space; lines never end in any.) Whether a line is a label depends on that
+  line alone.
 - Labels are recognised only in the summary region, never in the article. The summary
   starts at the first label line (after the optional title line; blank and separator lines
   before it are skipped, any other text there is an error).
@@ -42,11 +53,17 @@ The format is /work/shared/BRIEF_FORMAT.md. Where it leaves room for doubt, this
   unchanged, multi-line last section included, as long as no line inside a section
   (possible only in briefs built from JSON) itself reads as a label or a separator.
 - JSON items are numbered from 1 in error messages; text fields are stored as given, and a
-  missing or blank ``title`` falls back like a text brief's.
+  missing or blank ``title`` falls back like a text brief's (so a missing WHAT HAPPENED is
+  reported as ``what_happened``, not as the title it would have given).
+- JSON keys are those of `BriefContent`, plus `Brief`'s own (``id``, ``created_at``, …), all
+  read from the models; an item with any of Brief's own keys is an export and validated as a
+  `Brief`. Any other key is refused, naming it and the nearest known key (`difflib`, ignoring
+  case) or, when none is near, the known fields. Each error is one line.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import unicodedata
@@ -70,6 +87,12 @@ _BY_FIELD = {section.field: section for section in SECTIONS}
 _LAST_FIELD = SECTIONS[-1].field
 _NO_WHAT = f"no {SECTIONS[0].emoji}{SECTIONS[0].label} section found — every brief needs one"
 _TEXT_FIELDS = ("title", *(section.field for section in SECTIONS), "body")
+#: The keys a JSON brief may carry, read from the models (fields, and the computed fields
+#: `model_dump` writes) so that `python -m bot export` output always imports back. Any of
+#: Brief's own fields (its identity: id, created_at, …) makes an item an exported `Brief`.
+_CONTENT_KEYS = (*BriefContent.model_fields, *BriefContent.model_computed_fields)
+_EXPORT_KEYS = frozenset((*Brief.model_fields, *Brief.model_computed_fields))
+_IDENTITY_KEYS = frozenset(Brief.model_fields).difference(BriefContent.model_fields)
 
 #: Emoji accepted as a label marker: the format's own and the look-alikes publishers use.
 _SECTION_EMOJI = frozenset("❓❔👤👥📍📌💬🗨🗯🎯")
@@ -88,6 +111,9 @@ _LABEL = re.compile(
 )
 _LABEL_SEPARATOR = re.compile(r"\s*(?::|[–—]|-(?=[\s*_]|$))")
 _CLOSING_DECORATION = re.compile(r"\s*[*_]{1,3}")
+#: The spaces-only separator that sets off a bare label in lower or mixed case: a tab, or
+#: two or more spaces (prose puts exactly one space after a word).
+_WIDE_GAP = re.compile(r"\t|\s\s")
 _RULE = re.compile(r"\s*(?:(?:-\s*){3,}|(?:\*\s*){3,}|(?:_\s*){3,})")
 _HEADING = re.compile(r"#{1,6}\s+(?P<title>\S.*)")
 _TITLE_LINE = re.compile(
@@ -294,7 +320,8 @@ def _match_label(line: str, index: int) -> _Label | None:
             separated, rest = True, rest[separator.end() :]
     if not (separated or closed) and rest and not rest[0].isspace():
         return None
-    if not (has_emoji or separated or closed or label.group().isupper()):
+    marked = has_emoji or separated or closed
+    if not (marked or label.group().isupper() or _WIDE_GAP.match(rest)):
         return None
     return _Label(label.lastgroup, index, rest.strip())
 
@@ -418,21 +445,39 @@ def _brief_from_json(item: object, number: int, numbered: bool, max_chars: int) 
         raise BriefParseError(
             f"{where}the brief is {size:,} characters long; the limit is {max_chars:,}"
         )
+    unknown = next((key for key in item if key not in _EXPORT_KEYS), None)
+    if unknown is not None:
+        raise BriefParseError(f"{where}unknown field {_quote(unknown)} ({_closest(unknown)})")
     for key, value in item.items():
         texts = value if isinstance(value, list) else [value]
         if any(isinstance(text, str) and "\x00" in text for text in texts):
             raise BriefParseError(f'{where}field "{key}": contains a NUL character (\\u0000)')
     fields = dict(item)
     title, what = fields.get("title"), fields.get("what_happened")
-    if (title is None or (isinstance(title, str) and not title.strip())) and (
-        isinstance(what, str) and what.strip()
-    ):
+    derived_title = title is None or (isinstance(title, str) and not title.strip())
+    if derived_title and isinstance(what, str) and what.strip():
         fields["title"] = truncate(first_sentence(what), EMBED_TITLE)
-    model = Brief if "id" in fields and "created_at" in fields else BriefContent
+    model = Brief if _IDENTITY_KEYS.intersection(fields) else BriefContent
     try:
         return model.model_validate(fields)
     except ValidationError as exc:
-        raise BriefParseError(where + _describe(exc)) from None
+        # A missing title is WHAT HAPPENED's first sentence: its error is WHAT HAPPENED's.
+        derived = ("title",) if derived_title else ()
+        raise BriefParseError(where + _describe(exc, derived=derived)) from None
+
+
+def _quote(key: str) -> str:
+    """Quote a key as JSON writes it, cut short: a key may hold anything, newlines included."""
+    return json.dumps(truncate(key, 40), ensure_ascii=False)
+
+
+def _closest(key: str) -> str:
+    """Suggest the known key nearest to an unknown one, or list the fields when none is near."""
+    by_folded = {known.casefold(): known for known in _EXPORT_KEYS}
+    near = difflib.get_close_matches(key.casefold(), by_folded, n=1)
+    if near:
+        return f"did you mean {_quote(by_folded[near[0]])}?"
+    return "known fields: " + ", ".join(_CONTENT_KEYS)
 
 
 def _json_type(value: object) -> str:
@@ -448,11 +493,16 @@ def _json_type(value: object) -> str:
     return "a list"
 
 
-def _describe(exc: ValidationError) -> str:
-    """Turn pydantic's first error into one line naming the field."""
-    error = exc.errors()[0]
+def _describe(exc: ValidationError, *, derived: Sequence[str] = ()) -> str:
+    """Turn pydantic's first error into one line naming the field.
+
+    Errors on `derived` fields (filled in from another field) come last: the other field's
+    error is the real one.
+    """
+    errors = exc.errors()
+    error = next((e for e in errors if not (e["loc"] and e["loc"][0] in derived)), errors[0])
     field = ".".join(str(part) for part in error["loc"]) or "brief"
-    message = str(error["msg"]).removeprefix("Value error, ")
+    message = " ".join(str(error["msg"]).removeprefix("Value error, ").split())
     return f'field "{field}": {message[:1].lower()}{message[1:]}'
 
 

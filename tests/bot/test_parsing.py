@@ -204,6 +204,17 @@ VALID: dict[str, dict[str, Any]] = {
         "impact": "property taxes stay flat.",
         "body": "Parks get 3% more money.",
     },
+    "lowercase-space-separated.txt": {
+        "title": "The council closed Bridge Street for repairs.",
+        "what_happened": "The council closed Bridge Street for repairs.",
+        "who_was_involved": "The council and the city's road crews.\n"
+        "Impact of the closure on bus routes is still being studied.",
+        "when_and_where": "Bridge Street, from Monday, for three weeks.",
+        "key_quote": "“We will work nights to finish early,” the road chief said.",
+        "impact": "Roads closed.",
+        "body": "When and where the detours run is signposted.\n\n"
+        "impact of the works on shops will be reviewed in a month.",
+    },
     "scene-break.txt": {
         "impact": "The street gets its first evening venue in a decade.",
         "body": "The building closed in 2009.\n\nVolunteers spent two years restoring it.\n\n"
@@ -366,6 +377,95 @@ def test_label_needs_a_marker_unless_in_capitals() -> None:
         "The vote passed.\nImpact of the vote on the budget is unclear.\nImpact's size is unknown."
     )
     assert brief.impact == "Taxes rise."
+
+
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [
+        ("impact   Roads closed.", "impact"),
+        ("impact  Roads closed.", "impact"),
+        ("impact\tRoads closed.", "impact"),
+        ("Impact \t Roads closed.", "impact"),
+        ("iMPACT   Roads closed.", "impact"),
+        ("IMPACT Roads closed.", "impact"),
+        ("  impact   Roads closed.", "impact"),
+        ("impact\u00a0\u00a0Roads closed.", "impact"),
+        ("who was involved   Roads closed.", "who_was_involved"),
+        ("Who Was Involved\tRoads closed.", "who_was_involved"),
+        ("who  was   involved   Roads closed.", "who_was_involved"),
+        ("when and where   Roads closed.", "when_and_where"),
+        ("When & Where   Roads closed.", "when_and_where"),
+        ("when&where\tRoads closed.", "when_and_where"),
+        ("key quote   Roads closed.", "key_quote"),
+        ("Key Quote - Roads closed.", "key_quote"),
+        ("Key quote — Roads closed.", "key_quote"),
+        ("key quote: Roads closed.", "key_quote"),
+        ("*Key Quote*   Roads closed.", "key_quote"),
+    ],
+)
+def test_spaces_only_separator(line: str, field: str) -> None:
+    # Capitals need one space; any other case a tab or two or more spaces (see the format doc).
+    for tail in ("\n---\nArticle.", "\n\nArticle.", ""):
+        brief = parse_brief(f"what happened   The vote passed.\n{line}{tail}")
+        assert brief.what_happened == "The vote passed."
+        assert brief.section(field) == "Roads closed."
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Impact of the vote was felt at once.",
+        "impact of the vote was felt at once.",
+        "When and where the vote happens is unclear.",
+        "when & where it happens is unclear.",
+        "Key quote of the day: none.",
+        "Who was involved is unclear.",
+        "Impact",
+        "key quote",
+        "Impact's size is unknown.",
+        "Impact-free detours exist.",
+    ],
+)
+def test_label_words_with_one_space_stay_prose_in_the_summary(line: str) -> None:
+    # A continuation line of WHO WAS INVOLVED: a label here would split or reorder sections.
+    text = f"❓WHAT HAPPENED: a\nwho was involved   The council\n{line}\n🎯IMPACT: b\n---\nc"
+    brief = parse_brief(text)
+    assert brief.who_was_involved == f"The council\n{line}"
+    assert (brief.when_and_where, brief.key_quote, brief.impact) == (None, None, "b")
+
+
+def test_a_run_of_spaces_after_a_label_word_is_a_label_even_in_prose() -> None:
+    # The price of the rule: a double space typed after a label word starts a section.
+    brief = parse_brief("WHAT HAPPENED: a\nThe council.\nImpact  of the vote.\n\nArticle.")
+    assert (brief.what_happened, brief.impact, brief.body) == (
+        "a\nThe council.",
+        "of the vote.",
+        "Article.",
+    )
+
+
+def test_spaces_only_labels_in_the_article_are_article_text() -> None:
+    after_rule = parse_brief("what happened   a\n---\nimpact   Roads closed.\n")
+    assert (after_rule.impact, after_rule.body) == (None, "impact   Roads closed.")
+    text = "what happened   a\nimpact   b\nArticle.\nkey quote   c\nimpact   d\n"
+    after_impact = parse_brief(text)
+    assert (after_impact.key_quote, after_impact.impact) == (None, "b")
+    assert after_impact.body == "Article.\nkey quote   c\nimpact   d"
+    with pytest.raises(BriefParseError, match="KEY QUOTE section must come before IMPACT"):
+        parse_brief(text.replace("Article.\n", ""))
+
+
+def test_a_lower_case_subheading_is_not_a_label() -> None:
+    # No separator and no IMPACT: the whole text is searched for labels, subheadings included.
+    text = "❓WHAT HAPPENED: a\n💬KEY QUOTE: q\nFirst paragraph.\n\nImpact\n\nMore.\n"
+    brief = parse_brief(text)
+    assert (brief.key_quote, brief.impact) == ("q", None)
+    assert brief.body == "First paragraph.\n\nImpact\n\nMore."
+
+
+def test_lower_case_label_with_one_space_is_not_the_first_section() -> None:
+    with pytest.raises(BriefParseError, match="no ❓WHAT HAPPENED section"):
+        parse_brief("what happened The vote passed.\nimpact Roads closed.")
 
 
 def test_labels_after_the_separator_are_article_text() -> None:
@@ -579,6 +679,132 @@ def test_json_missing_field() -> None:
         parse_brief_json('[{"title": "x"}]')
 
 
+def test_json_missing_what_happened_in_a_list_names_it_not_the_title() -> None:
+    with pytest.raises(BriefParseError) as caught:
+        parse_brief_json(fixture("missing-what-happened.json"))
+    assert str(caught.value) == 'item 3: field "what_happened": field required'
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ('{"body": "x"}', 'field "what_happened": field required'),
+        ('{"title": null, "body": "x"}', 'field "what_happened": field required'),
+        ('{"title": " ", "what_happened": " "}', 'field "what_happened": must not be empty'),
+        ('{"what_happened": ""}', 'field "what_happened": string should have at least 1'),
+        ('{"what_happened": null}', 'field "what_happened": input should be a valid string'),
+        ('{"what_happened": ["x"]}', 'field "what_happened": input should be a valid string'),
+        ('{"title": 5}', 'field "title": input should be a valid string'),
+        ('{"title": "t", "what_happened": "x", "tags": "a"}', 'field "tags": input should be'),
+        ('{"what_happened": "x", "tags": ["a", 2]}', 'field "tags.1": input should be'),
+    ],
+)
+def test_json_errors_name_the_real_field(data: str, message: str) -> None:
+    with pytest.raises(BriefParseError) as caught:
+        parse_brief_json(data)
+    assert str(caught.value).startswith(message)
+    with pytest.raises(BriefParseError, match=rf"^item 2: {re.escape(message)}"):
+        parse_brief_json(f'[{{"what_happened": "fine"}}, {data}]')
+
+
+def test_json_unknown_key_names_the_closest_known_one() -> None:
+    with pytest.raises(BriefParseError) as caught:
+        parse_brief_json(fixture("unknown-key.json"))
+    assert str(caught.value) == 'item 2: unknown field "sorce_url" (did you mean "source_url"?)'
+    assert caught.value.line is None
+
+
+@pytest.mark.parametrize(
+    ("key", "closest"),
+    [
+        ("what_hapened", "what_happened"),
+        ("What Happened", "what_happened"),
+        ("WHAT_HAPPENED", "what_happened"),
+        ("Title", "title"),
+        ("tag", "tags"),
+        ("image", "image_url"),
+        ("publishedAt", "published_at"),
+        ("create_at", "created_at"),
+        ("ID", "id"),
+    ],
+)
+def test_json_unknown_keys_are_refused_before_other_errors(key: str, closest: str) -> None:
+    # Even with WHAT HAPPENED missing: a misspelling is the likelier cause, so it is named first.
+    data = json.dumps({"body": "x", key: "y"})
+    with pytest.raises(BriefParseError) as caught:
+        parse_brief_json(data)
+    assert str(caught.value) == (
+        f"unknown field {json.dumps(key)} (did you mean {json.dumps(closest)}?)"
+    )
+
+
+def test_json_unknown_key_with_nothing_close_lists_the_fields() -> None:
+    with pytest.raises(BriefParseError) as caught:
+        parse_brief_json('{"what_happened": "x", "xyzzy": 1}')
+    assert str(caught.value) == (
+        'unknown field "xyzzy" (known fields: ' + ", ".join(BriefContent.model_fields) + ")"
+    )
+
+
+@pytest.mark.parametrize("key", ["line\nbreak", 'quote"d', "k" * 5_000, "nul\u0000"])
+def test_json_unknown_key_stays_one_short_line(key: str) -> None:
+    with pytest.raises(BriefParseError) as caught:
+        parse_brief_json(json.dumps([{"what_happened": "x", key: 1}]))
+    message = str(caught.value)
+    assert message.startswith("item 1: unknown field ")
+    assert "\n" not in message
+    assert "\x00" not in message
+    assert len(message) < 300
+
+
+def test_json_every_field_the_models_define_is_known() -> None:
+    # Read from the models, so a field added to Brief (and so to every export) imports back.
+    problems = {}
+    for key in Brief.model_fields:
+        try:
+            parse_brief_json(json.dumps({"title": "t", "what_happened": "x", key: None}))
+        except BriefParseError as error:
+            problems[key] = error.message
+    assert problems
+    assert all(message.startswith('field "') for message in problems.values()), problems
+
+
+def test_json_identity_makes_an_export_and_names_what_it_lacks() -> None:
+    with pytest.raises(BriefParseError, match=r'^field "created_at": field required$'):
+        parse_brief_json('{"id": 3, "what_happened": "x"}')
+    with pytest.raises(BriefParseError, match=r'^item 1: field "id": field required$'):
+        parse_brief_json('[{"created_at": "2026-01-01T00:00:00Z", "what_happened": "x"}]')
+    with pytest.raises(BriefParseError, match=r'^field "id": input should be a valid integer'):
+        parse_brief_json(
+            '{"id": "seven", "created_at": "2026-01-01T00:00:00Z", "what_happened": "x"}'
+        )
+    exported = {"id": 3, "created_at": "2026-01-01T00:00:00Z", "body": "no summary"}
+    with pytest.raises(BriefParseError, match=r'^field "what_happened": field required$'):
+        parse_brief_json(json.dumps(exported))
+
+
+def test_json_full_export_with_every_field_set_imports_back() -> None:
+    stored = Brief(
+        id=9,
+        created_at=datetime(2026, 1, 2, tzinfo=UTC),
+        created_by=42,
+        title="T",
+        what_happened="x",
+        who_was_involved="w",
+        when_and_where="p",
+        key_quote="q",
+        impact="i",
+        body="b",
+        source_url="https://example.com/a",
+        image_url="https://example.com/a.png",
+        tags=["t"],
+        published_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    dumped = stored.model_dump(mode="json")
+    assert set(dumped) >= set(Brief.model_fields)
+    assert parse_brief_json(json.dumps([dumped, dumped])) == [stored, stored]
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
@@ -688,6 +914,7 @@ def _assert_stable(text: str | bytes) -> None:
         error = caught
     if error is not None:
         assert error.message
+        assert "\n" not in str(error)
         assert error.line is None or error.line >= 1
         return
     again = parse_brief(format_brief(brief))
@@ -759,3 +986,26 @@ def semi_valid_briefs(draw: st.DrawFn) -> str | bytes:
 @given(semi_valid_briefs())
 def test_semi_valid_briefs_parse_or_raise_and_are_stable(text: str | bytes) -> None:
     _assert_stable(text)
+
+
+JSON_KEYS = st.sampled_from([*Brief.model_fields, "sorce_url", "Title", "x", "", "what happened"])
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(), children),
+    max_leaves=6,
+)
+json_items = st.dictionaries(JSON_KEYS | st.text(max_size=10), json_values, max_size=6)
+
+
+@FAST
+@given(st.one_of(json_items, st.lists(json_items | json_values, max_size=4)))
+def test_any_json_parses_or_raises_one_line_naming_the_item(raw: object) -> None:
+    error: BriefParseError | None = None
+    try:
+        parse_brief_json(json.dumps(raw))
+    except BriefParseError as caught:
+        error = caught
+    if error is not None:
+        assert error.message
+        assert "\n" not in str(error)
+        assert not (isinstance(raw, list) and raw) or re.match(r"item \d+: ", str(error))
