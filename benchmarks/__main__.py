@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from benchmarks import fanout, imports, latency, memory, postgres, search
-from benchmarks.library import default_cache_dir, prepared, working_copy
+from benchmarks.library import CACHE_VARIABLE, default_cache_dir, prepared, working_copy
 from benchmarks.report import Result, render, summary
 from benchmarks.simulated import quiet_logs
 from storage.backends import redact
@@ -39,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m benchmarks",
         description="Measure briefbot against same-run baselines and print a table per benchmark.",
     )
-    parser.add_argument("--quick", action="store_true", help="small sizes (about 2 minutes)")
+    parser.add_argument("--quick", action="store_true", help="small sizes (about a minute)")
     parser.add_argument(
         "--only", action="append", choices=BENCHMARKS, metavar="NAME",
         help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}",
@@ -65,7 +65,11 @@ def _parser() -> argparse.ArgumentParser:
         "without one it is skipped)",
     )  # fmt: skip
     parser.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
-    parser.add_argument("--cache-dir", type=Path, default=None, help="where databases are cached")
+    parser.add_argument(
+        "--cache-dir", type=Path, default=None,
+        help=f"where databases are cached (default: ${CACHE_VARIABLE}, else "
+        "~/.cache/briefbot-benchmarks)",
+    )  # fmt: skip
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write results as JSON")
     return parser
 
@@ -92,7 +96,10 @@ def _attempt(name: str, title: str, body: Callable[[], Result]) -> Result:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the selected benchmarks and print their tables and a summary."""
+    """Run the selected benchmarks, print their tables and a summary; return the exit code.
+
+    1 if any benchmark failed to run (it raised), else 0: a missed target is a result.
+    """
     args = _parser().parse_args(argv)
     _resolve(args)
     quiet_logs()

@@ -13,6 +13,7 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Sequence
+from contextlib import closing
 from pathlib import Path
 
 from benchmarks.generate import generate, write_json_file, write_text_files
@@ -48,8 +49,7 @@ def _raw_insert(briefs: Sequence[BriefContent], path: Path) -> float:
         )
         for b in briefs
     ]
-    conn = sqlite3.connect(path, isolation_level=None)
-    try:
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute(_BARE_TABLE)
@@ -63,8 +63,6 @@ def _raw_insert(briefs: Sequence[BriefContent], path: Path) -> float:
         )
         conn.execute("COMMIT")
         return time.perf_counter() - started
-    finally:
-        conn.close()
 
 
 async def _import(files: Sequence[Path], database: Path) -> tuple[float, int, int]:

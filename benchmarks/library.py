@@ -13,6 +13,7 @@ import os
 import shutil
 import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 
 from benchmarks.generate import GENERATOR_VERSION, BriefGenerator
@@ -23,8 +24,18 @@ from storage.sqlite.database import Database
 BUILD_BATCH = 2000
 
 
+#: Overrides where databases are cached (as `--cache-dir` does), e.g. a temporary folder in CI.
+CACHE_VARIABLE = "BRIEFBOT_BENCH_CACHE"
+
+
 def default_cache_dir() -> Path:
-    """Return the folder for cached databases (`$XDG_CACHE_HOME/briefbot-benchmarks`)."""
+    """Return the folder for cached databases.
+
+    `$BRIEFBOT_BENCH_CACHE` if set, else `$XDG_CACHE_HOME/briefbot-benchmarks` (by default
+    `~/.cache/briefbot-benchmarks`).
+    """
+    if override := os.environ.get(CACHE_VARIABLE):
+        return Path(override)
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "briefbot-benchmarks"
 
@@ -65,26 +76,38 @@ async def build(path: Path, count: int, seed: int, *, log: bool = True) -> None:
             await conn.execute("INSERT INTO briefs_fts (briefs_fts) VALUES ('optimize')")
     finally:
         await db.close()
-    with sqlite3.connect(path) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    # Back to a rollback journal, so the finished file is complete on its own: no -wal or -shm
+    # beside it to lose when it is renamed into the cache. `with conn` alone would not close.
+    with closing(sqlite3.connect(path)) as conn:
         conn.execute("ANALYZE")
+        conn.execute("PRAGMA journal_mode = DELETE")
+
+
+def _remove(path: Path) -> None:
+    """Delete a database file with its journal files, if any."""
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def prepared(count: int, seed: int, cache_dir: Path) -> Path:
-    """Return the cached database of `count` briefs, building it first if needed."""
+    """Return the cached database of `count` briefs, building it first if needed.
+
+    Each build writes its own file (named for the process) and renames it into place when
+    complete, so concurrent runs sharing a cache never see, or delete, a half-built one.
+    """
     path = cache_path(cache_dir, count, seed)
     if path.exists():
         return path
     cache_dir.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".building")
-    for leftover in cache_dir.glob(partial.name + "*"):
-        leftover.unlink()
+    partial = path.with_name(f"{path.name}.{os.getpid()}.building")
+    _remove(partial)
     print(f"  building a database of {count:,} briefs (cached in {cache_dir}) …", flush=True)
     started = time.perf_counter()
-    asyncio.run(build(partial, count, seed))
-    for suffix in ("-wal", "-shm"):
-        Path(f"{partial}{suffix}").unlink(missing_ok=True)
-    partial.rename(path)
+    try:
+        asyncio.run(build(partial, count, seed))
+        partial.replace(path)
+    finally:
+        _remove(partial)
     print(f"  built in {time.perf_counter() - started:.1f} s", flush=True)
     return path
 

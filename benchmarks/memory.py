@@ -76,14 +76,20 @@ def probe(database: Path) -> dict[str, float]:
 
 
 def _measure(database: Path) -> dict[str, float]:
-    """Run the probe in a fresh interpreter and return what it printed."""
+    """Run the probe in a fresh interpreter and return what it printed.
+
+    A failed probe raises with the end of its stderr, which is where its traceback is.
+    """
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.memory", str(database)],
-        check=True,
+        cwd=Path(__file__).resolve().parent.parent,  # where `benchmarks` is importable from
         capture_output=True,
         text=True,
         timeout=600,
     )
+    if done.returncode != 0:
+        tail = "\n".join(done.stderr.strip().splitlines()[-15:])
+        raise RuntimeError(f"the memory probe exited with {done.returncode}:\n{tail}")
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 

@@ -120,15 +120,25 @@ def render(result: Result) -> str:
 
 
 def summary(results: Sequence[Result]) -> str:
-    """Return one line per benchmark with its PASS/MISS count, then the overall verdict."""
+    """Return one line per benchmark with its PASS/MISS count, then the overall verdict.
+
+    Missed targets and benchmarks that failed to run are counted apart: only the latter make
+    the run fail.
+    """
     out = ["== Summary"]
-    misses = 0
+    misses = failed = 0
     for result in results:
         verdicts = result.verdicts()
         missed = [row.case.strip() for row in result.rows if row.result == MISS]
-        misses += len(missed) + (1 if result.error else 0)
+        misses += len(missed)
+        failed += 1 if result.error else 0
         state = "FAILED TO RUN" if result.error else f"{verdicts.count(PASS)}/{len(verdicts)} PASS"
         detail = f"  missed: {', '.join(missed)}" if missed else ""
         out.append(f"  {result.name:<10} {state}{detail}")
-    out.append("  all targets met" if misses == 0 else f"  {misses} target(s) missed")
+    if misses:
+        out.append(f"  {misses} target(s) missed")
+    elif not failed:
+        out.append("  all targets met")
+    if failed:
+        out.append(f"  {failed} benchmark(s) failed to run")
     return "\n".join(out)

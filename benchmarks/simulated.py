@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager, suppress
+from contextlib import asynccontextmanager, closing, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from simcord.env import Env
 
 from bot.app import BriefBot, create_bot
 from bot.config import Settings
+from bot.replies import is_expected_failure
 
 FLOOR_EMBED = discord.Embed(title="Static", description="The same embed, every time.")
 FLOOR_CHOICES = [app_commands.Choice(name=f"choice {n}", value=str(n)) for n in range(25)]
@@ -72,18 +73,30 @@ def forget_synced_commands(path: Path) -> None:
     """Drop the stored command hash, so the bot syncs to simcord's fresh backend on start."""
     if not path.exists():
         return
-    conn = sqlite3.connect(path)
-    try:
-        with conn, suppress(sqlite3.OperationalError):  # no bot_state table yet: nothing to forget
-            conn.execute("DELETE FROM bot_state WHERE key LIKE 'command_hash:%'")
-    finally:
-        conn.close()
+    # `with conn` only commits, `closing` closes; no bot_state table yet: nothing to forget.
+    with closing(sqlite3.connect(path)) as conn, conn, suppress(sqlite3.OperationalError):
+        conn.execute("DELETE FROM bot_state WHERE key LIKE 'command_hash:%'")
+
+
+def bench_settings(database: Path) -> Settings:
+    """Return default settings over `database`, with one shard, whatever the environment says.
+
+    Every field is given its default explicitly, so neither `.env` nor a variable such as
+    DATABASE_URL or SHARD_IDS in the caller's environment can point a benchmark elsewhere.
+    The bot is an `AutoShardedBot`: without a count it would ask Discord, and simcord refuses
+    to guess (the tests run one shard too).
+    """
+    defaults = {
+        name: field.get_default(call_default_factory=True)
+        for name, field in Settings.model_fields.items()
+    }
+    return Settings(_env_file=None, **{**defaults, "database_path": database, "shard_count": 1})
 
 
 def briefbot(database: Path) -> BriefBot:
-    """Build the real bot over `database`, with default settings and no `.env`."""
+    """Build the real bot over `database` with `bench_settings`."""
     forget_synced_commands(database)
-    return create_bot(Settings(_env_file=None, database_path=database))
+    return create_bot(bench_settings(database))
 
 
 #: How often simcord re-checks a loop that still has bot timers pending (its default is 50 ms).
@@ -112,16 +125,26 @@ def _fine_settling(idle: float) -> Iterator[None]:
         Env._settle_internal = original  # type: ignore[method-assign]
 
 
+class BotFailed(Exception):
+    """The bot raised errors while a benchmark drove it, so its timings mean nothing."""
+
+
 @asynccontextmanager
-async def running(bot: commands.Bot, *, idle: float = SETTLE_IDLE_S) -> AsyncIterator[Env]:
-    """Run `bot` under simcord, then close it (simcord detaches bots but does not close them)."""
+async def running(bot: discord.Client, *, idle: float = SETTLE_IDLE_S) -> AsyncIterator[Env]:
+    """Run `bot` under simcord, then close it (simcord detaches bots but does not close them).
+
+    Errors the bot raised, other than the refusals it words for users, fail the benchmark.
+    """
     try:
         with _fine_settling(idle):
             async with simcord.run(bot, check_errors=False) as env:
                 yield env
     finally:
-        with suppress(Exception):
-            await bot.close()
-        db = getattr(bot, "db", None)
-        if db is not None:
-            await db.close()
+        await bot.close()  # BriefBot.close also closes its database
+    unexpected = [error for error in env.errors if not is_expected_failure(error)]
+    if unexpected:
+        first = unexpected[0]
+        raise BotFailed(
+            f"the bot raised {len(unexpected)} unexpected error(s), first "
+            f"{type(first).__name__}: {first}"
+        ) from first
