@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from bot.app import BriefBot, create_bot
 from bot.config import Settings
 from bot.replies import is_expected_failure
 from storage.models import Brief
+from tests.contract.check import check_requests, report
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 #: Copies of the product owner's sample briefs (../shared/examples), so a clone tests on its own.
@@ -111,3 +112,22 @@ async def announce(env: simcord.Env, *briefs: Brief, event: str = "brief_publish
     ]
     await asyncio.gather(*listeners)
     await env.settle()
+
+
+@pytest.fixture(autouse=True)
+def discord_contract(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a simcord test if a request body the bot sent breaks Discord's API contract.
+
+    The check (tests/contract) runs after the test on simcord's whole request log, which
+    belongs to the simulated Discord rather than to a bot: requests from before a restart and
+    from shutdown are in it. Tests without `simcord_env` are left alone.
+    """
+    yield
+    if "simcord_env" not in request.fixturenames:
+        return
+    env = (getattr(request.node, "funcargs", None) or {}).get("simcord_env")
+    if not isinstance(env, simcord.Env):
+        return
+    violations = check_requests(env.http_requests)
+    if violations:
+        pytest.fail(report(violations), pytrace=False)
