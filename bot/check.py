@@ -79,7 +79,12 @@ def shard_layout(settings: Settings) -> str:
 async def run_checks(settings: Settings) -> list[Finding]:
     """Build the bot offline, open its database and inspect what it would send Discord."""
     from bot.app import command_hash, command_payload, create_bot, sync_scope
-    from storage.backends import DatabaseUnavailableError, redact
+    from storage.backends import (
+        DatabaseMissingError,
+        DatabaseUnavailableError,
+        open_storage,
+        redact,
+    )
 
     findings = [
         Finding(
@@ -89,6 +94,16 @@ async def run_checks(settings: Settings) -> list[Finding]:
             else "DISCORD_TOKEN is not set (needed by `run` only)",
         ),
     ]
+    # A check creates nothing: a SQLite file that does not exist (a mistyped path) fails here.
+    try:
+        existing = await open_storage(settings.database, create=False)
+    except DatabaseMissingError as exc:
+        findings.append(Finding(False, f"{exc} (`run` and `import` create it)"))
+        return findings
+    except DatabaseUnavailableError as exc:
+        findings.append(Finding(False, str(exc)))
+        return findings
+    await existing.close()
     # `async with` initialises the client (as login would, minus the network) and closes it.
     async with create_bot(settings) as bot:
         try:

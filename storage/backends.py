@@ -58,6 +58,11 @@ def redact(url: str) -> str:
     return parts._replace(netloc=netloc).geturl()
 
 
+def _no_such_file(path: str) -> bool:
+    """Say whether a SQLite database path names no file (`:memory:` needs none)."""
+    return path != ":memory:" and not Path(path).exists()
+
+
 async def open_storage(url: str, *, create: bool = True) -> Storage:
     """Open (creating and migrating as needed) the library the URL names.
 
@@ -67,11 +72,10 @@ async def open_storage(url: str, *, create: bool = True) -> Storage:
     (not even its folder) is created; a PostgreSQL database is never created.
     """
     if backend_of(url) == "sqlite":
-        from storage.sqlite.database import MEMORY
         from storage.sqlite.storage import SqliteStorage
 
         path = sqlite_path(url)
-        if not create and path != MEMORY and not Path(path).exists():
+        if not create and _no_such_file(path):
             raise DatabaseMissingError(f"cannot open {redact(url)}: no such database file")
         try:
             return await SqliteStorage.open(path, url=url)

@@ -5,8 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.check import payload_problems
+from storage.postgres.migrations import latest_version
 from tests.bot.test_cli import run
+from tests.conftest import EXAMPLES
 from tests.databases import postgres_schema
+
+
+def new_library(cwd: Path, *db: str) -> None:
+    """Create a library the way a newcomer does before `check` (`run` would, too)."""
+    created = run("import", str(EXAMPLES / "comet-weekend.txt"), *db, cwd=cwd)
+    assert created.returncode == 0, created.stderr
 
 
 def command(**overrides: object) -> dict[str, object]:
@@ -53,6 +61,12 @@ def test_payload_rules_catch_what_discord_would_reject() -> None:
 
 
 def test_check_command_passes_on_a_fresh_setup(tmp_path: Path) -> None:
+    missing = run("check", cwd=tmp_path, env={"DISCORD_TOKEN": "not-a-real-token"})
+    assert missing.returncode == 1
+    assert "no such database file" in missing.stdout
+    assert not (tmp_path / "data").exists()
+    new_library(tmp_path)
+
     result = run("check", cwd=tmp_path, env={"DISCORD_TOKEN": "not-a-real-token"})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ok   command payloads valid (/autopost, /brief)" in result.stdout
@@ -62,6 +76,7 @@ def test_check_command_passes_on_a_fresh_setup(tmp_path: Path) -> None:
 
 
 def test_check_fails_without_token_but_still_checks_the_rest(tmp_path: Path) -> None:
+    new_library(tmp_path, "--db", str(tmp_path / "x.db"))
     result = run("check", "--db", str(tmp_path / "x.db"), cwd=tmp_path)
     assert result.returncode == 1
     assert "FAIL DISCORD_TOKEN is not set" in result.stdout
@@ -73,7 +88,7 @@ async def test_check_on_postgresql_hides_the_password(tmp_path: Path) -> None:
         secret = with_password(url, "s3cret")
         result = run("check", cwd=tmp_path, env={"DISCORD_TOKEN": "x", "DATABASE_URL": url})
         assert result.returncode == 0, result.stdout + result.stderr
-        assert "ok   schema version 1 of 1" in result.stdout
+        assert f"ok   schema version {latest_version()} of {latest_version()}" in result.stdout
         assert "ok   integrity check ok" in result.stdout
         assert "ok   0 brief(s) stored" in result.stdout
 
@@ -109,6 +124,7 @@ async def test_missing_postgresql_database_is_one_line(tmp_path: Path) -> None:
 
 
 def test_check_shows_the_shard_layout(tmp_path: Path) -> None:
+    new_library(tmp_path, "--db", str(tmp_path / "a.db"))
     default = run("check", "--db", str(tmp_path / "a.db"), cwd=tmp_path)
     assert "ok   shards: as many as Discord recommends, all in this process" in default.stdout
     split = run(

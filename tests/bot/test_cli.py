@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,21 +18,27 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
+    *args: str, cwd: Path, env: dict[str, str] | None = None, stdout: Any = subprocess.PIPE
 ) -> subprocess.CompletedProcess[str]:
     """Run the CLI in a clean environment (no token, no .env) from `cwd`."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_"))}
-    clean["PYTHONPATH"] = str(ROOT)
-    clean.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=cwd,
-        env=clean,
-        capture_output=True,
+        env=cli_env(env),
+        stdout=stdout,
+        stderr=subprocess.PIPE,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+def cli_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """This environment without token or database settings, this checkout first, plus `env`."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_"))}
+    clean["PYTHONPATH"] = str(ROOT)
+    clean.update(env or {})
+    return clean
 
 
 def test_run_without_token_says_how_to_set_one(tmp_path: Path) -> None:
@@ -149,9 +156,36 @@ def test_reimporting_an_export_into_the_same_library_changes_nothing(tmp_path: P
 
     result = run("import", str(dump), "--db", str(db), cwd=tmp_path)
 
-    assert result.returncode == 1
-    assert "export.json" in result.stderr
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "Imported 0 brief(s) from 1 file(s); 2 already present; 0 file(s) failed."
+    ]
     assert len(json.loads(run("export", "--db", str(db), cwd=tmp_path).stdout)) == 2
+
+    forced = run("import", str(dump), "--db", str(db), "--force", cwd=tmp_path)
+    assert forced.returncode == 1  # an export's briefs keep their ids, which are taken
+    assert "export.json: brief ids already in use" in forced.stderr
+    assert len(json.loads(run("export", "--db", str(db), cwd=tmp_path).stdout)) == 2
+
+
+def test_reimporting_brief_files_stores_nothing_twice_unless_forced(tmp_path: Path) -> None:
+    db = tmp_path / "lib.db"
+    first = run("import", str(EXAMPLES), "--db", str(db), cwd=tmp_path)
+    assert first.stderr.splitlines() == [
+        f"created database {db}",
+        "Imported 2 brief(s) from 2 file(s); 0 already present; 0 file(s) failed.",
+    ]
+
+    again = run("import", str(EXAMPLES), "--db", str(db), cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert again.stderr.splitlines() == [
+        "Imported 0 brief(s) from 2 file(s); 2 already present; 0 file(s) failed."
+    ]
+
+    forced = run("import", str(EXAMPLES), "--db", str(db), "--force", cwd=tmp_path)
+    assert forced.returncode == 0, forced.stderr
+    assert forced.stderr.splitlines() == ["Imported 2 brief(s) from 2 file(s); 0 file(s) failed."]
+    assert len(json.loads(run("export", "--db", str(db), cwd=tmp_path).stdout)) == 4
 
 
 def test_import_json_files_each_all_or_nothing(tmp_path: Path) -> None:
@@ -165,7 +199,9 @@ def test_import_json_files_each_all_or_nothing(tmp_path: Path) -> None:
     assert result.returncode == 1
     for path in bad:
         assert path.name in result.stderr
-    assert "Imported 4 brief(s) from 3 file(s); 3 file(s) failed." in result.stderr
+    assert "Imported 4 brief(s) from 3 file(s); 0 already present; 3 file(s) failed." in (
+        result.stderr
+    )
     assert len(json.loads(run("export", "--db", str(db), cwd=tmp_path).stdout)) == 4
 
 
@@ -211,3 +247,173 @@ def test_unknown_database_url_is_one_clear_line(tmp_path: Path) -> None:
         "error: setting DATABASE_URL: mysql://db/briefs: the database URL must "
         "start with sqlite:/// or postgresql://"
     ]
+
+
+# --- no traps: missing databases, odd files, closed pipes, full disks -----------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("export",), ("migrate-db", "--to", "{tmp}/copy.db", "--from")],
+    ids=["export", "migrate-db --from"],
+)
+def test_a_mistyped_database_is_refused_and_nothing_is_created(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    mistyped = tmp_path / "dta" / "briefs.db"
+    args = [part.format(tmp=tmp_path) for part in command]
+    args += [str(mistyped)] if args[0] == "migrate-db" else ["--db", str(mistyped)]
+
+    result = run(*args, cwd=tmp_path)
+
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"error: cannot open sqlite:///{mistyped}: no such database file"
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_check_fails_on_a_missing_database_and_creates_nothing(tmp_path: Path) -> None:
+    result = run("check", "--db", "nowhere/briefs.db", cwd=tmp_path, env={"DISCORD_TOKEN": "x"})
+
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[-1] == (
+        "FAIL cannot open sqlite:///nowhere/briefs.db: no such database file "
+        "(`run` and `import` create it)"
+    )
+    assert "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_of_the_configured_database_refuses_before_the_first_run(tmp_path: Path) -> None:
+    result = run("export", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "error: cannot open sqlite:///data/briefs.db: no such database file"
+    ]
+    assert not (tmp_path / "data").exists()
+
+
+def test_import_and_migrate_db_to_create_a_database_and_say_so(tmp_path: Path) -> None:
+    db = Path("new") / "lib.db"
+    created = run("import", str(EXAMPLES / "comet-weekend.txt"), "--db", str(db), cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    assert created.stderr.splitlines()[0] == f"created database {db}"
+    again = run("import", str(EXAMPLES), "--db", str(db), cwd=tmp_path)
+    assert "created database" not in again.stderr
+
+    moved = run("migrate-db", "--from", str(db), "--to", "copy/lib.db", cwd=tmp_path)
+    assert moved.returncode == 0, moved.stderr
+    assert moved.stderr.splitlines() == ["created database copy/lib.db"]
+
+
+def test_an_import_with_nothing_to_read_creates_no_database(tmp_path: Path) -> None:
+    result = run("import", "missing.txt", "--db", "lib.db", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "error: missing.txt: no such file or folder",
+        "Imported 0 brief(s) from 0 file(s); 0 already present; 1 file(s) failed.",
+    ]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_devices_and_fifos_are_refused_and_the_other_files_still_go_in(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    good = EXAMPLES / "comet-weekend.txt"
+
+    result = run("import", "/dev/zero", str(fifo), str(good), "--db", "lib.db", cwd=tmp_path)
+
+    assert result.returncode == 1
+    assert "skipped /dev/zero: not a regular file (a device, FIFO or socket)" in result.stderr
+    assert f"skipped {fifo}: not a regular file" in result.stderr
+    assert "Imported 1 brief(s) from 1 file(s); 0 already present; 2 file(s) failed." in (
+        result.stderr
+    )
+
+
+def test_preview_refuses_a_device(tmp_path: Path) -> None:
+    result = run("preview", "/dev/zero", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: /dev/zero: not a regular file (a device, FIFO or socket)"
+    ]
+
+
+def test_a_bad_date_or_id_in_one_json_file_leaves_the_others_to_go_in(tmp_path: Path) -> None:
+    folder = tmp_path / "backup"
+    folder.mkdir()
+    bad = {
+        "date.json": {"title": "t", "what_happened": "w", "published_at": "9999-12-31T23:59-05:00"},
+        "created.json": {"id": 7, "created_at": "0001-01-01T00:00+05:00", "title": "t",
+                         "what_happened": "w"},
+        "id.json": {"id": 10**30, "created_at": "2026-01-01T00:00Z", "title": "t",
+                    "what_happened": "w"},
+    }  # fmt: skip
+    for name, item in bad.items():
+        (folder / name).write_text(json.dumps(item), encoding="utf-8")
+    (folder / "good.txt").write_bytes((EXAMPLES / "comet-weekend.txt").read_bytes())
+
+    result = run("import", str(folder), "--db", "lib.db", cwd=tmp_path)
+
+    assert result.returncode == 1
+    failed = [line for line in result.stderr.splitlines() if line.startswith("skipped ")]
+    assert sorted(failed) == [
+        f'skipped {folder / "created.json"}: field "created_at": must fall between the years 1 '
+        "and 9999 in UTC",
+        f'skipped {folder / "date.json"}: field "published_at": must fall between the years 1 '
+        "and 9999 in UTC",
+        f'skipped {folder / "id.json"}: field "id": input should be less than or equal to '
+        "9223372036854775807",
+    ]
+    assert "Imported 1 brief(s) from 1 file(s); 0 already present; 3 file(s) failed." in (
+        result.stderr
+    )
+
+
+def big_library(tmp_path: Path, briefs: int = 300) -> Path:
+    """A library whose export is far larger than a pipe's buffer."""
+    items = [
+        {"title": f"Brief {n}", "what_happened": f"Event {n} happened.", "body": "Words. " * 100}
+        for n in range(briefs)
+    ]
+    source = tmp_path / "many.json"
+    source.write_text(json.dumps(items), encoding="utf-8")
+    db = tmp_path / "lib.db"
+    assert run("import", str(source), "--db", str(db), cwd=tmp_path).returncode == 0
+    return db
+
+
+def test_export_into_a_closed_pipe_exits_quietly(tmp_path: Path) -> None:
+    db = big_library(tmp_path)
+    exporter = subprocess.Popen(
+        [sys.executable, "-m", "bot", "export", "--db", str(db)],
+        cwd=tmp_path,
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )  # like `export | head -c 100`
+    assert exporter.stdout is not None
+    assert exporter.stderr is not None
+    assert exporter.stdout.read(100).startswith(b"[")
+    exporter.stdout.close()
+    errors = exporter.stderr.read().decode()
+    exporter.wait(timeout=120)
+
+    assert exporter.returncode == 141
+    assert errors == ""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("export", "--db", "lib.db"), ("preview", str(EXAMPLES / "comet-weekend.txt"), "--json")],
+    ids=["export", "preview"],
+)
+def test_a_full_disk_is_one_line(tmp_path: Path, command: tuple[str, ...]) -> None:
+    big_library(tmp_path, briefs=3)
+    with open("/dev/full", "w") as full:
+        result = run(*command, cwd=tmp_path, stdout=full)
+
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == ["error: cannot write: No space left on device"]

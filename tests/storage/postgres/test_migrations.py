@@ -112,10 +112,9 @@ async def test_briefs_from_before_content_hashes_are_recognised_on_reimport(pg_u
     finally:
         await conn.close()
     plain = make_content().model_copy(
-        update={
-            field: None
-            for field in ("who_was_involved", "when_and_where", "key_quote", "impact", "source_url")
-        }
+        update=dict.fromkeys(
+            ("who_was_involved", "when_and_where", "key_quote", "impact", "source_url")
+        )
         | {"body": "", "tags": []}
     )
     store = await PostgresStorage.open(pg_url)

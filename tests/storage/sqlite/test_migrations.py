@@ -8,7 +8,6 @@ import aiosqlite
 import pytest
 
 from storage.sqlite.briefs import BriefRepository
-from storage.sqlite.storage import SqliteStorage
 from storage.sqlite.database import Database
 from storage.sqlite.migrations import (
     MigrationError,
@@ -18,6 +17,7 @@ from storage.sqlite.migrations import (
     load_migrations,
     split_statements,
 )
+from storage.sqlite.storage import SqliteStorage
 from tests.storage.conftest import make_content
 
 
