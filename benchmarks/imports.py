@@ -19,9 +19,9 @@ from pathlib import Path
 from benchmarks.generate import generate, write_json_file, write_text_files
 from benchmarks.report import INFO, Result, Row, verdict
 from bot.importer import collect_files, import_files, read_file
+from storage.briefs import Briefs
 from storage.models import BriefContent
-from storage.sqlite.briefs import BriefRepository
-from storage.sqlite.database import Database, encode_time
+from storage.sqlite.backend import SqliteDatabase, encode_time
 
 TARGET_RATE = 5000.0
 _BARE_TABLE = (
@@ -67,10 +67,10 @@ def _raw_insert(briefs: Sequence[BriefContent], path: Path) -> float:
 
 async def _import(files: Sequence[Path], database: Path) -> tuple[float, int, int]:
     """Import files into a fresh database; return seconds, briefs stored and failed files."""
-    db = await Database.open(database)
+    db = await SqliteDatabase.open(database)
     try:
         started = time.perf_counter()
-        report = await import_files(BriefRepository(db), files, max_bytes=2**31)
+        report = await import_files(Briefs(db), files, max_bytes=2**31)
         return time.perf_counter() - started, report.stored, len(report.failures)
     finally:
         await db.close()
@@ -78,9 +78,9 @@ async def _import(files: Sequence[Path], database: Path) -> tuple[float, int, in
 
 async def _store_only(briefs: Sequence[BriefContent], database: Path) -> float:
     """Store already-parsed briefs the way import does (batches of 1,000); return seconds."""
-    db = await Database.open(database)
+    db = await SqliteDatabase.open(database)
     try:
-        repo = BriefRepository(db)
+        repo = Briefs(db)
         started = time.perf_counter()
         for start in range(0, len(briefs), 1000):
             await repo.add_many(briefs[start : start + 1000])
@@ -147,7 +147,7 @@ def run(count: int, seed: int, workdir: Path | None = None) -> Result:
         f"({baseline_s:.2f} s): the cost of SQLite itself, without FTS, index, audit or parsing."
     )
     result.notes.append(
-        "store only = BriefRepository.add_many in batches of 1,000 (FTS triggers, newest-first "
+        "store only = Briefs.add_many in batches of 1,000 (FTS triggers, newest-first "
         "index and audit snapshot included); parse only = read_file on every text file."
     )
     return result

@@ -17,8 +17,8 @@ from contextlib import closing
 from pathlib import Path
 
 from benchmarks.generate import GENERATOR_VERSION, BriefGenerator
-from storage.sqlite.briefs import BriefRepository
-from storage.sqlite.database import Database
+from storage.briefs import Briefs
+from storage.sqlite.backend import SqliteDatabase
 
 #: Briefs stored per `add_many` transaction while building.
 BUILD_BATCH = 2000
@@ -58,10 +58,10 @@ def cache_path(cache_dir: Path, count: int, seed: int) -> Path:
 
 
 async def build(path: Path, count: int, seed: int, *, log: bool = True) -> None:
-    """Store `count` generated briefs at `path` with `BriefRepository.add_many`, in batches."""
-    db = await Database.open(path)
+    """Store `count` generated briefs at `path` with `Briefs.add_many`, in batches."""
+    db = await SqliteDatabase.open(path)
     try:
-        repo = BriefRepository(db)
+        repo = Briefs(db)
         generator = BriefGenerator(seed)
         started = time.perf_counter()
         done = 0

@@ -31,7 +31,8 @@ from benchmarks.generate import PREFIXES, QUERIES
 from benchmarks.library import working_copy
 from benchmarks.report import INFO, Result, Row, percentile, verdict
 from storage.backends import open_storage, redact, sqlite_path, sqlite_url
-from storage.interface import TABLES, Storage
+from storage.base import TABLES
+from storage.library import Storage
 from storage.transfer import copy_library
 
 #: Where the server URL is read from when `--postgres-url` is not given (as the tests do).
@@ -237,7 +238,8 @@ async def _size(
             pg = await open_storage(url)
             try:
                 await _load(result, n, sqlite, pg, schema, admin)
-                top = await sqlite.briefs.max_id()
+                async with sqlite.db.read() as conn:
+                    top = int(await conn.fetchval("SELECT max(id) FROM briefs"))
                 rng = random.Random(seed)
                 ids = [rng.randint(1, top) for _ in range(reps + 1)]
                 pairs = [(GUILD_ID + k // top, k % top + 1) for k in range(reps + 1)]

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from benchmarks.generate import PREFIXES, QUERIES, Query
 from benchmarks.report import INFO, Result, Row, percentile, verdict
-from storage.fts import words
-from storage.sqlite.briefs import BriefRepository
-from storage.sqlite.database import Database, fetch_value
+from storage.briefs import Briefs
+from storage.search import words
+from storage.sqlite.backend import SqliteDatabase
 
 TARGET_P99_MS = 5.0
 #: Stop timing one LIKE query after this long (it scans every row, every time).
@@ -61,9 +61,9 @@ async def _size(
     path: Path, reps: int, like_reps: int
 ) -> list[tuple[Query, list[float], list[float], int]]:
     """Time every query on one database: (query, FTS samples, LIKE samples, hits)."""
-    db = await Database.open(path)
+    db = await SqliteDatabase.open(path)
     try:
-        repo = BriefRepository(db)
+        repo = Briefs(db)
         measured = []
         for query in (*QUERIES, *PREFIXES):
             is_prefix = query in PREFIXES
@@ -78,7 +78,7 @@ async def _size(
 
             async def like(sql: str = sql, params: list[str] = params) -> int:
                 async with db.read() as conn:
-                    return int(await fetch_value(conn, sql, params))
+                    return int(await conn.fetchval(sql, *params))
 
             hits = await like()
             fts_samples = await _time(fts, reps, budget=30.0)

@@ -15,7 +15,11 @@ from discord.ext import commands
 from bot.config import Settings
 from bot.replies import report_error, send_ephemeral
 from storage.backends import open_storage, redact
-from storage.interface import BriefStore, GuildStore, PostLogStore, Shards, StateStore, Storage
+from storage.base import Shards
+from storage.briefs import Briefs
+from storage.guilds import Guilds, PostLog
+from storage.library import Storage
+from storage.state import State
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +46,10 @@ class BriefBot(commands.AutoShardedBot):
     """
 
     db: Storage
-    briefs: BriefStore
-    guild_settings: GuildStore
-    post_log: PostLogStore
-    state: StateStore
+    briefs: Briefs
+    guild_settings: Guilds
+    post_log: PostLog
+    state: State
 
     def __init__(self, settings: Settings) -> None:
         # briefbot never joins voice: don't warn at every start that voice libraries are absent.

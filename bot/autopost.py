@@ -444,7 +444,6 @@ class AutoPoster:
             extra={"guild": guild_id, "channel": settings.channel_id, "reason": reason},
         )
         await self._tell_guild(guild_id, reason)
-        await self.bot.guild_settings.mark_pause_notified(guild_id)
 
     async def _tell_guild(self, guild_id: int, reason: str) -> None:
         """Post the pause reason in the server's system channel, if the bot may speak there."""

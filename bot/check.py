@@ -79,12 +79,8 @@ def shard_layout(settings: Settings) -> str:
 async def run_checks(settings: Settings) -> list[Finding]:
     """Build the bot offline, open its database and inspect what it would send Discord."""
     from bot.app import command_hash, command_payload, create_bot, sync_scope
-    from storage.backends import (
-        DatabaseMissingError,
-        DatabaseUnavailableError,
-        open_storage,
-        redact,
-    )
+    from storage.backends import open_storage, redact
+    from storage.errors import DatabaseMissingError, DatabaseUnavailableError
 
     findings = [
         Finding(
@@ -112,7 +108,7 @@ async def run_checks(settings: Settings) -> list[Finding]:
             findings.append(Finding(False, str(exc)))
             return findings
         findings.append(Finding(True, f"database {redact(settings.database)} opened"))
-        version, latest = await bot.db.schema_version(), await bot.db.latest_version()
+        version, latest = await bot.db.schema_version(), bot.db.latest_version()
         findings.append(Finding(version == latest, f"schema version {version} of {latest}"))
         integrity = await bot.db.integrity_problems()
         findings.append(

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from bot.importer import ImportReport
-    from storage.interface import Storage
+    from storage.library import Storage
 
 log = logging.getLogger(__name__)
 
@@ -247,7 +247,7 @@ def run_bot(settings: Settings) -> int:
     import aiohttp
     import discord
 
-    from storage.backends import DatabaseUnavailableError
+    from storage.errors import DatabaseUnavailableError
 
     url = settings.database
     if backend_of(url) == "sqlite" and not Path(sqlite_path(url)).exists():
@@ -436,7 +436,8 @@ async def open_database(url: str, *, create: bool = False) -> Storage | None:
     With `create`, a SQLite file that does not exist is created (with its folder), and
     stderr says so.
     """
-    from storage.backends import DatabaseMissingError, DatabaseUnavailableError, open_storage
+    from storage.backends import open_storage
+    from storage.errors import DatabaseMissingError, DatabaseUnavailableError
 
     try:
         return await open_storage(url, create=False)
@@ -458,7 +459,8 @@ async def open_database(url: str, *, create: bool = False) -> Storage | None:
 
 async def migrate_db(source_url: str, target_url: str) -> int:
     """Copy every table into an empty database and verify the counts match."""
-    from storage.transfer import TransferError, copy_library
+    from storage.errors import TransferError
+    from storage.transfer import copy_library
 
     source = await open_database(source_url)
     if source is None:

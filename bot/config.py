@@ -10,7 +10,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from storage.backends import DatabaseUrlError, backend_of, sqlite_url
+from storage.backends import backend_of, sqlite_url
+from storage.errors import DatabaseUrlError
 
 IdList = Annotated[list[int], NoDecode]
 OptionalIdList = Annotated[list[int] | None, NoDecode]

@@ -12,7 +12,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot.parsing import BriefParseError, load_briefs
-from storage.interface import BriefStore, DuplicateIdError
+from storage.briefs import Briefs
+from storage.errors import DuplicateIdError
 from storage.models import BriefContent
 
 BRIEF_SUFFIXES = frozenset({".txt", ".md", ".json"})
@@ -113,7 +114,7 @@ def reason(exc: BaseException) -> str:
 
 
 async def import_files(
-    repo: BriefStore,
+    repo: Briefs,
     files: Sequence[Path],
     *,
     strip_patterns: Sequence[str] = (),
@@ -154,7 +155,7 @@ async def import_files(
 
 
 async def _store_batch(
-    repo: BriefStore,
+    repo: Briefs,
     batch: Sequence[tuple[Path, list[BriefContent]]],
     report: ImportReport,
     *,

@@ -34,7 +34,7 @@ from bot.replies import send_ephemeral
 from bot.text import truncate
 from bot.uploads import read_upload
 from bot.views import bot_of
-from storage.interface import StaleEditError
+from storage.errors import StaleEditError
 from storage.models import Brief, BriefContent
 
 if TYPE_CHECKING:

@@ -15,10 +15,10 @@ from bot.errors import NotFoundError
 from bot.limits import CUSTOM_ID, SELECT_OPTION_DESCRIPTION, SELECT_OPTION_LABEL
 from bot.replies import report_error
 from bot.text import truncate
-from storage.fts import normalize_query
-from storage.interface import SEARCH_COUNT_CAP, valid_id
+from storage.base import SEARCH_COUNT_CAP, valid_id
 from storage.links import LINK_BUTTON_URL, shown_link
 from storage.models import Brief, brief_number
+from storage.search import normalize_query
 
 if TYPE_CHECKING:
     from bot.app import BriefBot

@@ -6,23 +6,17 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from storage.interface import Storage
-from storage.migrations import MigrationError
+from storage.base import Backend
+from storage.errors import (
+    DatabaseMissingError,
+    DatabaseUnavailableError,
+    DatabaseUrlError,
+    MigrationError,
+)
+from storage.library import Storage
 
 SQLITE_SCHEME = "sqlite"
 POSTGRES_SCHEMES = ("postgresql", "postgres")
-
-
-class DatabaseUrlError(ValueError):
-    """A database URL names no backend we have, or no database."""
-
-
-class DatabaseUnavailableError(RuntimeError):
-    """The database cannot be opened: unreachable, refused, or not a database; says which."""
-
-
-class DatabaseMissingError(DatabaseUnavailableError):
-    """The SQLite file does not exist, and the caller asked not to create it."""
 
 
 def sqlite_url(path: Path | str) -> str:
@@ -71,23 +65,35 @@ async def open_storage(url: str, *, create: bool = True) -> Storage:
     `create=False` a SQLite file that does not exist raises DatabaseMissingError, and nothing
     (not even its folder) is created; a PostgreSQL database is never created.
     """
+    db = await _open_backend(url, create=create)
+    storage = Storage(db)
+    try:
+        await storage.briefs.fill_content_keys()
+    except BaseException:
+        await storage.close()
+        raise
+    return storage
+
+
+async def _open_backend(url: str, *, create: bool) -> Backend:
+    """Connect to the database the URL names and bring its schema up to date."""
     if backend_of(url) == "sqlite":
-        from storage.sqlite.storage import SqliteStorage
+        from storage.sqlite.backend import SqliteDatabase
 
         path = sqlite_path(url)
         if not create and _no_such_file(path):
             raise DatabaseMissingError(f"cannot open {redact(url)}: no such database file")
         try:
-            return await SqliteStorage.open(path, url=url)
+            return await SqliteDatabase.open(path, url=url)
         except (OSError, sqlite3.Error, MigrationError) as exc:
             raise DatabaseUnavailableError(f"cannot open {redact(url)}: {exc}") from exc
 
     import asyncpg
 
-    from storage.postgres.storage import PostgresStorage
+    from storage.postgres.backend import PostgresDatabase
 
     try:
-        return await PostgresStorage.open(url)
+        return await PostgresDatabase.open(url)
     except (
         OSError,
         TimeoutError,

@@ -1,30 +1,24 @@
-"""What every storage backend offers the bot, and the rules all backends share.
+"""The rules every library follows, and the narrow interface a database backend provides.
 
-The bot only ever talks to these protocols; `storage.backends.open_storage` picks SQLite or
-PostgreSQL from the database URL. Both backends pass the same test suite (tests/storage).
+The repositories (storage/briefs.py, guilds.py, state.py) and whole-library copies
+(storage/library.py) are written once on `Backend`: a `storage.sql.Database` plus the few
+operations each database does its own way (full-text search, bulk writes, announcing new
+briefs, its schema). storage/sqlite and storage/postgres implement it and nothing more.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
-from storage.fts import fingerprint
-from storage.models import (
-    MAX_BRIEF_ID,
-    STORED,
-    AuditEntry,
-    Brief,
-    BriefContent,
-    GuildSettings,
-    RejectedPost,
-    SearchHit,
-)
+from storage.errors import DuplicateIdError
+from storage.models import MAX_BRIEF_ID, STORED, Brief, BriefContent, SearchHit
+from storage.search import fingerprint
+from storage.sql import Connection, Database, Row
 
 #: Audit actions, as the audit_log CHECK constraint allows them.
 ACTIONS = frozenset({"add", "edit", "delete", "import"})
@@ -41,35 +35,67 @@ SNIPPET_OPEN, SNIPPET_CLOSE, SNIPPET_ELLIPSIS = "«", "»", "…"
 #: Words of context a snippet shows.
 SNIPPET_TOKENS = 12
 
-#: Every table a library consists of, in the order a copy must fill them (foreign keys).
-TABLES = ("briefs", "audit_log", "guild_settings", "post_log", "bot_state")
+#: A brief's own columns, in the order rows carry them (search columns are the backend's).
+BRIEF_COLUMNS = (
+    "id",
+    "title",
+    "what_happened",
+    "who_was_involved",
+    "when_and_where",
+    "key_quote",
+    "impact",
+    "body",
+    "source_url",
+    "image_url",
+    "tags",
+    "published_at",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "deleted_at",
+    "content_hash",
+)
+#: Every table a library consists of, with its columns, in the order a copy fills them.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "briefs": BRIEF_COLUMNS,
+    "audit_log": ("id", "brief_id", "action", "actor_id", "at", "snapshot"),
+    "guild_settings": (
+        "guild_id",
+        "channel_id",
+        "mention_role_id",
+        "crosspost",
+        "subscribed_at",
+        "paused_reason",
+        "paused_at",
+        "last_post_at",
+        "last_error",
+    ),
+    "post_log": (
+        "guild_id",
+        "brief_id",
+        "channel_id",
+        "message_id",
+        "posted_at",
+        "skipped",
+        "rejected_at",
+        "rejected_reason",
+    ),
+    "bot_state": ("key", "value"),
+}
+TABLES = tuple(COLUMNS)
 #: Each table's primary key: the order a copy reads its rows in.
 PRIMARY_KEYS = {
-    "briefs": "id",
-    "audit_log": "id",
-    "guild_settings": "guild_id",
-    "post_log": "guild_id, brief_id",
-    "bot_state": "key",
+    "briefs": ("id",),
+    "audit_log": ("id",),
+    "guild_settings": ("guild_id",),
+    "post_log": ("guild_id", "brief_id"),
+    "bot_state": ("key",),
 }
-#: Yes/no columns, which a copied `Row` carries as bool whatever the backend stores.
-FLAG_COLUMNS = frozenset({"crosspost", "notified_pause", "skipped"})
-
-#: One copied row, backend-neutral: times as aware datetimes, flags as bool, tags as a list.
-Row = dict[str, Any]
-
-
-class _Columns(Protocol):
-    """A database row read by column name (sqlite3.Row, asyncpg.Record, a dict)."""
-
-    def __getitem__(self, column: str, /) -> Any: ...
-
-
-RowT = TypeVar("RowT", bound=_Columns)
 
 
 def check_table(table: str) -> None:
     """Refuse a table name that is not part of a library (names are put into SQL)."""
-    if table not in TABLES:
+    if table not in COLUMNS:
         raise ValueError(f"unknown table {table!r}")
 
 
@@ -81,16 +107,6 @@ def snapshot(content: BriefContent) -> str:
 def plain(content: BriefContent) -> BriefContent:
     """Drop identity from a Brief, so adding it always assigns a fresh id."""
     return content.content() if isinstance(content, Brief) else content
-
-
-class DuplicateIdError(Exception):
-    """An imported brief carries an id that is already taken (or repeated in the batch)."""
-
-    def __init__(self, ids: Iterable[int]) -> None:
-        self.ids = sorted(set(ids))
-        shown = ", ".join(f"#{i}" for i in self.ids[:10])
-        more = f" and {len(self.ids) - 10} more" if len(self.ids) > 10 else ""
-        super().__init__(f"brief ids already in use: {shown}{more}")
 
 
 def valid_id(value: int) -> bool:
@@ -107,16 +123,6 @@ def content_key(content: BriefContent) -> str:
     if published is not None:
         content = content.model_copy(update={"published_at": published.astimezone(UTC)})
     return hashlib.sha256(snapshot(content).encode()).hexdigest()
-
-
-class StaleEditError(Exception):
-    """An edit was based on an older version of the brief than the stored one."""
-
-    def __init__(self, brief_id: int, changed: AuditEntry | None) -> None:
-        self.brief_id = brief_id
-        self.changed_by = changed.actor_id if changed is not None else None
-        self.changed_at = changed.at if changed is not None else None
-        super().__init__(f"brief #{brief_id} changed since the edit began")
 
 
 def kept_ids(items: Sequence[BriefContent], action: str) -> list[int]:
@@ -184,8 +190,8 @@ def with_ids(
 
 
 def same_brief(
-    rows: Iterable[RowT], title: str, what_happened: str, *, exclude_id: int | None
-) -> RowT | None:
+    rows: Iterable[Row], title: str, what_happened: str, *, exclude_id: int | None
+) -> Row | None:
     """Return the first row saying the same title and what-happened (case, accents, spacing
     and punctuation aside), other than `exclude_id`: confirms a search's candidates."""
     want = (fingerprint(title), fingerprint(what_happened))
@@ -195,6 +201,15 @@ def same_brief(
         if (fingerprint(row["title"]), fingerprint(row["what_happened"])) == want:
             return row
     return None
+
+
+def same_counts(expected: Mapping[str, int], actual: Mapping[str, int]) -> list[str]:
+    """Describe every table whose row count differs (empty when all agree)."""
+    return [
+        f"{table}: {expected.get(table, 0)} expected, {actual.get(table, 0)} found"
+        for table in TABLES
+        if expected.get(table, 0) != actual.get(table, 0)
+    ]
 
 
 @dataclass(frozen=True)
@@ -209,209 +224,40 @@ class Shards:
         return (guild_id >> 22) % self.count in self.ids
 
 
-class BriefStore(Protocol):
-    """Everything the bot does with briefs."""
+class Search(Protocol):
+    """Full-text search over live briefs: FTS5 on SQLite, tsvector on PostgreSQL.
 
-    async def add(self, content: BriefContent, *, created_by: int | None = None) -> Brief:
-        """Store new content under a fresh id (audited as 'add')."""
+    Both read words as storage.search does, so they find the same briefs; only the ranking
+    function differs (bm25 and ts_rank).
+    """
+
+    def columns(self, content: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
+        """Return the search columns written with a brief: (column, placeholder, value)."""
         ...
 
-    async def add_many(
-        self,
-        items: Sequence[BriefContent],
-        *,
-        created_by: int | None = None,
-        action: str = "import",
-        skip_present: bool = False,
-    ) -> list[Brief]:
-        """Store all items or none; `Brief` items keep their identity; return what was stored.
-
-        With `skip_present`, items already stored with the same content (and kept ids already
-        holding it) are left out instead of stored again.
-        """
+    async def hits(
+        self, conn: Connection, query: str, *, limit: int, offset: int
+    ) -> list[SearchHit]:
+        """Return one page of live briefs matching every word, best first, with snippets."""
         ...
 
-    async def get(self, brief_id: int) -> Brief | None:
-        """Return a live brief, or None if it never existed or was deleted."""
+    async def count(self, conn: Connection, query: str, *, cap: int) -> int:
+        """Return how many live briefs match every word of `query`, counting up to `cap`."""
         ...
 
-    async def update(
-        self,
-        brief_id: int,
-        content: BriefContent,
-        *,
-        actor_id: int | None,
-        base: Brief | None = None,
-    ) -> Brief | None:
-        """Replace a live brief's content (audited as 'edit'); None if missing or deleted.
-
-        With `base`, the version the edit started from, raise StaleEditError when the brief
-        was changed since (its `updated_at` differs), so no edit silently overwrites another.
-        """
+    async def titles(self, conn: Connection, prefix: str, *, limit: int) -> list[Row] | None:
+        """Return (id, title) rows of live briefs whose title holds every word of `prefix`
+        (the last one as a prefix), newest first; None when `prefix` has no words."""
         ...
 
-    async def delete(self, brief_id: int, *, actor_id: int | None) -> bool:
-        """Soft-delete a live brief (audited); False if absent."""
-        ...
-
-    async def latest(self, limit: int) -> list[Brief]:
-        """Return up to `limit` live briefs, newest (published, else created) first."""
-        ...
-
-    async def page(self, offset: int, limit: int) -> list[Brief]:
-        """Return one page of live briefs in `latest` order."""
-        ...
-
-    async def count(self) -> int:
-        """Return how many live briefs there are."""
-        ...
-
-    async def search(self, query: str, *, limit: int = 10, offset: int = 0) -> list[SearchHit]:
-        """Return live briefs matching every word of `query`, best first, with snippets."""
-        ...
-
-    async def search_count(self, query: str) -> int:
-        """Return how many live briefs `search` can page through (at most SEARCH_COUNT_CAP)."""
-        ...
-
-    async def suggest(self, prefix: str, *, limit: int = 25) -> list[tuple[int, str]]:
-        """Return (id, title) pairs for autocomplete."""
-        ...
-
-    async def find_duplicate(
-        self, title: str, what_happened: str, *, exclude_id: int | None = None
-    ) -> Brief | None:
-        """Return the oldest live brief saying the same title and what-happened, if any."""
-        ...
-
-    async def history(self, brief_id: int) -> list[AuditEntry]:
-        """Return every audited change to a brief, oldest first."""
-        ...
-
-    def iter_all(self, *, batch: int = 500) -> AsyncIterator[Brief]:
-        """Yield every live brief, oldest id first."""
-        ...
-
-    async def ids_created_after(self, since: datetime, *, limit: int) -> list[int]:
-        """Return ids of live briefs created after `since`, oldest first."""
-        ...
-
-    async def max_id(self) -> int:
-        """Return the highest id ever used (deleted briefs included), 0 when empty."""
+    async def same_words(self, conn: Connection, title: str, what_happened: str) -> list[Row]:
+        """Return live briefs whose title and what-happened hold these words (a superset of
+        the briefs saying the same), oldest first."""
         ...
 
 
-class GuildStore(Protocol):
-    """Where each guild wants briefs posted, and whether posting there is paused."""
-
-    async def get(self, guild_id: int) -> GuildSettings | None:
-        """Return a guild's settings, or None if it never configured anything."""
-        ...
-
-    async def set_channel(
-        self, guild_id: int, channel_id: int, *, crosspost: bool = False
-    ) -> GuildSettings:
-        """Post to this channel from now on: no backlog, any pause and error cleared."""
-        ...
-
-    async def set_mention(self, guild_id: int, role_id: int | None) -> GuildSettings:
-        """Mention this role with each auto-post (None: mention nobody)."""
-        ...
-
-    async def disable(self, guild_id: int) -> None:
-        """Stop auto-posting to this guild (its other settings are kept)."""
-        ...
-
-    async def pause(self, guild_id: int, reason: str) -> None:
-        """Stop posting until an admin sets the channel again."""
-        ...
-
-    async def resume(self, guild_id: int) -> None:
-        """Lift a pause without resubscribing."""
-        ...
-
-    async def mark_pause_notified(self, guild_id: int) -> None:
-        """Remember that the guild was told about its pause."""
-        ...
-
-    async def record_error(self, guild_id: int, error: str | None) -> None:
-        """Keep the last posting error for the status command (None clears it)."""
-        ...
-
-    async def active(self, shards: Shards | None = None) -> list[GuildSettings]:
-        """Return guilds that have a channel and are not paused (of these shards only)."""
-        ...
-
-
-class PostLogStore(Protocol):
-    """Which brief went to which guild: claims, posted messages and skips."""
-
-    async def pending(self, guild: GuildSettings, *, limit: int) -> tuple[list[int], int]:
-        """Return the oldest `limit` unposted live briefs since subscribing, and how many."""
-        ...
-
-    async def claim(self, guild_id: int, brief_id: int, channel_id: int) -> bool:
-        """Reserve posting this brief to this guild; True only for the one caller that won.
-
-        A rejected post of a brief edited since is claimed again the same way.
-        """
-        ...
-
-    async def record_message(self, guild_id: int, brief_id: int, message_id: int) -> None:
-        """Store the posted message's id and the post time."""
-        ...
-
-    async def release(self, guild_id: int, brief_id: int) -> None:
-        """Give back an unsent claim, so it is tried again."""
-        ...
-
-    async def reject(self, guild_id: int, brief_id: int, reason: str) -> None:
-        """Keep a claim Discord refused, with why: tried again once the brief is edited."""
-        ...
-
-    async def rejected(self, guild_id: int, *, limit: int = 10) -> list[RejectedPost]:
-        """Return the guild's rejected posts of live briefs, newest first."""
-        ...
-
-    async def skip(self, guild_id: int, brief_ids: Sequence[int]) -> None:
-        """Mark briefs as never to be posted to this guild."""
-        ...
-
-    async def message_id(self, guild_id: int, brief_id: int) -> int | None:
-        """Return the message a brief was auto-posted as in this guild, if it was."""
-        ...
-
-    async def last_post(self, guild_id: int) -> datetime | None:
-        """Return when a brief was last posted to this guild."""
-        ...
-
-
-class StateStore(Protocol):
-    """Small named values the bot keeps between runs."""
-
-    async def get(self, key: str) -> str | None:
-        """Return the value stored under `key`, or None."""
-        ...
-
-    async def set(self, key: str, value: str) -> None:
-        """Store `value` under `key`, replacing any previous value."""
-        ...
-
-
-class RowLoader(Protocol):
-    """Writes copied rows inside one open transaction (see `Storage.restore`)."""
-
-    async def load(self, table: str, rows: Sequence[Row]) -> None:
-        """Insert rows of `table` exactly as given (ids and times kept)."""
-        ...
-
-    async def counts(self) -> dict[str, int]:
-        """Return each table's row count as this transaction sees it."""
-        ...
-
-
-class Storage(Protocol):
-    """One open database: the repositories on it, health checks, and whole-library copies."""
+class Backend(Database, Protocol):
+    """A database as the repositories use it: SQL, plus what each database does its own way."""
 
     @property
     def url(self) -> str:
@@ -419,66 +265,38 @@ class Storage(Protocol):
         ...
 
     @property
-    def briefs(self) -> BriefStore:
-        """Return the briefs repository."""
+    def search(self) -> Search:
+        """Return the database's full-text search."""
         ...
 
-    @property
-    def guilds(self) -> GuildStore:
-        """Return the per-guild auto-post settings."""
+    async def lock_ids(self, conn: Connection) -> None:
+        """Hold, until the transaction ends, the right to hand out new brief ids."""
         ...
 
-    @property
-    def post_log(self) -> PostLogStore:
-        """Return the auto-post log."""
+    async def insert(self, conn: Connection, table: str, rows: Sequence[Row]) -> None:
+        """Insert rows of one table exactly as given, the fastest way the database has."""
         ...
 
-    @property
-    def state(self) -> StateStore:
-        """Return the small named values kept between runs."""
+    async def announce(self, conn: Connection, newest_id: int) -> None:
+        """Tell every process, once the transaction commits, that new briefs were stored."""
         ...
 
-    async def close(self) -> None:
-        """Close every connection; later calls do nothing."""
+    async def settle(self, tables: Sequence[str]) -> None:
+        """After a bulk write: bring the planner's statistics and indexes up to date."""
         ...
 
-    async def listen_published(self, callback: Callable[[int], None]) -> bool:
-        """Have `callback(brief id)` called when any process stores new briefs.
-
-        Returns False when the backend cannot tell (SQLite): other processes' briefs are then
-        found by the auto-post sweep. Calling it again re-establishes a dropped listener.
-        """
+    async def listen(self, callback: Callable[[int], None]) -> bool:
+        """Call `callback(newest id)` when any process stores briefs; False if it cannot."""
         ...
 
     async def schema_version(self) -> int:
         """Return the migration version the database is at."""
         ...
 
-    async def latest_version(self) -> int:
+    def latest_version(self) -> int:
         """Return the version this code's migrations bring the database to."""
         ...
 
     async def integrity_problems(self) -> list[str]:
-        """Return what the database's own and the search index's checks report (empty: sound)."""
+        """Return what the database's own and the search index's checks report."""
         ...
-
-    async def counts(self) -> dict[str, int]:
-        """Return each table's row count (every brief, deleted ones included)."""
-        ...
-
-    def dump(self, table: str, *, batch: int = 1000) -> AsyncIterator[list[Row]]:
-        """Yield every row of `table` in primary-key order, `batch` at a time."""
-        ...
-
-    def restore(self) -> AbstractAsyncContextManager[RowLoader]:
-        """Open one transaction to load copied rows; commit on success, else roll back."""
-        ...
-
-
-def same_counts(expected: Mapping[str, int], actual: Mapping[str, int]) -> list[str]:
-    """Describe every table whose row count differs (empty when all agree)."""
-    return [
-        f"{table}: {expected.get(table, 0)} expected, {actual.get(table, 0)} found"
-        for table in TABLES
-        if expected.get(table, 0) != actual.get(table, 0)
-    ]

@@ -1,24 +1,19 @@
-"""Briefs in SQLite: CRUD with an audit trail, newest-first listing, full-text search."""
+"""Briefs: storing with an audit trail, newest-first listing, search and autocomplete.
+
+Written once for every backend (storage/base.py says what a backend provides).
+"""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
-from storage.fts import build_match_query
-from storage.interface import (
+from storage.base import (
+    BRIEF_COLUMNS,
     SEARCH_CANDIDATES,
     SEARCH_COUNT_CAP,
-    SNIPPET_CLOSE,
-    SNIPPET_ELLIPSIS,
-    SNIPPET_OPEN,
-    SNIPPET_TOKENS,
-    StaleEditError,
+    Backend,
     content_key,
     kept_ids,
     plain,
@@ -28,70 +23,56 @@ from storage.interface import (
     valid_id,
     with_ids,
 )
+from storage.errors import StaleEditError
 from storage.models import STORED, AuditEntry, Brief, BriefContent, SearchHit, brief_number, utcnow
-from storage.sqlite.database import (
-    Database,
-    decode_optional_time,
-    decode_time,
-    encode_time,
-    fetch_all,
-    fetch_value,
-)
+from storage.sql import Connection, Row
 
-# Measured at 100,000 briefs: ranking SEARCH_CANDIDATES = 500 candidates costs ~6.5 ms p50 for
-# a common word, 1,000 cost ~12 ms; the floor (~5 ms) is bm25's own pass counting each word's
-# documents for its IDF. FTS5 allows at most 64 snippet tokens.
-
-#: bm25 column weights, in briefs_fts column order: a title match outranks a body match.
-_WEIGHTS = {
-    "title": 10.0,
-    "what_happened": 4.0,
-    "who_was_involved": 2.0,
-    "when_and_where": 2.0,
-    "key_quote": 2.0,
-    "impact": 2.0,
-    "body": 1.0,
-    "tags": 5.0,
-}
-_BM25 = "bm25(briefs_fts, {})".format(", ".join(str(w) for w in _WEIGHTS.values()))
-
-_COLUMNS = (
-    "id, title, what_happened, who_was_involved, when_and_where, key_quote, impact, body, "
-    "source_url, image_url, tags, published_at, created_at, created_by, updated_at, content_hash"
-)
-_INSERT = f"INSERT INTO briefs ({_COLUMNS}) VALUES ({', '.join('?' * 16)})"
+#: Briefs one `add_many` stores before the database is asked to settle (Backend.settle).
+BULK_WRITE = 1000
 #: Rows whose content hash one pass of `fill_content_keys` computes.
-_FILL_BATCH = 1000
+FILL_BATCH = 1000
+
+#: The columns a brief's content fills, in the order the model lists them.
+_CONTENT = tuple(BriefContent.model_fields)
+_SELECT = f"SELECT {', '.join(BRIEF_COLUMNS)} FROM briefs"
+_LIVE = "deleted_at IS NULL"
 _NEWEST_FIRST = "ORDER BY COALESCE(published_at, created_at) DESC, id DESC"
-_AUDIT = "INSERT INTO audit_log (brief_id, action, actor_id, at, snapshot) VALUES (?, ?, ?, ?, ?)"
 
 
-def _content_values(content: BriefContent) -> tuple[Any, ...]:
-    published = content.published_at
-    return (
-        content.title,
-        content.what_happened,
-        content.who_was_involved,
-        content.when_and_where,
-        content.key_quote,
-        content.impact,
-        content.body,
-        content.source_url,
-        content.image_url,
-        json.dumps(list(content.tags), ensure_ascii=False),
-        None if published is None else encode_time(published),
-    )
+def brief_of(row: Row) -> Brief:
+    """Read a stored brief."""
+    return Brief.model_validate(row, context=STORED)
 
 
-def _brief(row: sqlite3.Row) -> Brief:
-    """Read a stored brief: tags are JSON text, times ISO 8601 text (pydantic reads them)."""
-    return Brief.model_validate({**dict(row), "tags": json.loads(row["tags"])}, context=STORED)
+def audit_entry(row: Row) -> AuditEntry:
+    """Read one audit row (its snapshot is JSON text)."""
+    return AuditEntry.model_validate({**row, "snapshot": json.loads(row["snapshot"])})
 
 
-class BriefRepository:
-    """Everything the bot does with briefs, as short transactions on one Database."""
+def content_values(content: BriefContent) -> dict[str, Any]:
+    """Return the content columns of a brief as stored."""
+    values = {column: getattr(content, column) for column in _CONTENT}
+    values["tags"] = list(content.tags)
+    return values
 
-    def __init__(self, db: Database) -> None:
+
+def brief_row(brief: Brief, *, deleted_at: Any = None) -> Row:
+    """Return every column of a brief's row, as `Backend.insert` takes it."""
+    return {
+        "id": brief.id,
+        **content_values(brief),
+        "created_at": brief.created_at,
+        "created_by": brief.created_by,
+        "updated_at": brief.updated_at,
+        "deleted_at": deleted_at,
+        "content_hash": content_key(brief),
+    }
+
+
+class Briefs:
+    """Everything the bot does with briefs, as short transactions on one database."""
+
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def add(self, content: BriefContent, *, created_by: int | None = None) -> Brief:
@@ -109,76 +90,71 @@ class BriefRepository:
     ) -> list[Brief]:
         """Store all items or none, in one transaction; return what was stored.
 
-        Items that are `Brief`s keep their id, created_at and created_by (an export read back);
-        others get fresh ids. Raises DuplicateIdError if a kept id is taken or repeated. With
-        `skip_present`, content already stored is left out (see `storage.interface.to_store`).
+        Items that are `Brief`s keep their id, created_at, created_by and updated_at (an
+        export read back); others get fresh ids. Raises DuplicateIdError if a kept id is taken
+        or repeated. With `skip_present`, content already stored is left out instead of
+        stored again (see `storage.base.to_store`).
         """
         kept = kept_ids(items, action)
         if not items:
             return []
+        any_of = self._db.dialect.any_of
         now = utcnow()
-        stamp = encode_time(now)
-        keys = [content_key(item) for item in items]
         async with self._db.transaction() as conn:
-            taken = {
-                row[0]: row[1]
-                for row in await fetch_all(
-                    conn,
-                    "SELECT id, CASE WHEN deleted_at IS NULL THEN content_hash END FROM briefs"
-                    " WHERE id IN (SELECT value FROM json_each(?))",
-                    (json.dumps(kept),),
-                )
-            }
-            live = set()
+            await self._db.lock_ids(conn)  # another process handing out ids waits for us
+            rows = await conn.fetch(
+                f"SELECT id, CASE WHEN {_LIVE} THEN content_hash END AS content_hash"
+                f" FROM briefs WHERE {any_of('id')}",
+                kept,
+            )
+            taken = {row["id"]: row["content_hash"] for row in rows}
+            live: set[str] = set()
             if skip_present:
-                rows = await fetch_all(
-                    conn,
-                    "SELECT content_hash FROM briefs WHERE deleted_at IS NULL"
-                    " AND content_hash IN (SELECT value FROM json_each(?))",
-                    (json.dumps(keys),),
+                keys = [content_key(item) for item in items]
+                rows = await conn.fetch(
+                    f"SELECT content_hash FROM briefs WHERE {_LIVE} AND {any_of('content_hash')}",
+                    keys,
                 )
-                live = {row[0] for row in rows}
+                live = {row["content_hash"] for row in rows}
             fresh = to_store(items, live=live, taken=taken, skip_present=skip_present)
             if not fresh:
                 return []
-            first_id = max([await _max_id(conn), *kept]) + 1
-            stored = with_ids(fresh, first_id, now=now, created_by=created_by)
-            await conn.executemany(
-                _INSERT,
+            highest = await conn.fetchval("SELECT COALESCE(MAX(id), 0) FROM briefs")
+            stored = with_ids(fresh, max([int(highest), *kept]) + 1, now=now, created_by=created_by)
+            await self._db.insert(conn, "briefs", [brief_row(brief) for brief in stored])
+            await self._db.insert(
+                conn,
+                "audit_log",
                 [
-                    (
-                        brief.id,
-                        *_content_values(brief),
-                        encode_time(brief.created_at),
-                        brief.created_by,
-                        None if brief.updated_at is None else encode_time(brief.updated_at),
-                        content_key(brief),
-                    )
+                    {
+                        "brief_id": brief.id,
+                        "action": action,
+                        "actor_id": created_by,
+                        "at": now,
+                        "snapshot": snapshot(brief),
+                    }
                     for brief in stored
                 ],
             )
-            await conn.executemany(
-                _AUDIT,
-                [(brief.id, action, created_by, stamp, snapshot(brief)) for brief in stored],
-            )
+            await self._db.announce(conn, stored[-1].id)
+        if len(stored) >= BULK_WRITE:
+            await self._db.settle(("briefs", "audit_log"))
         return stored
 
     async def fill_content_keys(self) -> int:
-        """Compute the content hash of briefs stored before it was kept (migration 0006)."""
+        """Compute the content hash of briefs stored before it was kept; return how many."""
         filled = 0
         while True:
             async with self._db.transaction() as conn:
-                rows = await fetch_all(
-                    conn,
-                    "SELECT * FROM briefs WHERE content_hash IS NULL ORDER BY id LIMIT ?",
-                    (_FILL_BATCH,),
+                rows = await conn.fetch(
+                    f"{_SELECT} WHERE content_hash IS NULL ORDER BY id LIMIT ?", FILL_BATCH
                 )
                 await conn.executemany(
                     "UPDATE briefs SET content_hash = ? WHERE id = ?",
-                    [(content_key(_brief(row)), row["id"]) for row in rows],
+                    [(content_key(brief_of(row)), row["id"]) for row in rows],
                 )
             filled += len(rows)
-            if len(rows) < _FILL_BATCH:
+            if len(rows) < FILL_BATCH:
                 return filled
 
     async def get(self, brief_id: int) -> Brief | None:
@@ -186,10 +162,8 @@ class BriefRepository:
         if not valid_id(brief_id):
             return None
         async with self._db.read() as conn:
-            rows = await fetch_all(
-                conn, "SELECT * FROM briefs WHERE id = ? AND deleted_at IS NULL", (brief_id,)
-            )
-        return _brief(rows[0]) if rows else None
+            row = await conn.fetchrow(f"{_SELECT} WHERE id = ? AND {_LIVE}", brief_id)
+        return None if row is None else brief_of(row)
 
     async def update(
         self,
@@ -201,48 +175,52 @@ class BriefRepository:
     ) -> Brief | None:
         """Replace a live brief's content (audited as 'edit'); None if missing or deleted.
 
-        With `base`, raise StaleEditError if the brief changed since that version.
+        With `base`, the version the edit started from, raise StaleEditError when the brief
+        was changed since (its `updated_at` differs), so no edit silently overwrites another.
         """
         if not valid_id(brief_id):
             return None
-        stamp = encode_time(utcnow())
-        based = (
-            "" if base is None else " AND updated_at IS ?"  # IS: equal, or both NULL
-        )
-        version = () if base is None else (_optional_time(base.updated_at),)
+        now = utcnow()
+        values = content_values(content)
+        search = self._db.search.columns(values)
+        assignments = [f"{column} = ?" for column in values]
+        assignments += [f"{column} = {slot}" for column, slot, _ in search]
+        args = [*values.values(), *(value for _, _, value in search)]
+        args += [now, content_key(content), brief_id]
+        based = ""
+        if base is not None:
+            based = f" AND {self._db.dialect.same('updated_at')}"
+            args.append(base.updated_at)
         async with self._db.transaction() as conn:
-            rows = await fetch_all(
-                conn,
-                "UPDATE briefs SET title = ?, what_happened = ?, who_was_involved = ?,"
-                " when_and_where = ?, key_quote = ?, impact = ?, body = ?, source_url = ?,"
-                " image_url = ?, tags = ?, published_at = ?, updated_at = ?, content_hash = ?"
-                f" WHERE id = ? AND deleted_at IS NULL{based} RETURNING *",
-                (*_content_values(content), stamp, content_key(content), brief_id, *version),
+            row = await conn.fetchrow(
+                f"UPDATE briefs SET {', '.join(assignments)}, updated_at = ?, content_hash = ?"
+                f" WHERE id = ? AND {_LIVE}{based} RETURNING {', '.join(BRIEF_COLUMNS)}",
+                *args,
             )
-            if not rows:
-                if base is not None and await _is_live(conn, brief_id):
-                    raise StaleEditError(brief_id, await _last_change(conn, brief_id))
+            if row is None:
+                if base is not None and await self._is_live(conn, brief_id):
+                    raise await self._stale(conn, brief_id)
                 return None
-            brief = _brief(rows[0])
-            await conn.execute(_AUDIT, (brief_id, "edit", actor_id, stamp, snapshot(brief)))
+            brief = brief_of(row)
+            await self._audit(conn, brief_id, "edit", actor_id, now, snapshot(brief))
         return brief
 
     async def delete(self, brief_id: int, *, actor_id: int | None) -> bool:
         """Soft-delete: hide from lookups, search and auto-post; keep history. False if absent."""
         if not valid_id(brief_id):
             return False
-        stamp = encode_time(utcnow())
+        now = utcnow()
         async with self._db.transaction() as conn:
-            rows = await fetch_all(
-                conn,
+            row = await conn.fetchrow(
                 "UPDATE briefs SET deleted_at = ?, updated_at = ?"
-                " WHERE id = ? AND deleted_at IS NULL RETURNING *",
-                (stamp, stamp, brief_id),
+                f" WHERE id = ? AND {_LIVE} RETURNING {', '.join(BRIEF_COLUMNS)}",
+                now,
+                now,
+                brief_id,
             )
-            if not rows:
+            if row is None:
                 return False
-            record = snapshot(_brief(rows[0]))
-            await conn.execute(_AUDIT, (brief_id, "delete", actor_id, stamp, record))
+            await self._audit(conn, brief_id, "delete", actor_id, now, snapshot(brief_of(row)))
         return True
 
     async def latest(self, limit: int) -> list[Brief]:
@@ -254,90 +232,35 @@ class BriefRepository:
         if limit <= 0:
             return []
         async with self._db.read() as conn:
-            rows = await fetch_all(
-                conn,
-                f"SELECT * FROM briefs WHERE deleted_at IS NULL {_NEWEST_FIRST} LIMIT ? OFFSET ?",
-                (limit, max(offset, 0)),
+            rows = await conn.fetch(
+                f"{_SELECT} WHERE {_LIVE} {_NEWEST_FIRST} LIMIT ? OFFSET ?", limit, max(offset, 0)
             )
-        return [_brief(row) for row in rows]
+        return [brief_of(row) for row in rows]
 
     async def count(self) -> int:
         """Return how many live briefs there are."""
         async with self._db.read() as conn:
-            return int(
-                await fetch_value(conn, "SELECT count(*) FROM briefs WHERE deleted_at IS NULL")
-            )
+            return int(await conn.fetchval(f"SELECT count(*) FROM briefs WHERE {_LIVE}"))
 
     async def search(self, query: str, *, limit: int = 10, offset: int = 0) -> list[SearchHit]:
         """Return live briefs matching every word of `query`, best first, with snippets.
 
-        Only the newest SEARCH_CANDIDATES matches (by id) are ranked, by title-weighted bm25,
-        so a common word costs the same as a rare one; paging past them simply ends, in step
-        with `search_count`, which is capped at the same number.
+        Only the newest SEARCH_CANDIDATES matches (by id) are ranked, so a common word costs
+        the same as a rare one; paging past them simply ends, in step with `search_count`.
         """
-        match = build_match_query(query)
         offset = max(offset, 0)
-        if match is None or limit <= 0 or offset >= SEARCH_CANDIDATES:
+        if limit <= 0 or offset >= SEARCH_CANDIDATES:
             return []
         async with self._db.read() as conn:
-            # FTS5 walks the doclist newest-first and stops after the window, so bm25 runs on
-            # at most SEARCH_CANDIDATES rows, never on every match.
-            ranked = await fetch_all(
-                conn,
-                "SELECT rowid, score FROM ("
-                f" SELECT rowid, {_BM25} AS score FROM briefs_fts WHERE briefs_fts MATCH ?"
-                " ORDER BY rowid DESC LIMIT ?"
-                ") ORDER BY score, rowid DESC LIMIT ? OFFSET ?",
-                (match, SEARCH_CANDIDATES, limit, offset),
-            )
-            hits: list[SearchHit] = []
-            for brief_id, score in ranked:
-                # Snippets only for the page; `rowid = ?` lets FTS5 seek straight to the row.
-                rows = await fetch_all(
-                    conn,
-                    "SELECT b.id, b.title, b.what_happened, b.published_at, b.created_at,"
-                    " snippet(briefs_fts, -1, ?, ?, ?, ?) AS snippet"
-                    " FROM briefs_fts JOIN briefs AS b ON b.id = briefs_fts.rowid"
-                    " WHERE briefs_fts MATCH ? AND briefs_fts.rowid = ? AND b.deleted_at IS NULL",
-                    (
-                        SNIPPET_OPEN,
-                        SNIPPET_CLOSE,
-                        SNIPPET_ELLIPSIS,
-                        SNIPPET_TOKENS,
-                        match,
-                        brief_id,
-                    ),
-                )
-                hits.extend(
-                    SearchHit(
-                        brief_id=row["id"],
-                        title=row["title"],
-                        snippet=row["snippet"] or row["what_happened"],
-                        rank=-float(score),
-                        published_at=decode_optional_time(row["published_at"]),
-                        created_at=decode_time(row["created_at"]),
-                    )
-                    for row in rows
-                )
-        return hits
+            return await self._db.search.hits(conn, query, limit=limit, offset=offset)
 
     async def search_count(self, query: str) -> int:
         """Return how many live briefs `search` can page through: at most SEARCH_COUNT_CAP.
 
         A result equal to SEARCH_COUNT_CAP means "that many or more" (show it as "500+").
         """
-        match = build_match_query(query)
-        if match is None:
-            return 0
         async with self._db.read() as conn:
-            return int(
-                await fetch_value(
-                    conn,
-                    "SELECT count(*) FROM"
-                    " (SELECT 1 FROM briefs_fts WHERE briefs_fts MATCH ? LIMIT ?)",
-                    (match, SEARCH_COUNT_CAP),
-                )
-            )
+            return await self._db.search.count(conn, query, cap=SEARCH_COUNT_CAP)
 
     async def suggest(self, prefix: str, *, limit: int = 25) -> list[tuple[int, str]]:
         """Return (id, title) pairs for autocomplete.
@@ -348,34 +271,20 @@ class BriefRepository:
         if limit <= 0:
             return []
         number = brief_number(prefix)
-        match = build_match_query(prefix, prefix=True)
         found: list[tuple[int, str]] = []
         async with self._db.read() as conn:
             if number is not None:
-                rows = await fetch_all(
-                    conn,
-                    "SELECT id, title FROM briefs WHERE id = ? AND deleted_at IS NULL",
-                    (number,),
+                rows = await conn.fetch(
+                    f"SELECT id, title FROM briefs WHERE id = ? AND {_LIVE}", number
                 )
-                found.extend((row[0], row[1]) for row in rows)
-            if match is None:
-                rows = await fetch_all(
-                    conn,
-                    "SELECT id, title FROM briefs WHERE deleted_at IS NULL"
-                    f" {_NEWEST_FIRST} LIMIT ?",
-                    (limit,),
-                )
-            else:
-                # briefs_titles (0005) has prefix indexes, so a short common prefix is one
-                # doclist read instead of a merge of every matching term's doclist.
-                rows = await fetch_all(
-                    conn,
-                    "SELECT rowid, title FROM briefs_titles WHERE briefs_titles MATCH ?"
-                    " ORDER BY rowid DESC LIMIT ?",
-                    (match, limit),
+                found.extend((row["id"], row["title"]) for row in rows)
+            titles = await self._db.search.titles(conn, prefix, limit=limit)
+            if titles is None:
+                titles = await conn.fetch(
+                    f"SELECT id, title FROM briefs WHERE {_LIVE} {_NEWEST_FIRST} LIMIT ?", limit
                 )
         seen = {brief_id for brief_id, _ in found}
-        found.extend((row[0], row[1]) for row in rows if row[0] not in seen)
+        found.extend((row["id"], row["title"]) for row in titles if row["id"] not in seen)
         return found[:limit]
 
     async def find_duplicate(
@@ -385,109 +294,73 @@ class BriefRepository:
 
         Comparison ignores case, spacing and punctuation, so a re-pasted brief is caught.
         """
-        title_match = build_match_query(title)
-        what_match = build_match_query(what_happened)
-        filters = [f"title : ({title_match})"] if title_match else []
-        if what_match:
-            filters.append(f"what_happened : ({what_match})")
         async with self._db.read() as conn:
-            if filters:
-                rows = await fetch_all(
-                    conn,
-                    "SELECT b.* FROM briefs_fts JOIN briefs AS b ON b.id = briefs_fts.rowid"
-                    " WHERE briefs_fts MATCH ? AND b.deleted_at IS NULL ORDER BY b.id",
-                    (" AND ".join(filters),),
-                )
-            else:
-                rows = await fetch_all(
-                    conn,
-                    "SELECT * FROM briefs WHERE deleted_at IS NULL"
-                    " AND trim(title) = ? AND trim(what_happened) = ? ORDER BY id",
-                    (title.strip(), what_happened.strip()),
-                )
+            rows = await self._db.search.same_words(conn, title, what_happened)
         same = same_brief(rows, title, what_happened, exclude_id=exclude_id)
-        return None if same is None else _brief(same)
+        return None if same is None else brief_of(same)
 
     async def history(self, brief_id: int) -> list[AuditEntry]:
         """Return every audited change to a brief, oldest first, even once it is deleted."""
         if not valid_id(brief_id):
             return []
         async with self._db.read() as conn:
-            rows = await fetch_all(
-                conn, "SELECT * FROM audit_log WHERE brief_id = ? ORDER BY id", (brief_id,)
+            rows = await conn.fetch(
+                "SELECT id, brief_id, action, actor_id, at, snapshot FROM audit_log"
+                " WHERE brief_id = ? ORDER BY id",
+                brief_id,
             )
-        return [_audit_entry(row) for row in rows]
+        return [audit_entry(row) for row in rows]
 
     async def iter_all(self, *, batch: int = 500) -> AsyncIterator[Brief]:
         """Yield every live brief, oldest id first, reading `batch` rows at a time.
 
-        The lock is released between batches, so the consumer may use the database meanwhile.
+        The database is free between batches, so the consumer may use it meanwhile.
         """
         if batch <= 0:
             raise ValueError("batch must be positive")
-        last: int | None = None
+        last = 0  # below every brief id
         while True:
             async with self._db.read() as conn:
-                if last is None:
-                    rows = await fetch_all(
-                        conn,
-                        "SELECT * FROM briefs WHERE deleted_at IS NULL ORDER BY id LIMIT ?",
-                        (batch,),
-                    )
-                else:
-                    rows = await fetch_all(
-                        conn,
-                        "SELECT * FROM briefs WHERE id > ? AND deleted_at IS NULL"
-                        " ORDER BY id LIMIT ?",
-                        (last, batch),
-                    )
+                rows = await conn.fetch(
+                    f"{_SELECT} WHERE id > ? AND {_LIVE} ORDER BY id LIMIT ?", last, batch
+                )
             for row in rows:
-                yield _brief(row)
+                yield brief_of(row)
             if len(rows) < batch:
                 return
             last = rows[-1]["id"]
 
-    async def ids_created_after(self, since: datetime, *, limit: int) -> list[int]:
-        """Return ids of live briefs created after `since`, oldest first (for auto-post)."""
-        if limit <= 0:
-            return []
-        async with self._db.read() as conn:
-            rows = await fetch_all(
-                conn,
-                "SELECT id FROM briefs WHERE deleted_at IS NULL AND created_at > ?"
-                " ORDER BY id LIMIT ?",
-                (encode_time(since), limit),
-            )
-        return [int(row[0]) for row in rows]
+    async def _is_live(self, conn: Connection, brief_id: int) -> bool:
+        found = await conn.fetchval(f"SELECT 1 FROM briefs WHERE id = ? AND {_LIVE}", brief_id)
+        return found is not None
 
-    async def max_id(self) -> int:
-        """Return the highest id ever used (deleted briefs included), 0 when empty."""
-        async with self._db.read() as conn:
-            return await _max_id(conn)
-
-
-def _optional_time(value: datetime | None) -> str | None:
-    return None if value is None else encode_time(value)
-
-
-def _audit_entry(row: sqlite3.Row) -> AuditEntry:
-    return AuditEntry.model_validate({**dict(row), "snapshot": json.loads(row["snapshot"])})
-
-
-async def _is_live(conn: aiosqlite.Connection, brief_id: int) -> bool:
-    return bool(
-        await fetch_all(
-            conn, "SELECT 1 FROM briefs WHERE id = ? AND deleted_at IS NULL", (brief_id,)
+    async def _stale(self, conn: Connection, brief_id: int) -> StaleEditError:
+        """Describe who changed a brief last, and when."""
+        row = await conn.fetchrow(
+            "SELECT actor_id, at FROM audit_log WHERE brief_id = ? ORDER BY id DESC LIMIT 1",
+            brief_id,
         )
-    )
+        return StaleEditError(
+            brief_id,
+            changed_by=None if row is None else row["actor_id"],
+            changed_at=None if row is None else row["at"],
+        )
 
-
-async def _last_change(conn: aiosqlite.Connection, brief_id: int) -> AuditEntry | None:
-    rows = await fetch_all(
-        conn, "SELECT * FROM audit_log WHERE brief_id = ? ORDER BY id DESC LIMIT 1", (brief_id,)
-    )
-    return _audit_entry(rows[0]) if rows else None
-
-
-async def _max_id(conn: aiosqlite.Connection) -> int:
-    return int(await fetch_value(conn, "SELECT COALESCE(MAX(id), 0) FROM briefs"))
+    async def _audit(
+        self,
+        conn: Connection,
+        brief_id: int,
+        action: str,
+        actor_id: int | None,
+        at: Any,
+        record: str,
+    ) -> None:
+        await conn.execute(
+            "INSERT INTO audit_log (brief_id, action, actor_id, at, snapshot)"
+            " VALUES (?, ?, ?, ?, ?)",
+            brief_id,
+            action,
+            actor_id,
+            at,
+            record,
+        )

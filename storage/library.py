@@ -1,146 +1,104 @@
-"""The SQLite backend as one `Storage`: the repositories on one file, checks and copies."""
+"""One open library: its repositories, health, and whole-library copies, on any backend."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from pathlib import Path
-from typing import Any
 
-import aiosqlite
-
-from storage.interface import FLAG_COLUMNS, PRIMARY_KEYS, TABLES, Row, check_table
-from storage.sqlite.briefs import BriefRepository
-from storage.sqlite.database import Database, decode_optional_time, encode_time, fetch_value
-from storage.sqlite.guilds import GuildRepository, PostLog
-from storage.sqlite.migrations import latest_version
-from storage.sqlite.state import BotState
-
-_TIMES = frozenset(
-    {
-        "published_at",
-        "created_at",
-        "updated_at",
-        "deleted_at",
-        "at",
-        "subscribed_at",
-        "paused_at",
-        "last_post_at",
-        "posted_at",
-        "rejected_at",
-    }
-)
-_JSON_LISTS = frozenset({"tags"})
+from storage.base import COLUMNS, PRIMARY_KEYS, TABLES, Backend, check_table
+from storage.briefs import Briefs
+from storage.guilds import Guilds, PostLog
+from storage.sql import Connection, Row
+from storage.state import State
 
 
-def _decode(column: str, value: Any) -> Any:
-    """Turn a stored SQLite value into the backend-neutral row value."""
-    if column in _TIMES:
-        return decode_optional_time(value)
-    if column in FLAG_COLUMNS:
-        return bool(value)
-    if column in _JSON_LISTS:
-        return json.loads(value)
-    return value
+class Storage:
+    """A library: briefs, auto-post settings and log, and small state, in one database."""
 
-
-def _encode(column: str, value: Any) -> Any:
-    """Turn a backend-neutral row value into what SQLite stores."""
-    if value is None:
-        return None
-    if column in _TIMES:
-        return encode_time(value)
-    if column in FLAG_COLUMNS:
-        return int(value)
-    if column in _JSON_LISTS:
-        return json.dumps(list(value), ensure_ascii=False)
-    return value
-
-
-async def _counts(conn: aiosqlite.Connection) -> dict[str, int]:
-    return {
-        table: int(await fetch_value(conn, f"SELECT count(*) FROM {table}")) for table in TABLES
-    }
-
-
-class _Loader:
-    """Inserts copied rows on the connection of one open transaction."""
-
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
-
-    async def load(self, table: str, rows: Sequence[Row]) -> None:
-        check_table(table)
-        if not rows:
-            return
-        columns = list(rows[0])
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-        await self._conn.executemany(
-            sql, [tuple(_encode(column, row[column]) for column in columns) for row in rows]
-        )
-
-    async def counts(self) -> dict[str, int]:
-        return await _counts(self._conn)
-
-
-class SqliteStorage:
-    """A library in one SQLite file (the embedded default)."""
-
-    def __init__(self, db: Database, url: str) -> None:
+    def __init__(self, db: Backend) -> None:
         self.db = db
-        self.url = url
-        self.briefs = BriefRepository(db)
-        self.guilds = GuildRepository(db)
+        self.briefs = Briefs(db)
+        self.guilds = Guilds(db)
         self.post_log = PostLog(db)
-        self.state = BotState(db)
+        self.state = State(db)
 
-    @classmethod
-    async def open(cls, path: Path | str, *, url: str | None = None) -> SqliteStorage:
-        """Open (creating and migrating) the database file at `path`."""
-        db = await Database.open(path)
-        storage = cls(db, url or f"sqlite:///{path}")
-        try:
-            await storage.briefs.fill_content_keys()
-        except BaseException:
-            await db.close()
-            raise
-        return storage
+    @property
+    def url(self) -> str:
+        """Return the URL the database was opened with."""
+        return self.db.url
 
     async def close(self) -> None:
+        """Close every connection; later calls do nothing."""
         await self.db.close()
 
     async def listen_published(self, callback: Callable[[int], None]) -> bool:
-        """Return False: SQLite cannot tell other processes' writes; the sweep finds them."""
-        return False
+        """Have `callback(brief id)` called when any process stores new briefs.
+
+        Returns False when the backend cannot tell (SQLite): other processes' briefs are then
+        found by the auto-post sweep. Calling it again re-establishes a dropped listener.
+        """
+        return await self.db.listen(callback)
 
     async def schema_version(self) -> int:
+        """Return the migration version the database is at."""
         return await self.db.schema_version()
 
-    async def latest_version(self) -> int:
-        return latest_version()
+    def latest_version(self) -> int:
+        """Return the version this code's migrations bring the database to."""
+        return self.db.latest_version()
 
     async def integrity_problems(self) -> list[str]:
+        """Return what the database's own and the search index's checks report (empty: sound)."""
         return await self.db.integrity_problems()
 
     async def counts(self) -> dict[str, int]:
+        """Return each table's row count (every brief, deleted ones included)."""
         async with self.db.read() as conn:
             return await _counts(conn)
 
     async def dump(self, table: str, *, batch: int = 1000) -> AsyncIterator[list[Row]]:
+        """Yield every row of `table` in primary-key order, `batch` at a time.
+
+        One consistent snapshot serves the whole table, however long the consumer takes.
+        """
         check_table(table)
-        async with self.db.read() as conn:
-            cursor = await conn.execute(f"SELECT * FROM {table} ORDER BY {PRIMARY_KEYS[table]}")
-            try:
-                columns = [item[0] for item in cursor.description]
-                while rows := await cursor.fetchmany(batch):
-                    yield [
-                        {column: _decode(column, row[column]) for column in columns} for row in rows
-                    ]
-            finally:
-                await cursor.close()
+        if batch <= 0:
+            raise ValueError("batch must be positive")
+        sql = (
+            f"SELECT {', '.join(COLUMNS[table])} FROM {table}"
+            f" ORDER BY {', '.join(PRIMARY_KEYS[table])}"
+        )
+        async with self.db.snapshot() as conn:
+            async for rows in conn.iterate(sql, batch=batch):
+                yield rows
 
     @asynccontextmanager
-    async def restore(self) -> AsyncIterator[_Loader]:
+    async def restore(self) -> AsyncIterator[Loader]:
+        """Open one transaction to load copied rows; commit on success, else roll back."""
         async with self.db.transaction() as conn:
-            yield _Loader(conn)
+            yield Loader(self.db, conn)
+        await self.db.settle(TABLES)
+
+
+class Loader:
+    """Writes copied rows inside one open transaction (see `Storage.restore`)."""
+
+    def __init__(self, db: Backend, conn: Connection) -> None:
+        self._db = db
+        self._conn = conn
+
+    async def load(self, table: str, rows: Sequence[Row]) -> None:
+        """Insert rows of `table` exactly as given (ids and times kept)."""
+        check_table(table)
+        unknown = {column for row in rows for column in row} - set(COLUMNS[table])
+        if unknown:
+            raise ValueError(f"{table} has no column(s) {', '.join(sorted(unknown))}")
+        await self._db.insert(self._conn, table, rows)
+
+    async def counts(self) -> dict[str, int]:
+        """Return each table's row count as this transaction sees it."""
+        return await _counts(self._conn)
+
+
+async def _counts(conn: Connection) -> dict[str, int]:
+    return {table: int(await conn.fetchval(f"SELECT count(*) FROM {table}")) for table in TABLES}

@@ -6,11 +6,9 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
+from storage.errors import MigrationError
+
 _FILE_NAME = re.compile(r"^(\d{4})_(\w+)\.sql$")
-
-
-class MigrationError(RuntimeError):
-    """The migration files or the database's schema version are not usable."""
 
 
 @dataclass(frozen=True)

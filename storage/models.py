@@ -201,7 +201,6 @@ class GuildSettings(BaseModel):
     subscribed_at: datetime | None = None
     paused_reason: str | None = None
     paused_at: datetime | None = None
-    notified_pause: bool = False
     last_post_at: datetime | None = None
     last_error: str | None = None
 

@@ -1,7 +1,7 @@
 """Turn anything a user types into safe full-text queries, and text into indexed words (pure).
 
-SQLite gets FTS5 MATCH expressions; PostgreSQL's tsvector/tsquery input
-(storage/postgres/search.py) is built from the same `words`, so both backends find the same
+Both backends build their queries from the same `words` (FTS5 MATCH expressions in
+storage/sqlite/search.py, tsquery input in storage/postgres/search.py), so both find the same
 briefs.
 """
 
@@ -47,21 +47,6 @@ def words(text: str, *, limit: int = MAX_TOKENS) -> list[str]:
 def normalize_query(text: str) -> str:
     """Return the words a search will use, space-separated ("" when nothing is searchable)."""
     return " ".join(words(text))
-
-
-def build_match_query(text: str, *, prefix: bool = False) -> str | None:
-    """Return an FTS5 query matching every word of `text` (implicit AND), or None if none.
-
-    Each word becomes an FTS5 string, so operators, column filters and stray quotes in the
-    input are just text. With `prefix`, the last word also matches words it begins.
-    """
-    tokens = words(text)
-    if not tokens:
-        return None
-    phrases = ['"' + token.replace('"', '""') + '"' for token in tokens]
-    if prefix:
-        phrases[-1] += "*"
-    return " ".join(phrases)
 
 
 def _without_marks(text: str) -> str:

@@ -1,7 +1,7 @@
 """Search snippets built in Python: the matched words in context, highlighted (pure).
 
 The SQLite backend has FTS5's snippet(); PostgreSQL's ts_headline depends on the server's
-parser and locale, so the PostgreSQL backend uses this, which reads words as `storage.fts` does.
+parser and locale, so the PostgreSQL backend uses this, which reads words as `storage.search` does.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import bisect
 import unicodedata
 from collections.abc import Sequence
 
-from storage.fts import MAX_TOKEN_CHARS, lexeme, word_spans, words
-from storage.interface import SNIPPET_CLOSE, SNIPPET_ELLIPSIS, SNIPPET_OPEN, SNIPPET_TOKENS
+from storage.base import SNIPPET_CLOSE, SNIPPET_ELLIPSIS, SNIPPET_OPEN, SNIPPET_TOKENS
+from storage.search import MAX_TOKEN_CHARS, lexeme, word_spans, words
 
 
 def snippet(texts: Sequence[str | None], query: str, *, tokens: int = SNIPPET_TOKENS) -> str | None:

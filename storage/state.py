@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from storage.sqlite.database import Database, fetch_value
+from storage.base import Backend
 
 
-class BotState:
+class State:
     """A string key-value store in the bot_state table."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Backend) -> None:
         self._db = db
 
     async def get(self, key: str) -> str | None:
         """Return the value stored under `key`, or None."""
         async with self._db.read() as conn:
-            value = await fetch_value(conn, "SELECT value FROM bot_state WHERE key = ?", (key,))
+            value = await conn.fetchval("SELECT value FROM bot_state WHERE key = ?", key)
         return None if value is None else str(value)
 
     async def set(self, key: str, value: str) -> None:
@@ -23,5 +23,6 @@ class BotState:
             await conn.execute(
                 "INSERT INTO bot_state (key, value) VALUES (?, ?)"
                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, value),
+                key,
+                value,
             )

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from storage.interface import TABLES, Storage, same_counts
-
-
-class TransferError(Exception):
-    """The copy cannot start or did not verify; the target is left as it was."""
+from storage.base import TABLES, same_counts
+from storage.errors import TransferError
+from storage.library import Storage
 
 
 async def copy_library(

@@ -18,6 +18,7 @@ import asyncpg
 import pytest
 
 from storage.backends import sqlite_url
+from storage.library import Storage
 
 POSTGRES_URL_VARIABLE = "BRIEFBOT_TEST_POSTGRES_URL"
 REQUIRE_VARIABLE = "BRIEFBOT_REQUIRE_POSTGRES"
@@ -65,3 +66,20 @@ async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
     else:
         async with postgres_schema() as url:
             yield url
+
+
+async def message_id(storage: Storage, guild_id: int, brief_id: int) -> int | None:
+    """Return the message a brief was auto-posted as in a guild, read from the post log."""
+    async with storage.db.read() as conn:
+        value = await conn.fetchval(
+            "SELECT message_id FROM post_log WHERE guild_id = ? AND brief_id = ?",
+            guild_id,
+            brief_id,
+        )
+    return None if value is None else int(value)
+
+
+async def highest_id(storage: Storage) -> int:
+    """Return the highest brief id ever used (deleted briefs included), 0 when empty."""
+    async with storage.db.read() as conn:
+        return int(await conn.fetchval("SELECT COALESCE(MAX(id), 0) FROM briefs"))

@@ -1,33 +1,63 @@
-"""The PostgreSQL connection pool the bot owns: migrations, transactions and reads."""
+"""The shared backend for several bot processes: PostgreSQL through an asyncpg pool.
+
+Times are timestamptz, yes/no boolean, tags a text array; `PostgresConnection` numbers the
+repositories' `?` placeholders and hands rows back as dicts. New briefs are announced to
+every process with LISTEN/NOTIFY; ids are handed out under an advisory lock.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import json
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import TypeAlias
+from typing import Any
 
 import asyncpg
-from asyncpg.pool import PoolConnectionProxy
 
-from storage.postgres.migrations import apply_migrations, current_version
+from storage.postgres.checks import integrity_problems
+from storage.postgres.migrations import Driver, apply_migrations, current_version, latest_version
+from storage.postgres.search import PostgresSearch, search_vector, title_vector
+from storage.sql import Connection, Row, numbered
 
 #: Connections one process keeps open: enough for concurrent commands and auto-posting.
 POOL_MIN, POOL_MAX = 1, 10
-
 #: Seconds to wait for the server to accept a connection before reporting it unreachable.
 CONNECT_TIMEOUT = 10.0
-
 #: The GIN indexes (migrations/0001_schema.sql) whose pending lists a bulk write leaves behind.
 SEARCH_INDEXES = ("briefs_search", "briefs_title_search")
-
 #: Plan every statement for its actual parameters. asyncpg prepares statements, and a generic
 #: plan cannot know how common a searched word is: for a rare one it would walk every brief
 #: in id order (~1 s at 100,000 briefs) instead of asking the GIN index (~1 ms).
 SERVER_SETTINGS = {"plan_cache_mode": "force_custom_plan"}
+#: pg_advisory_xact_lock key serialising brief id allocation ("highest id + 1") across processes.
+ID_LOCK = 0x62726965_66000002
+#: NOTIFY channel announcing new briefs; the payload is the newest stored id.
+PUBLISHED_CHANNEL = "briefbot_published"
 
-#: A connection as the pool lends it (or as `asyncpg.connect` returns it).
-Connection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
+#: Each column's type, for inserting many rows as one array per column (`unnest`).
+_TYPES = {
+    "id": "bigint",
+    "brief_id": "bigint",
+    "guild_id": "bigint",
+    "channel_id": "bigint",
+    "message_id": "bigint",
+    "mention_role_id": "bigint",
+    "actor_id": "bigint",
+    "created_by": "bigint",
+    "crosspost": "boolean",
+    "skipped": "boolean",
+    **dict.fromkeys(("published_at", "created_at", "updated_at"), "timestamptz"),
+    **dict.fromkeys(("deleted_at", "at", "subscribed_at", "paused_at"), "timestamptz"),
+    **dict.fromkeys(("last_post_at", "posted_at", "rejected_at"), "timestamptz"),
+}
+#: How an `unnest` column becomes the stored value, where it is not stored as sent.
+_STORED_AS = {
+    # Tags travel as JSON text: an array of arrays must be rectangular, tag lists are not.
+    "tags": "ARRAY(SELECT json_array_elements_text(row.tags::json))",
+    "search": "row.search::tsvector",
+    "title_search": "row.title_search::tsvector",
+}
 
 
 def aware(value: datetime) -> datetime:
@@ -35,17 +65,83 @@ def aware(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
-class Database:
-    """Owns an asyncpg pool; each transaction or read borrows one connection from it."""
+def _args(values: Iterable[Any]) -> list[Any]:
+    return [aware(value) if isinstance(value, datetime) else value for value in values]
+
+
+def _row(record: asyncpg.Record) -> Row:
+    row = dict(record.items())
+    if isinstance(row.get("tags"), list):
+        row["tags"] = list(row["tags"])
+    return row
+
+
+class PostgresConnection:
+    """One pooled asyncpg connection, speaking `storage.sql.Connection`."""
+
+    def __init__(self, conn: Driver) -> None:
+        self.driver = conn
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        """Run one statement and return its rows."""
+        return [_row(record) for record in await self.driver.fetch(numbered(sql), *_args(args))]
+
+    async def fetchrow(self, sql: str, *args: Any) -> Row | None:
+        """Run one statement and return its first row, if any."""
+        record = await self.driver.fetchrow(numbered(sql), *_args(args))
+        return None if record is None else _row(record)
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        """Run one statement and return the first column of its first row (None if none)."""
+        return await self.driver.fetchval(numbered(sql), *_args(args))
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        """Run one statement; return how many rows it inserted, changed or deleted."""
+        status = await self.driver.execute(numbered(sql), *_args(args))
+        count = status.rsplit(" ", 1)[-1]
+        return int(count) if count.isdecimal() else 0
+
+    async def executemany(self, sql: str, args: Iterable[Sequence[Any]]) -> None:
+        """Run one statement once per set of arguments (pipelined by asyncpg)."""
+        await self.driver.executemany(numbered(sql), [_args(values) for values in args])
+
+    async def iterate(self, sql: str, *args: Any, batch: int) -> AsyncIterator[list[Row]]:
+        """Yield a statement's rows `batch` at a time, through a server-side cursor."""
+        cursor = await self.driver.cursor(numbered(sql), *_args(args))
+        while records := await cursor.fetch(batch):
+            yield [_row(record) for record in records]
+
+
+class PostgresDialect:
+    """PostgreSQL's ways of saying what SQLite says otherwise."""
+
+    def any_of(self, expression: str) -> str:
+        """Match one of a list, given as an array."""
+        return f"{expression} = ANY(?)"
+
+    def same(self, column: str) -> str:
+        """Equal, NULL matching NULL."""
+        return f"{column} IS NOT DISTINCT FROM ?"
+
+    def indexed_by(self, index: str) -> str:
+        """Nothing: the planner needs no hint here."""
+        return ""
+
+
+class PostgresDatabase:
+    """A library in a PostgreSQL database (or schema), shared by any number of processes."""
+
+    dialect = PostgresDialect()
+    search = PostgresSearch()
 
     def __init__(self, pool: asyncpg.Pool[asyncpg.Record], url: str) -> None:
+        self.url = url
         self._pool = pool
-        self._url = url
         self._listener: asyncpg.Connection[asyncpg.Record] | None = None
         self._closed = False
 
     @classmethod
-    async def open(cls, url: str) -> Database:
+    async def open(cls, url: str) -> PostgresDatabase:
         """Connect and apply pending migrations."""
         pool = await asyncpg.create_pool(
             url,
@@ -71,8 +167,74 @@ class Database:
             await self._listener.close()
         await self._pool.close()
 
-    async def listen(self, channel: str, callback: Callable[[str], None]) -> None:
-        """Keep a connection of its own listening on `channel`, calling `callback(payload)`.
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[PostgresConnection]:
+        """Borrow a connection inside a transaction; commit on success, roll back on any error."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            yield PostgresConnection(conn)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[PostgresConnection]:
+        """Borrow a connection outside any transaction: each statement reads its own snapshot."""
+        async with self._pool.acquire() as conn:
+            yield PostgresConnection(conn)
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[PostgresConnection]:
+        """Borrow a connection in a read-only repeatable-read transaction: one snapshot."""
+        async with (
+            self._pool.acquire() as conn,
+            conn.transaction(isolation="repeatable_read", readonly=True),
+        ):
+            yield PostgresConnection(conn)
+
+    async def lock_ids(self, conn: Connection) -> None:
+        """Another process handing out brief ids waits here until this transaction ends."""
+        await conn.execute("SELECT pg_advisory_xact_lock(?)", ID_LOCK)
+
+    async def insert(self, conn: Connection, table: str, rows: Sequence[Row]) -> None:
+        """Insert rows in one statement, each column sent as one array (far faster than a row
+        each); briefs get their search vectors, and given audit ids move the id sequence."""
+        if not rows:
+            return
+        columns = list(rows[0])
+        arrays = [[row[column] for row in rows] for column in columns]
+        if table == "briefs":
+            columns += ["search", "title_search"]
+            arrays += [[search_vector(row) for row in rows], [title_vector(row) for row in rows]]
+            tags = columns.index("tags")
+            arrays[tags] = [json.dumps(list(value), ensure_ascii=False) for value in arrays[tags]]
+        slots = ", ".join(f"?::{_TYPES.get(column, 'text')}[]" for column in columns)
+        values = ", ".join(_STORED_AS.get(column, f"row.{column}") for column in columns)
+        await conn.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values}"
+            f" FROM unnest({slots}) WITH ORDINALITY AS row ({', '.join(columns)}, n) ORDER BY n",
+            *arrays,
+        )
+        if table == "audit_log" and "id" in columns:
+            await conn.execute(
+                "SELECT setval(pg_get_serial_sequence('audit_log', 'id'),"
+                " GREATEST(max(id), 1), max(id) IS NOT NULL) FROM audit_log"
+            )
+
+    async def announce(self, conn: Connection, newest_id: int) -> None:
+        """NOTIFY, delivered at commit to every listening process."""
+        await conn.execute("SELECT pg_notify(?, ?)", PUBLISHED_CHANNEL, str(newest_id))
+
+    async def settle(self, tables: Sequence[str]) -> None:
+        """After a bulk write: refresh planner statistics and merge the search indexes' backlog.
+
+        Until autovacuum gets there, the planner has no statistics for new rows, and GIN keeps
+        fresh entries in a pending list every search scans linearly: right after copying 5,000
+        briefs, a rare word took ~80 ms instead of ~10 ms.
+        """
+        async with self._pool.acquire() as conn:
+            await conn.execute(f"ANALYZE {', '.join(tables)}")
+            for index in SEARCH_INDEXES:
+                await conn.execute("SELECT gin_clean_pending_list($1::regclass)", index)
+
+    async def listen(self, callback: Callable[[int], None]) -> bool:
+        """Keep a connection of its own listening for new briefs, calling `callback(id)`.
 
         Idempotent while that connection lives; after it dropped (a server restart), the next
         call connects again. Notifications sent while it was down are not replayed.
@@ -80,38 +242,24 @@ class Database:
         if self._closed:
             raise RuntimeError("the database is closed")
         if self._listener is not None and not self._listener.is_closed():
-            return
-        listener = await asyncpg.connect(self._url, timeout=CONNECT_TIMEOUT)
+            return True
+        listener = await asyncpg.connect(self.url, timeout=CONNECT_TIMEOUT)
         await listener.add_listener(
-            channel, lambda _conn, _pid, _channel, payload: callback(payload)
+            PUBLISHED_CHANNEL, lambda _conn, _pid, _channel, payload: callback(int(payload))
         )
         self._listener = listener
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Connection]:
-        """Borrow a connection inside a transaction; commit on success, roll back on any error."""
-        async with self._pool.acquire() as conn, conn.transaction():
-            yield conn
-
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[Connection]:
-        """Borrow a connection outside any transaction: each statement reads its own snapshot."""
-        async with self._pool.acquire() as conn:
-            yield conn
-
-    async def settle_bulk_write(self, tables: str) -> None:
-        """After a bulk write: refresh planner statistics and merge the search indexes' backlog.
-
-        Until autovacuum gets there, the planner has no statistics for new rows, and GIN keeps
-        fresh entries in a pending list every search scans linearly: right after copying 5,000
-        briefs, a rare word took ~80 ms instead of ~10 ms.
-        """
-        async with self.read() as conn:
-            await conn.execute(f"ANALYZE {tables}")
-            for index in SEARCH_INDEXES:
-                await conn.execute("SELECT gin_clean_pending_list($1::regclass)", index)
+        return True
 
     async def schema_version(self) -> int:
         """Return the migration version the database is at."""
-        async with self.read() as conn:
+        async with self._pool.acquire() as conn:
             return await current_version(conn)
+
+    def latest_version(self) -> int:
+        """Return the version the packaged migrations bring a database to."""
+        return latest_version()
+
+    async def integrity_problems(self) -> list[str]:
+        """Return what the schema, search column and reference checks report (empty: sound)."""
+        async with self._pool.acquire() as conn:
+            return await integrity_problems(conn)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from storage.postgres.database import Connection
-from storage.postgres.migrations import current_version, latest_version
+from storage.postgres.migrations import Driver, current_version, latest_version
 from storage.postgres.search import search_vector, title_vector
 
 #: Newest live briefs whose search vectors are recomputed and compared (all would be slow).
@@ -23,7 +22,7 @@ def _ids(ids: list[int]) -> str:
     return shown + (f" and {len(ids) - SHOWN} more" if len(ids) > SHOWN else "")
 
 
-async def integrity_problems(conn: Connection) -> list[str]:
+async def integrity_problems(conn: Driver) -> list[str]:
     """Return what is wrong with the schema, search vectors and references (empty: sound).
 
     Checked in full: the schema version, empty title vectors of live briefs that have words,
@@ -79,7 +78,7 @@ def _expected(row: asyncpg.Record) -> tuple[str, str]:
     return search_vector(content), title_vector(content)
 
 
-async def _audit_sequence_problems(conn: Connection) -> list[str]:
+async def _audit_sequence_problems(conn: Driver) -> list[str]:
     """Say whether the audit log's next id is already taken (a copy that forgot setval)."""
     sequence = await conn.fetchval("SELECT pg_get_serial_sequence('audit_log', 'id')")
     if sequence is None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TypeAlias
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from storage.migrations import Migration, to_apply
 from storage.migrations import load_migrations as load_shared
 
-if TYPE_CHECKING:
-    from storage.postgres.database import Connection
+#: A connection as the pool lends it (or as `asyncpg.connect` returns it).
+Driver: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
 
 #: pg_advisory_xact_lock key held while migrating, so concurrent processes migrate one at a time.
 MIGRATION_LOCK = 0x62726965_66000001
@@ -24,7 +27,7 @@ def latest_version() -> int:
     return len(load_migrations())
 
 
-async def _ensure_version_table(conn: Connection) -> None:
+async def _ensure_version_table(conn: Driver) -> None:
     await conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_version ("
         " id integer PRIMARY KEY CHECK (id = 1),"
@@ -35,7 +38,7 @@ async def _ensure_version_table(conn: Connection) -> None:
     )
 
 
-async def current_version(conn: Connection) -> int:
+async def current_version(conn: Driver) -> int:
     """Return the schema version stored in the database (0 for a new database)."""
     if await conn.fetchval("SELECT to_regclass('schema_version')") is None:
         return 0
@@ -43,7 +46,7 @@ async def current_version(conn: Connection) -> int:
     return 0 if version is None else int(version)
 
 
-async def apply_migrations(conn: Connection, *, up_to: int | None = None) -> int:
+async def apply_migrations(conn: Driver, *, up_to: int | None = None) -> int:
     """Bring the database up to `up_to` (default: latest), one transaction per migration.
 
     Each step holds an advisory lock and re-reads the version under it, so two processes

@@ -1,8 +1,10 @@
-"""tsvector and tsquery input built in Python: what a brief's `search` column holds, what a
-search asks for, and the texts its snippets come from (pure).
+"""Full-text search on PostgreSQL: tsvector columns and tsquery input built in Python.
 
-Weights mirror the SQLite backend's bm25 column weights (title 10, tags 5, what happened 4,
-other sections 2, body 1) as closely as PostgreSQL's four weights allow.
+What a brief's `search` column holds, what a search asks for and the texts its snippets come
+from are computed here from the words storage.search reads, so no server locale or
+dictionary is involved and both backends find the same briefs. Weights mirror the SQLite
+backend's bm25 column weights (title 10, tags 5, what happened 4, other sections 2, body 1)
+as closely as PostgreSQL's four weights allow.
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
-from storage.fts import lexeme, lexemes, words
-from storage.models import SECTIONS
+from storage.base import BRIEF_COLUMNS, SEARCH_CANDIDATES
+from storage.models import SECTIONS, SearchHit
+from storage.search import lexeme, lexemes, words
+from storage.snippets import snippet
+from storage.sql import Connection, Row
 
 #: Highest word position a PostgreSQL tsvector records (later words share it).
 MAX_POSITION = 16_383
@@ -128,3 +133,121 @@ def snippet_texts(row: Columns) -> list[str | None]:
     texts: list[str | None] = [row[column] for column in SNIPPET_COLUMNS[:-1]]
     texts.append(json.dumps(list(row["tags"]), ensure_ascii=False))
     return texts
+
+
+#: Newest live briefs `titles` scans in id order before it asks the title index.
+SUGGEST_WINDOW = 2000
+_LIVE_MATCH = "deleted_at IS NULL AND search @@ ?::tsquery"
+#: A brief's columns without its search vectors (what repositories read).
+_BRIEF = ", ".join(BRIEF_COLUMNS)
+
+
+class PostgresSearch:
+    """tsvector queries behind `storage.base.Search`; GIN indexes on live briefs (0001)."""
+
+    def columns(self, content: Mapping[str, Any]) -> list[tuple[str, str, Any]]:
+        """Return the `search` and `title_search` vectors computed from a brief's content."""
+        return [
+            ("search", "?::tsvector", search_vector(content)),
+            ("title_search", "?::tsvector", title_vector(content)),
+        ]
+
+    async def hits(
+        self, conn: Connection, query: str, *, limit: int, offset: int
+    ) -> list[SearchHit]:
+        """Rank the newest SEARCH_CANDIDATES matches by ts_rank; snippets built in Python."""
+        match = build_tsquery(query)
+        if match is None:
+            return []
+        rows = await conn.fetch(
+            "WITH page AS ("
+            " SELECT id, ts_rank(search, ?::tsquery) AS score FROM ("
+            f"  SELECT id, search FROM briefs WHERE {_LIVE_MATCH} ORDER BY id DESC LIMIT ?"
+            " ) AS candidates ORDER BY score DESC, id DESC LIMIT ? OFFSET ?"
+            f") SELECT page.score, {_BRIEF} FROM page JOIN briefs USING (id)"
+            " ORDER BY page.score DESC, id DESC",
+            match,
+            match,
+            SEARCH_CANDIDATES,
+            limit,
+            offset,
+        )
+        return [
+            SearchHit(
+                brief_id=row["id"],
+                title=row["title"],
+                snippet=snippet(snippet_texts(row), query) or row["what_happened"],
+                rank=float(row["score"]),
+                published_at=row["published_at"],
+                created_at=row["created_at"],
+            )
+            for row in rows
+        ]
+
+    async def count(self, conn: Connection, query: str, *, cap: int) -> int:
+        """Count matches up to `cap`, without ranking them."""
+        match = build_tsquery(query)
+        if match is None:
+            return 0
+        return int(
+            await conn.fetchval(
+                f"SELECT count(*) FROM (SELECT 1 FROM briefs WHERE {_LIVE_MATCH} LIMIT ?)"
+                " AS matches",
+                match,
+                cap,
+            )
+        )
+
+    async def titles(self, conn: Connection, prefix: str, *, limit: int) -> list[Row] | None:
+        """Return the newest `limit` live briefs whose title matches, as (id, title) rows.
+
+        A prefix's frequency is unknown to the planner, so each of the two ways is asked for
+        explicitly: first the newest SUGGEST_WINDOW briefs in id order, which finds a common
+        prefix's matches at once; only if they hold fewer than `limit` matches (a rare
+        prefix), the title index, whose matches are then few enough to sort.
+        """
+        match = build_tsquery(prefix, prefix=True)
+        if match is None:
+            return None
+        rows = await conn.fetch(
+            "SELECT id, title FROM ("
+            " SELECT id, title, title_search FROM briefs WHERE deleted_at IS NULL"
+            " ORDER BY id DESC LIMIT ?"
+            ") AS recent WHERE title_search @@ ?::tsquery ORDER BY id DESC LIMIT ?",
+            SUGGEST_WINDOW,
+            match,
+            limit,
+        )
+        if len(rows) == limit:
+            return rows
+        return await conn.fetch(
+            "WITH matches AS MATERIALIZED (SELECT id, title FROM briefs"
+            " WHERE deleted_at IS NULL AND title_search @@ ?::tsquery)"
+            " SELECT id, title FROM matches ORDER BY id DESC LIMIT ?",
+            match,
+            limit,
+        )
+
+    async def same_words(self, conn: Connection, title: str, what_happened: str) -> list[Row]:
+        """Match the title's words (weight A) and what-happened's (weight B)."""
+        filters = [
+            match
+            for match in (
+                build_tsquery(title, weights="A"),
+                build_tsquery(what_happened, weights="B"),
+            )
+            if match is not None
+        ]
+        if filters:
+            return await conn.fetch(
+                f"SELECT {_BRIEF} FROM briefs WHERE {_LIVE_MATCH} ORDER BY id",
+                " & ".join(filters),
+            )
+        if "\x00" in title + what_happened:
+            return []  # PostgreSQL text cannot hold NUL, so no stored brief says this
+        return await conn.fetch(
+            f"SELECT {_BRIEF} FROM briefs WHERE deleted_at IS NULL"
+            " AND btrim(title) = ? AND btrim(what_happened) = ? ORDER BY id",
+            title.strip(),
+            what_happened.strip(),
+        )

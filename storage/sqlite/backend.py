@@ -1,10 +1,16 @@
-"""The SQLite connection the bot owns: pragmas, migrations, transactions and time encoding."""
+"""The embedded default backend: one SQLite file, one aiosqlite connection, FTS5 search.
+
+Times are stored as ISO 8601 UTC text with microseconds (which sorts in time order), lists
+(tags, and lists given as one argument) as JSON text, yes/no as 0 and 1; `SqliteConnection`
+converts both ways, so the repositories see the same values as on PostgreSQL.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +18,9 @@ from typing import Any
 
 import aiosqlite
 
-from storage.sqlite.migrations import apply_migrations, current_version
+from storage.sql import FLAG_COLUMNS, TIME_COLUMNS, Connection, Row
+from storage.sqlite.migrations import apply_migrations, current_version, latest_version
+from storage.sqlite.search import SqliteSearch
 
 #: Milliseconds a writer waits for another connection's write lock before giving up.
 BUSY_TIMEOUT_MS = 5000
@@ -20,6 +28,9 @@ BUSY_TIMEOUT_MS = 5000
 WAL_RETRY_MS = 50
 
 MEMORY = ":memory:"
+
+#: Columns holding a list, kept as JSON text.
+_JSON_COLUMNS = frozenset({"tags"})
 
 
 def encode_time(value: datetime) -> str:
@@ -35,9 +46,82 @@ def decode_time(text: str) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def decode_optional_time(text: str | None) -> datetime | None:
-    """Like `decode_time`, passing NULL through."""
-    return None if text is None else decode_time(text)
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return encode_time(value)
+    if isinstance(value, list | tuple):
+        return json.dumps(list(value), ensure_ascii=False)
+    return value
+
+
+def _args(values: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(_encode(value) for value in values)
+
+
+def _row(row: sqlite3.Row) -> Row:
+    decoded = dict(zip(row.keys(), row, strict=True))
+    for column, value in decoded.items():
+        if value is None:
+            continue
+        if column in TIME_COLUMNS:
+            decoded[column] = decode_time(value)
+        elif column in FLAG_COLUMNS:
+            decoded[column] = bool(value)
+        elif column in _JSON_COLUMNS:
+            decoded[column] = json.loads(value)
+    return decoded
+
+
+class SqliteConnection:
+    """The one aiosqlite connection, speaking `storage.sql.Connection`."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        """Run one statement and return its rows."""
+        return [_row(row) for row in await self._conn.execute_fetchall(sql, _args(args))]
+
+    async def fetchrow(self, sql: str, *args: Any) -> Row | None:
+        """Run one statement and return its first row, if any."""
+        rows = await self.fetch(sql, *args)
+        return rows[0] if rows else None
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        """Run one statement and return the first column of its first row (None if none)."""
+        row = await self.fetchrow(sql, *args)
+        return None if row is None else next(iter(row.values()))
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        """Run one statement; return how many rows it inserted, changed or deleted."""
+        async with self._conn.execute(sql, _args(args)) as cursor:
+            return max(cursor.rowcount, 0)
+
+    async def executemany(self, sql: str, args: Iterable[Sequence[Any]]) -> None:
+        """Run one statement once per set of arguments."""
+        await self._conn.executemany(sql, [_args(values) for values in args])
+
+    async def iterate(self, sql: str, *args: Any, batch: int) -> AsyncIterator[list[Row]]:
+        """Yield a statement's rows `batch` at a time."""
+        async with self._conn.execute(sql, _args(args)) as cursor:
+            while rows := await cursor.fetchmany(batch):
+                yield [_row(row) for row in rows]
+
+
+class SqliteDialect:
+    """SQLite's ways of saying what PostgreSQL says otherwise."""
+
+    def any_of(self, expression: str) -> str:
+        """Match one of a list, given as JSON text."""
+        return f"{expression} IN (SELECT value FROM json_each(?))"
+
+    def same(self, column: str) -> str:
+        """Equal, NULL matching NULL."""
+        return f"{column} IS ?"
+
+    def indexed_by(self, index: str) -> str:
+        """Make the planner use `index`."""
+        return f"INDEXED BY {index}"
 
 
 async def _pragma(conn: aiosqlite.Connection, pragma: str) -> None:
@@ -68,22 +152,29 @@ async def _enable_wal(conn: aiosqlite.Connection) -> None:
             await asyncio.sleep(WAL_RETRY_MS / 1000)
 
 
-class Database:
-    """Owns one aiosqlite connection; serialises access with an asyncio.Lock."""
+class SqliteDatabase:
+    """A library in one SQLite file; one connection, its use serialised by an asyncio.Lock.
 
-    def __init__(self, path: Path, conn: aiosqlite.Connection) -> None:
+    Writers of other processes wait for the file's lock (BEGIN IMMEDIATE, busy timeout), so
+    handing out ids needs no lock of its own, and other processes' briefs are found by the
+    auto-post sweep.
+    """
+
+    dialect = SqliteDialect()
+    search = SqliteSearch()
+
+    def __init__(self, path: Path, conn: aiosqlite.Connection, url: str) -> None:
         self.path = path
+        self.url = url
         self._conn = conn
         self._lock = asyncio.Lock()
         self._closed = False
 
     @classmethod
-    async def open(cls, path: Path | str) -> Database:
+    async def open(cls, path: Path | str, *, url: str | None = None) -> SqliteDatabase:
         """Connect (creating the folder), set pragmas and apply pending migrations."""
-        in_memory = str(path) == MEMORY
-        if not in_memory:
-            path = Path(path)
-            path.parent.mkdir(parents=True, exist_ok=True)
+        if str(path) != MEMORY:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(str(path), isolation_level=None)
         try:
             conn.row_factory = aiosqlite.Row
@@ -95,7 +186,7 @@ class Database:
         except BaseException:
             await conn.close()
             raise
-        return cls(Path(path), conn)
+        return cls(Path(path), conn, url or f"sqlite:///{path}")
 
     async def close(self) -> None:
         """Close the connection once; later calls do nothing."""
@@ -106,54 +197,71 @@ class Database:
             await self._conn.close()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[SqliteConnection]:
         """Hold the lock inside BEGIN IMMEDIATE; commit on success, roll back on any error."""
-        async with self._lock:
-            conn = self._conn
-            await conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-                await conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    await asyncio.shield(conn.execute("ROLLBACK"))
-                raise
+        async with self._lock, self._begin("BEGIN IMMEDIATE") as conn:
+            yield conn
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def read(self) -> AsyncIterator[SqliteConnection]:
         """Hold the lock without a transaction, for reads (each statement its own snapshot)."""
         async with self._lock:
-            yield self._conn
+            yield SqliteConnection(self._conn)
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[SqliteConnection]:
+        """Hold the lock inside a read transaction: every read sees one state of the file."""
+        async with self._lock, self._begin("BEGIN") as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _begin(self, begin: str) -> AsyncIterator[SqliteConnection]:
+        conn = self._conn
+        await conn.execute(begin)
+        try:
+            yield SqliteConnection(conn)
+            await conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                await asyncio.shield(conn.execute("ROLLBACK"))
+            raise
+
+    async def lock_ids(self, conn: Connection) -> None:
+        """Nothing to do: BEGIN IMMEDIATE already keeps every other writer out."""
+
+    async def insert(self, conn: Connection, table: str, rows: Sequence[Row]) -> None:
+        """Insert rows with one prepared statement (the search index follows by trigger)."""
+        if not rows:
+            return
+        columns = list(rows[0])
+        await conn.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            ([row[column] for column in columns] for row in rows),
+        )
+
+    async def announce(self, conn: Connection, newest_id: int) -> None:
+        """Nothing to do: other processes find new briefs at their next sweep."""
+
+    async def settle(self, tables: Sequence[str]) -> None:
+        """Nothing to do: SQLite plans without collected statistics here."""
+
+    async def listen(self, callback: Callable[[int], None]) -> bool:
+        """Return False: SQLite cannot tell other processes' writes; the sweep finds them."""
+        return False
 
     async def schema_version(self) -> int:
         """Return the migration version the database is at."""
-        async with self.read() as conn:
-            return await current_version(conn)
+        async with self._lock:
+            return await current_version(self._conn)
+
+    def latest_version(self) -> int:
+        """Return the version the packaged migrations bring a database to."""
+        return latest_version()
 
     async def integrity_problems(self) -> list[str]:
         """Return what SQLite's and the search index's integrity checks report (empty: sound)."""
         async with self.read() as conn:
-            rows = await fetch_all(conn, "PRAGMA integrity_check")
-            problems = [str(row[0]) for row in rows if row[0] != "ok"]
-            for index in ("briefs_fts", "briefs_titles"):
-                try:
-                    async with conn.execute(
-                        f"INSERT INTO {index} ({index}) VALUES ('integrity-check')"
-                    ):
-                        pass
-                except sqlite3.DatabaseError as exc:
-                    problems.append(f"search index: {exc}")
+            rows = await conn.fetch("PRAGMA integrity_check")
+            problems = [str(value) for row in rows for value in row.values() if value != "ok"]
+            problems += await self.search.check(conn)
         return problems
-
-
-async def fetch_all(
-    conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()
-) -> list[sqlite3.Row]:
-    """Run one statement and return all its rows as a list."""
-    return list(await conn.execute_fetchall(sql, params))
-
-
-async def fetch_value(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> Any:
-    """Run one statement and return the first column of its first row (None if no row)."""
-    rows = await fetch_all(conn, sql, params)
-    return rows[0][0] if rows else None

@@ -6,7 +6,8 @@ import sqlite3
 
 import aiosqlite
 
-from storage.migrations import Migration, MigrationError, to_apply
+from storage.errors import MigrationError
+from storage.migrations import Migration, to_apply
 from storage.migrations import load_migrations as load_shared
 
 

@@ -13,7 +13,7 @@ from bot.app import BriefBot
 from bot.config import Settings
 from storage.backends import open_storage
 from storage.models import BriefContent
-from tests.databases import postgres_schema
+from tests.databases import message_id, postgres_schema
 
 #: Real seconds to wait for the notification (a guard against hangs, not a timing).
 WAIT_SECONDS = 10.0
@@ -51,4 +51,4 @@ async def test_a_brief_stored_by_another_process_is_posted_at_once(
             await asyncio.sleep(0.01)
             await simcord_env.settle()
     assert [m.embeds[0].title for m in news.history()] == ["Via shard 0"]
-    assert await bot.post_log.message_id(guild.id, brief.id) is not None
+    assert await message_id(bot.db, guild.id, brief.id) is not None

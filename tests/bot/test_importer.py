@@ -15,7 +15,7 @@ import bot.importer
 from bot.importer import ImportReport, import_files, read_file
 from bot.parsing import BriefParseError
 from storage.backends import open_storage, sqlite_url
-from storage.interface import Storage
+from storage.library import Storage
 from storage.models import Brief, BriefContent
 
 LIMITS: dict[str, Any] = {"strip_patterns": (), "max_chars": 100_000, "max_bytes": 1_000_000}

@@ -10,8 +10,8 @@ from simcord import assert_error
 from bot.app import BriefBot
 from bot.errors import NotFoundError
 from bot.parsing import parse_brief
+from storage.base import SEARCH_COUNT_CAP
 from storage.models import Brief, BriefContent
-from storage.sqlite.briefs import SEARCH_COUNT_CAP
 from tests.conftest import EXAMPLES, Restart
 
 
@@ -263,7 +263,7 @@ async def test_a_stored_link_discord_refuses_is_left_out_never_the_brief(newsroo
     env, channel, alice = newsroom
     (stored,) = await add(env, content(1, source_url="https://example.com/ok"))
     async with env.bot.db.db.transaction() as conn:  # stored before the link rule existed
-        await conn.execute(f"UPDATE briefs SET {column} = ? WHERE id = ?", (link, stored.id))
+        await conn.execute(f"UPDATE briefs SET {column} = ? WHERE id = ?", link, stored.id)
 
     for result in (
         await alice.slash(channel, "brief latest"),

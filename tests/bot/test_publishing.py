@@ -778,7 +778,7 @@ async def test_the_preview_says_which_stored_link_members_will_not_see(world):
     await publish_by_form(alice, channel, article=ARTICLE)
     long_link = "https://x.test/" + "a" * 600  # stored before the link rule existed
     async with bot_of(env).db.db.transaction() as conn:  # type: ignore[attr-defined]
-        await conn.execute("UPDATE briefs SET source_url = ? WHERE id = 1", (long_link,))
+        await conn.execute("UPDATE briefs SET source_url = ? WHERE id = 1", long_link)
     upload = format_brief((await bot_of(env).briefs.get(1)).content()).replace("ten", "nine")
 
     result = await alice.slash(channel, "brief edit", brief="1", file=("b.md", upload.encode()))

@@ -9,9 +9,10 @@ import simcord
 
 from bot.app import BriefBot, create_bot
 from bot.config import Settings
-from storage.interface import Shards
+from storage.base import Shards
 from storage.models import BriefContent
 from tests.conftest import Restart, announce
+from tests.databases import message_id
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ async def test_only_this_process_shards_are_served(simcord_env: simcord.Env) -> 
     assert their_news.history() == []
     touched = [r.path for r in simcord_env.http_requests if str(their_news.id) in r.path]
     assert touched == []  # not even a look: that server is the other process's to serve
-    assert await bot.post_log.message_id(theirs.id, brief.id) is None
+    assert await message_id(bot.db, theirs.id, brief.id) is None
     settings = await bot.guild_settings.get(theirs.id)
     assert settings is not None
     assert (settings.paused_reason, settings.last_error) == (None, None)

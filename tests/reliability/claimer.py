@@ -16,8 +16,8 @@ import json
 import time
 from pathlib import Path
 
-from storage.sqlite.database import Database
-from storage.sqlite.guilds import PostLog
+from storage.guilds import PostLog
+from storage.sqlite.backend import SqliteDatabase
 
 
 def wait_for(path: Path) -> None:
@@ -28,7 +28,7 @@ def wait_for(path: Path) -> None:
 
 async def claim(args: argparse.Namespace) -> None:
     """Claim each brief for the guild, report the winners, then hang if asked to."""
-    db = await Database.open(args.db)
+    db = await SqliteDatabase.open(args.db)
     try:
         post_log = PostLog(db)
         if args.go is not None:

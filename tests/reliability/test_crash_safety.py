@@ -14,11 +14,13 @@ from pathlib import Path
 import discord
 
 from bot.app import BriefBot
+from storage.base import SEARCH_COUNT_CAP
+from storage.briefs import Briefs
+from storage.guilds import Guilds
 from storage.models import Brief, BriefContent
-from storage.sqlite.briefs import SEARCH_COUNT_CAP, BriefRepository
-from storage.sqlite.database import Database
-from storage.sqlite.guilds import GuildRepository
+from storage.sqlite.backend import SqliteDatabase
 from tests.conftest import Restart, announce
+from tests.databases import message_id
 from tests.reliability.support import (
     PROCESS_TIMEOUT,
     ROOT,
@@ -49,10 +51,10 @@ def killed_import(tmp_path: Path, folder: str, kill_after_rows: int) -> int:
 
 async def still_usable(path: Path) -> None:
     """Open the database as the bot does: its search finds every brief; it takes new ones."""
-    db = await Database.open(path)
+    db = await SqliteDatabase.open(path)
     try:
         assert await db.integrity_problems() == []
-        briefs = BriefRepository(db)
+        briefs = Briefs(db)
         # Every stored brief is in the index (search counts stop at SEARCH_COUNT_CAP).
         stored = await briefs.count()
         assert await briefs.search_count("harbour") == min(stored, SEARCH_COUNT_CAP)
@@ -181,7 +183,7 @@ async def test_delivery_killed_between_claim_and_send_never_posts_twice(
 
     assert server.posted_titles() == ["Auto-post 2", "Auto-post 3"]
     # At most once: the dead process's claim is kept, so brief 1 is never posted here.
-    assert await bot.post_log.message_id(server.guild.id, claimed.id) is None
+    assert await message_id(bot.db, server.guild.id, claimed.id) is None
     settings_now = await bot.guild_settings.get(server.guild.id)
     assert settings_now is not None
     assert await bot.post_log.pending(settings_now, limit=10) == ([], 0)
@@ -217,10 +219,10 @@ def test_two_processes_claiming_the_same_posts_never_both_win(tmp_path: Path) ->
     db_path = tmp_path / "briefs.db"
 
     async def prepare() -> list[int]:
-        db = await Database.open(db_path)
+        db = await SqliteDatabase.open(db_path)
         try:
-            await GuildRepository(db).set_channel(1, 10)
-            stored = await BriefRepository(db).add_many([brief(n) for n in range(300)])
+            await Guilds(db).set_channel(1, 10)
+            stored = await Briefs(db).add_many([brief(n) for n in range(300)])
             return [b.id for b in stored]
         finally:
             await db.close()

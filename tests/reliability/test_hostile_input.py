@@ -19,9 +19,9 @@ from bot.importer import read_file
 from bot.parsing import BriefParseError, format_brief, load_briefs, parse_brief
 from bot.replies import GENERIC_FAILURE
 from bot.views import REMOVED
+from storage.briefs import Briefs
 from storage.models import BriefContent
-from storage.sqlite.briefs import BriefRepository
-from storage.sqlite.database import Database
+from storage.sqlite.backend import SqliteDatabase
 from tests.reliability.support import connect, integrity_problems
 
 FUZZ = settings(
@@ -72,10 +72,10 @@ def brief(n: int) -> BriefContent:
 
 
 @pytest_asyncio.fixture
-async def library(tmp_path: Path) -> AsyncIterator[BriefRepository]:
+async def library(tmp_path: Path) -> AsyncIterator[Briefs]:
     """A real database with a few briefs, one of them deleted."""
-    db = await Database.open(tmp_path / "briefs.db")
-    briefs = BriefRepository(db)
+    db = await SqliteDatabase.open(tmp_path / "briefs.db")
+    briefs = Briefs(db)
     for n in range(5):
         await briefs.add(brief(n))
     await briefs.delete(3, actor_id=None)
@@ -98,7 +98,7 @@ def hostile_briefs(draw: st.DrawFn) -> str:
 @FUZZ
 @given(text=hostile_briefs())
 async def test_hostile_brief_text_is_stored_faithfully_or_refused(
-    library: BriefRepository, text: str
+    library: Briefs, text: str
 ) -> None:
     try:
         content = parse_brief(text)
@@ -146,7 +146,7 @@ def test_a_file_over_the_byte_limit_is_refused_before_it_is_read(tmp_path: Path)
 
 @FUZZ
 @given(query=st.one_of(hostile_text, st.sampled_from([*NASTY_QUERIES, *TOO_LONG])))
-async def test_repository_search_answers_any_query(library: BriefRepository, query: str) -> None:
+async def test_repository_search_answers_any_query(library: Briefs, query: str) -> None:
     hits = await library.search(query, limit=10)
     assert await library.search_count(query) >= len(hits)
     assert all(hit.brief_id != 3 for hit in hits)  # the deleted brief stays hidden

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from storage.backends import open_storage
-from storage.interface import Shards, Storage
+from storage.base import Shards
+from storage.library import Storage
 from storage.models import BriefContent
-from tests.databases import BACKENDS, database_url
+from tests.databases import BACKENDS, database_url, message_id
 
 from .support import PROCESS_TIMEOUT, start_helper
 
@@ -95,7 +96,7 @@ async def race(store: Storage, url: str, layout: str, tmp_path: Path) -> None:
         posts = [brief for report in reports for brief in report["posts"][str(guild_id)]]
         assert sorted(posts) == every, f"server {guild_id}: {posts}"
         for brief_id in every:
-            assert await store.post_log.message_id(guild_id, brief_id) is not None
+            assert await message_id(store, guild_id, brief_id) is not None
         settings = await store.guilds.get(guild_id)
         assert settings is not None
         assert (settings.paused_reason, settings.last_error) == (None, None)  # nobody else tried

@@ -9,9 +9,9 @@ import pytest
 
 from bot.app import BriefBot
 from bot.config import Settings
+from storage.briefs import Briefs
 from storage.models import BriefContent
-from storage.sqlite.briefs import BriefRepository
-from storage.sqlite.database import Database
+from storage.sqlite.backend import SqliteDatabase
 from tests.reliability.support import connect, count_rows, integrity_problems
 
 #: Generous guard that turns a hang into a failure; nothing here measures speed.
@@ -48,8 +48,8 @@ async def test_closing_the_bot_closes_its_database_cleanly(simcord_env, settings
 
 async def test_close_lets_a_write_in_progress_finish(tmp_path: Path) -> None:
     path = tmp_path / "briefs.db"
-    db = await Database.open(path)
-    writing = asyncio.create_task(BriefRepository(db).add_many([brief(n) for n in range(500)]))
+    db = await SqliteDatabase.open(path)
+    writing = asyncio.create_task(Briefs(db).add_many([brief(n) for n in range(500)]))
     await asyncio.sleep(0)  # the import has taken the database
 
     await asyncio.wait_for(asyncio.gather(db.close(), db.close()), HANG)
@@ -62,8 +62,8 @@ async def test_close_lets_a_write_in_progress_finish(tmp_path: Path) -> None:
 
 async def test_a_closed_database_refuses_work_instead_of_hanging(tmp_path: Path) -> None:
     path = tmp_path / "briefs.db"
-    db = await Database.open(path)
-    briefs = BriefRepository(db)
+    db = await SqliteDatabase.open(path)
+    briefs = Briefs(db)
     await briefs.add(brief(1))
     await db.close()
 
@@ -73,9 +73,9 @@ async def test_a_closed_database_refuses_work_instead_of_hanging(tmp_path: Path)
         await asyncio.wait_for(briefs.count(), HANG)
 
     assert count_rows(path) == 1
-    reopened = await Database.open(path)
+    reopened = await SqliteDatabase.open(path)
     try:
-        assert await BriefRepository(reopened).count() == 1
+        assert await Briefs(reopened).count() == 1
     finally:
         await reopened.close()
     with connect(path) as conn:

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from storage.backends import open_storage
-from storage.interface import BriefStore, Storage
+from storage.briefs import Briefs
+from storage.library import Storage
 from storage.models import BriefContent
 from tests.databases import BACKENDS, database_url
 
@@ -57,5 +58,5 @@ async def store(store_url: str) -> AsyncIterator[Storage]:
 
 
 @pytest.fixture
-def repo(store: Storage) -> BriefStore:
+def repo(store: Storage) -> Briefs:
     return store.briefs

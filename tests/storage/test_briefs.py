@@ -8,29 +8,27 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-import storage.postgres.briefs as postgres_briefs
-import storage.sqlite.briefs as sqlite_briefs
-from storage.interface import (
-    SEARCH_CANDIDATES,
-    SEARCH_COUNT_CAP,
-    BriefStore,
-    DuplicateIdError,
-    StaleEditError,
-    Storage,
-)
+import storage.briefs
+import storage.postgres.search
+import storage.sqlite.search
+from storage.base import SEARCH_CANDIDATES, SEARCH_COUNT_CAP
+from storage.briefs import Briefs
+from storage.errors import DuplicateIdError, StaleEditError
+from storage.library import Storage
 from storage.models import MAX_BRIEF_ID, MAX_IMPORTED_ID, Brief, BriefContent
+from tests.databases import highest_id
+from tests.storage.sqlite.test_search import any_text
 
 from .conftest import make_content
-from .test_fts import any_text
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def limit_candidates(monkeypatch: pytest.MonkeyPatch, size: int) -> None:
     """Shrink the search candidate window (and count cap) of both backends."""
-    for module in (sqlite_briefs, postgres_briefs):
+    for module in (storage.sqlite.search, storage.postgres.search, storage.briefs):
         monkeypatch.setattr(module, "SEARCH_CANDIDATES", size)
-        monkeypatch.setattr(module, "SEARCH_COUNT_CAP", size)
+    monkeypatch.setattr(storage.briefs, "SEARCH_COUNT_CAP", size)
 
 
 def day(n: int) -> datetime:
@@ -40,7 +38,7 @@ def day(n: int) -> datetime:
 # --- add / get / update / delete -------------------------------------------------------
 
 
-async def test_add_then_get_round_trips(repo: BriefStore) -> None:
+async def test_add_then_get_round_trips(repo: Briefs) -> None:
     content = make_content(published_at=day(3))
     brief = await repo.add(content, created_by=42)
     assert brief.id == 1
@@ -50,19 +48,19 @@ async def test_add_then_get_round_trips(repo: BriefStore) -> None:
     assert await repo.get(brief.id) == brief
 
 
-async def test_add_ignores_identity_of_a_brief(repo: BriefStore) -> None:
+async def test_add_ignores_identity_of_a_brief(repo: Briefs) -> None:
     first = await repo.add(make_content())
     second = await repo.add(first)
     assert second.id == 2
 
 
-async def test_get_missing_or_absurd_id_is_none(repo: BriefStore) -> None:
+async def test_get_missing_or_absurd_id_is_none(repo: Briefs) -> None:
     assert await repo.get(1) is None
     assert await repo.get(-1) is None
     assert await repo.get(10**30) is None
 
 
-async def test_update_replaces_content_and_is_audited(repo: BriefStore) -> None:
+async def test_update_replaces_content_and_is_audited(repo: Briefs) -> None:
     brief = await repo.add(make_content())
     new = make_content(title="Comet fades", tags=["space"])
     updated = await repo.update(brief.id, new, actor_id=7)
@@ -75,7 +73,7 @@ async def test_update_replaces_content_and_is_audited(repo: BriefStore) -> None:
     assert await repo.update(999, new, actor_id=7) is None
 
 
-async def test_delete_hides_everywhere_but_history(repo: BriefStore) -> None:
+async def test_delete_hides_everywhere_but_history(store: Storage, repo: Briefs) -> None:
     keep = await repo.add(make_content(title="Harbour reopens", what_happened="Ships return."))
     gone = await repo.add(make_content())
     assert await repo.delete(gone.id, actor_id=9)
@@ -88,24 +86,23 @@ async def test_delete_hides_everywhere_but_history(repo: BriefStore) -> None:
     assert await repo.suggest("com") == []
     assert await repo.suggest(str(gone.id)) == []
     assert await repo.find_duplicate(gone.title, gone.what_happened) is None
-    assert await repo.ids_created_after(day(-1000), limit=10) == [keep.id]
     assert [b.id async for b in repo.iter_all()] == [keep.id]
     assert await repo.update(gone.id, make_content(), actor_id=9) is None
     assert not await repo.delete(gone.id, actor_id=9)
-    assert await repo.max_id() == gone.id
+    assert await highest_id(store) == gone.id
     history = await repo.history(gone.id)
     assert [(e.action, e.actor_id) for e in history] == [("add", None), ("delete", 9)]
     assert history[-1].snapshot["title"] == gone.title
 
 
-async def test_fts_index_stays_consistent(store: Storage, repo: BriefStore) -> None:
+async def test_fts_index_stays_consistent(store: Storage, repo: Briefs) -> None:
     briefs = [await repo.add(make_content(title=f"Item {i}")) for i in range(5)]
     await repo.update(briefs[0].id, make_content(title="Renamed"), actor_id=None)
     await repo.delete(briefs[1].id, actor_id=None)
     assert await store.integrity_problems() == []
 
 
-async def test_an_edit_based_on_an_older_version_is_refused(repo: BriefStore) -> None:
+async def test_an_edit_based_on_an_older_version_is_refused(repo: Briefs) -> None:
     opened = await repo.add(make_content())
     first = await repo.update(opened.id, make_content(title="First"), actor_id=7, base=opened)
     assert first is not None
@@ -125,7 +122,7 @@ async def test_an_edit_based_on_an_older_version_is_refused(repo: BriefStore) ->
     assert await repo.update(opened.id, make_content(), actor_id=8, base=again) is None
 
 
-async def test_ids_beyond_any_brief_name_none(repo: BriefStore) -> None:
+async def test_ids_beyond_any_brief_name_none(repo: Briefs) -> None:
     await repo.add(make_content())
     for absurd in (0, -1, MAX_BRIEF_ID + 1, 10**30):
         assert await repo.get(absurd) is None
@@ -134,7 +131,7 @@ async def test_ids_beyond_any_brief_name_none(repo: BriefStore) -> None:
         assert await repo.history(absurd) == []
 
 
-async def test_publishing_after_the_highest_importable_id_still_works(repo: BriefStore) -> None:
+async def test_publishing_after_the_highest_importable_id_still_works(repo: Briefs) -> None:
     top = Brief(**make_content(title="Top").model_dump(), id=MAX_IMPORTED_ID, created_at=day(1))
     await repo.add_many([top])
     for expected in (MAX_IMPORTED_ID + 1, MAX_IMPORTED_ID + 2):
@@ -146,7 +143,7 @@ async def test_publishing_after_the_highest_importable_id_still_works(repo: Brie
 # --- listing ---------------------------------------------------------------------------
 
 
-async def test_latest_orders_by_published_else_created(repo: BriefStore) -> None:
+async def test_latest_orders_by_published_else_created(repo: Briefs) -> None:
     old = await repo.add(make_content(title="Old", published_at=day(1)))
     unpublished = await repo.add(make_content(title="Unpublished"))  # created now
     newer = await repo.add(make_content(title="Newer", published_at=day(2)))
@@ -163,7 +160,7 @@ async def test_latest_orders_by_published_else_created(repo: BriefStore) -> None
 # --- add_many --------------------------------------------------------------------------
 
 
-async def test_add_many_keeps_identity_of_briefs(repo: BriefStore) -> None:
+async def test_add_many_keeps_identity_of_briefs(repo: Briefs) -> None:
     exported = Brief(**make_content(title="Exported").model_dump(), id=50, created_at=day(5))
     stored = await repo.add_many([make_content(title="Fresh"), exported], created_by=3)
     assert [b.id for b in stored] == [51, 50]
@@ -175,7 +172,7 @@ async def test_add_many_keeps_identity_of_briefs(repo: BriefStore) -> None:
     assert (await repo.add(make_content())).id == 52
 
 
-async def test_add_many_with_taken_id_stores_nothing(repo: BriefStore) -> None:
+async def test_add_many_with_taken_id_stores_nothing(repo: Briefs) -> None:
     await repo.add(make_content())
     clash = Brief(**make_content().model_dump(), id=1, created_at=day(1))
     with pytest.raises(DuplicateIdError) as caught:
@@ -186,25 +183,25 @@ async def test_add_many_with_taken_id_stores_nothing(repo: BriefStore) -> None:
     assert await repo.history(2) == []
 
 
-async def test_add_many_with_repeated_id_stores_nothing(repo: BriefStore) -> None:
+async def test_add_many_with_repeated_id_stores_nothing(repo: Briefs) -> None:
     twins = [Brief(**make_content().model_dump(), id=5, created_at=day(1)) for _ in range(2)]
     with pytest.raises(DuplicateIdError):
         await repo.add_many(twins)
     assert await repo.count() == 0
 
 
-async def test_add_many_with_invalid_item_stores_nothing(repo: BriefStore) -> None:
+async def test_add_many_with_invalid_item_stores_nothing(store: Storage, repo: Briefs) -> None:
     broken = Brief.model_construct(
         **{**make_content().model_dump(), "title": None}, id=9, created_at=day(1)
     )
     with pytest.raises(Exception):  # noqa: B017, PT011 - NOT NULL from SQLite
         await repo.add_many([make_content(title="Good"), broken])
     assert await repo.count() == 0
-    assert await repo.max_id() == 0
+    assert await highest_id(store) == 0
     assert await repo.search("good") == []
 
 
-async def test_reimporting_stores_nothing_twice(repo: BriefStore) -> None:
+async def test_reimporting_stores_nothing_twice(repo: Briefs) -> None:
     items = [make_content(title="One"), make_content(title="Two")]
     assert len(await repo.add_many(items, skip_present=True)) == 2
 
@@ -217,7 +214,7 @@ async def test_reimporting_stores_nothing_twice(repo: BriefStore) -> None:
     assert await repo.count() == 5
 
 
-async def test_reimporting_an_export_keeps_ids_and_refuses_clashes(repo: BriefStore) -> None:
+async def test_reimporting_an_export_keeps_ids_and_refuses_clashes(repo: Briefs) -> None:
     exported = [
         Brief(**make_content(title="Same").model_dump(), id=n, created_at=day(n)) for n in (3, 4)
     ]
@@ -233,7 +230,7 @@ async def test_reimporting_an_export_keeps_ids_and_refuses_clashes(repo: BriefSt
     assert await repo.count() == 1
 
 
-async def test_add_many_ten_thousand_in_one_call(repo: BriefStore) -> None:
+async def test_add_many_ten_thousand_in_one_call(repo: Briefs) -> None:
     items = [
         make_content(
             title=f"Council vote number {i} on the harbour budget",
@@ -252,7 +249,7 @@ async def test_add_many_ten_thousand_in_one_call(repo: BriefStore) -> None:
 # --- search ----------------------------------------------------------------------------
 
 
-async def test_title_match_ranks_above_body_match(repo: BriefStore) -> None:
+async def test_title_match_ranks_above_body_match(repo: Briefs) -> None:
     in_body = await repo.add(
         make_content(title="Budget passes", what_happened="The vote was close.", body="volcano")
     )
@@ -264,7 +261,7 @@ async def test_title_match_ranks_above_body_match(repo: BriefStore) -> None:
     assert hits[0].created_at == in_title.created_at
 
 
-async def test_search_snippet_highlights_matches(repo: BriefStore) -> None:
+async def test_search_snippet_highlights_matches(repo: Briefs) -> None:
     await repo.add(
         make_content(
             title="Budget passes",
@@ -277,7 +274,7 @@ async def test_search_snippet_highlights_matches(repo: BriefStore) -> None:
     assert len(hit.snippet.split()) <= 14
 
 
-async def test_search_requires_every_word_and_pages(repo: BriefStore) -> None:
+async def test_search_requires_every_word_and_pages(repo: Briefs) -> None:
     for i in range(15):
         await repo.add(make_content(title=f"Storm warning {i}", what_happened="Winds."))
     await repo.add(make_content(title="Storm passes", what_happened="Calm."))
@@ -289,7 +286,7 @@ async def test_search_requires_every_word_and_pages(repo: BriefStore) -> None:
     assert not {h.brief_id for h in first} & {h.brief_id for h in second}
 
 
-async def test_search_count_is_capped(repo: BriefStore, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_search_count_is_capped(repo: Briefs, monkeypatch: pytest.MonkeyPatch) -> None:
     limit_candidates(monkeypatch, 4)
     for i in range(7):
         await repo.add(make_content(title=f"Harbour report {i}"))
@@ -303,7 +300,7 @@ def test_count_cap_matches_candidate_window() -> None:
     assert SEARCH_COUNT_CAP == SEARCH_CANDIDATES > 0
 
 
-async def test_search_ranks_title_first_within_candidates(repo: BriefStore) -> None:
+async def test_search_ranks_title_first_within_candidates(repo: Briefs) -> None:
     titled = await repo.add(make_content(title="Lighthouse restored", what_happened="Done."))
     for i in range(5):
         await repo.add(
@@ -316,7 +313,7 @@ async def test_search_ranks_title_first_within_candidates(repo: BriefStore) -> N
 
 
 async def test_search_pages_within_newest_candidates(
-    repo: BriefStore, monkeypatch: pytest.MonkeyPatch
+    repo: Briefs, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     limit_candidates(monkeypatch, 5)
     oldest = await repo.add(make_content(title="Ferry ferry ferry", what_happened="Ferry."))
@@ -353,13 +350,13 @@ async def test_search_pages_within_newest_candidates(
         "NEAR/3 comet",
     ],
 )
-async def test_search_accepts_anything(repo: BriefStore, query: str) -> None:
+async def test_search_accepts_anything(repo: Briefs, query: str) -> None:
     await repo.add(make_content())
     hits = await repo.search(query)
     assert len(hits) == await repo.search_count(query) or len(hits) == 10
 
 
-async def test_nothing_searchable_finds_nothing(repo: BriefStore) -> None:
+async def test_nothing_searchable_finds_nothing(repo: Briefs) -> None:
     await repo.add(make_content())
     assert await repo.search("!!!") == []
     assert await repo.search_count('"()') == 0
@@ -371,7 +368,7 @@ async def test_nothing_searchable_finds_nothing(repo: BriefStore) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(text=any_text)
-async def test_search_never_raises(repo: BriefStore, text: str) -> None:
+async def test_search_never_raises(repo: Briefs, text: str) -> None:
     if await repo.count() == 0:
         await repo.add(make_content())
         await repo.add(make_content(title="NEAR AND OR NOT", what_happened="Ça va ôté 日本."))
@@ -384,7 +381,7 @@ async def test_search_never_raises(repo: BriefStore, text: str) -> None:
 # --- suggest ---------------------------------------------------------------------------
 
 
-async def test_suggest_empty_gives_latest_titles(repo: BriefStore) -> None:
+async def test_suggest_empty_gives_latest_titles(repo: Briefs) -> None:
     a = await repo.add(make_content(title="Alpha", published_at=day(1)))
     b = await repo.add(make_content(title="Bravo", published_at=day(2)))
     assert await repo.suggest("") == [(b.id, "Bravo"), (a.id, "Alpha")]
@@ -392,7 +389,7 @@ async def test_suggest_empty_gives_latest_titles(repo: BriefStore) -> None:
     assert await repo.suggest("#") == [(b.id, "Bravo"), (a.id, "Alpha")]
 
 
-async def test_suggest_by_title_prefix(repo: BriefStore) -> None:
+async def test_suggest_by_title_prefix(repo: Briefs) -> None:
     await repo.add(make_content(title="Election results", what_happened="Counted."))
     electric = await repo.add(make_content(title="Electric buses arrive", what_happened="Quiet."))
     await repo.add(make_content(title="Budget", what_happened="Election spending rose."))
@@ -405,7 +402,7 @@ async def test_suggest_by_title_prefix(repo: BriefStore) -> None:
     assert await repo.suggest("zzz") == []
 
 
-async def test_suggest_follows_edits_and_deletes(repo: BriefStore) -> None:
+async def test_suggest_follows_edits_and_deletes(repo: Briefs) -> None:
     kept = await repo.add(make_content(title="Council meets", what_happened="Agenda."))
     renamed = await repo.add(make_content(title="Council budget", what_happened="Numbers."))
     gone = await repo.add(make_content(title="Council vote", what_happened="Ayes."))
@@ -417,7 +414,7 @@ async def test_suggest_follows_edits_and_deletes(repo: BriefStore) -> None:
     assert await repo.suggest("harbour bud") == [(renamed.id, "Harbour budget")]
 
 
-async def test_suggest_by_id(repo: BriefStore) -> None:
+async def test_suggest_by_id(repo: Briefs) -> None:
     briefs = [await repo.add(make_content(title=f"Brief {i}")) for i in range(12)]
     target = briefs[11]
     assert (await repo.suggest(str(target.id)))[0] == (target.id, target.title)
@@ -429,7 +426,7 @@ async def test_suggest_by_id(repo: BriefStore) -> None:
 # --- duplicates ------------------------------------------------------------------------
 
 
-async def test_find_duplicate_ignores_case_spacing_punctuation(repo: BriefStore) -> None:
+async def test_find_duplicate_ignores_case_spacing_punctuation(repo: Briefs) -> None:
     brief = await repo.add(make_content(title="Café reopens", what_happened="Doors open at 9."))
     await repo.add(make_content(title="Café reopens", what_happened="Something else."))
     found = await repo.find_duplicate("  cafe   REOPENS! ", "doors open at 9")
@@ -444,7 +441,7 @@ async def test_find_duplicate_ignores_case_spacing_punctuation(repo: BriefStore)
 # --- history, export, auto-post helpers -----------------------------------------------
 
 
-async def test_history_records_every_change(repo: BriefStore) -> None:
+async def test_history_records_every_change(repo: Briefs) -> None:
     brief = await repo.add(make_content(), created_by=1)
     await repo.update(brief.id, make_content(title="Second"), actor_id=2)
     await repo.delete(brief.id, actor_id=3)
@@ -455,7 +452,7 @@ async def test_history_records_every_change(repo: BriefStore) -> None:
     assert BriefContent.model_validate(history[1].snapshot).title == "Second"
 
 
-async def test_iter_all_streams_in_id_order(repo: BriefStore) -> None:
+async def test_iter_all_streams_in_id_order(repo: Briefs) -> None:
     exported = [
         Brief(**make_content(title=f"B{i}").model_dump(), id=i, created_at=day(-i))
         for i in (30, 10, 20)
@@ -471,26 +468,10 @@ async def test_iter_all_streams_in_id_order(repo: BriefStore) -> None:
     assert [b async for b in repo.iter_all()] == [await repo.get(i) for i in seen]
 
 
-async def test_ids_created_after(repo: BriefStore) -> None:
-    old = Brief(**make_content().model_dump(), id=1, created_at=day(0))
-    mid = Brief(**make_content().model_dump(), id=2, created_at=day(5))
-    await repo.add_many([old, mid])
-    new = await repo.add(make_content())
-    assert await repo.ids_created_after(day(1), limit=10) == [2, new.id]
-    assert await repo.ids_created_after(day(1), limit=1) == [2]
-    assert await repo.ids_created_after(datetime.now(UTC), limit=10) == []
-
-
-async def test_max_id(repo: BriefStore) -> None:
-    assert await repo.max_id() == 0
-    await repo.add(make_content())
-    assert await repo.max_id() == 1
-
-
 # --- concurrency -----------------------------------------------------------------------
 
 
-async def test_fifty_concurrent_tasks_share_one_database(repo: BriefStore) -> None:
+async def test_fifty_concurrent_tasks_share_one_database(repo: Briefs) -> None:
     async def add(i: int) -> object:
         return await repo.add(make_content(title=f"Concurrent {i}"))
 

@@ -6,8 +6,11 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from storage.backends import open_storage
-from storage.interface import BriefStore, Shards, Storage
+from storage.base import Shards
+from storage.briefs import Briefs
+from storage.library import Storage
 from storage.models import Brief
+from tests.databases import message_id
 
 from .conftest import make_content
 
@@ -34,15 +37,11 @@ async def test_settings_lifecycle(store: Storage) -> None:
     assert paused is not None
     assert paused.paused_reason == "Missing permission: Send Messages"
     assert paused.paused_at is not None
-    assert not paused.notified_pause
     assert await guilds.active() == []
-    await guilds.mark_pause_notified(GUILD)
-    assert (await guilds.get(GUILD)).notified_pause  # type: ignore[union-attr]
 
     resumed = await guilds.set_channel(GUILD, CHANNEL + 1)
     assert resumed.paused_reason is None
     assert resumed.paused_at is None
-    assert not resumed.notified_pause
     assert not resumed.crosspost
     assert resumed.subscribed_at is not None
     assert resumed.subscribed_at >= settings.subscribed_at
@@ -62,19 +61,19 @@ async def test_mention_before_channel_creates_settings(store: Storage) -> None:
     assert await store.guilds.active() == []
 
 
-async def test_pause_resume_and_errors(store: Storage) -> None:
+async def test_errors_are_kept_and_cleared(store: Storage) -> None:
     guilds = store.guilds
     await guilds.set_channel(GUILD, CHANNEL)
-    await guilds.pause(GUILD, "Channel deleted")
-    await guilds.resume(GUILD)
     await guilds.record_error(GUILD, "HTTP 500")
     settings = await guilds.get(GUILD)
     assert settings is not None
     assert settings.paused_at is None
     assert settings.last_error == "HTTP 500"
+    await guilds.record_error(GUILD, None)
+    assert (await guilds.get(GUILD)).last_error is None  # type: ignore[union-attr]
 
 
-async def test_claim_is_exactly_once(store: Storage, repo: BriefStore) -> None:
+async def test_claim_is_exactly_once(store: Storage, repo: Briefs) -> None:
     brief = await repo.add(make_content())
     log = store.post_log
     assert await log.claim(GUILD, brief.id, CHANNEL)
@@ -82,7 +81,7 @@ async def test_claim_is_exactly_once(store: Storage, repo: BriefStore) -> None:
     assert await log.claim(GUILD + 1, brief.id, CHANNEL)  # other guilds are separate
 
 
-async def test_concurrent_claims_have_one_winner(store: Storage, repo: BriefStore) -> None:
+async def test_concurrent_claims_have_one_winner(store: Storage, repo: Briefs) -> None:
     brief = await repo.add(make_content())
     log = store.post_log
     results = await asyncio.gather(*(log.claim(GUILD, brief.id, CHANNEL) for _ in range(20)))
@@ -102,21 +101,19 @@ async def test_claim_across_connections_has_one_winner(store_url: str) -> None:
         await second.close()
 
 
-async def test_record_release_and_last_post(store: Storage, repo: BriefStore) -> None:
+async def test_record_release_and_last_post(store: Storage, repo: Briefs) -> None:
     guilds, log = store.guilds, store.post_log
     await guilds.set_channel(GUILD, CHANNEL)
     await guilds.record_error(GUILD, "old error")
     one, two = await repo.add(make_content()), await repo.add(make_content())
-    assert await log.last_post(GUILD) is None
+    assert (await guilds.get(GUILD)).last_post_at is None  # type: ignore[union-attr]
 
     assert await log.claim(GUILD, one.id, CHANNEL)
     await log.record_message(GUILD, one.id, 999)
-    assert await log.message_id(GUILD, one.id) == 999
-    last = await log.last_post(GUILD)
-    assert last is not None
+    assert await message_id(store, GUILD, one.id) == 999
     settings = await guilds.get(GUILD)
     assert settings is not None
-    assert settings.last_post_at == last
+    assert settings.last_post_at is not None
     assert settings.last_error is None
 
     assert await log.claim(GUILD, two.id, CHANNEL)
@@ -127,7 +124,7 @@ async def test_record_release_and_last_post(store: Storage, repo: BriefStore) ->
 
 
 async def test_pending_respects_subscription_log_skips_and_deletes(
-    store: Storage, repo: BriefStore
+    store: Storage, repo: Briefs
 ) -> None:
     guilds, log = store.guilds, store.post_log
     backlog = await repo.add_many(
@@ -160,7 +157,7 @@ async def test_pending_respects_subscription_log_skips_and_deletes(
     assert await log.pending(later, limit=10) == ([], 0)
 
 
-async def test_pending_is_oldest_id_first_with_total(store: Storage, repo: BriefStore) -> None:
+async def test_pending_is_oldest_id_first_with_total(store: Storage, repo: Briefs) -> None:
     guilds, log = store.guilds, store.post_log
     settings = await guilds.set_channel(GUILD, CHANNEL)
     assert settings.subscribed_at is not None
@@ -192,7 +189,7 @@ async def test_active_serves_only_this_process_shards(store: Storage) -> None:
     assert all(Shards(3, (1, 2)).owns(g.guild_id) for g in both)
 
 
-async def test_a_rejected_post_waits_for_an_edit(store: Storage, repo: BriefStore) -> None:
+async def test_a_rejected_post_waits_for_an_edit(store: Storage, repo: Briefs) -> None:
     guilds, log = store.guilds, store.post_log
     settings = await guilds.set_channel(GUILD, CHANNEL)
     brief = await repo.add(make_content())
@@ -215,5 +212,5 @@ async def test_a_rejected_post_waits_for_an_edit(store: Storage, repo: BriefStor
     assert claims.count(True) == 1
     assert await log.rejected(GUILD) == []
     await log.record_message(GUILD, brief.id, 4242)
-    assert await log.message_id(GUILD, brief.id) == 4242
+    assert await message_id(store, GUILD, brief.id) == 4242
     assert await log.pending(settings, limit=10) == ([], 0)

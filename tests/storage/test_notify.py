@@ -7,7 +7,8 @@ import asyncio
 import pytest
 
 from storage.backends import open_storage
-from storage.interface import DuplicateIdError, Storage
+from storage.errors import DuplicateIdError
+from storage.library import Storage
 
 from .conftest import make_content
 

@@ -7,9 +7,8 @@ import unicodedata
 import pytest
 from hypothesis import given
 
-from storage.fts import MAX_TOKEN_CHARS, fold, lexemes, word_spans, words
-
-from .test_fts import any_text
+from storage.search import MAX_TOKEN_CHARS, fold, lexemes, word_spans, words
+from tests.storage.sqlite.test_search import any_text
 
 EVERY = 2**62
 

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from storage.snippets import snippet
-from tests.storage.test_fts import any_text
+from tests.storage.sqlite.test_search import any_text
 
 # --- snippets --------------------------------------------------------------------------
 

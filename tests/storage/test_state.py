@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage.interface import Storage
+from storage.library import Storage
 
 
 async def test_get_set_replace(store: Storage) -> None:

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from storage.backends import open_storage
-from storage.interface import TABLES, Row, Storage
+from storage.base import TABLES
+from storage.library import Storage
+from storage.sql import Row
 from storage.transfer import TransferError, copy_library
 from tests.databases import database_url
 

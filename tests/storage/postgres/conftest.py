@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from storage.postgres.storage import PostgresStorage
+from storage.backends import open_storage
+from storage.library import Storage
 from tests.databases import postgres_schema
 
 
@@ -18,8 +19,8 @@ async def pg_url() -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def pg(pg_url: str) -> AsyncIterator[PostgresStorage]:
-    storage = await PostgresStorage.open(pg_url)
+async def pg(pg_url: str) -> AsyncIterator[Storage]:
+    storage = await open_storage(pg_url)
     try:
         yield storage
     finally:

@@ -6,12 +6,13 @@ import asyncio
 
 import pytest
 
-from storage.postgres.storage import PostgresStorage
+from storage.backends import open_storage
+from storage.library import Storage
 from tests.storage.conftest import make_content
 
 
 async def test_processes_adding_together_get_distinct_consecutive_ids(pg_url: str) -> None:
-    stores = [await PostgresStorage.open(pg_url) for _ in range(3)]
+    stores = [await open_storage(pg_url) for _ in range(3)]
     try:
         added = await asyncio.gather(
             *(
@@ -28,7 +29,7 @@ async def test_processes_adding_together_get_distinct_consecutive_ids(pg_url: st
             await store.close()
 
 
-async def test_failed_transaction_rolls_back(pg: PostgresStorage) -> None:
+async def test_failed_transaction_rolls_back(pg: Storage) -> None:
     async def failing_write() -> None:
         async with pg.db.transaction() as conn:
             await conn.execute("INSERT INTO bot_state (key, value) VALUES ('k', 'v')")
@@ -41,7 +42,7 @@ async def test_failed_transaction_rolls_back(pg: PostgresStorage) -> None:
     assert await pg.state.get("k") == "after"
 
 
-async def test_cancelled_transaction_rolls_back(pg: PostgresStorage) -> None:
+async def test_cancelled_transaction_rolls_back(pg: Storage) -> None:
     entered = asyncio.Event()
 
     async def writer() -> None:

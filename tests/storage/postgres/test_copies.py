@@ -6,16 +6,18 @@ from datetime import UTC, datetime
 
 import pytest
 
-from storage.interface import TABLES, Row
+from storage.backends import open_storage
+from storage.base import TABLES
+from storage.library import Storage
 from storage.models import Brief
-from storage.postgres.storage import PostgresStorage
+from storage.sql import Row
 from tests.databases import postgres_schema
 from tests.storage.conftest import make_content
 
 GUILD, CHANNEL = 111, 222
 
 
-async def fill(store: PostgresStorage) -> None:
+async def fill(store: Storage) -> None:
     """A small library touching every table and column kind."""
     exported = Brief(
         **make_content(title="Old flood warning", tags=["weather", "Ça va"]).model_dump(),
@@ -36,14 +38,14 @@ async def fill(store: PostgresStorage) -> None:
     await store.state.set("command_hash:global", "abc")
 
 
-async def dump_all(store: PostgresStorage, *, batch: int = 1000) -> dict[str, list[Row]]:
+async def dump_all(store: Storage, *, batch: int = 1000) -> dict[str, list[Row]]:
     return {
         table: [row async for rows in store.dump(table, batch=batch) for row in rows]
         for table in TABLES
     }
 
 
-async def test_dump_yields_neutral_rows_in_key_order(pg: PostgresStorage) -> None:
+async def test_dump_yields_neutral_rows_in_key_order(pg: Storage) -> None:
     await fill(pg)
     rows = await dump_all(pg, batch=2)
     briefs = rows["briefs"]
@@ -65,16 +67,16 @@ async def test_dump_yields_neutral_rows_in_key_order(pg: PostgresStorage) -> Non
     assert await pg.counts() == {table: len(found) for table, found in rows.items()}
 
 
-async def test_dump_refuses_unknown_tables(pg: PostgresStorage) -> None:
+async def test_dump_refuses_unknown_tables(pg: Storage) -> None:
     with pytest.raises(ValueError, match="unknown table"):
         [rows async for rows in pg.dump("pg_class")]
 
 
-async def test_restore_round_trip_keeps_rows_and_continues_ids(pg: PostgresStorage) -> None:
+async def test_restore_round_trip_keeps_rows_and_continues_ids(pg: Storage) -> None:
     await fill(pg)
     source = await dump_all(pg)
     async with postgres_schema() as url:
-        target = await PostgresStorage.open(url)
+        target = await open_storage(url)
         try:
             async with target.restore() as loader:
                 for table in TABLES:
@@ -96,11 +98,11 @@ async def test_restore_round_trip_keeps_rows_and_continues_ids(pg: PostgresStora
             await target.close()
 
 
-async def test_failed_restore_leaves_the_target_empty(pg: PostgresStorage) -> None:
+async def test_failed_restore_leaves_the_target_empty(pg: Storage) -> None:
     await fill(pg)
     source = await dump_all(pg)
     async with postgres_schema() as url:
-        target = await PostgresStorage.open(url)
+        target = await open_storage(url)
         try:
 
             async def restore() -> None:
@@ -115,7 +117,7 @@ async def test_failed_restore_leaves_the_target_empty(pg: PostgresStorage) -> No
             await target.close()
 
 
-async def test_integrity_problems_notice_stale_search_and_ids(pg: PostgresStorage) -> None:
+async def test_integrity_problems_notice_stale_search_and_ids(pg: Storage) -> None:
     await fill(pg)
     assert await pg.integrity_problems() == []
     async with pg.db.transaction() as conn:
@@ -130,7 +132,7 @@ async def test_integrity_problems_notice_stale_search_and_ids(pg: PostgresStorag
     assert any(problem.startswith("audit_log: next id 3") for problem in problems)
 
 
-async def table_rows_known(store: PostgresStorage) -> bool:
+async def table_rows_known(store: Storage) -> bool:
     """Say whether the planner has statistics for briefs (ANALYZE sets reltuples; -1: never)."""
     async with store.db.read() as conn:
         return bool(
@@ -141,7 +143,7 @@ async def table_rows_known(store: PostgresStorage) -> bool:
 
 
 async def test_restore_and_big_imports_leave_statistics_for_the_planner(
-    pg: PostgresStorage,
+    pg: Storage,
 ) -> None:
     assert not await table_rows_known(pg)
     async with pg.restore() as loader:
@@ -149,7 +151,7 @@ async def test_restore_and_big_imports_leave_statistics_for_the_planner(
     assert await table_rows_known(pg)
 
     async with postgres_schema() as other_url:
-        other = await PostgresStorage.open(other_url)
+        other = await open_storage(other_url)
         try:
             await other.briefs.add_many([make_content(title=f"N {n}") for n in range(10)])
             assert not await table_rows_known(other)  # small: left to autovacuum

@@ -7,14 +7,15 @@ import asyncio
 import asyncpg
 import pytest
 
+from storage.backends import open_storage
 from storage.migrations import MigrationError
+from storage.postgres.backend import PostgresDatabase
 from storage.postgres.migrations import (
     apply_migrations,
     current_version,
     latest_version,
     load_migrations,
 )
-from storage.postgres.storage import PostgresStorage
 from tests.storage.conftest import make_content
 
 TABLES = {"schema_version", "briefs", "audit_log", "guild_settings", "post_log", "bot_state"}
@@ -33,13 +34,17 @@ async def table_names(url: str) -> set[str]:
 
 def test_migrations_are_numbered_in_order() -> None:
     migrations = load_migrations()
-    assert [m.version for m in migrations] == [1, 2]
-    assert [m.name for m in migrations] == ["schema", "content_hash_and_rejections"]
-    assert latest_version() == 2
+    assert [m.version for m in migrations] == [1, 2, 3]
+    assert [m.name for m in migrations] == [
+        "schema",
+        "content_hash_and_rejections",
+        "no_pause_notice_flag",
+    ]
+    assert latest_version() == 3
 
 
 async def test_two_processes_opening_an_empty_schema_migrate_once(pg_url: str) -> None:
-    stores = await asyncio.gather(*(PostgresStorage.open(pg_url) for _ in range(2)))
+    stores = await asyncio.gather(*(open_storage(pg_url) for _ in range(2)))
     try:
         for store in stores:
             assert await store.schema_version() == latest_version()
@@ -52,28 +57,28 @@ async def test_two_processes_opening_an_empty_schema_migrate_once(pg_url: str) -
 
 
 async def test_reopening_applies_nothing(pg_url: str) -> None:
-    first = await PostgresStorage.open(pg_url)
+    first = await open_storage(pg_url)
     brief = await first.briefs.add(make_content())
     await first.close()
     for _ in range(2):
-        store = await PostgresStorage.open(pg_url)
+        store = await open_storage(pg_url)
         try:
             assert await store.schema_version() == latest_version()
             assert await store.briefs.get(brief.id) == brief
             async with store.db.read() as conn:
-                assert await apply_migrations(conn) == latest_version()
+                assert await apply_migrations(conn.driver) == latest_version()  # type: ignore[attr-defined]
                 assert await conn.fetchval("SELECT count(*) FROM schema_version") == 1
         finally:
             await store.close()
 
 
 async def test_newer_schema_than_code_is_refused(pg_url: str) -> None:
-    store = await PostgresStorage.open(pg_url)
+    store = await open_storage(pg_url)
     async with store.db.transaction() as conn:
         await conn.execute("UPDATE schema_version SET version = 99")
     await store.close()
     with pytest.raises(MigrationError, match="newer than this code"):
-        await PostgresStorage.open(pg_url)
+        await PostgresDatabase.open(pg_url)
 
 
 async def test_failed_migration_leaves_nothing_behind(pg_url: str) -> None:
@@ -117,9 +122,9 @@ async def test_briefs_from_before_content_hashes_are_recognised_on_reimport(pg_u
         )
         | {"body": "", "tags": []}
     )
-    store = await PostgresStorage.open(pg_url)
+    store = await open_storage(pg_url)
     try:
-        assert await store.schema_version() == latest_version() == 2
+        assert await store.schema_version() == latest_version() == 3
         assert await store.briefs.add_many([plain], skip_present=True) == []
         assert [b.id for b in await store.briefs.add_many([plain])] == [8]
     finally:

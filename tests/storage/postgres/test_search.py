@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from storage.fts import MAX_TOKENS
 from storage.postgres.search import (
     MAX_POSITION,
     MAX_POSITIONS,
@@ -12,6 +11,7 @@ from storage.postgres.search import (
     build_tsquery,
     build_tsvector,
 )
+from storage.search import MAX_TOKENS
 
 # --- tsquery ---------------------------------------------------------------------------
 

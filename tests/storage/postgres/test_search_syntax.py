@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storage.fts import lexemes
 from storage.postgres.search import build_tsquery, build_tsvector
-from tests.storage.test_fts import any_text
+from storage.search import lexemes
+from tests.storage.sqlite.test_search import any_text
 
 
 @pytest.fixture

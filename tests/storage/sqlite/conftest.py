@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.sqlite.database import Database
+from storage.sqlite.backend import SqliteDatabase
 
 
 @pytest.fixture
@@ -16,8 +16,8 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def db(db_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(db_path)
+async def db(db_path: Path) -> AsyncIterator[SqliteDatabase]:
+    database = await SqliteDatabase.open(db_path)
     try:
         yield database
     finally:

@@ -8,20 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from storage.sqlite.briefs import BriefRepository
-from storage.sqlite.database import Database, decode_time, encode_time
+from storage.briefs import Briefs
+from storage.sqlite.backend import SqliteDatabase, decode_time, encode_time
 from storage.sqlite.migrations import latest_version
-from storage.sqlite.state import BotState
+from storage.state import State
 from tests.storage.conftest import make_content
 
 
-async def pragma(db: Database, name: str) -> object:
+async def pragma(db: SqliteDatabase, name: str) -> object:
     async with db.read() as conn:
-        rows = await conn.execute_fetchall(f"PRAGMA {name}")
-    return next(iter(rows))[0]
+        return await conn.fetchval(f"PRAGMA {name}")
 
 
-async def test_pragmas_are_set(db: Database) -> None:
+async def test_pragmas_are_set(db: SqliteDatabase) -> None:
     assert await pragma(db, "journal_mode") == "wal"
     assert await pragma(db, "foreign_keys") == 1
     assert await pragma(db, "busy_timeout") == 5000
@@ -30,7 +29,7 @@ async def test_pragmas_are_set(db: Database) -> None:
 
 async def test_open_creates_parent_folder(tmp_path: Path) -> None:
     path = tmp_path / "a" / "b" / "briefs.db"
-    db = await Database.open(str(path))
+    db = await SqliteDatabase.open(str(path))
     try:
         assert path.exists()
         assert db.path == path
@@ -39,20 +38,20 @@ async def test_open_creates_parent_folder(tmp_path: Path) -> None:
 
 
 async def test_in_memory_database_works() -> None:
-    db = await Database.open(":memory:")
+    db = await SqliteDatabase.open(":memory:")
     try:
-        brief = await BriefRepository(db).add(make_content())
-        assert await BriefRepository(db).get(brief.id) == brief
+        brief = await Briefs(db).add(make_content())
+        assert await Briefs(db).get(brief.id) == brief
     finally:
         await db.close()
 
 
-async def test_schema_version_is_latest(db: Database) -> None:
-    assert await db.schema_version() == latest_version() == 6
+async def test_schema_version_is_latest(db: SqliteDatabase) -> None:
+    assert await db.schema_version() == latest_version() == 7
 
 
-async def test_transaction_rolls_back_on_error(db: Database) -> None:
-    state = BotState(db)
+async def test_transaction_rolls_back_on_error(db: SqliteDatabase) -> None:
+    state = State(db)
 
     async def failing_write() -> None:
         async with db.transaction() as conn:
@@ -66,7 +65,7 @@ async def test_transaction_rolls_back_on_error(db: Database) -> None:
     assert await state.get("k") == "after"
 
 
-async def test_transaction_rolls_back_when_cancelled(db: Database) -> None:
+async def test_transaction_rolls_back_when_cancelled(db: SqliteDatabase) -> None:
     entered = asyncio.Event()
 
     async def writer() -> None:
@@ -80,15 +79,15 @@ async def test_transaction_rolls_back_when_cancelled(db: Database) -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert await BotState(db).get("k") is None
-    await BotState(db).set("k", "ok")
+    assert await State(db).get("k") is None
+    await State(db).set("k", "ok")
 
 
 async def test_two_connections_on_one_file_both_write(db_path: Path) -> None:
-    first = await Database.open(db_path)
-    second = await Database.open(db_path)
+    first = await SqliteDatabase.open(db_path)
+    second = await SqliteDatabase.open(db_path)
     try:
-        repos = [BriefRepository(first), BriefRepository(second)]
+        repos = [Briefs(first), Briefs(second)]
         await asyncio.gather(
             *(repos[i % 2].add(make_content(title=f"Brief {i}")) for i in range(60))
         )

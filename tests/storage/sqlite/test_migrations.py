@@ -7,8 +7,9 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from storage.sqlite.briefs import BriefRepository
-from storage.sqlite.database import Database
+from storage.backends import open_storage, sqlite_url
+from storage.briefs import Briefs
+from storage.sqlite.backend import SqliteDatabase
 from storage.sqlite.migrations import (
     MigrationError,
     apply_migrations,
@@ -17,13 +18,12 @@ from storage.sqlite.migrations import (
     load_migrations,
     split_statements,
 )
-from storage.sqlite.storage import SqliteStorage
 from tests.storage.conftest import make_content
 
 
 def test_migrations_are_numbered_in_order() -> None:
     migrations = load_migrations()
-    assert [m.version for m in migrations] == [1, 2, 3, 4, 5, 6]
+    assert [m.version for m in migrations] == [1, 2, 3, 4, 5, 6, 7]
     assert [m.name for m in migrations] == [
         "briefs",
         "autopost",
@@ -31,6 +31,7 @@ def test_migrations_are_numbered_in_order() -> None:
         "bot_state",
         "title_search",
         "content_hash_and_rejections",
+        "no_pause_notice_flag",
     ]
 
 
@@ -53,26 +54,26 @@ def test_split_statements_rejects_unterminated_sql() -> None:
         split_statements("CREATE TABLE t (a)")
 
 
-async def table_names(db: Database) -> set[str]:
+async def table_names(db: SqliteDatabase) -> set[str]:
     async with db.read() as conn:
-        rows = await conn.execute_fetchall("SELECT name FROM sqlite_schema WHERE type = 'table'")
-    return {row[0] for row in rows}
+        rows = await conn.fetch("SELECT name FROM sqlite_schema WHERE type = 'table'")
+    return {row["name"] for row in rows}
 
 
 async def test_reopening_applies_nothing_twice(db_path: Path) -> None:
     for _ in range(3):
-        db = await Database.open(db_path)
+        db = await SqliteDatabase.open(db_path)
         try:
             assert await db.schema_version() == latest_version()
-            async with db.read() as conn:
-                assert await apply_migrations(conn) == latest_version()
-                rows = await conn.execute_fetchall("SELECT count(*) FROM schema_version")
-                assert next(iter(rows))[0] == 1
             assert {"briefs", "guild_settings", "post_log", "audit_log", "bot_state"} <= (
                 await table_names(db)
             )
         finally:
             await db.close()
+        async with aiosqlite.connect(db_path, isolation_level=None) as conn:
+            assert await apply_migrations(conn) == latest_version()
+            async with conn.execute("SELECT count(*) FROM schema_version") as cursor:
+                assert await cursor.fetchone() == (1,)
 
 
 async def test_old_database_is_upgraded_in_place(db_path: Path) -> None:
@@ -87,10 +88,10 @@ async def test_old_database_is_upgraded_in_place(db_path: Path) -> None:
         async with conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'") as cur:
             assert "audit_log" not in {row[0] for row in await cur.fetchall()}
 
-    db = await Database.open(db_path)
+    db = await SqliteDatabase.open(db_path)
     try:
         assert await db.schema_version() == latest_version()
-        repo = BriefRepository(db)
+        repo = Briefs(db)
         old = await repo.get(7)
         assert old is not None
         assert old.title == "Old flood warning"
@@ -107,12 +108,12 @@ async def test_old_database_is_upgraded_in_place(db_path: Path) -> None:
 
 
 async def test_newer_database_than_code_is_refused(db_path: Path) -> None:
-    db = await Database.open(db_path)
+    db = await SqliteDatabase.open(db_path)
     async with db.transaction() as conn:
         await conn.execute("UPDATE schema_version SET version = 99")
     await db.close()
     with pytest.raises(MigrationError):
-        await Database.open(db_path)
+        await SqliteDatabase.open(db_path)
 
 
 async def test_failed_migration_leaves_version_unchanged(tmp_path: Path) -> None:
@@ -128,11 +129,11 @@ async def test_briefs_from_before_content_hashes_are_recognised_on_reimport(db_p
     db_path.parent.mkdir(parents=True)
     async with aiosqlite.connect(db_path, isolation_level=None) as conn:
         assert await apply_migrations(conn, up_to=5) == 5
-    db = await Database.open(db_path)
+    db = await SqliteDatabase.open(db_path)
     async with db.transaction() as conn:  # a brief stored by the code of version 5
         await conn.execute("UPDATE briefs SET content_hash = NULL")
     await db.close()
-    store = await SqliteStorage.open(db_path)
+    store = await open_storage(sqlite_url(db_path))
     try:
         await store.briefs.add(make_content())
         async with store.db.transaction() as conn:
@@ -140,7 +141,7 @@ async def test_briefs_from_before_content_hashes_are_recognised_on_reimport(db_p
     finally:
         await store.close()
 
-    store = await SqliteStorage.open(db_path)
+    store = await open_storage(sqlite_url(db_path))
     try:
         assert await store.briefs.add_many([make_content()], skip_present=True) == []
         assert await store.briefs.count() == 1

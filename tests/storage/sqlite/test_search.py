@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from storage.fts import MAX_TOKENS, build_match_query, normalize_query
+from storage.search import MAX_TOKENS, normalize_query
+from storage.sqlite.search import build_match_query
 
 #: Characters that mean something to FTS5 query syntax or SQL, plus invisible ones.
 NASTY = [

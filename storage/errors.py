@@ -1,0 +1,48 @@
+"""What can go wrong in storage, each with a message fit to show the person who caused it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+
+class DatabaseUrlError(ValueError):
+    """A database URL names no backend we have, or no database."""
+
+
+class DatabaseUnavailableError(RuntimeError):
+    """The database cannot be opened: unreachable, refused, or not a database; says which."""
+
+
+class DatabaseMissingError(DatabaseUnavailableError):
+    """The SQLite file does not exist, and this command may not create one."""
+
+
+class MigrationError(RuntimeError):
+    """The migration files or the database's schema version are not usable."""
+
+
+class TransferError(Exception):
+    """A whole-library copy cannot start or did not verify; the target is left as it was."""
+
+
+class DuplicateIdError(Exception):
+    """An imported brief carries an id that is already taken (or repeated in the batch)."""
+
+    def __init__(self, ids: Iterable[int]) -> None:
+        self.ids = sorted(set(ids))
+        shown = ", ".join(f"#{i}" for i in self.ids[:10])
+        more = f" and {len(self.ids) - 10} more" if len(self.ids) > 10 else ""
+        super().__init__(f"brief ids already in use: {shown}{more}")
+
+
+class StaleEditError(Exception):
+    """An edit was based on an older version of the brief than the stored one."""
+
+    def __init__(
+        self, brief_id: int, *, changed_by: int | None, changed_at: datetime | None
+    ) -> None:
+        self.brief_id = brief_id
+        self.changed_by = changed_by
+        self.changed_at = changed_at
+        super().__init__(f"brief #{brief_id} changed since the edit began")

@@ -1,0 +1,115 @@
+"""One way to run SQL on either database: the small interface the repositories are written on.
+
+The repositories (storage/briefs.py, guilds.py, state.py) hold every query once, written with
+`?` placeholders; each backend's connection (storage/sqlite/database.py,
+storage/postgres/database.py) turns them into what its driver takes and hands rows back
+backend-neutral: dicts by column name, times as aware UTC datetimes, yes/no columns as bool.
+What SQL itself cannot say the same way on both lives in `Dialect`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
+from functools import lru_cache
+from typing import Any, Protocol
+
+#: One row, by column name, as every backend returns it.
+Row = dict[str, Any]
+
+#: Columns that hold a time, in every table: stored as a backend likes, read as a datetime.
+TIME_COLUMNS = frozenset(
+    {
+        "published_at",
+        "created_at",
+        "updated_at",
+        "deleted_at",
+        "at",
+        "subscribed_at",
+        "paused_at",
+        "last_post_at",
+        "posted_at",
+        "rejected_at",
+    }
+)
+#: Yes/no columns, read as bool whatever the backend stores.
+FLAG_COLUMNS = frozenset({"crosspost", "skipped", "retrying"})
+
+_PLACEHOLDER = re.compile(r"\?")
+
+
+@lru_cache(maxsize=512)
+def numbered(sql: str) -> str:
+    """Write `?` placeholders as PostgreSQL's `$1, $2, …` (no query here has a literal `?`)."""
+    counter = iter(range(1, 1_000_000))
+    return _PLACEHOLDER.sub(lambda _: f"${next(counter)}", sql)
+
+
+class Connection(Protocol):
+    """A connection inside a transaction or a read, as the repositories use it."""
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        """Run one statement and return its rows."""
+        ...
+
+    async def fetchrow(self, sql: str, *args: Any) -> Row | None:
+        """Run one statement and return its first row, if any."""
+        ...
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        """Run one statement and return the first column of its first row (None if none)."""
+        ...
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        """Run one statement; return how many rows it inserted, changed or deleted."""
+        ...
+
+    async def executemany(self, sql: str, args: Iterable[Sequence[Any]]) -> None:
+        """Run one statement once per set of arguments."""
+        ...
+
+    def iterate(self, sql: str, *args: Any, batch: int) -> AsyncIterator[list[Row]]:
+        """Yield a statement's rows `batch` at a time (inside `Database.snapshot`)."""
+        ...
+
+
+class Dialect(Protocol):
+    """The few things SQL cannot say the same way on SQLite and PostgreSQL."""
+
+    def any_of(self, expression: str) -> str:
+        """Return a condition true when `expression` is one of a list given as one argument."""
+        ...
+
+    def same(self, column: str) -> str:
+        """Return a condition true when `column` equals one argument, NULL matching NULL."""
+        ...
+
+    def indexed_by(self, index: str) -> str:
+        """Return the hint that makes the planner use `index`, where the database has one."""
+        ...
+
+
+class Database(Protocol):
+    """An open database: transactions and reads on the backend's connections."""
+
+    @property
+    def dialect(self) -> Dialect:
+        """Return how this database says what SQL cannot say one way."""
+        ...
+
+    def transaction(self) -> AbstractAsyncContextManager[Connection]:
+        """Run statements in one transaction: committed on success, rolled back on error."""
+        ...
+
+    def read(self) -> AbstractAsyncContextManager[Connection]:
+        """Run reads outside a transaction (each statement sees its own snapshot)."""
+        ...
+
+    def snapshot(self) -> AbstractAsyncContextManager[Connection]:
+        """Run reads that all see one consistent state of the database."""
+        ...
+
+    async def close(self) -> None:
+        """Close every connection; later calls do nothing."""
+        ...
