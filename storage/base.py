@@ -54,11 +54,13 @@ BRIEF_COLUMNS = (
     "updated_at",
     "deleted_at",
     "content_hash",
+    "correction",
+    "retraction",
 )
 #: Every table a library consists of, with its columns, in the order a copy fills them.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "briefs": BRIEF_COLUMNS,
-    "audit_log": ("id", "brief_id", "action", "actor_id", "at", "snapshot"),
+    "audit_log": ("id", "brief_id", "action", "actor_id", "at", "snapshot", "note"),
     "guild_settings": (
         "guild_id",
         "channel_id",
@@ -79,8 +81,16 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "skipped",
         "rejected_at",
         "rejected_reason",
+        "claimed_at",
+        "shown_hash",
+        "shown_version",
+        "copy_state",
+        "lease_until",
+        "crosspost_state",
+        "crosspost_after",
     ),
     "bot_state": ("key", "value"),
+    "delivery_log": ("id", "guild_id", "brief_id", "at", "event", "detail"),
 }
 TABLES = tuple(COLUMNS)
 #: Each table's primary key: the order a copy reads its rows in.
@@ -90,6 +100,7 @@ PRIMARY_KEYS = {
     "guild_settings": ("guild_id",),
     "post_log": ("guild_id", "brief_id"),
     "bot_state": ("key",),
+    "delivery_log": ("id",),
 }
 
 

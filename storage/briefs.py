@@ -24,7 +24,16 @@ from storage.base import (
     with_ids,
 )
 from storage.errors import StaleEditError
-from storage.models import STORED, AuditEntry, Brief, BriefContent, SearchHit, brief_number, utcnow
+from storage.models import (
+    STORED,
+    AuditEntry,
+    Brief,
+    BriefContent,
+    Retraction,
+    SearchHit,
+    brief_number,
+    utcnow,
+)
 from storage.sql import Connection, Row
 
 #: Briefs one `add_many` stores before the database is asked to settle (Backend.settle).
@@ -66,6 +75,8 @@ def brief_row(brief: Brief, *, deleted_at: Any = None) -> Row:
         "updated_at": brief.updated_at,
         "deleted_at": deleted_at,
         "content_hash": content_key(brief),
+        "correction": brief.correction,
+        "retraction": None,
     }
 
 
@@ -172,11 +183,14 @@ class Briefs:
         *,
         actor_id: int | None,
         base: Brief | None = None,
+        note: str | None = None,
     ) -> Brief | None:
         """Replace a live brief's content (audited as 'edit'); None if missing or deleted.
 
         With `base`, the version the edit started from, raise StaleEditError when the brief
         was changed since (its `updated_at` differs), so no edit silently overwrites another.
+        A correction `note` is kept in the audit trail and shown with the brief (until the
+        next note replaces it).
         """
         if not valid_id(brief_id):
             return None
@@ -186,6 +200,9 @@ class Briefs:
         assignments = [f"{column} = ?" for column in values]
         assignments += [f"{column} = {slot}" for column, slot, _ in search]
         args = [*values.values(), *(value for _, _, value in search)]
+        if note is not None:
+            assignments.append("correction = ?")
+            args.append(note)
         args += [now, content_key(content), brief_id]
         based = ""
         if base is not None:
@@ -202,26 +219,45 @@ class Briefs:
                     raise await self._stale(conn, brief_id)
                 return None
             brief = brief_of(row)
-            await self._audit(conn, brief_id, "edit", actor_id, now, snapshot(brief))
+            await self._audit(conn, brief_id, "edit", actor_id, now, snapshot(brief), note)
         return brief
 
-    async def delete(self, brief_id: int, *, actor_id: int | None) -> bool:
-        """Soft-delete: hide from lookups, search and auto-post; keep history. False if absent."""
+    async def delete(
+        self, brief_id: int, *, actor_id: int | None, reason: str | None = None
+    ) -> bool:
+        """Soft-delete (retract): hide from lookups, search and auto-post; keep history.
+
+        Its posted copies then say it was retracted, with the `reason`. False if absent.
+        """
         if not valid_id(brief_id):
             return False
         now = utcnow()
         async with self._db.transaction() as conn:
             row = await conn.fetchrow(
-                "UPDATE briefs SET deleted_at = ?, updated_at = ?"
+                "UPDATE briefs SET deleted_at = ?, updated_at = ?, retraction = ?"
                 f" WHERE id = ? AND {_LIVE} RETURNING {', '.join(BRIEF_COLUMNS)}",
                 now,
                 now,
+                reason,
                 brief_id,
             )
             if row is None:
                 return False
-            await self._audit(conn, brief_id, "delete", actor_id, now, snapshot(brief_of(row)))
+            record = snapshot(brief_of(row))
+            await self._audit(conn, brief_id, "delete", actor_id, now, record, reason)
         return True
+
+    async def retraction(self, brief_id: int) -> Retraction | None:
+        """Return what a deleted brief's copies say of it, or None if it is live or unknown."""
+        if not valid_id(brief_id):
+            return None
+        async with self._db.read() as conn:
+            row = await conn.fetchrow(
+                "SELECT id AS brief_id, title, retraction AS reason, deleted_at AS at FROM briefs"
+                " WHERE id = ? AND deleted_at IS NOT NULL",
+                brief_id,
+            )
+        return None if row is None else Retraction.model_validate(row)
 
     async def latest(self, limit: int) -> list[Brief]:
         """Return up to `limit` live briefs, newest (published, else created) first."""
@@ -305,7 +341,7 @@ class Briefs:
             return []
         async with self._db.read() as conn:
             rows = await conn.fetch(
-                "SELECT id, brief_id, action, actor_id, at, snapshot FROM audit_log"
+                "SELECT id, brief_id, action, actor_id, at, snapshot, note FROM audit_log"
                 " WHERE brief_id = ? ORDER BY id",
                 brief_id,
             )
@@ -354,13 +390,15 @@ class Briefs:
         actor_id: int | None,
         at: Any,
         record: str,
+        note: str | None = None,
     ) -> None:
         await conn.execute(
-            "INSERT INTO audit_log (brief_id, action, actor_id, at, snapshot)"
-            " VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO audit_log (brief_id, action, actor_id, at, snapshot, note)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
             brief_id,
             action,
             actor_id,
             at,
             record,
+            note,
         )

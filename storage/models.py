@@ -39,6 +39,9 @@ ID_DIGITS = len(str(MAX_BRIEF_ID))
 #: Largest Discord id (a snowflake) either database holds.
 MAX_SNOWFLAKE = 2**63 - 1
 
+#: Longest correction or retraction note a publisher may give.
+CORRECTION_CHARS = 500
+
 #: Where each link of a brief is shown, and so the most characters Discord takes for it: the
 #: source becomes the Source link button (and the embed's title link), the image an embed image.
 LINK_LIMITS = {"source_url": LINK_BUTTON_URL, "image_url": EMBED_URL}
@@ -141,6 +144,8 @@ class Brief(BriefContent):
     #: When the brief was last edited (None: never); an edit based on an older version is
     #: refused rather than silently overwriting the newer one.
     updated_at: datetime | None = None
+    #: The publisher's note on the latest correction, shown with the brief (None: none given).
+    correction: str | None = Field(default=None, max_length=CORRECTION_CHARS)
 
     @field_validator("id")
     @classmethod
@@ -189,6 +194,8 @@ class AuditEntry(BaseModel):
     actor_id: int | None
     at: datetime
     snapshot: dict[str, Any]
+    #: The correction note of an edit, or the reason given for a delete.
+    note: str | None = None
 
 
 class GuildSettings(BaseModel):
@@ -213,3 +220,41 @@ class RejectedPost(BaseModel):
     at: datetime
     #: The brief was edited since: the next delivery pass tries it again.
     retrying: bool
+
+
+class Retraction(BaseModel):
+    """A deleted brief as its posted copies show it: what it was, why and when it went."""
+
+    brief_id: int
+    title: str
+    reason: str | None
+    at: datetime
+
+
+class PostedCopy(BaseModel):
+    """One message a brief was auto-posted as, and what it shows now."""
+
+    guild_id: int
+    brief_id: int
+    channel_id: int
+    message_id: int
+    #: Hash of the payload the message shows (None: posted before it was kept).
+    shown_hash: str | None
+
+
+class UnsentPost(BaseModel):
+    """A claim whose send may or may not have reached Discord (its process died)."""
+
+    guild_id: int
+    brief_id: int
+    channel_id: int
+    claimed_at: datetime
+
+
+class DeliveryEvent(BaseModel):
+    """One line of a guild's delivery log (`/autopost log`)."""
+
+    at: datetime
+    brief_id: int | None
+    event: str
+    detail: str | None

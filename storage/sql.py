@@ -31,6 +31,10 @@ TIME_COLUMNS = frozenset(
         "last_post_at",
         "posted_at",
         "rejected_at",
+        "claimed_at",
+        "shown_version",
+        "lease_until",
+        "crosspost_after",
     }
 )
 #: Yes/no columns, read as bool whatever the backend stores.
@@ -83,6 +87,11 @@ class Dialect(Protocol):
 
     def same(self, column: str) -> str:
         """Return a condition true when `column` equals one argument, NULL matching NULL."""
+        ...
+
+    def skip_locked(self, alias: str) -> str:
+        """Return the clause that makes a SELECT lock its rows of `alias`, passing over rows
+        another transaction holds (nothing where the database locks the whole file)."""
         ...
 
     def indexed_by(self, index: str) -> str:

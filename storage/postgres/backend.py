@@ -50,7 +50,11 @@ _TYPES = {
     **dict.fromkeys(("published_at", "created_at", "updated_at"), "timestamptz"),
     **dict.fromkeys(("deleted_at", "at", "subscribed_at", "paused_at"), "timestamptz"),
     **dict.fromkeys(("last_post_at", "posted_at", "rejected_at"), "timestamptz"),
+    **dict.fromkeys(("claimed_at", "shown_version", "lease_until"), "timestamptz"),
+    "crosspost_after": "timestamptz",
 }
+#: Tables whose id is an identity column (numbered by the database).
+_IDENTITY = frozenset({"audit_log", "delivery_log"})
 #: How an `unnest` column becomes the stored value, where it is not stored as sent.
 _STORED_AS = {
     # Tags travel as JSON text: an array of arrays must be rectangular, tag lists are not.
@@ -122,6 +126,10 @@ class PostgresDialect:
     def same(self, column: str) -> str:
         """Equal, NULL matching NULL."""
         return f"{column} IS NOT DISTINCT FROM ?"
+
+    def skip_locked(self, alias: str) -> str:
+        """Lock the rows read, passing over those another transaction is leasing."""
+        return f"FOR UPDATE OF {alias} SKIP LOCKED"
 
     def indexed_by(self, index: str) -> str:
         """Nothing: the planner needs no hint here."""
@@ -211,10 +219,10 @@ class PostgresDatabase:
             f" FROM unnest({slots}) WITH ORDINALITY AS row ({', '.join(columns)}, n) ORDER BY n",
             *arrays,
         )
-        if table == "audit_log" and "id" in columns:
+        if table in _IDENTITY and "id" in columns:  # given ids: the sequence moves past them
             await conn.execute(
-                "SELECT setval(pg_get_serial_sequence('audit_log', 'id'),"
-                " GREATEST(max(id), 1), max(id) IS NOT NULL) FROM audit_log"
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                f" GREATEST(max(id), 1), max(id) IS NOT NULL) FROM {table}"
             )
 
     async def announce(self, conn: Connection, newest_id: int) -> None:

@@ -119,6 +119,10 @@ class SqliteDialect:
         """Equal, NULL matching NULL."""
         return f"{column} IS ?"
 
+    def skip_locked(self, alias: str) -> str:
+        """Nothing: BEGIN IMMEDIATE already keeps every other writer out."""
+        return ""
+
     def indexed_by(self, index: str) -> str:
         """Make the planner use `index`."""
         return f"INDEXED BY {index}"

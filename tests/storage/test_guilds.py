@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+import storage.guilds
 from storage.backends import open_storage
 from storage.base import Shards
 from storage.briefs import Briefs
@@ -214,3 +217,144 @@ async def test_a_rejected_post_waits_for_an_edit(store: Storage, repo: Briefs) -
     await log.record_message(GUILD, brief.id, 4242)
     assert await message_id(store, GUILD, brief.id) == 4242
     assert await log.pending(settings, limit=10) == ([], 0)
+
+
+# --- corrections: keeping posted copies right ------------------------------------------------
+
+
+async def post(store: Storage, brief_id: int, message: int, *, guild: int = GUILD) -> None:
+    """Claim and record a post of the brief, showing its current version."""
+    brief = await store.briefs.get(brief_id)
+    assert brief is not None
+    assert await store.post_log.claim(guild, brief_id, CHANNEL)
+    await store.post_log.record_message(
+        guild, brief_id, message, shown_hash="h0", shown_version=brief.updated_at
+    )
+
+
+async def test_an_edited_brief_puts_its_copies_in_line_once(store: Storage, repo: Briefs) -> None:
+    log = store.post_log
+    brief = await repo.add(make_content())
+    for guild in (GUILD, GUILD + 1):
+        await post(store, brief.id, 900 + guild, guild=guild)
+    lease = timedelta(minutes=1)
+    assert await log.copies_due(limit=10, lease=lease) == []
+
+    edited = await repo.update(brief.id, make_content(title="Corrected"), actor_id=1)
+    assert edited is not None
+    assert await log.copies_behind(GUILD) == 1
+    first = await log.copies_due(limit=10, lease=lease)
+    assert sorted(copy.guild_id for copy in first) == [GUILD, GUILD + 1]
+    assert {copy.shown_hash for copy in first} == {"h0"}
+    assert await log.copies_due(limit=10, lease=lease) == []  # leased: nobody else takes them
+
+    await log.copy_shown(GUILD, brief.id, shown_hash="h1", shown_version=edited.updated_at)
+    await log.release_copy(GUILD + 1, brief.id)
+    [again] = await log.copies_due(limit=10, lease=lease)
+    assert again.guild_id == GUILD + 1
+    assert await log.copies_behind(GUILD) == 0
+    assert (await log.copy(GUILD, brief.id)).shown_hash == "h1"  # type: ignore[union-attr]
+
+
+async def test_two_processes_lease_each_copy_once(store_url: str) -> None:
+    first, second = await open_storage(store_url), await open_storage(store_url)
+    try:
+        briefs = await first.briefs.add_many([make_content(title=f"N {n}") for n in range(40)])
+        for brief in briefs:
+            await post(first, brief.id, 5000 + brief.id)
+            await first.briefs.update(brief.id, make_content(title="Fixed"), actor_id=None)
+        lease = timedelta(minutes=1)
+        batches = await asyncio.gather(
+            *(store.post_log.copies_due(limit=5, lease=lease) for store in (first, second) * 6)
+        )
+        leased = [copy.brief_id for batch in batches for copy in batch]
+        assert len(leased) == len(set(leased)) == 40
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_lost_and_retracted_copies_are_left_alone(store: Storage, repo: Briefs) -> None:
+    log = store.post_log
+    gone, closed, retracted = [await repo.add(make_content(title=f"B {n}")) for n in range(3)]
+    for n, brief in enumerate((gone, closed, retracted)):
+        await post(store, brief.id, 700 + n)
+    await log.copy_lost(GUILD, gone.id, "gone")
+    await log.copy_lost(GUILD, closed.id, "unreachable")
+    assert await repo.delete(retracted.id, actor_id=5, reason="Wrong town named")
+    for brief in (gone, closed):
+        await repo.update(brief.id, make_content(title="Edited"), actor_id=None)
+
+    [due] = await log.copies_due(limit=10, lease=timedelta(minutes=1))
+    assert due.brief_id == retracted.id
+    retraction = await repo.retraction(retracted.id)
+    assert retraction is not None
+    assert (retraction.title, retraction.reason) == ("B 2", "Wrong town named")
+    assert await repo.retraction(gone.id) is None
+    await log.copy_shown(GUILD, retracted.id, shown_hash="r", shown_version=None, retracted=True)
+    await repo.update(gone.id, make_content(title="Edited again"), actor_id=None)
+    assert await log.copies_due(limit=10, lease=timedelta(minutes=1)) == []
+    [entry] = [e for e in await repo.history(retracted.id) if e.action == "delete"]
+    assert entry.note == "Wrong town named"
+
+
+async def test_a_correction_note_is_kept_with_the_brief_and_in_history(repo: Briefs) -> None:
+    brief = await repo.add(make_content())
+    noted = await repo.update(brief.id, make_content(), actor_id=1, note="The date was wrong.")
+    assert noted is not None
+    assert noted.correction == "The date was wrong."
+    plain_edit = await repo.update(brief.id, make_content(body="More."), actor_id=1)
+    assert plain_edit is not None
+    assert plain_edit.correction == "The date was wrong."  # stays until another note
+    assert [e.note for e in await repo.history(brief.id)] == [None, "The date was wrong.", None]
+
+
+async def test_unsent_claims_are_retried_once_then_given_up(store: Storage, repo: Briefs) -> None:
+    log = store.post_log
+    brief = await repo.add(make_content())
+    assert await log.claim(GUILD, brief.id, CHANNEL)
+    now = datetime.now(UTC)
+    assert await log.unsent(GUILD, attempted_before=now - timedelta(seconds=30)) == []
+    [unsent] = await log.unsent(GUILD, attempted_before=now + timedelta(seconds=1))
+    assert (unsent.brief_id, unsent.channel_id) == (brief.id, CHANNEL)
+    stale = unsent.claimed_at + timedelta(microseconds=1)  # attempted no later than the claim
+    wins = await asyncio.gather(
+        *(log.retry(GUILD, brief.id, attempted_before=stale) for _ in range(4))
+    )
+    assert wins.count(True) == 1
+    await log.give_up(GUILD, brief.id)
+    assert await log.unsent(GUILD, attempted_before=datetime.now(UTC) + timedelta(1)) == []
+    assert not await log.claim(GUILD, brief.id, CHANNEL)
+
+
+async def test_crossposts_wait_in_line_and_can_be_retried_later(
+    store: Storage, repo: Briefs
+) -> None:
+    log = store.post_log
+    brief = await repo.add(make_content())
+    assert await log.claim(GUILD, brief.id, CHANNEL)
+    await log.record_message(GUILD, brief.id, 11, crosspost=True)
+    lease = timedelta(minutes=5)
+    [due] = await log.crossposts_due(limit=5, lease=lease)
+    assert due.message_id == 11
+    assert await log.crossposts_due(limit=5, lease=lease) == []
+    await log.crossposted(GUILD, brief.id, state="pending", retry_at=datetime.now(UTC))
+    assert [c.brief_id for c in await log.crossposts_due(limit=5, lease=lease)] == [brief.id]
+    await log.crossposted(GUILD, brief.id, state="done")
+    assert await log.crossposts_due(limit=5, lease=lease) == []
+
+
+async def test_the_delivery_log_keeps_the_newest_lines(
+    store: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(storage.guilds, "LOG_KEPT", 3)
+    for n in range(5):
+        await store.post_log.log(GUILD, n, "sent", f"line {n}")
+    await store.post_log.log(GUILD + 1, None, "failed")
+    lines = await store.post_log.recent(GUILD)
+    assert [(line.brief_id, line.detail) for line in lines] == [
+        (4, "line 4"),
+        (3, "line 3"),
+        (2, "line 2"),
+    ]
+    assert [line.event for line in await store.post_log.recent(GUILD + 1)] == ["failed"]

@@ -18,7 +18,15 @@ from storage.postgres.migrations import (
 )
 from tests.storage.conftest import make_content
 
-TABLES = {"schema_version", "briefs", "audit_log", "guild_settings", "post_log", "bot_state"}
+TABLES = {
+    "schema_version",
+    "briefs",
+    "audit_log",
+    "guild_settings",
+    "post_log",
+    "bot_state",
+    "delivery_log",
+}
 
 
 async def table_names(url: str) -> set[str]:
@@ -34,13 +42,14 @@ async def table_names(url: str) -> set[str]:
 
 def test_migrations_are_numbered_in_order() -> None:
     migrations = load_migrations()
-    assert [m.version for m in migrations] == [1, 2, 3]
+    assert [m.version for m in migrations] == [1, 2, 3, 4]
     assert [m.name for m in migrations] == [
         "schema",
         "content_hash_and_rejections",
         "no_pause_notice_flag",
+        "corrections",
     ]
-    assert latest_version() == 3
+    assert latest_version() == 4
 
 
 async def test_two_processes_opening_an_empty_schema_migrate_once(pg_url: str) -> None:
@@ -124,7 +133,7 @@ async def test_briefs_from_before_content_hashes_are_recognised_on_reimport(pg_u
     )
     store = await open_storage(pg_url)
     try:
-        assert await store.schema_version() == latest_version() == 3
+        assert await store.schema_version() == latest_version() == 4
         assert await store.briefs.add_many([plain], skip_present=True) == []
         assert [b.id for b in await store.briefs.add_many([plain])] == [8]
     finally:

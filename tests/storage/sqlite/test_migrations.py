@@ -23,7 +23,7 @@ from tests.storage.conftest import make_content
 
 def test_migrations_are_numbered_in_order() -> None:
     migrations = load_migrations()
-    assert [m.version for m in migrations] == [1, 2, 3, 4, 5, 6, 7]
+    assert [m.version for m in migrations] == [1, 2, 3, 4, 5, 6, 7, 8]
     assert [m.name for m in migrations] == [
         "briefs",
         "autopost",
@@ -32,6 +32,7 @@ def test_migrations_are_numbered_in_order() -> None:
         "title_search",
         "content_hash_and_rejections",
         "no_pause_notice_flag",
+        "corrections",
     ]
 
 
