@@ -229,7 +229,7 @@ def as_json(brief: BriefContent) -> dict[str, Any]:
 
 def write_text_files(briefs: Sequence[BriefContent], folder: Path) -> list[Path]:
     """Write one `.txt` file per brief in the publisher text format; return their paths."""
-    from bot.parsing import format_brief
+    from bot.brief.parsing import format_brief
 
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -259,7 +259,7 @@ def script_of(text: str) -> str:
 
 def _check(count: int, seed: int) -> None:
     """Verify the text form of every brief parses back to the same content."""
-    from bot.parsing import format_brief, parse_brief
+    from bot.brief.parsing import format_brief, parse_brief
 
     text_fields = set(BriefContent.model_fields) - {"source_url", "tags", "published_at"}
     scripts: dict[str, int] = {}
@@ -288,7 +288,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.check:
         _check(args.check, args.seed)
         return
-    from bot.parsing import format_brief
+    from bot.brief.parsing import format_brief
 
     for brief in generate(args.show, args.seed):
         print(format_brief(brief))

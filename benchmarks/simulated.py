@@ -17,7 +17,7 @@ from simcord.env import Env
 
 from bot.app import BriefBot, create_bot
 from bot.config import Settings
-from bot.replies import is_expected_failure
+from bot.ui.replies import is_expected_failure
 
 FLOOR_EMBED = discord.Embed(title="Static", description="The same embed, every time.")
 FLOOR_CHOICES = [app_commands.Choice(name=f"choice {n}", value=str(n)) for n in range(25)]

@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.config import Settings
-from bot.replies import report_error, send_ephemeral
+from bot.ui.replies import report_error, send_ephemeral
 from storage.backends import open_storage, redact
 from storage.base import Shards
 from storage.briefs import Briefs
@@ -93,7 +93,7 @@ class BriefBot(commands.AutoShardedBot):
     async def prepare(self) -> None:
         """Open the database and register components and cogs: all that needs no Discord."""
         from bot.cogs import EXTENSIONS
-        from bot.views import DYNAMIC_ITEMS
+        from bot.ui.components import DYNAMIC_ITEMS
 
         self.db = await open_storage(self.settings.database)
         log.info("database opened", extra={"url": redact(self.db.url)})

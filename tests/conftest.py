@@ -12,7 +12,7 @@ import simcord
 
 from bot.app import BriefBot, create_bot
 from bot.config import Settings
-from bot.replies import is_expected_failure
+from bot.ui.replies import is_expected_failure
 from storage.models import Brief
 from tests.contract.check import check_requests, report
 

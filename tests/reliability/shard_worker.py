@@ -26,7 +26,7 @@ from typing import Any
 import simcord
 
 from bot.app import BriefBot, create_bot
-from bot.autopost import AutoPoster
+from bot.cogs.autopost._delivery import AutoPoster
 from bot.config import Settings
 from storage.models import BriefContent
 from tests.reliability.claimer import wait_for

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import BriefBot
-from bot.replies import GENERIC_FAILURE
+from bot.ui.replies import GENERIC_FAILURE
 from storage.models import BriefContent
 from tests.reliability.support import (
     PROCESS_TIMEOUT,

@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from simcord.results import to_discord_message
 
 from bot.app import STALE_COMPONENT, BriefBot
+from bot.brief.files import read_file
+from bot.brief.parsing import BriefParseError, format_brief, load_briefs, parse_brief
 from bot.config import Settings
-from bot.importer import read_file
-from bot.parsing import BriefParseError, format_brief, load_briefs, parse_brief
-from bot.replies import GENERIC_FAILURE
-from bot.views import REMOVED
+from bot.ui.components import REMOVED
+from bot.ui.replies import GENERIC_FAILURE
 from storage.briefs import Briefs
 from storage.models import BriefContent
 from storage.sqlite.backend import SqliteDatabase

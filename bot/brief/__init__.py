@@ -1,0 +1,1 @@
+"""The brief itself, in pure Python: parsing, files, pages, text, drafts. No Discord here."""

@@ -1,0 +1,483 @@
+"""Auto-posting: deliver every newly published brief, once, to each subscribed server's channel.
+
+Publisher contract: after a brief is stored, call ``bot.dispatch("brief_published", brief)``.
+The autopost cog's ``on_brief_published`` listener then runs a delivery pass straight away.
+A missed event loses nothing: a periodic sweep (``AUTOPOST_INTERVAL_SECONDS``) finds every
+pending brief from the post log, so the event only makes delivery prompt.
+
+Delivery rules, in the order they are applied for one server:
+
+* Only briefs stored after the server chose its channel are pending (no backlog).
+* At most ``AUTOPOST_CATCHUP_MAX`` are posted per pass, the newest ones, oldest first;
+  older pending briefs are skipped for good, so a long outage never floods a channel.
+* A brief is claimed in ``post_log`` before it is sent and the message id recorded after,
+  so restarts, reconnects, overlapping passes and other processes never post it twice.
+* A retryable failure (5xx after discord.py's retries, 429, connection error) releases the
+  claim and stops that server until the next pass; 403/404 pause the server with a reason
+  (shown by ``/autopost status``) and tell it once through its system channel.
+* Discord refusing one message (another 4xx) is never a silent loss: the claim is kept with
+  the reason, shown by ``/autopost status``, the payload's shape is logged, and the brief is
+  posted once it has been edited.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import aiohttp
+import discord
+
+from bot.limits import GLOBAL_REQUESTS_PER_SECOND
+from bot.ui import components as views
+from bot.ui import embeds as render
+from storage.models import GuildSettings, RejectedPost
+
+if TYPE_CHECKING:
+    from bot.app import BriefBot
+
+log = logging.getLogger(__name__)
+
+#: Channel permissions the bot needs to post a summary with its button, by display name.
+REQUIRED_PERMISSIONS: dict[str, str] = {
+    "view_channel": "View Channel",
+    "send_messages": "Send Messages",
+    "embed_links": "Embed Links",
+}
+
+#: Auto-post sends per second: a margin below Discord's global limit, leaving room for
+#: the bot's other requests (interaction responses do not count against it).
+SEND_RATE = GLOBAL_REQUESTS_PER_SECOND * 0.8
+
+RESUME_HINT = "Someone with Manage Server can fix this, then run `/autopost channel` again."
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+class Outcome(enum.Enum):
+    """What happened to one brief for one server, and so what the claim and server do next."""
+
+    #: Posted; the message id is recorded.
+    SENT = "sent"
+    #: Not ours to post: already claimed elsewhere, or removed meanwhile.
+    PASSED = "passed"
+    #: Temporary failure: the claim was given back; try again on a later pass.
+    RETRY = "retry"
+    #: The channel is gone or closed to the bot: the server is paused until an admin acts.
+    PAUSE = "pause"
+    #: Discord rejected this one message: the claim is kept, with the reason, until an edit.
+    DROP = "drop"
+
+
+class Pacer:
+    """Space requests out to at most `rate` per second, across every task that shares it.
+
+    Bounded concurrency alone does not bound the rate: with fast responses a handful of
+    workers can exceed Discord's global limit. Pacing keeps fan-out under it, not just
+    recovering from 429s after the fact.
+
+    The schedule can run ahead of the clock by one interval per caller still waiting, never
+    more; a larger lead means the clock moved (a suspended machine, or a test's simulated
+    clock read beside the real one) and the schedule restarts from now instead of stalling
+    every send for however far the clock moved.
+    """
+
+    def __init__(self, rate: float, *, clock: Callable[[], float] | None = None) -> None:
+        self._interval = 1.0 / rate
+        # Looked up at each call, not bound once: simcord replaces time.monotonic in tests.
+        self._clock = clock or (lambda: time.monotonic())
+        self._next = 0.0
+        self._waiting = 0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        """Return when the caller may send its next request."""
+        async with self._lock:
+            now = self._clock()
+            if self._next - now > self._interval * (self._waiting + 1):
+                self._next = now
+            delay = self._next - now
+            self._next = max(now, self._next) + self._interval
+            self._waiting += 1
+        try:
+            if delay > 0:
+                await asyncio.sleep(delay)
+        finally:
+            self._waiting -= 1
+
+
+class ChannelUnavailableError(Exception):
+    """The server's channel cannot be posted to; the message is the pause reason."""
+
+
+class ServerUnavailableError(Exception):
+    """The server is not in the gateway cache right now (an outage); try again later."""
+
+
+def classify(error: BaseException) -> Outcome | None:
+    """Say how to treat a send error, or None when it is not a Discord/network failure."""
+    if isinstance(error, discord.Forbidden | discord.NotFound):
+        return Outcome.PAUSE
+    if isinstance(error, discord.HTTPException):
+        return Outcome.RETRY if error.status >= 500 or error.status == 429 else Outcome.DROP
+    if isinstance(error, aiohttp.ClientError | OSError):
+        return Outcome.RETRY
+    return None
+
+
+def plan_catchup(pending: Sequence[int], cap: int) -> tuple[list[int], list[int]]:
+    """Split pending ids (oldest first) into the newest `cap` to post and the older rest to skip.
+
+    At least one brief is always posted, so a cap of 0 still delivers the latest news.
+    """
+    keep = max(cap, 1)
+    return list(pending[-keep:]), list(pending[:-keep])
+
+
+def missing_permissions(permissions: discord.Permissions) -> list[str]:
+    """Name the required channel permissions the bot lacks, in a fixed order."""
+    return [label for name, label in REQUIRED_PERMISSIONS.items() if not getattr(permissions, name)]
+
+
+def mention_for(
+    settings: GuildSettings, guild: discord.Guild
+) -> tuple[str | None, discord.AllowedMentions]:
+    """Return the message content and allowed mentions: only the chosen role may be pinged."""
+    role = guild.get_role(settings.mention_role_id) if settings.mention_role_id else None
+    if role is None:
+        return None, NO_MENTIONS
+    allowed = discord.AllowedMentions(everyone=False, users=False, roles=[role], replied_user=False)
+    return role.mention, allowed
+
+
+def payload_shape(content: str | None, embed: discord.Embed, view: discord.ui.View) -> str:
+    """Describe a message's sizes, not its text, for the log of a post Discord refused."""
+    data = embed.to_dict()
+    sizes = {
+        "content": len(content or ""),
+        "title": len(data.get("title", "")),
+        "description": len(data.get("description", "")),
+        "url": len(data.get("url", "")),
+        "image_url": len(data.get("image", {}).get("url", "")),
+        "fields": len(data.get("fields", [])),
+        "embed_chars": len(embed),
+    }
+    parts = [f"{name}={size}" for name, size in sizes.items()]
+    for row in view.to_components():
+        for item in row.get("components", []):
+            if "url" in item:
+                parts.append(f"link_button_url={len(item['url'])}")
+            if "custom_id" in item:
+                parts.append(f"custom_id={len(item['custom_id'])}")
+    return " ".join(parts)
+
+
+def status_text(
+    settings: GuildSettings | None,
+    *,
+    pending: int,
+    next_check: datetime | None,
+    rejected: Sequence[RejectedPost] = (),
+) -> str:
+    """Describe a server's auto-post setup and health for `/autopost status`."""
+    if settings is None or settings.channel_id is None:
+        return "Auto-posting is **off**. Turn it on with `/autopost channel`."
+    lines: list[str] = []
+    if settings.paused_reason is not None:
+        lines.append(f"Auto-posting to <#{settings.channel_id}> is **paused**.")
+        lines.append(f"**Problem:** {settings.paused_reason}")
+        lines.append(RESUME_HINT)
+    else:
+        lines.append(f"Auto-posting to <#{settings.channel_id}> is **on**.")
+    if settings.crosspost:
+        lines.append("Posts are published to following servers.")
+    role = f"<@&{settings.mention_role_id}>" if settings.mention_role_id else "nobody"
+    lines.append(f"**Mentions:** {role}")
+    last = discord.utils.format_dt(settings.last_post_at, "R") if settings.last_post_at else "never"
+    lines.append(f"**Last post:** {last}")
+    if settings.paused_reason is None and next_check is not None:
+        lines.append(f"**Next check:** {discord.utils.format_dt(next_check, 'R')}")
+    lines.append(f"**Waiting to post:** {pending}")
+    if settings.paused_reason is None and settings.last_error:
+        lines.append(f"**Last problem:** {settings.last_error}")
+    for post in rejected:
+        then = (
+            "it goes out again now that it was edited"
+            if post.retrying
+            else ("it will be posted once a publisher edits it")
+        )
+        lines.append(
+            f"**Refused by Discord:** brief #{post.brief_id}, "
+            f"{discord.utils.format_dt(post.at, 'R')}: {post.reason}; {then}."
+        )
+    return "\n".join(lines)
+
+
+class AutoPoster:
+    """Runs delivery passes for one bot: one pass at a time, a bounded number of servers at once."""
+
+    def __init__(self, bot: BriefBot) -> None:
+        self.bot = bot
+        self._lock = asyncio.Lock()
+        self._again = False
+        self._slots = asyncio.Semaphore(bot.settings.autopost_concurrency)
+        self._pacer = Pacer(SEND_RATE)
+
+    async def drain(self) -> None:
+        """Return once no delivery pass is running (and none is queued to go round again)."""
+        self._again = False
+        async with self._lock:
+            return
+
+    async def run(self) -> None:
+        """Deliver to every active server; a call during a pass makes that pass go round again.
+
+        Never raises, so neither the sweep loop nor the publish listener can be broken by it.
+        """
+        if self._lock.locked():
+            self._again = True
+            return
+        async with self._lock:
+            self._again = True
+            while self._again:
+                self._again = False
+                try:
+                    guilds = await self.bot.guild_settings.active(self.bot.served_shards())
+                except Exception:
+                    log.exception("autopost could not list subscribed servers")
+                    return
+                await asyncio.gather(*(self._bounded(settings) for settings in guilds))
+
+    async def pending_count(self, settings: GuildSettings) -> int:
+        """Return how many briefs are waiting to be posted to this server."""
+        _, total = await self.bot.post_log.pending(settings, limit=0)
+        return total
+
+    async def _bounded(self, settings: GuildSettings) -> None:
+        """Deliver to one server while holding one of the concurrency slots."""
+        async with self._slots:
+            await self.deliver(settings)
+
+    async def deliver(self, settings: GuildSettings) -> int:
+        """Post what is pending for one server; never raise, so other servers carry on."""
+        guild_id = settings.guild_id
+        try:
+            return await self._deliver(settings)
+        except Exception as error:
+            if classify(error) is None:
+                log.exception("autopost failed", extra={"guild": guild_id})
+                problem = f"Unexpected error ({_describe(error)}); the team can see it in the logs."
+            else:
+                log.warning(
+                    "autopost failed; will retry",
+                    extra={"guild": guild_id, "error": _describe(error)},
+                )
+                problem = f"Discord had a temporary problem ({_describe(error)}); retrying."
+            await self._record_error(guild_id, problem)
+            return 0
+
+    async def _deliver(self, settings: GuildSettings) -> int:
+        """Skip the backlog beyond the cap, then post the rest until one fails."""
+        guild_id = settings.guild_id
+        cap = self.bot.settings.autopost_catchup_max
+        ids, total = await self.bot.post_log.pending(settings, limit=max(cap, 1))
+        if not ids:
+            return 0
+        if total > len(ids):
+            ids, total = await self.bot.post_log.pending(settings, limit=total)
+        to_post, to_skip = plan_catchup(ids, cap)
+        if to_skip:
+            await self.bot.post_log.skip(guild_id, to_skip)
+            log.warning(
+                "autopost backlog skipped",
+                extra={
+                    "guild": guild_id,
+                    "skipped": len(to_skip),
+                    "first": to_skip[0],
+                    "last": to_skip[-1],
+                    "cap": cap,
+                },
+            )
+        try:
+            channel = await self._channel(settings)
+        except ChannelUnavailableError as error:
+            await self._pause(settings, str(error))
+            return 0
+        except ServerUnavailableError as error:
+            log.warning("autopost server unavailable; will retry", extra={"guild": guild_id})
+            await self._record_error(guild_id, str(error))
+            return 0
+        content, allowed = mention_for(settings, channel.guild)
+        sent = 0
+        for brief_id in to_post:
+            outcome = await self._post(settings, channel, brief_id, content, allowed)
+            if outcome is Outcome.RETRY or outcome is Outcome.PAUSE:
+                break
+            sent += outcome is Outcome.SENT
+        return sent
+
+    async def _channel(self, settings: GuildSettings) -> discord.TextChannel:
+        """Find the server's channel, from cache or Discord, and check the bot may post there."""
+        assert settings.channel_id is not None
+        where = f"<#{settings.channel_id}>"
+        channel = self.bot.get_channel(settings.channel_id)
+        if channel is None:
+            try:
+                channel = await self.bot.fetch_channel(settings.channel_id)
+            except discord.NotFound:
+                raise ChannelUnavailableError(
+                    f"The auto-post channel {where} no longer exists."
+                ) from None
+            except discord.Forbidden:
+                raise ChannelUnavailableError(
+                    f"I can no longer see the auto-post channel {where}, "
+                    "or I am no longer in this server."
+                ) from None
+        if not isinstance(channel, discord.TextChannel) or channel.guild.id != settings.guild_id:
+            raise ChannelUnavailableError(f"{where} is not a text or announcement channel.")
+        if channel.guild.me is None:
+            # Fetched over REST while the gateway has not (re)sent the server: an outage.
+            raise ServerUnavailableError("Discord has not sent me this server yet; retrying.")
+        missing = missing_permissions(channel.permissions_for(channel.guild.me))
+        if missing:
+            raise ChannelUnavailableError(f"I'm missing {', '.join(missing)} in {where}.")
+        return channel
+
+    async def _post(
+        self,
+        settings: GuildSettings,
+        channel: discord.TextChannel,
+        brief_id: int,
+        content: str | None,
+        allowed: discord.AllowedMentions,
+    ) -> Outcome:
+        """Claim, send and record one brief."""
+        guild_id = settings.guild_id
+        ids = {"guild": guild_id, "brief": brief_id, "channel": channel.id}
+        brief = await self.bot.briefs.get(brief_id)
+        if brief is None:
+            await self.bot.post_log.skip(guild_id, [brief_id])
+            log.info("autopost brief removed before posting", extra=ids)
+            return Outcome.PASSED
+        embed = render.summary_embed(brief)
+        view = views.summary_view(brief.id, brief.source_url)
+        if not await self.bot.post_log.claim(guild_id, brief_id, channel.id):
+            log.info("autopost already claimed", extra=ids)
+            return Outcome.PASSED
+        try:
+            await self._pacer.wait()
+            message = await channel.send(content, embed=embed, view=view, allowed_mentions=allowed)
+        except Exception as error:
+            outcome = classify(error)
+            if outcome is Outcome.DROP:
+                await self.bot.post_log.reject(guild_id, brief_id, _describe(error))
+                log.error(
+                    "autopost send rejected; kept until the brief is edited",
+                    extra={
+                        **ids,
+                        "error": _describe(error),
+                        "shape": payload_shape(content, embed, view),
+                    },
+                )
+            else:
+                await self.bot.post_log.release(guild_id, brief_id)
+            if outcome is None:
+                raise
+            await self._failed(settings, channel, brief_id, error, outcome)
+            return outcome
+        await self.bot.post_log.record_message(guild_id, brief_id, message.id)
+        log.info("autopost sent", extra={**ids, "message_id": message.id})
+        if settings.crosspost and channel.is_news():
+            await self._publish(message, ids)
+        return Outcome.SENT
+
+    async def _failed(
+        self,
+        settings: GuildSettings,
+        channel: discord.TextChannel,
+        brief_id: int,
+        error: Exception,
+        outcome: Outcome,
+    ) -> None:
+        """Pause, or note the problem for `/autopost status`, after a send failed."""
+        ids = {"guild": settings.guild_id, "brief": brief_id, "channel": channel.id}
+        detail = _describe(error)
+        if outcome is Outcome.PAUSE:
+            if isinstance(error, discord.NotFound):
+                reason = f"The auto-post channel {channel.mention} was deleted."
+            else:
+                reason = f"Discord refused my post in {channel.mention} ({detail})."
+            await self._pause(settings, reason)
+        elif outcome is Outcome.RETRY:
+            log.warning("autopost send failed; will retry", extra={**ids, "error": detail})
+            await self._record_error(
+                settings.guild_id, f"Discord had a temporary problem ({detail}); retrying."
+            )
+        else:
+            await self._record_error(
+                settings.guild_id,
+                f"Discord refused brief #{brief_id} ({detail}); it is posted once edited.",
+            )
+
+    async def _publish(self, message: discord.Message, ids: dict[str, int]) -> None:
+        """Crosspost to following servers; the post itself already succeeded either way."""
+        try:
+            await self._pacer.wait()
+            await message.publish()
+        except discord.HTTPException as error:
+            log.warning("autopost crosspost failed", extra={**ids, "error": _describe(error)})
+            await self._record_error(
+                ids["guild"], f"Could not publish a post ({_describe(error)})."
+            )
+        else:
+            log.info("autopost crossposted", extra=ids)
+
+    async def _pause(self, settings: GuildSettings, reason: str) -> None:
+        """Stop posting to this server and tell it once, where it can see it."""
+        guild_id = settings.guild_id
+        await self.bot.guild_settings.pause(guild_id, reason)
+        log.warning(
+            "autopost paused",
+            extra={"guild": guild_id, "channel": settings.channel_id, "reason": reason},
+        )
+        await self._tell_guild(guild_id, reason)
+
+    async def _tell_guild(self, guild_id: int, reason: str) -> None:
+        """Post the pause reason in the server's system channel, if the bot may speak there."""
+        guild = self.bot.get_guild(guild_id)
+        channel = guild.system_channel if guild is not None else None
+        if guild is None or channel is None:
+            return
+        permissions = channel.permissions_for(guild.me)
+        if not (permissions.view_channel and permissions.send_messages):
+            return
+        try:
+            await channel.send(
+                f"⚠️ Auto-posting of news briefs is paused. {reason}\n{RESUME_HINT}",
+                allowed_mentions=NO_MENTIONS,
+            )
+        except discord.HTTPException as error:
+            log.warning(
+                "autopost pause notice failed", extra={"guild": guild_id, "error": _describe(error)}
+            )
+        else:
+            log.info("autopost pause notified", extra={"guild": guild_id, "channel": channel.id})
+
+    async def _record_error(self, guild_id: int, error: str) -> None:
+        """Keep the problem for `/autopost status`; a failure here must not hide the first."""
+        try:
+            await self.bot.guild_settings.record_error(guild_id, error)
+        except Exception:
+            log.exception("autopost could not record an error", extra={"guild": guild_id})
+
+
+def _describe(error: BaseException) -> str:
+    """Summarise an error for logs and status: HTTP status and Discord's text when there is one."""
+    if isinstance(error, discord.HTTPException):
+        text = error.text or error.response.reason or "no detail"
+        return f"HTTP {error.status}: {text}"
+    return type(error).__name__

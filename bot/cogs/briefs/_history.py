@@ -1,0 +1,64 @@
+"""`/brief history`: who changed a brief and when, from the audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import discord
+
+from bot.brief.text import truncate
+from bot.cogs.briefs._lookup import resolve_brief
+from bot.errors import NotFoundError
+from bot.limits import EMBED_DESCRIPTION, EMBED_TITLE
+from bot.ui.components import bot_of
+from bot.ui.embeds import BRIEF_COLOUR
+from storage.models import AuditEntry, brief_number
+
+Interaction = discord.Interaction[Any]
+
+ACTIONS = {"add": "Added", "edit": "Edited", "delete": "Deleted", "import": "Imported"}
+
+
+async def show_history(interaction: Interaction, ref: str) -> None:
+    """Answer the publisher with the brief's changes, oldest first (deleted briefs included)."""
+    bot = bot_of(interaction)
+    brief_id = brief_number(ref)
+    if brief_id is None:
+        brief_id = (await resolve_brief(bot, ref)).id
+    entries = await bot.briefs.history(brief_id)
+    if not entries:
+        raise NotFoundError(f"There is no brief #{brief_id}, so it has no history.")
+    removed = await bot.briefs.get(brief_id) is None
+    await interaction.response.send_message(
+        embed=history_embed(brief_id, entries, removed=removed), ephemeral=True
+    )
+
+
+def history_embed(brief_id: int, entries: Sequence[AuditEntry], *, removed: bool) -> discord.Embed:
+    """Render audit entries as one line each: action, who (mention text) and when."""
+    title = str(entries[-1].snapshot.get("title") or "")
+    lines = [_line(entry) for entry in entries]
+    kept: list[str] = []
+    size = 0
+    for line in reversed(lines):
+        if size + len(line) + 1 > EMBED_DESCRIPTION - 40:
+            kept.append(f"…and {len(lines) - len(kept)} earlier changes")
+            break
+        kept.append(line)
+        size += len(line) + 1
+    embed = discord.Embed(
+        title=truncate(f"History of brief #{brief_id} · {title}", EMBED_TITLE),
+        description="\n".join(reversed(kept)),
+        colour=BRIEF_COLOUR,
+    )
+    if removed:
+        embed.set_footer(text="Removed: lookups no longer find this brief.")
+    return embed
+
+
+def _line(entry: AuditEntry) -> str:
+    who = f"<@{entry.actor_id}>" if entry.actor_id is not None else "the command line"
+    when = discord.utils.format_dt(entry.at, "f")
+    ago = discord.utils.format_dt(entry.at, "R")
+    return f"**{ACTIONS.get(entry.action, entry.action)}** by {who} · {when} ({ago})"

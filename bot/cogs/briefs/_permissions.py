@@ -1,0 +1,82 @@
+"""Who may publish: checked by the bot on every interaction, never left to Discord's UI alone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+import discord
+from discord import app_commands
+
+from bot.errors import PermissionDeniedError
+from bot.ui.replies import report_error
+
+if TYPE_CHECKING:
+    from bot.app import BriefBot
+
+T = TypeVar("T")
+
+NOT_A_PUBLISHER = (
+    "Only publishers can add, edit or delete briefs, or see their history. "
+    "Ask the bot's owner to add you (or one of your roles) to the publishers."
+)
+
+
+class NotPublisher(app_commands.CheckFailure):
+    """An app command was refused because the user is not a publisher."""
+
+    def __init__(self) -> None:
+        super().__init__(NOT_A_PUBLISHER)
+
+
+async def is_publisher(interaction: discord.Interaction[Any]) -> bool:
+    """Return whether the user may change briefs: the app's owner(s), listed users, listed roles.
+
+    Manage Server alone is not enough: server managers run their own server's auto-post only.
+    """
+    bot = cast("BriefBot", interaction.client)
+    user = interaction.user
+    settings = bot.settings
+    if user.id in settings.admin_user_ids:
+        return True
+    if isinstance(user, discord.Member) and settings.admin_role_ids:
+        allowed = set(settings.admin_role_ids)
+        if any(role.id in allowed for role in user.roles):
+            return True
+    return await bot.is_owner(user)
+
+
+async def require_publisher(interaction: discord.Interaction[Any]) -> None:
+    """Refuse a component or modal callback from a non-publisher (custom_ids can be forged)."""
+    if not await is_publisher(interaction):
+        raise PermissionDeniedError(NOT_A_PUBLISHER)
+
+
+def publisher_only() -> Callable[[T], T]:
+    """App-command check: only publishers may run the command; others get a clear refusal."""
+
+    async def predicate(interaction: discord.Interaction[Any]) -> bool:
+        if await is_publisher(interaction):
+            return True
+        raise NotPublisher
+
+    return app_commands.check(predicate)
+
+
+class PublisherItem:
+    """Mixin for dynamic components: re-check the clicker, then act, answering any failure.
+
+    A custom_id is only a string: anyone could send one, so the check runs on every click.
+    """
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Refuse non-publishers; otherwise run the item's action, reporting errors to the user."""
+        try:
+            await require_publisher(interaction)
+            await self.run(interaction)
+        except Exception as error:
+            await report_error(interaction, error)
+
+    async def run(self, interaction: discord.Interaction[Any]) -> None:
+        """Do what the item is for (the clicker is a publisher)."""
+        raise NotImplementedError

@@ -1,0 +1,1 @@
+"""Discord presentation shared by features: embeds, components, replies. Builds, never queries."""

@@ -1,0 +1,283 @@
+"""Turn briefs into Discord embeds: pure functions that respect every embed limit for any input."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+import discord
+
+from bot.brief.text import ELLIPSIS, truncate
+from bot.limits import (
+    EMBED_DESCRIPTION,
+    EMBED_FIELD_NAME,
+    EMBED_FIELD_VALUE,
+    EMBED_FIELDS,
+    EMBED_FOOTER,
+    EMBED_TITLE,
+    EMBEDS_TOTAL,
+)
+from storage.links import EMBED_URL, LINK_BUTTON_URL, link_problem, shown_link
+from storage.models import SECTIONS, Brief, BriefContent
+
+#: The brand colour every brief embed carries.
+BRIEF_COLOUR = discord.Colour(0x1F6FEB)
+
+NO_ARTICLE = "This brief has no full article."
+NO_BRIEFS = "No briefs yet."
+NO_RESULTS = "No briefs match."
+PREVIEW_LABEL = "Preview"
+PREVIEW = f"{PREVIEW_LABEL} · not yet published"
+
+#: How much of a title or snippet one line of a list or search result may take.
+LIST_TITLE_CHARS = 150
+SNIPPET_CHARS = 200
+#: No single list entry may crowd the others out of the description.
+MAX_LINE_CHARS = 1000
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+class SearchHitLike(Protocol):
+    """What search results need from a hit (storage's SearchHit has these attributes)."""
+
+    @property
+    def brief_id(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def snippet(self) -> str: ...
+    @property
+    def published_at(self) -> datetime | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+def summary_embed(brief: Brief | BriefContent, *, brief_id: int | None = None) -> discord.Embed:
+    """Render a brief's summary: WHAT HAPPENED as description, the other sections as fields."""
+    brief_id = _id_of(brief, brief_id)
+    what_happened = _text(brief.what_happened) or ELLIPSIS
+    fields: list[tuple[str, str]] = []
+    for section in SECTIONS[1:]:
+        value = _text(brief.section(section.field))
+        if value is not None:
+            name = truncate(f"{section.emoji} {section.label}", EMBED_FIELD_NAME)
+            fields.append((name, truncate(value, EMBED_FIELD_VALUE)))
+    fields = fields[:EMBED_FIELDS]
+
+    if brief_id is None:
+        footer = PREVIEW
+    else:
+        when = _when(brief)
+        footer = f"Brief #{brief_id}" + (f" · Published {format_date(when)}" if when else "")
+    footer = truncate(footer, EMBED_FOOTER)
+    title = _title(brief.title)
+
+    fixed = len(title) + len(footer) + sum(len(name) for name, _ in fields)
+    description, *values = _fit(
+        [truncate(what_happened, EMBED_DESCRIPTION), *(value for _, value in fields)],
+        EMBEDS_TOTAL - fixed,
+    )
+    embed = discord.Embed(
+        title=title,
+        url=shown_link(brief.source_url, limit=EMBED_URL),
+        description=description,
+        colour=BRIEF_COLOUR,
+        timestamp=_when(brief),
+    )
+    for (name, _), value in zip(fields, values, strict=True):
+        embed.add_field(name=name, value=value, inline=False)
+    image = shown_link(brief.image_url, limit=EMBED_URL)
+    if image is not None:
+        embed.set_image(url=image)
+    embed.set_footer(text=footer)
+    return embed
+
+
+def article_embed(
+    brief: Brief | BriefContent,
+    pages: Sequence[str],
+    index: int,
+    *,
+    brief_id: int | None = None,
+) -> discord.Embed:
+    """Render page `index` (0-based, clamped to the pages there are) of a brief's article."""
+    brief_id = _id_of(brief, brief_id)
+    owner = PREVIEW_LABEL if brief_id is None else f"Brief #{brief_id}"
+    if pages:
+        index = min(max(index, 0), len(pages) - 1)
+        text = _text(pages[index]) or NO_ARTICLE
+        footer = f"{owner} · page {index + 1}/{len(pages)}"
+    else:
+        text = NO_ARTICLE
+        footer = owner
+    footer = truncate(footer, EMBED_FOOTER)
+    title = _title(brief.title)
+    (description,) = _fit(
+        [truncate(text, EMBED_DESCRIPTION)], EMBEDS_TOTAL - len(title) - len(footer)
+    )
+    embed = discord.Embed(
+        title=title,
+        url=shown_link(brief.source_url, limit=EMBED_URL),
+        description=description,
+        colour=BRIEF_COLOUR,
+    )
+    embed.set_footer(text=footer)
+    return embed
+
+
+def list_embed(briefs: Sequence[Brief], *, page: int, pages: int, total: int) -> discord.Embed:
+    """Render one page (0-based `page` of `pages`) of the library: one line per brief."""
+    lines = [
+        _line(brief.id, brief.title, brief.published_at or brief.created_at) for brief in briefs
+    ]
+    embed = discord.Embed(
+        title="📚 Briefs",
+        description=_join_lines(lines, NO_BRIEFS),
+        colour=BRIEF_COLOUR,
+    )
+    embed.set_footer(text=_page_footer(page, pages, total, "brief", "briefs"))
+    return embed
+
+
+def search_results_embed(
+    query: str,
+    hits: Sequence[SearchHitLike],
+    *,
+    page: int,
+    pages: int,
+    total: int,
+    at_least: bool = False,
+) -> discord.Embed:
+    """Render one page (0-based `page` of `pages`) of search results, each with its snippet.
+
+    `at_least` marks a capped count: the footer then says "500+ results".
+    """
+    lines = []
+    for hit in hits:
+        line = _line(hit.brief_id, hit.title, hit.published_at or hit.created_at)
+        snippet = truncate(_one_line(hit.snippet), SNIPPET_CHARS)
+        lines.append(f"{line}\n{snippet}" if snippet else line)
+    embed = discord.Embed(
+        title=truncate(f"🔎 Results for “{_one_line(query)}”", EMBED_TITLE),
+        description=_join_lines(lines, NO_RESULTS, separator="\n\n"),
+        colour=BRIEF_COLOUR,
+    )
+    embed.set_footer(text=_page_footer(page, pages, total, "result", "results", at_least=at_least))
+    return embed
+
+
+def embed_size(embed: discord.Embed) -> int:
+    """Count an embed's characters as Discord does toward the 6,000 total.
+
+    That is title, description, field names and values, footer text and author name.
+    """
+    data = embed.to_dict()
+    size = len(data.get("title", "")) + len(data.get("description", ""))
+    for field in data.get("fields", []):
+        size += len(field["name"]) + len(field["value"])
+    size += len(data.get("footer", {}).get("text", ""))
+    size += len(data.get("author", {}).get("name", ""))
+    return size
+
+
+def format_date(when: datetime) -> str:
+    """Format a date as `25 Nov 2026`, independent of the process locale."""
+    return f"{when.day} {_MONTHS[when.month - 1]} {when.year}"
+
+
+def left_out(content: BriefContent) -> list[str]:
+    """Say which of a brief's links members will not see, and why (for the preview).
+
+    New links are refused on the way in; a brief stored before a rule existed still renders,
+    without what Discord would reject.
+    """
+    notes = []
+    for link, name, limit in (
+        (content.source_url, "source link (the Source button)", LINK_BUTTON_URL),
+        (content.image_url, "image", EMBED_URL),
+    ):
+        problem = None if link is None else link_problem(link, limit=limit)
+        if problem is not None:
+            notes.append(f"the {name}: it {problem}")
+    return notes
+
+
+def _id_of(brief: Brief | BriefContent, brief_id: int | None) -> int | None:
+    if brief_id is not None:
+        return brief_id
+    return brief.id if isinstance(brief, Brief) else None
+
+
+def _when(brief: Brief | BriefContent) -> datetime | None:
+    """The date a brief goes by: when it was published, else when it was stored."""
+    if brief.published_at is not None:
+        return brief.published_at
+    return brief.created_at if isinstance(brief, Brief) else None
+
+
+def _text(value: str | None) -> str | None:
+    """Publisher text without surrounding whitespace; None when there is nothing to show."""
+    if value is None:
+        return None
+    stripped = value.strip()
+    return stripped or None
+
+
+def _title(title: str) -> str:
+    return truncate(_text(title) or ELLIPSIS, EMBED_TITLE)
+
+
+def _one_line(text: str) -> str:
+    """Collapse whitespace runs (newlines included) so text sits on one list line."""
+    return " ".join(text.split())
+
+
+def _line(brief_id: int, title: str, when: datetime) -> str:
+    name = truncate(_one_line(title), LIST_TITLE_CHARS) or ELLIPSIS
+    return f"`#{brief_id}` **{name}** · {format_date(when)}"
+
+
+def _join_lines(lines: Sequence[str], empty: str, *, separator: str = "\n") -> str:
+    """Join as many whole lines as fit in a description, noting how many were left out."""
+    if not lines:
+        return empty
+    kept: list[str] = []
+    size = 0
+    for position, whole in enumerate(lines):
+        line = truncate(whole, MAX_LINE_CHARS)
+        remaining = len(lines) - position - 1
+        more = f"{separator}…and {remaining} more" if remaining else ""
+        cost = len(line) + (len(separator) if kept else 0)
+        if size + cost + len(more) > EMBED_DESCRIPTION:
+            left = len(lines) - position
+            kept.append(f"…and {left} more")
+            break
+        kept.append(line)
+        size += cost
+    return separator.join(kept)
+
+
+def _page_footer(
+    page: int, pages: int, total: int, one: str, many: str, *, at_least: bool = False
+) -> str:
+    pages = max(pages, 1)
+    page = min(max(page, 0), pages - 1)
+    noun = one if total == 1 and not at_least else many
+    count = f"{total:,}+" if at_least else f"{total:,}"
+    return truncate(f"Page {page + 1}/{pages} · {count} {noun}", EMBED_FOOTER)
+
+
+def _fit(parts: Sequence[str], budget: int) -> list[str]:
+    """Shrink the longest parts, each with `…`, until together they fit in `budget` chars."""
+    if sum(len(part) for part in parts) <= budget:
+        return list(parts)
+    low, high = 1, max(len(part) for part in parts)
+    while low < high:
+        cap = (low + high + 1) // 2
+        if sum(min(len(part), cap) for part in parts) <= budget:
+            low = cap
+        else:
+            high = cap - 1
+    return [truncate(part, low) for part in parts]

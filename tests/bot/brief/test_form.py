@@ -1,0 +1,57 @@
+"""The brief form reads back exactly what it was filled with, through the real parser."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.brief.parsing import parse_brief
+from bot.cogs.briefs._form import BriefForm, content_from_form, form_from_content
+from bot.config import Settings
+from bot.errors import UserFacingError
+from storage.models import BriefContent
+from tests.conftest import EXAMPLES
+
+
+@pytest.mark.parametrize("name", ["comet-weekend.txt", "harbor-bike-lanes.txt"])
+def test_examples_round_trip_through_the_form(settings: Settings, name: str):
+    content = parse_brief((EXAMPLES / name).read_text(encoding="utf-8"))
+    form = form_from_content(content)
+    assert form is not None
+    assert content_from_form(form, settings) == content
+
+
+def test_multi_line_sections_and_links_round_trip(settings: Settings):
+    content = BriefContent(
+        title="Two lines",
+        what_happened="First line.\nSecond line.",
+        impact="Impact one.\nImpact two.",
+        body="Para one.\n\nPara two.",
+        source_url="https://example.com/a",
+        image_url="https://example.com/a.png",
+    )
+    form = form_from_content(content)
+    assert form is not None
+    assert content_from_form(form, settings) == content
+
+
+def test_too_long_for_the_form_is_none():
+    content = BriefContent(title="Long", what_happened="x", body="word " * 1_000)
+    assert form_from_content(content) is None
+
+
+def test_blank_title_is_derived_from_what_happened(settings: Settings):
+    form = BriefForm(sections="WHAT HAPPENED: Rain fell. Then it stopped.")
+    assert content_from_form(form, settings).title == "Rain fell."
+
+
+@pytest.mark.parametrize(
+    ("form", "expected"),
+    [
+        (BriefForm(sections="   "), "WHAT HAPPENED"),
+        (BriefForm(sections="IMPACT: none"), "WHAT HAPPENED"),
+        (BriefForm(sections="WHAT HAPPENED: x", source_url="javascript:alert(1)"), "source URL"),
+    ],
+)
+def test_bad_forms_name_the_problem(settings: Settings, form: BriefForm, expected: str):
+    with pytest.raises(UserFacingError, match=expected):
+        content_from_form(form, settings)

@@ -1,0 +1,152 @@
+"""The importer on its own: what it refuses to read, and one bad file never stops the rest."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import bot.brief.files
+from bot.brief.files import ImportReport, import_files, read_file
+from bot.brief.parsing import BriefParseError
+from storage.backends import open_storage, sqlite_url
+from storage.library import Storage
+from storage.models import Brief, BriefContent
+
+LIMITS: dict[str, Any] = {"strip_patterns": (), "max_chars": 100_000, "max_bytes": 1_000_000}
+
+
+def brief_file(folder: Path, name: str, *titles: str) -> Path:
+    """Write a JSON file holding one brief per title."""
+    path = folder / name
+    items = [{"title": title, "what_happened": f"{title} happened."} for title in titles]
+    path.write_text(json.dumps(items), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+async def library(tmp_path: Path) -> AsyncIterator[Storage]:
+    db = await open_storage(sqlite_url(tmp_path / "lib.db"))
+    yield db
+    await db.close()
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom", "/dev/null"])
+def test_a_device_is_refused_before_it_is_read(device: str) -> None:
+    with pytest.raises(BriefParseError, match="not a regular file"):
+        read_file(Path(device), **LIMITS)
+
+
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    fifo = tmp_path / "brief.txt"
+    os.mkfifo(fifo)
+    with pytest.raises(BriefParseError, match="not a regular file"):
+        read_file(fifo, **LIMITS)
+
+
+def test_a_folder_is_refused_as_a_file(tmp_path: Path) -> None:
+    with pytest.raises(BriefParseError, match="is a folder"):
+        read_file(tmp_path, **LIMITS)
+
+
+def test_reading_stops_past_the_limit_even_when_the_size_says_less() -> None:
+    status = Path("/proc/self/status")  # a regular file whose size reads as 0
+    assert status.stat().st_size == 0
+    with pytest.raises(BriefParseError, match="over the limit of 10 bytes"):
+        read_file(status, strip_patterns=(), max_chars=100_000, max_bytes=10)
+
+
+async def test_reimporting_counts_what_is_already_present(library: Storage, tmp_path: Path) -> None:
+    files = [brief_file(tmp_path, "a.json", "One", "Two"), brief_file(tmp_path, "b.json", "Three")]
+    first = await import_files(library.briefs, files, skip_present=True)
+    brief_file(tmp_path, "b.json", "Three", "Four")
+
+    again = await import_files(library.briefs, files, skip_present=True)
+
+    assert (first.stored, first.present, first.files_ok) == (3, 0, 2)
+    assert (again.stored, again.present, again.files_ok) == (1, 3, 2)
+    assert await library.briefs.count() == 4
+    forced = await import_files(library.briefs, files[:1])
+    assert (forced.stored, forced.present) == (2, 0)
+
+
+async def test_a_value_error_from_one_file_does_not_stop_the_others(
+    library: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = bot.brief.files.load_briefs
+
+    def load(data: bytes, filename: str, **kwargs: Any) -> list[BriefContent]:
+        if filename == "bad.json":
+            raise OverflowError("date value out of range")
+        return real(data, filename, **kwargs)
+
+    monkeypatch.setattr(bot.brief.files, "load_briefs", load)
+    files = [brief_file(tmp_path, name, name) for name in ("a.json", "bad.json", "c.json")]
+
+    report = await import_files(library.briefs, files)
+
+    assert report.failures == [(files[1], "date value out of range")]
+    assert (report.stored, report.files_ok) == (2, 2)
+
+
+class RefusingStore:
+    """A store that refuses, as a database would, any batch holding the title "Poison"."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+        self.stored: list[str] = []
+
+    async def add_many(
+        self, items: Sequence[BriefContent], *, skip_present: bool = False, **_: Any
+    ) -> list[Brief]:
+        if any(item.title == "Poison" for item in items):
+            raise self.error
+        self.stored += [item.title for item in items]
+        return [Brief(id=n, created_at="2026-01-01T00:00:00Z", **i.__dict__) for n, i in
+                enumerate(items, 1)]  # fmt: skip
+
+
+@pytest.mark.parametrize("error", [ValueError("bad value"), OverflowError("int too large")])
+async def test_a_batch_refused_for_one_file_stores_every_other_file(
+    tmp_path: Path, error: Exception
+) -> None:
+    store = RefusingStore(error)
+    files = [
+        brief_file(tmp_path, "a.json", "Fine", "Also fine"),
+        brief_file(tmp_path, "b.json", "Poison", "Innocent bystander"),
+        brief_file(tmp_path, "c.json", "Last"),
+    ]
+
+    report = await import_files(store, files)  # type: ignore[arg-type]
+
+    assert report.failures == [(files[1], str(error))]
+    assert store.stored == ["Fine", "Also fine", "Last"]
+    assert (report.stored, report.files_ok) == (3, 2)
+
+
+async def test_a_given_report_shows_what_was_stored_when_cancelled(
+    library: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bot.brief.files, "BATCH_SIZE", 3)
+    files = [brief_file(tmp_path, f"{n}.json", f"Brief {n}", f"Brief {n}b") for n in range(4)]
+    report = ImportReport()
+    done: list[None] = []
+
+    def on_file() -> None:
+        done.append(None)
+        if len(done) == 3:  # files 0 and 1 committed together; file 2 waits in the batch
+            importing.cancel()
+
+    importing = asyncio.create_task(
+        import_files(library.briefs, files, report=report, on_file=on_file)
+    )
+    with pytest.raises(asyncio.CancelledError):
+        await importing
+
+    assert (report.stored, report.files_ok, report.failures) == (4, 2, [])
+    assert await library.briefs.count() == 4

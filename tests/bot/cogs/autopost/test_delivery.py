@@ -1,0 +1,500 @@
+"""Auto-post delivery as servers experience it: once per channel, no floods, pauses that explain."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import discord
+from simcord.backend.models import Overwrite
+from simcord.enums import OverwriteType
+
+from bot.app import BriefBot
+from bot.cogs.autopost._delivery import AutoPoster, Outcome, Pacer, classify, plan_catchup
+from bot.config import Settings
+from storage.models import Brief, BriefContent
+from tests.conftest import Restart, announce
+
+BOT_POST = "POST"
+
+
+def content(n: int) -> BriefContent:
+    """Return a small valid brief numbered n."""
+    return BriefContent(title=f"Brief number {n}", what_happened=f"Event {n} happened.")
+
+
+def the_bot(env) -> BriefBot:
+    return env.bot
+
+
+async def publish(env, n: int) -> Brief:
+    """Store a brief through the real repository and announce it the way publishers must."""
+    brief = await the_bot(env).briefs.add(content(n))
+    await announce(env, brief)
+    return brief
+
+
+def posts(env, channel) -> list[discord.Message]:
+    """The bot's brief posts in a channel, oldest first."""
+    bot_id = the_bot(env).user.id
+    return [m for m in channel.history() if m.author.id == bot_id and m.embeds]
+
+
+def titles(env, channel) -> list[str | None]:
+    return [m.embeds[0].title for m in posts(env, channel)]
+
+
+def send_requests(env, channel) -> list:
+    path = f"/channels/{channel.id}/messages"
+    return [r for r in env.http_requests if r.method == "POST" and r.path == path]
+
+
+class Server:
+    """One guild with a manager, a news channel and a system channel."""
+
+    def __init__(self, env, name: str) -> None:
+        self.guild = env.create_guild(name=name)
+        self.news = self.guild.create_text_channel("news")
+        self.lobby = self.guild.create_text_channel("lobby")
+        env.backend.edit_guild(self.guild.id, {"system_channel_id": self.lobby.id})
+        managers = self.guild.create_role(
+            "Managers", permissions=discord.Permissions(manage_guild=True)
+        )
+        self.manager = self.guild.add_member(env.create_user(f"{name}-admin"), roles=[managers])
+
+    async def subscribe(self, **options: object) -> str:
+        result = await self.manager.slash(
+            self.news, "autopost channel", channel=self.news, **options
+        )
+        assert result.ephemeral
+        return result.response.content
+
+    async def status(self) -> str:
+        result = await self.manager.slash(self.news, "autopost status")
+        assert result.ephemeral
+        return result.response.content
+
+
+def deny_bot(env, channel, **permissions: bool) -> None:
+    """Remove permissions from the bot in one channel, as a server admin would."""
+    deny = discord.Permissions(**permissions)
+    overwrite = Overwrite(
+        target_id=the_bot(env).user.id, type=OverwriteType.MEMBER, allow=0, deny=deny.value
+    )
+    env.backend.set_overwrite(channel.id, overwrite)
+
+
+# ----------------------------------------------------------------- pure rules
+
+
+def test_plan_catchup_posts_the_newest_and_skips_the_older_rest():
+    assert plan_catchup([1, 2, 3, 4, 5, 6, 7], 3) == ([5, 6, 7], [1, 2, 3, 4])
+    assert plan_catchup([1, 2], 5) == ([1, 2], [])
+    assert plan_catchup([1, 2, 3], 0) == ([3], [1, 2])
+    assert plan_catchup([], 5) == ([], [])
+
+
+def _http_error(status: int, cls: type[discord.HTTPException] = discord.HTTPException):
+    class Response:
+        reason = "test"
+
+    Response.status = status  # type: ignore[attr-defined]
+    return cls(Response(), {"message": "test", "code": 0})  # type: ignore[arg-type]
+
+
+def test_classify_sorts_discord_errors_into_retry_pause_or_drop():
+    assert classify(_http_error(403, discord.Forbidden)) is Outcome.PAUSE
+    assert classify(_http_error(404, discord.NotFound)) is Outcome.PAUSE
+    assert classify(_http_error(503, discord.DiscordServerError)) is Outcome.RETRY
+    assert classify(_http_error(429)) is Outcome.RETRY
+    assert classify(ConnectionResetError()) is Outcome.RETRY
+    assert classify(TimeoutError()) is Outcome.RETRY
+    assert classify(_http_error(400)) is Outcome.DROP
+    assert classify(ValueError("a bug")) is None
+
+
+# ------------------------------------------------------------- delivery
+
+
+async def test_publish_posts_once_in_each_subscribed_channel_with_more_button(simcord_env):
+    env = simcord_env
+    one, two = Server(env, "one"), Server(env, "two")
+    await one.subscribe()
+    await two.subscribe()
+
+    brief = await publish(env, 1)
+    await announce(env, brief)
+    await env.advance_time(3 * the_bot(env).settings.autopost_interval_seconds)
+
+    for server in (one, two):
+        (post,) = posts(env, server.news)
+        assert post.embeds[0].title == "Brief number 1"
+        assert f"#{brief.id}" in (post.embeds[0].footer.text or "")
+        assert post.content == ""
+        buttons = [child for row in post.components for child in row.children]
+        assert [b.custom_id for b in buttons] == [f"brief:more:{brief.id}"]
+        assert len(send_requests(env, server.news)) == 1
+    assert posts(env, one.lobby) == []
+
+
+async def test_more_button_on_an_auto_post_opens_the_article(simcord_env):
+    env = simcord_env
+    server = Server(env, "one")
+    await server.subscribe()
+    await publish(env, 1)
+
+    reader = server.guild.add_member(env.create_user("reader"))
+    result = await reader.click(posts(env, server.news)[0], label="More")
+
+    assert result.ephemeral
+    assert result.response.embeds[0].title == "Brief number 1"
+
+
+async def test_restart_mid_way_never_reposts(simcord_env, settings: Settings, restart: Restart):
+    env = simcord_env
+    server = Server(env, "one")
+    await server.subscribe()
+    await publish(env, 1)
+    await publish(env, 2)
+
+    await restart()
+    await env.settle()
+    await env.advance_time(2 * settings.autopost_interval_seconds)
+    await publish(env, 3)
+    await restart()
+    await env.advance_time(2 * settings.autopost_interval_seconds)
+
+    assert titles(env, server.news) == ["Brief number 1", "Brief number 2", "Brief number 3"]
+
+
+async def test_first_subscription_posts_no_backlog(simcord_env, settings: Settings):
+    env = simcord_env
+    for n in range(1, 4):
+        await the_bot(env).briefs.add(content(n))
+    server = Server(env, "one")
+
+    reply = await server.subscribe()
+    await env.advance_time(2 * settings.autopost_interval_seconds)
+
+    assert "from now on" in reply
+    assert posts(env, server.news) == []
+    assert "**Waiting to post:** 0" in await server.status()
+    await publish(env, 4)
+    assert titles(env, server.news) == ["Brief number 4"]
+
+
+async def test_catch_up_after_downtime_is_capped_oldest_first(
+    simcord_env, settings: Settings, restart: Restart
+):
+    env = simcord_env
+    settings.autopost_catchup_max = 3
+    server = Server(env, "one")
+    await server.subscribe()
+    await publish(env, 1)
+
+    for n in range(2, 10):  # stored while the bot is down: nobody announces them
+        await the_bot(env).briefs.add(content(n))
+    await restart()
+    await env.settle()
+    await env.advance_time(3 * settings.autopost_interval_seconds)
+
+    assert titles(env, server.news) == [
+        "Brief number 1",
+        "Brief number 7",
+        "Brief number 8",
+        "Brief number 9",
+    ]
+    assert "**Waiting to post:** 0" in await server.status()
+    await publish(env, 10)
+    assert titles(env, server.news)[-1] == "Brief number 10"
+    assert len(posts(env, server.news)) == 5
+
+
+async def test_lost_permission_pauses_that_server_only_and_says_why(
+    simcord_env, settings: Settings
+):
+    env = simcord_env
+    broken, healthy = Server(env, "broken"), Server(env, "healthy")
+    await broken.subscribe()
+    await healthy.subscribe()
+    deny_bot(env, broken.news, send_messages=True, embed_links=True)
+
+    await publish(env, 1)
+    await env.advance_time(3 * settings.autopost_interval_seconds)
+
+    assert titles(env, healthy.news) == ["Brief number 1"]
+    assert posts(env, broken.news) == []
+    assert send_requests(env, broken.news) == []
+    status = await broken.status()
+    assert "**paused**" in status
+    assert "Send Messages, Embed Links" in status
+    assert "/autopost channel" in status
+    (notice,) = [m for m in broken.lobby.history() if m.author.id == the_bot(env).user.id]
+    assert "paused" in notice.content
+    assert "Send Messages" in notice.content
+
+    await publish(env, 2)
+    assert len([m for m in broken.lobby.history() if m.author.id == the_bot(env).user.id]) == 1
+    assert titles(env, healthy.news) == ["Brief number 1", "Brief number 2"]
+
+
+async def test_discord_403_on_send_pauses_and_gives_the_brief_back(simcord_env):
+    env = simcord_env
+    server = Server(env, "one")
+    await server.subscribe()
+    env.inject_error(
+        "POST",
+        f"/channels/{server.news.id}/messages",
+        status=403,
+        code=50013,
+        message="Missing Permissions",
+    )
+
+    await publish(env, 1)
+
+    status = await server.status()
+    assert "**paused**" in status
+    assert "Missing Permissions" in status
+    assert "**Waiting to post:** 1" in status
+    assert posts(env, server.news) == []
+
+
+async def test_deleted_channel_pauses_the_server(simcord_env):
+    env = simcord_env
+    server = Server(env, "one")
+    await server.subscribe()
+    env.backend.delete_channel(server.news.id)
+    await env.settle()
+
+    await publish(env, 1)
+
+    result = await server.manager.slash(server.lobby, "autopost status")
+    assert "**paused**" in result.response.content
+    assert "no longer exists" in result.response.content
+
+
+async def test_server_that_removed_the_bot_is_paused_and_others_carry_on(simcord_env):
+    env = simcord_env
+    gone, staying = Server(env, "gone"), Server(env, "staying")
+    await gone.subscribe()
+    await staying.subscribe()
+    env.backend.remove_guild(gone.guild.id)
+    await env.settle()
+
+    await publish(env, 1)
+
+    assert titles(env, staying.news) == ["Brief number 1"]
+    settings = await the_bot(env).guild_settings.get(gone.guild.id)
+    assert settings is not None
+    assert settings.paused_reason is not None
+    assert await the_bot(env).guild_settings.active() == [
+        await the_bot(env).guild_settings.get(staying.guild.id)
+    ]
+
+
+async def test_resubscribing_after_a_pause_resumes_without_backlog(simcord_env, settings):
+    env = simcord_env
+    server = Server(env, "one")
+    await server.subscribe()
+    deny_bot(env, server.news, send_messages=True)
+    await publish(env, 1)
+    env.backend.delete_overwrite(server.news.id, the_bot(env).user.id)
+    await env.settle()
+
+    await server.subscribe()
+    await publish(env, 2)
+
+    assert titles(env, server.news) == ["Brief number 2"]
+    assert "**on**" in await server.status()
+
+
+async def test_server_error_releases_the_claim_and_a_later_sweep_retries(simcord_env, settings):
+    env = simcord_env
+    server = Server(env, "one")
+    await server.subscribe()
+    env.inject_error("POST", f"/channels/{server.news.id}/messages", status=503, times=None)
+
+    await publish(env, 1)
+
+    assert posts(env, server.news) == []
+    status = await server.status()
+    assert "**on**" in status
+    assert "temporary problem" in status
+    assert "**Waiting to post:** 1" in status
+    env.backend.faults.clear()
+    await env.advance_time(settings.autopost_interval_seconds)
+    assert titles(env, server.news) == ["Brief number 1"]
+    assert "temporary problem" not in await server.status()
+
+
+async def test_rejected_message_is_not_retried_and_other_servers_carry_on(simcord_env, settings):
+    env = simcord_env
+    bad, good = Server(env, "bad"), Server(env, "good")
+    await bad.subscribe()
+    await good.subscribe()
+    env.inject_error("POST", f"/channels/{bad.news.id}/messages", status=400, code=50035)
+
+    await publish(env, 1)
+    await env.advance_time(3 * settings.autopost_interval_seconds)
+    await publish(env, 2)
+
+    assert len(send_requests(env, bad.news)) == 2
+    assert titles(env, bad.news) == ["Brief number 2"]
+    assert titles(env, good.news) == ["Brief number 1", "Brief number 2"]
+
+
+async def test_a_refused_post_is_shown_in_status_and_posted_once_the_brief_is_edited(
+    simcord_env, settings, caplog
+):
+    env = simcord_env
+    bad, good = Server(env, "bad"), Server(env, "good")
+    await bad.subscribe()
+    await good.subscribe()
+    env.inject_error("POST", f"/channels/{bad.news.id}/messages", status=400, code=50035)
+    brief = await publish(env, 1)
+
+    status = await bad.status()
+    assert "**Refused by Discord:** brief #1" in status
+    assert "HTTP 400" in status
+    assert "once a publisher edits it" in status
+    assert "**Waiting to post:** 0" in status
+    (record,) = [r for r in caplog.records if "rejected" in r.getMessage()]
+    assert "title=14" in record.shape
+    assert "Brief number" not in record.shape  # sizes, never the text
+    await env.advance_time(3 * settings.autopost_interval_seconds)
+    assert len(send_requests(env, bad.news)) == 1
+
+    edited = await the_bot(env).briefs.update(brief.id, content(11), actor_id=None)
+    await announce(env, edited, event="brief_edited")
+
+    assert titles(env, bad.news) == ["Brief number 11"]
+    assert titles(env, good.news) == ["Brief number 1"]
+    assert "Refused" not in await bad.status()
+    await env.advance_time(3 * settings.autopost_interval_seconds)
+    assert len(send_requests(env, bad.news)) == 2
+
+
+async def test_a_brief_with_a_stored_link_discord_refuses_is_still_posted(simcord_env):
+    env = simcord_env
+    server = Server(env, "one")
+    await server.subscribe()
+    brief = await the_bot(env).briefs.add(content(1))
+    async with the_bot(env).db.db.transaction() as conn:  # stored before the link rule existed
+        await conn.execute(
+            "UPDATE briefs SET source_url = ? WHERE id = ?",
+            "https://example.com/" + "a" * 600,
+            brief.id,
+        )
+
+    await announce(env, brief)
+
+    (post,) = posts(env, server.news)
+    assert post.embeds[0].url is not None
+    assert [c.label for row in post.components for c in row.children] == ["More"]
+
+
+async def test_mention_role_is_pinged_in_that_post_only(simcord_env):
+    env = simcord_env
+    pinged, quiet = Server(env, "pinged"), Server(env, "quiet")
+    readers = pinged.guild.create_role("Readers")
+    await pinged.subscribe()
+    await quiet.subscribe()
+    reply = await pinged.manager.slash(pinged.news, "autopost mention", role=readers)
+    assert readers.mention in reply.response.content
+
+    await publish(env, 1)
+
+    (request,) = send_requests(env, pinged.news)
+    assert request.json["content"] == readers.mention
+    allowed = request.json["allowed_mentions"]
+    assert allowed["parse"] == []
+    assert [int(r) for r in allowed["roles"]] == [readers.id]
+    assert not allowed.get("replied_user")
+    assert posts(env, pinged.news)[0].role_mentions[0].id == readers.id
+
+    (other,) = send_requests(env, quiet.news)
+    assert not other.json.get("content")
+    assert other.json["allowed_mentions"] == {"parse": []}
+    ack = [r for r in env.http_requests if "/callback" in r.path and r.json["data"]]
+    assert all(r.json["data"]["allowed_mentions"] == {"parse": []} for r in ack)
+
+    await pinged.manager.slash(pinged.news, "autopost mention")
+    await publish(env, 2)
+    last = send_requests(env, pinged.news)[-1]
+    assert not last.json.get("content")
+    assert last.json["allowed_mentions"] == {"parse": []}
+
+
+async def test_crosspost_publishes_in_an_announcement_channel(simcord_env):
+    env = simcord_env
+    server = Server(env, "one")
+    announcements = server.guild.create_news_channel("announcements")
+    result = await server.manager.slash(
+        server.news, "autopost channel", channel=announcements, crosspost=True
+    )
+    assert "published" in result.response.content
+
+    await publish(env, 1)
+
+    (post,) = posts(env, announcements)
+    assert any(
+        r.method == "POST" and r.path.endswith(f"/messages/{post.id}/crosspost")
+        for r in env.http_requests
+    )
+
+
+async def test_overlapping_triggers_and_sweeps_post_once(simcord_env, settings):
+    env = simcord_env
+    server = Server(env, "one")
+    await server.subscribe()
+    brief = await the_bot(env).briefs.add(content(1))
+
+    for _ in range(5):
+        the_bot(env).dispatch("brief_published", brief)
+    other_process = AutoPoster(the_bot(env))
+    await asyncio.gather(
+        other_process.run(),
+        other_process.run(),
+        AutoPoster(the_bot(env)).run(),
+        *[t for t in asyncio.all_tasks() if t.get_name() == "discord.py: on_brief_published"],
+    )
+    await env.settle()
+    await env.advance_time(3 * settings.autopost_interval_seconds)
+
+    assert titles(env, server.news) == ["Brief number 1"]
+    assert len(send_requests(env, server.news)) == 1
+
+
+async def test_off_stops_posting(simcord_env):
+    env = simcord_env
+    server = Server(env, "one")
+    await server.subscribe()
+
+    result = await server.manager.slash(server.news, "autopost off")
+    await publish(env, 1)
+
+    assert "off" in result.response.content
+    assert posts(env, server.news) == []
+    assert "**off**" in await server.status()
+
+
+async def test_pacer_spaces_requests_below_discords_global_limit():
+    pacer = Pacer(rate=50)
+    started = time.monotonic()
+
+    await asyncio.gather(*(pacer.wait() for _ in range(26)))
+
+    assert time.monotonic() - started >= 25 / 50
+
+
+async def test_pacer_restarts_its_schedule_when_the_clock_moves_back():
+    """A clock read behind the schedule (simcord's virtual clock beside the real one, on a
+    machine up for a minute or two) must not hold the next send for the difference."""
+    readings = iter([100.0, 45.0])
+    pacer = Pacer(rate=50, clock=lambda: next(readings))
+    await pacer.wait()
+
+    started = time.monotonic()
+    await pacer.wait()
+
+    assert time.monotonic() - started < 1
