@@ -52,7 +52,7 @@ async def _fan_out(database: Path, channels: int, rtt: float) -> FanOut:
         for n in range(channels):
             guild = env.create_guild(name=f"Server {n}")
             channel = guild.create_text_channel("news")
-            await bot.guild_settings.set_channel(guild.id, channel.id)
+            await bot.storage.guilds.set_channel(guild.id, channel.id)
             handles.append(channel)
 
         counts = {"requests": 0, "in_flight": 0, "max_in_flight": 0, "429": 0}
@@ -85,7 +85,7 @@ async def _fan_out(database: Path, channels: int, rtt: float) -> FanOut:
 
         bot.http.request = request  # type: ignore[method-assign]
         cog.poster.deliver = counted_deliver
-        brief = await bot.briefs.add(
+        brief = await bot.storage.briefs.add(
             BriefContent(title="Fan-out test", what_happened="One brief for every server.")
         )
         before = len(env.http_requests)

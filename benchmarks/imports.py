@@ -18,7 +18,8 @@ from pathlib import Path
 
 from benchmarks.generate import generate, write_json_file, write_text_files
 from benchmarks.report import INFO, Result, Row, verdict
-from bot.brief.files import collect_files, import_files, read_file
+from bot.brief.files import collect_files, read_file
+from bot.cli.importing import import_files
 from storage.briefs import Briefs
 from storage.models import BriefContent
 from storage.sqlite.backend import SqliteDatabase, encode_time

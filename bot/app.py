@@ -1,57 +1,50 @@
-"""The bot: one factory builds it from settings; it owns the database and registers features."""
+"""The bot: built from settings, it owns its storage and drafts and loads the features by name."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
-import re
 from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.brief.drafts import DraftStore
 from bot.config import Settings
+from bot.ui.components import CUSTOM_ID_PREFIX, IdFormat, PersistentItem
 from bot.ui.replies import report_error, send_ephemeral
 from storage.backends import open_storage, redact
 from storage.base import Shards
-from storage.briefs import Briefs
-from storage.guilds import Guilds, PostLog
 from storage.library import Storage
-from storage.state import State
 
 log = logging.getLogger(__name__)
 
-#: Every custom_id of ours starts with this, so foreign or forged ones are recognisable.
-CUSTOM_ID_PREFIX = "brief:"
+#: The features, one extension each (a package under bot/cogs with a `setup`).
+EXTENSIONS: tuple[str, ...] = ("bot.cogs.briefs", "bot.cogs.autopost")
 STALE_COMPONENT = "This button no longer works. Run the command again to get a fresh one."
+
+#: The interaction every feature handles: its client is this bot.
+Interaction = discord.Interaction["BriefBot"]
 
 
 class BriefTree(app_commands.CommandTree["BriefBot"]):
     """Command tree that turns expected failures into ephemeral replies in one place."""
 
-    async def on_error(
-        self, interaction: discord.Interaction[BriefBot], error: app_commands.AppCommandError
-    ) -> None:
+    async def on_error(self, interaction: Interaction, error: app_commands.AppCommandError) -> None:
         """Answer the user instead of letting the error surface as "interaction failed"."""
         await report_error(interaction, error)
 
 
 class BriefBot(commands.AutoShardedBot):
-    """briefbot: owns the database and the repositories built on it; runs one or many shards.
+    """briefbot: owns its storage and the drafts behind previews; runs one or many shards.
 
     SHARD_COUNT unset: as many shards as Discord recommends, all in this process. Set it (and
     SHARD_IDS) to split one bot over several processes sharing one PostgreSQL database.
     """
 
-    db: Storage
-    briefs: Briefs
-    guild_settings: Guilds
-    post_log: PostLog
-    state: State
-
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, storage: Storage | None = None) -> None:
         # briefbot never joins voice: don't warn at every start that voice libraries are absent.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         # discord.py reads shard_ids from options: absent means every shard of shard_count.
@@ -66,21 +59,36 @@ class BriefBot(commands.AutoShardedBot):
             **shards,
         )
         self.settings = settings
-        self._component_templates: list[re.Pattern[str]] = []
+        #: Unpublished previews, by token; forgotten after 15 minutes or a restart.
+        self.drafts = DraftStore()
+        self._storage = storage
+        self._id_formats: set[IdFormat] = set()
 
-    def add_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
-        """Register persistent components, remembering their patterns for `on_interaction`."""
-        super().add_dynamic_items(*items)
-        self._component_templates.extend(item.__discord_ui_compiled_template__ for item in items)
+    @property
+    def storage(self) -> Storage:
+        """Return the library: given to the bot, or opened by `prepare` from DATABASE_URL."""
+        if self._storage is None:
+            raise RuntimeError("the bot's storage opens in setup_hook (or prepare)")
+        return self._storage
 
-    async def on_interaction(self, interaction: discord.Interaction[BriefBot]) -> None:
+    def add_persistent_items(self, *items: type[PersistentItem[Any]]) -> None:
+        """Answer these components by custom_id from now on, after restarts too."""
+        self.add_dynamic_items(*items)
+        self._id_formats.update(item.id_format for item in items)
+
+    def remove_persistent_items(self, *items: type[PersistentItem[Any]]) -> None:
+        """Stop answering these components (their feature unloads)."""
+        self.remove_dynamic_items(*items)
+        self._id_formats.difference_update(item.id_format for item in items)
+
+    async def on_interaction(self, interaction: Interaction) -> None:
         """Answer clicks on our components whose custom_id no longer (or never) matched one."""
         if interaction.type is not discord.InteractionType.component:
             return
         data: dict[str, Any] = dict(interaction.data or {})
         custom_id = str(data.get("custom_id", ""))
         if custom_id.startswith(CUSTOM_ID_PREFIX) and not any(
-            pattern.fullmatch(custom_id) for pattern in self._component_templates
+            id_format.matches(custom_id) for id_format in self._id_formats
         ):
             log.warning("unknown component custom_id=%r user=%s", custom_id, interaction.user.id)
             await send_ephemeral(interaction, STALE_COMPONENT)
@@ -91,17 +99,10 @@ class BriefBot(commands.AutoShardedBot):
         await sync_commands_if_changed(self)
 
     async def prepare(self) -> None:
-        """Open the database and register components and cogs: all that needs no Discord."""
-        from bot.cogs import EXTENSIONS
-        from bot.ui.components import DYNAMIC_ITEMS
-
-        self.db = await open_storage(self.settings.database)
-        log.info("database opened", extra={"url": redact(self.db.url)})
-        self.briefs = self.db.briefs
-        self.guild_settings = self.db.guilds
-        self.post_log = self.db.post_log
-        self.state = self.db.state
-        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        """Open the storage (unless given) and load the features: all that needs no Discord."""
+        if self._storage is None:
+            self._storage = await open_storage(self.settings.database)
+        log.info("database opened", extra={"url": redact(self._storage.url)})
         for extension in EXTENSIONS:
             await self.load_extension(extension)
 
@@ -122,13 +123,13 @@ class BriefBot(commands.AutoShardedBot):
         return Shards(count, tuple(sorted(self.shard_ids)))
 
     async def close(self) -> None:
-        """Stop Discord work first, then close the database cleanly."""
+        """Stop Discord work first, then forget the drafts and close the storage cleanly."""
         try:
             await super().close()
         finally:
-            db = getattr(self, "db", None)
-            if db is not None:
-                await db.close()
+            self.drafts.clear()
+            if self._storage is not None:
+                await self._storage.close()
 
 
 def command_payload(tree: app_commands.CommandTree[Any], guild: discord.Object | None) -> str:
@@ -156,11 +157,11 @@ async def sync_commands_if_changed(bot: BriefBot) -> bool:
     if guild is not None:
         bot.tree.copy_global_to(guild=guild)
     key, digest = command_hash(bot)
-    if await bot.state.get(key) == digest:
+    if await bot.storage.state.get(key) == digest:
         log.info("commands unchanged scope=%s; not syncing", key)
         return False
     await bot.tree.sync(guild=guild)
-    await bot.state.set(key, digest)
+    await bot.storage.state.set(key, digest)
     log.info("commands synced scope=%s", key)
     return True
 

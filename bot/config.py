@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.brief.parsing import DEFAULT_MAX_CHARS
 from storage.backends import backend_of, sqlite_url
 from storage.errors import DatabaseUrlError
 
@@ -48,7 +49,7 @@ class Settings(BaseSettings):
     admin_user_ids: IdList = Field(default_factory=list)
     admin_role_ids: IdList = Field(default_factory=list)
     brief_strip_patterns: PatternList = Field(default_factory=list)
-    brief_max_chars: int = Field(default=100_000, gt=0)
+    brief_max_chars: int = Field(default=DEFAULT_MAX_CHARS, gt=0)
     upload_max_bytes: int = Field(default=256_000, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     autopost_interval_seconds: float = Field(default=60.0, ge=5)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+import contextlib
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,14 +13,8 @@ import simcord
 from bot.app import BriefBot, create_bot
 from bot.config import Settings
 from bot.ui.replies import is_expected_failure
-from storage.models import Brief
 from tests.contract.check import check_requests, report
-
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-#: Copies of the product owner's sample briefs (../shared/examples), so a clone tests on its own.
-EXAMPLES = FIXTURES / "examples"
-
-Restart = Callable[[], Awaitable[BriefBot]]
+from tests.helpers import Newsroom, Restart
 
 
 @pytest.fixture
@@ -53,9 +47,8 @@ async def simcord_bot(settings: Settings, bots: list[BriefBot]) -> AsyncIterator
     bots.append(bot)
     yield bot
     for started in bots:
-        db = getattr(started, "db", None)
-        if db is not None:
-            await db.close()
+        with contextlib.suppress(RuntimeError):  # a bot that never started has no storage
+            await started.storage.close()
 
 
 @pytest_asyncio.fixture
@@ -81,37 +74,19 @@ def restart(simcord_env: simcord.Env, settings: Settings, bots: list[BriefBot]) 
         bot = create_bot(settings)
         bots.append(bot)
         await simcord_env.restart_bot(bot)
-        await old.db.close()
+        await old.storage.close()
         return bot
 
     return restart
 
 
 @pytest.fixture
-def newsroom(
-    simcord_env: simcord.Env,
-) -> tuple[simcord.Env, simcord.ChannelHandle, simcord.MemberActor]:
+def newsroom(simcord_env: simcord.Env) -> Newsroom:
     """A server with a #news channel and one plain member, alice."""
     guild = simcord_env.create_guild(name="Newsroom")
     channel = guild.create_text_channel("news")
     alice = guild.add_member(simcord_env.create_user("alice"))
-    return simcord_env, channel, alice
-
-
-async def announce(env: simcord.Env, *briefs: Brief, event: str = "brief_published") -> None:
-    """Dispatch `brief_published` (or `event`) as publishing does, and wait for what it starts.
-
-    simcord does not wait for listeners of an event the test dispatches itself.
-    """
-    for brief in briefs:
-        env.bot.dispatch(event, brief)
-    listeners = [
-        task
-        for task in asyncio.all_tasks()
-        if task.get_name() == f"discord.py: on_{event}" and not task.done()
-    ]
-    await asyncio.gather(*listeners)
-    await env.settle()
+    return Newsroom(simcord_env, channel, alice)
 
 
 @pytest.fixture(autouse=True)

@@ -100,7 +100,7 @@ class DraftStore:
         return self._drafts.pop(token, None)
 
     def clear(self) -> None:
-        """Forget every draft and stop their timers (when the cog unloads)."""
+        """Forget every draft and stop their timers (when the bot closes)."""
         for timer in self._timers.values():
             timer.cancel()
         self._timers.clear()
@@ -114,3 +114,23 @@ class DraftStore:
         timer = self._timers.pop(token, None)
         if timer is not None:
             timer.cancel()
+
+
+def carry_hidden(source: BriefContent, content: BriefContent) -> BriefContent:
+    """Keep the fields the form does not show (tags, publication date) from the source."""
+    return content.model_copy(update={"tags": source.tags, "published_at": source.published_at})
+
+
+def merge_upload(original: Brief, upload: BriefContent) -> BriefContent:
+    """Let a replacement file change what it states and keep what it leaves out.
+
+    A text brief cannot state links, tags or a publication date, so those stay as they were.
+    """
+    kept = {
+        name: getattr(original, name)
+        for name in ("source_url", "image_url", "published_at")
+        if getattr(upload, name) is None
+    }
+    if not upload.tags:
+        kept["tags"] = original.tags
+    return upload.model_copy(update=kept)

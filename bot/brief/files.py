@@ -1,24 +1,32 @@
-"""Bulk import of brief files: each file all-or-nothing, many files per transaction for speed."""
+"""Brief files: which files hold briefs, reading one safely, and parsing its bytes.
+
+The same rules serve `python -m bot import`, `preview` and files attached to `/brief add`.
+"""
 
 from __future__ import annotations
 
-import asyncio
+import json
 import os
 import stat
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path, PurePath
 
 from pydantic import ValidationError
 
-from bot.brief.parsing import BriefParseError, load_briefs
-from storage.briefs import Briefs
-from storage.errors import DuplicateIdError
+from bot.brief.parsing import (
+    DEFAULT_MAX_CHARS,
+    BriefParseError,
+    briefs_from_json,
+    decode_text,
+    parse_brief,
+    parse_brief_json,
+)
+from bot.brief.text import truncate
+from bot.errors import UserFacingError
 from storage.models import BriefContent
 
-BRIEF_SUFFIXES = frozenset({".txt", ".md", ".json"})
-#: Briefs stored per transaction; one file's briefs never straddle two batches.
-BATCH_SIZE = 1000
+#: The file types a brief comes in (see docs/brief-format.md).
+BRIEF_SUFFIXES = (".txt", ".md", ".json")
 #: Largest file `import` reads, in bytes: a large library's whole export fits.
 FILE_MAX_BYTES = 50_000_000
 #: Bytes read at a time; reading stops one byte past the limit, whatever the file claims.
@@ -26,17 +34,34 @@ READ_CHUNK = 1 << 20
 #: What one file's content can make parsing or storing raise, besides BriefParseError: bad
 #: values (pydantic's ValidationError is a ValueError), numbers or dates out of range.
 BAD_CONTENT = (ValueError, OverflowError, RecursionError)
+#: How much of an upload to look at when telling text from binary.
+_SNIFF_BYTES = 8192
 
 
-@dataclass
-class ImportReport:
-    """What an import did: counts, and each failed file with its reason."""
+def is_brief_file(name: str) -> bool:
+    """Say whether a file name has one of the brief suffixes (in any case)."""
+    return PurePath(name).suffix.lower() in BRIEF_SUFFIXES
 
-    stored: int = 0
-    #: Briefs left out because the library already holds them (only with `skip_present`).
-    present: int = 0
-    files_ok: int = 0
-    failures: list[tuple[Path, str]] = field(default_factory=list)
+
+def load_briefs(
+    data: bytes,
+    filename: str,
+    *,
+    strip_patterns: Sequence[str] = (),
+    max_chars: int = DEFAULT_MAX_CHARS,
+) -> list[BriefContent]:
+    """Parse a file's bytes as JSON (`.json`, or text that is JSON) or as one text brief."""
+    text = decode_text(data, truncate(filename, 100) or "the file")
+    if PurePath(filename).suffix.lower() == ".json":
+        return parse_brief_json(text, max_chars=max_chars)
+    if text.lstrip()[:1] in ("{", "["):
+        try:
+            raw = json.loads(text)
+        except (ValueError, RecursionError):
+            pass
+        else:
+            return briefs_from_json(raw, max_chars)
+    return [parse_brief(text, strip_patterns=strip_patterns, max_chars=max_chars)]
 
 
 def collect_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -47,9 +72,7 @@ def collect_files(paths: Iterable[Path]) -> Iterator[Path]:
     """
     for path in paths:
         if path.is_dir():
-            yield from sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in BRIEF_SUFFIXES
-            )
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and is_brief_file(p.name))
         else:
             yield path
 
@@ -113,71 +136,60 @@ def reason(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
-async def import_files(
-    repo: Briefs,
-    files: Sequence[Path],
+# --- uploads ------------------------------------------------------------------------------
+
+
+def display_name(filename: str) -> str:
+    """Quote an uploaded file's name safely for a message (no Markdown, bounded length)."""
+    cleaned = "".join(ch for ch in filename if ch.isprintable() and ch != "`")
+    return f"`{truncate(cleaned, 80) or 'file'}`"
+
+
+def check_upload(filename: str, size: int, *, max_bytes: int) -> None:
+    """Refuse a wrong file type or an oversized file, before or after downloading it."""
+    name = display_name(filename)
+    if not is_brief_file(filename):
+        raise UserFacingError(
+            f"{name} is not a brief file: attach a `.txt`, `.md` or `.json` file "
+            "written in the brief format."
+        )
+    if size > max_bytes:
+        raise UserFacingError(
+            f"{name} is {size:,} bytes; brief files may be at most {max_bytes:,} bytes."
+        )
+
+
+def parse_upload(
+    data: bytes,
+    filename: str,
     *,
-    strip_patterns: Sequence[str] = (),
-    max_chars: int = 100_000,
-    max_bytes: int = FILE_MAX_BYTES,
-    skip_present: bool = False,
-    on_file: Callable[[], None] = lambda: None,
-    report: ImportReport | None = None,
-) -> ImportReport:
-    """Parse every file, then store the valid ones in batched transactions.
-
-    `report` (a new one by default) is updated as each batch commits, so a caller that is
-    cancelled still knows what was stored: the batch in progress rolls back whole.
-    """
-    report = report if report is not None else ImportReport()
-    batch: list[tuple[Path, list[BriefContent]]] = []
-
-    async def flush() -> None:
-        if batch:
-            await _store_batch(repo, batch, report, skip_present=skip_present)
-            batch.clear()
-
-    for path in files:
-        try:
-            briefs = read_file(
-                path, strip_patterns=strip_patterns, max_chars=max_chars, max_bytes=max_bytes
-            )
-        except BriefParseError as exc:
-            report.failures.append((path, str(exc)))
-        else:
-            batch.append((path, briefs))
-            if sum(len(b) for _, b in batch) >= BATCH_SIZE:
-                await flush()
-        on_file()
-        await asyncio.sleep(0)  # a point where Ctrl+C (a cancellation) can stop the import
-    await flush()
-    return report
-
-
-async def _store_batch(
-    repo: Briefs,
-    batch: Sequence[tuple[Path, list[BriefContent]]],
-    report: ImportReport,
-    *,
-    skip_present: bool,
-) -> None:
-    """Store a batch in one transaction; if refused, retry file by file to find the culprit."""
-    items = [brief for _, briefs in batch for brief in briefs]
+    strip_patterns: Sequence[str],
+    max_chars: int,
+    max_bytes: int,
+) -> BriefContent:
+    """Parse downloaded bytes as exactly one new brief, with a message naming the problem."""
+    check_upload(filename, len(data), max_bytes=max_bytes)
+    name = display_name(filename)
+    if b"\x00" in data[:_SNIFF_BYTES]:
+        raise UserFacingError(f"{name} looks like a binary file, not text: save it as UTF-8 text.")
     try:
-        stored = await repo.add_many(items, skip_present=skip_present)
-    except (DuplicateIdError, *BAD_CONTENT):
-        for path, briefs in batch:
-            try:
-                kept = await repo.add_many(briefs, skip_present=skip_present)
-            except DuplicateIdError as exc:
-                report.failures.append((path, str(exc)))
-            except BAD_CONTENT as exc:
-                report.failures.append((path, reason(exc)))
-            else:
-                report.stored += len(kept)
-                report.present += len(briefs) - len(kept)
-                report.files_ok += 1
-        return
-    report.stored += len(stored)
-    report.present += len(items) - len(stored)
-    report.files_ok += len(batch)
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UserFacingError(
+            f"{name} is not UTF-8 text: save it as UTF-8 (plain text) and attach it again."
+        ) from None
+    try:
+        briefs = load_briefs(data, filename, strip_patterns=strip_patterns, max_chars=max_chars)
+    except BriefParseError as error:
+        raise UserFacingError(f"{name} is not a valid brief: {error}.") from error
+    if len(briefs) != 1:
+        raise UserFacingError(
+            f"{name} holds {len(briefs)} briefs; attach one brief at a time "
+            "(the `import` command line loads many at once)."
+        )
+    return _content_only(briefs[0])
+
+
+def _content_only(content: BriefContent) -> BriefContent:
+    """Drop an exported brief's identity: an upload is always new content."""
+    return BriefContent.model_validate(content.model_dump(include=set(BriefContent.model_fields)))

@@ -6,15 +6,14 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 
+from bot.brief.text import SENTENCE_BREAK
+
 #: Page size: below the 4096-character embed description so a page reads as one screen.
 DEFAULT_PAGE_LIMIT = 3500
 
 PARAGRAPH_SEPARATOR = "\n\n"
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
-# A sentence ends at . ! ? … (plus closing quotes/brackets) before whitespace; CJK full stops
-# need no space after them.
-_SENTENCE_END = re.compile(r"(?:[.!?…][\"'”’»)\]]*(?=\s)|[。！？][\"'”’」』)\]]*)(?P<space>\s*)")
 _WORD = re.compile(r"\S+")
 # Characters that belong to the character before them: a hard cut must not land on one.
 _JOINERS = frozenset("\u200d\ufe0e\ufe0f")
@@ -84,7 +83,7 @@ def _split(text: str, spans: _Spans) -> Iterator[tuple[str, str]]:
 def _sentences(text: str) -> Iterator[tuple[int, int]]:
     """Spans of sentences: each ends after its punctuation; the whitespace after it is left out."""
     start = 0
-    for match in _SENTENCE_END.finditer(text):
+    for match in SENTENCE_BREAK.finditer(text):
         yield start, match.start("space")
         start = match.end()
     if start < len(text):

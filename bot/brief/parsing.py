@@ -69,7 +69,6 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
-from pathlib import PurePath
 from typing import Any, NamedTuple, NoReturn
 
 from pydantic import ValidationError
@@ -79,8 +78,17 @@ from bot.errors import UserFacingError
 from bot.limits import EMBED_TITLE
 from storage.models import SECTIONS, Brief, BriefContent
 
-__all__ = ["BriefParseError", "format_brief", "load_briefs", "parse_brief", "parse_brief_json"]
+__all__ = [
+    "DEFAULT_MAX_CHARS",
+    "BriefParseError",
+    "briefs_from_json",
+    "decode_text",
+    "format_brief",
+    "parse_brief",
+    "parse_brief_json",
+]
 
+#: The largest brief accepted, in characters, unless a caller (BRIEF_MAX_CHARS) says otherwise.
 DEFAULT_MAX_CHARS = 100_000
 _ORDER = {section.field: index for index, section in enumerate(SECTIONS)}
 _BY_FIELD = {section.field: section for section in SECTIONS}
@@ -160,7 +168,7 @@ def parse_brief(
 ) -> BriefContent:
     """Parse one brief in the text format, raising BriefParseError for anything invalid."""
     patterns = _compile_patterns(tuple(strip_patterns))
-    source = _normalise(_decode(text, "the brief"))
+    source = _normalise(decode_text(text, "the brief"))
     if len(source) > max_chars:
         raise BriefParseError(
             f"the brief is {len(source):,} characters long; the limit is {max_chars:,}"
@@ -218,7 +226,7 @@ def format_brief(content: BriefContent) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _decode(data: str | bytes, name: str) -> str:
+def decode_text(data: str | bytes, name: str) -> str:
     """Return the data as text without a BOM, rejecting bytes that are not UTF-8 text."""
     if isinstance(data, bytes):
         try:
@@ -411,17 +419,17 @@ def parse_brief_json(
     data: str | bytes, *, max_chars: int = DEFAULT_MAX_CHARS
 ) -> list[BriefContent]:
     """Parse one brief object or a list of them; exported briefs come back as `Brief`."""
-    text = _decode(data, "the JSON")
+    text = decode_text(data, "the JSON")
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BriefParseError(f"the file is not valid JSON: {exc.msg}", line=exc.lineno) from None
     except (ValueError, RecursionError):
         raise BriefParseError("the file is not valid JSON") from None
-    return _briefs_from_json(raw, max_chars)
+    return briefs_from_json(raw, max_chars)
 
 
-def _briefs_from_json(raw: object, max_chars: int) -> list[BriefContent]:
+def briefs_from_json(raw: object, max_chars: int) -> list[BriefContent]:
     """Validate decoded JSON as briefs, naming the item and field of the first problem."""
     if isinstance(raw, dict):
         items: list[object] = [raw]
@@ -504,28 +512,3 @@ def _describe(exc: ValidationError, *, derived: Sequence[str] = ()) -> str:
     field = ".".join(str(part) for part in error["loc"]) or "brief"
     message = " ".join(str(error["msg"]).removeprefix("Value error, ").split())
     return f'field "{field}": {message[:1].lower()}{message[1:]}'
-
-
-# --- files --------------------------------------------------------------------------------
-
-
-def load_briefs(
-    data: bytes,
-    filename: str,
-    *,
-    strip_patterns: Sequence[str] = (),
-    max_chars: int = DEFAULT_MAX_CHARS,
-) -> list[BriefContent]:
-    """Parse an uploaded file as JSON (`.json`, or text that is JSON) or as one text brief."""
-    name = truncate(filename, 100) or "the file"
-    text = _decode(data, name)
-    if PurePath(filename).suffix.lower() == ".json":
-        return parse_brief_json(text, max_chars=max_chars)
-    if text.lstrip()[:1] in ("{", "["):
-        try:
-            raw = json.loads(text)
-        except (ValueError, RecursionError):
-            pass
-        else:
-            return _briefs_from_json(raw, max_chars)
-    return [parse_brief(text, strip_patterns=strip_patterns, max_chars=max_chars)]

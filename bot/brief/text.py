@@ -1,11 +1,19 @@
-"""Plain-text helpers shared by parsing and rendering: cutting text to a limit."""
+"""Plain-text rules shared by parsing, pages and rendering: cutting text, where sentences end."""
 
 from __future__ import annotations
 
 import re
 
 ELLIPSIS = "…"
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？])[\"'”’»)\]]*(?=\s|$)")
+
+#: Quotes and brackets that may close a sentence after its punctuation.
+_CLOSERS = "\"'”’»)\\]"
+#: Where a title's first sentence ends: `.` `!` `?` (or a CJK full stop) and any closers, before
+#: white space or the end. An ellipsis does not end it: "Wait… the comet is back." is one title.
+TITLE_SENTENCE_END = re.compile(rf"[.!?。！？][{_CLOSERS}]*(?=\s|$)")
+#: Where a long paragraph may break into sentences: also after an ellipsis, and right after a
+#: CJK full stop (with its own closers), which needs no space after it. `space` is what follows.
+SENTENCE_BREAK = re.compile(rf"(?:[.!?…][{_CLOSERS}]*(?=\s)|[。！？][\"'”’」』)\]]*)(?P<space>\s*)")
 
 
 def truncate(text: str, limit: int) -> str:
@@ -26,6 +34,6 @@ def truncate(text: str, limit: int) -> str:
 def first_sentence(text: str) -> str:
     """Return the first sentence of text (up to and including its closing punctuation)."""
     stripped = text.strip()
-    match = _SENTENCE_END.search(stripped)
+    match = TITLE_SENTENCE_END.search(stripped)
     sentence = stripped[: match.end()] if match else stripped
     return sentence.split("\n", 1)[0].strip()

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from bot.app import command_hash, command_payload, create_bot, sync_scope
+from bot.cli.output import EXIT_FAILED, EXIT_OK, writing
 from bot.config import Settings
 from bot.limits import (
     COMMAND_DESCRIPTION,
@@ -16,6 +18,8 @@ from bot.limits import (
     COMMAND_TOTAL_CHARS,
     GLOBAL_CHAT_COMMANDS,
 )
+from storage.backends import open_storage, redact
+from storage.errors import DatabaseMissingError, DatabaseUnavailableError
 
 #: Discord's rule for chat-input command and option names (lower case where the script has it).
 _NAME = re.compile(r"^[-_'\w]{1,32}$")
@@ -76,12 +80,17 @@ def shard_layout(settings: Settings) -> str:
     return f"shards: {', '.join(map(str, ids))} of {settings.shard_count}"
 
 
+async def check(settings: Settings) -> int:
+    """Print one line per check; exit 1 if any failed."""
+    findings = await run_checks(settings)
+    with writing():
+        for finding in findings:
+            print(f"{'ok  ' if finding.ok else 'FAIL'} {finding.what}")
+    return EXIT_OK if all(f.ok for f in findings) else EXIT_FAILED
+
+
 async def run_checks(settings: Settings) -> list[Finding]:
     """Build the bot offline, open its database and inspect what it would send Discord."""
-    from bot.app import command_hash, command_payload, create_bot, sync_scope
-    from storage.backends import open_storage, redact
-    from storage.errors import DatabaseMissingError, DatabaseUnavailableError
-
     findings = [
         Finding(
             settings.token is not None,
@@ -108,13 +117,13 @@ async def run_checks(settings: Settings) -> list[Finding]:
             findings.append(Finding(False, str(exc)))
             return findings
         findings.append(Finding(True, f"database {redact(settings.database)} opened"))
-        version, latest = await bot.db.schema_version(), bot.db.latest_version()
+        version, latest = await bot.storage.schema_version(), bot.storage.latest_version()
         findings.append(Finding(version == latest, f"schema version {version} of {latest}"))
-        integrity = await bot.db.integrity_problems()
+        integrity = await bot.storage.integrity_problems()
         findings.append(
             Finding(not integrity, "integrity check ok" if not integrity else "; ".join(integrity))
         )
-        findings.append(Finding(True, f"{await bot.briefs.count()} brief(s) stored"))
+        findings.append(Finding(True, f"{await bot.storage.briefs.count()} brief(s) stored"))
         findings.append(Finding(True, shard_layout(settings)))
         payload = command_payload(bot.tree, None)
         commands = json.loads(payload)
@@ -127,7 +136,7 @@ async def run_checks(settings: Settings) -> list[Finding]:
             )
         )
         key, digest = command_hash(bot)
-        synced = await bot.state.get(key) == digest
+        synced = await bot.storage.state.get(key) == digest
         scope = sync_scope(bot)
         where = f"server {scope.id}" if scope else "globally"
         findings.append(

@@ -1,3 +1,1 @@
-"""Discord glue, one extension per feature."""
-
-EXTENSIONS: tuple[str, ...] = ("bot.cogs.briefs", "bot.cogs.autopost")
+"""The features, one package (a discord.py extension) each; bot.app.EXTENSIONS lists them."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
 
 import discord
 
@@ -19,7 +18,7 @@ from bot.limits import (
     EMBEDS_TOTAL,
 )
 from storage.links import EMBED_URL, LINK_BUTTON_URL, link_problem, shown_link
-from storage.models import SECTIONS, Brief, BriefContent
+from storage.models import SECTIONS, Brief, BriefContent, SearchHit
 
 #: The brand colour every brief embed carries.
 BRIEF_COLOUR = discord.Colour(0x1F6FEB)
@@ -37,21 +36,6 @@ SNIPPET_CHARS = 200
 MAX_LINE_CHARS = 1000
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-class SearchHitLike(Protocol):
-    """What search results need from a hit (storage's SearchHit has these attributes)."""
-
-    @property
-    def brief_id(self) -> int: ...
-    @property
-    def title(self) -> str: ...
-    @property
-    def snippet(self) -> str: ...
-    @property
-    def published_at(self) -> datetime | None: ...
-    @property
-    def created_at(self) -> datetime: ...
 
 
 def summary_embed(brief: Brief | BriefContent, *, brief_id: int | None = None) -> discord.Embed:
@@ -143,7 +127,7 @@ def list_embed(briefs: Sequence[Brief], *, page: int, pages: int, total: int) ->
 
 def search_results_embed(
     query: str,
-    hits: Sequence[SearchHitLike],
+    hits: Sequence[SearchHit],
     *,
     page: int,
     pages: int,

@@ -1,7 +1,12 @@
-"""Answer an interaction whether or not it was answered already; turn errors into replies."""
+"""Answer an interaction whether or not it was answered already; turn errors into replies.
+
+Every helper takes any client's interaction (`Interaction` is covariant in its client): they
+only answer, never look anything up.
+"""
 
 from __future__ import annotations
 
+import io
 import logging
 from typing import Any
 
@@ -10,19 +15,24 @@ from discord import app_commands
 
 from bot.errors import UserFacingError
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("bot.replies")
+
+AnyInteraction = discord.Interaction[discord.Client]
 
 GENERIC_FAILURE = "Something went wrong on our side. The team has been told; please try again."
 
 
-async def send_ephemeral(
-    interaction: discord.Interaction[Any], content: str, **kwargs: Any
-) -> None:
+async def send_ephemeral(interaction: AnyInteraction, content: str, **kwargs: Any) -> None:
     """Send a message only the user sees: as the response, or as a followup once answered."""
     if interaction.response.is_done():
         await interaction.followup.send(content, ephemeral=True, **kwargs)
     else:
         await interaction.response.send_message(content, ephemeral=True, **kwargs)
+
+
+def text_file(text: str, filename: str) -> discord.File:
+    """Return text as a UTF-8 file to attach (a brief to edit, or what a publisher typed)."""
+    return discord.File(io.BytesIO(text.encode("utf-8")), filename=filename)
 
 
 def describe_check_failure(error: app_commands.AppCommandError) -> str:
@@ -62,7 +72,7 @@ def user_message(error: BaseException) -> str | None:
     return None
 
 
-async def report_error(interaction: discord.Interaction[Any], error: BaseException) -> None:
+async def report_error(interaction: AnyInteraction, error: BaseException) -> None:
     """Tell the user what went wrong: our own message for expected failures, a generic one else."""
     message = user_message(error)
     if message is None:

@@ -7,7 +7,7 @@ import simcord
 
 from bot.app import create_bot
 from bot.config import Settings
-from tests.conftest import Restart
+from tests.helpers import Restart
 
 
 def command_syncs(env: simcord.Env) -> list[str]:

@@ -11,8 +11,8 @@ from bot.app import BriefBot, create_bot
 from bot.config import Settings
 from storage.base import Shards
 from storage.models import BriefContent
-from tests.conftest import Restart, announce
 from tests.databases import message_id
+from tests.helpers import Restart, announce, poster
 
 
 @pytest.fixture
@@ -38,17 +38,19 @@ async def test_only_this_process_shards_are_served(simcord_env: simcord.Env) -> 
     assert bot.get_guild(theirs.id) is None  # another process's shard
 
     # The other process subscribed its server in the shared database.
-    await bot.guild_settings.set_channel(theirs.id, their_news.id)
-    await bot.guild_settings.set_channel(ours.id, our_news.id)
-    brief = await bot.briefs.add(BriefContent(title="Shard news", what_happened="It works."))
+    await bot.storage.guilds.set_channel(theirs.id, their_news.id)
+    await bot.storage.guilds.set_channel(ours.id, our_news.id)
+    brief = await bot.storage.briefs.add(
+        BriefContent(title="Shard news", what_happened="It works.")
+    )
     await announce(simcord_env, brief)
 
     assert [m.embeds[0].title for m in our_news.history() if m.embeds] == ["Shard news"]
     assert their_news.history() == []
     touched = [r.path for r in simcord_env.http_requests if str(their_news.id) in r.path]
     assert touched == []  # not even a look: that server is the other process's to serve
-    assert await message_id(bot.db, theirs.id, brief.id) is None
-    settings = await bot.guild_settings.get(theirs.id)
+    assert await message_id(bot.storage, theirs.id, brief.id) is None
+    settings = await bot.storage.guilds.get(theirs.id)
     assert settings is not None
     assert (settings.paused_reason, settings.last_error) == (None, None)
 
@@ -77,18 +79,18 @@ async def test_a_server_missing_from_the_gateway_is_retried_not_paused(
     # As during an outage: the channel exists over REST, but the gateway has not sent the server.
     bot: BriefBot = simcord_env.bot
     unseen, news = server(simcord_env, 0)
-    settings = await bot.guild_settings.set_channel(unseen.id, news.id)
-    await bot.briefs.add(BriefContent(title="Waiting", what_happened="Still waiting."))
-    poster = bot.get_cog("AutoPost").poster  # type: ignore[union-attr]
+    settings = await bot.storage.guilds.set_channel(unseen.id, news.id)
+    await bot.storage.briefs.add(BriefContent(title="Waiting", what_happened="Still waiting."))
+    delivery = poster(bot)
 
-    assert await poster.deliver(settings) == 0
+    assert await delivery.deliver(settings) == 0
 
-    after = await bot.guild_settings.get(unseen.id)
+    after = await bot.storage.guilds.get(unseen.id)
     assert after is not None
     assert after.paused_reason is None
     assert after.last_error == "Discord has not sent me this server yet; retrying."
     assert news.history() == []
-    _, pending = await bot.post_log.pending(after, limit=0)
+    _, pending = await bot.storage.post_log.pending(after, limit=0)
     assert pending == 1  # nothing claimed: a later pass posts it
 
 

@@ -26,9 +26,9 @@ from typing import Any
 import simcord
 
 from bot.app import BriefBot, create_bot
-from bot.cogs.autopost._delivery import AutoPoster
 from bot.config import Settings
 from storage.models import BriefContent
+from tests.helpers import poster
 from tests.reliability.claimer import wait_for
 
 MORE = re.compile(r"brief:more:(\d+)")
@@ -52,10 +52,10 @@ def posted(bot: BriefBot, channel: simcord.ChannelHandle) -> list[int]:
 
 async def settled(bot: BriefBot, env: simcord.Env, expect: int) -> bool:
     """Say whether every brief exists and nothing is pending for the servers served here."""
-    if await bot.briefs.count() < expect:
+    if await bot.storage.briefs.count() < expect:
         return False
-    for settings in await bot.guild_settings.active(bot.served_shards()):
-        _, pending = await bot.post_log.pending(settings, limit=0)
+    for settings in await bot.storage.guilds.active(bot.served_shards()):
+        _, pending = await bot.storage.post_log.pending(settings, limit=0)
         if pending:
             return False
     return True
@@ -73,7 +73,7 @@ async def work(args: argparse.Namespace) -> None:
     try:
         await deliver(bot, args)
     finally:
-        await bot.db.close()
+        await bot.storage.close()
 
 
 async def deliver(bot: BriefBot, args: argparse.Namespace) -> None:
@@ -94,19 +94,19 @@ async def deliver(bot: BriefBot, args: argparse.Namespace) -> None:
         await asyncio.to_thread(wait_for, args.go)
 
         for n in range(args.publish):
-            brief = await bot.briefs.add(
+            brief = await bot.storage.briefs.add(
                 BriefContent(title=f"{args.name} brief {n}", what_happened="It happened.")
             )
             bot.dispatch("brief_published", brief)
-        poster: AutoPoster = bot.get_cog("AutoPost").poster  # type: ignore[union-attr]
+        delivery = poster(bot)
         deadline = time.perf_counter() + DEADLINE_SECONDS
         while not await settled(bot, env, args.expect):
             if time.perf_counter() > deadline:
                 raise TimeoutError("briefs still pending after the deadline")
-            await poster.run()
+            await delivery.run()
             await env.settle()
             await asyncio.sleep(0.05)
-        await poster.drain()
+        await delivery.drain()
         await env.settle()
         posts = {str(guild_id): posted(bot, channel) for guild_id, channel in channels.items()}
         touched = {

@@ -1,14 +1,16 @@
-"""Helpers shared by the reliability tests: brief files, CLI processes, database inspection."""
+"""What only the reliability tests need: generated brief files, killing processes, reading the
+database file as an outside tool would, members acting all at once.
+
+Running the CLI and helper processes is in tests/helpers.py.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import json
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -19,9 +21,7 @@ from typing import Any
 
 import simcord
 
-ROOT = Path(__file__).resolve().parents[2]
-#: How long a helper process may take before the test gives up on it (a hang, not a timing).
-PROCESS_TIMEOUT = 120
+from tests.helpers import PROCESS_TIMEOUT, start_python
 
 
 @dataclass(frozen=True)
@@ -67,48 +67,9 @@ def write_brief_files(
     return files
 
 
-def cli_env() -> dict[str, str]:
-    """The environment the CLI runs in: no token, no database setting, this checkout first."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_"))}
-    clean["PYTHONPATH"] = str(ROOT)
-    return clean
-
-
-def start_cli(*args: str, cwd: Path) -> subprocess.Popen[str]:
-    """Start `python -m bot ...` without waiting for it."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        env=cli_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run `python -m bot ...` to the end."""
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        env=cli_env(),
-        capture_output=True,
-        text=True,
-        timeout=PROCESS_TIMEOUT,
-        check=False,
-    )
-
-
 def start_helper(module: str, *args: str) -> subprocess.Popen[str]:
     """Start `python -m <module> ...` (a helper program beside these tests)."""
-    return subprocess.Popen(
-        [sys.executable, "-m", module, *args],
-        cwd=ROOT,
-        env=cli_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return start_python("-m", module, *args)
 
 
 def kill_hard(process: subprocess.Popen[str]) -> int:

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import simcord
 
 from bot.app import BriefBot
 from bot.ui.replies import GENERIC_FAILURE
 from storage.models import BriefContent
+from tests.helpers import PROCESS_TIMEOUT, cli_env, start_cli
 from tests.reliability.support import (
-    PROCESS_TIMEOUT,
     all_at_once,
-    cli_env,
     count_rows,
     integrity_problems,
-    start_cli,
     stored_titles,
     wait_for_rows,
     whole_files,
@@ -36,16 +36,26 @@ def brief(n: int) -> BriefContent:
     )
 
 
+@dataclass(frozen=True)
+class Crowd:
+    """A newsroom with many members."""
+
+    env: simcord.Env
+    channel: simcord.ChannelHandle
+    members: list[simcord.MemberActor]
+
+
 @pytest.fixture
-def crowded_newsroom(simcord_env):
+def crowded_newsroom(simcord_env: simcord.Env) -> Crowd:
     guild = simcord_env.create_guild(name="Newsroom")
     channel = guild.create_text_channel("news")
     members = [guild.add_member(simcord_env.create_user(f"member{n}")) for n in range(MEMBERS)]
-    return simcord_env, channel, members
+    return Crowd(simcord_env, channel, members)
 
 
-async def everyone_at_once(env, channel, members, more_message) -> list:
+async def everyone_at_once(crowd: Crowd, more_message) -> list:
     """Each member searches, asks for the latest briefs or clicks More, all at the same time."""
+    env, channel, members = crowd.env, crowd.channel, crowd.members
     results = []
     with all_at_once(env):
         for n, member in enumerate(members):
@@ -70,32 +80,30 @@ def assert_all_served(results: list) -> None:
 
 
 async def test_thirty_members_at_once_while_briefs_are_added(crowded_newsroom) -> None:
-    env, channel, members = crowded_newsroom
-    bot: BriefBot = env.bot
+    bot: BriefBot = crowded_newsroom.env.bot
     for n in range(5):
-        await bot.briefs.add(brief(n))
-    first = await members[0].slash(channel, "brief latest")
+        await bot.storage.briefs.add(brief(n))
+    first = await crowded_newsroom.members[0].slash(crowded_newsroom.channel, "brief latest")
 
     added = 5
     for _ in range(3):
-        results = await everyone_at_once(env, channel, members, first.response.message)
-        adds = [bot.briefs.add(brief(added + n)) for n in range(10)]
-        await asyncio.gather(env.settle(), *adds)
+        results = await everyone_at_once(crowded_newsroom, first.response.message)
+        adds = [bot.storage.briefs.add(brief(added + n)) for n in range(10)]
+        await asyncio.gather(crowded_newsroom.env.settle(), *adds)
         added += len(adds)
         assert_all_served(results)
 
-    assert await bot.briefs.count() == added
-    assert await bot.db.integrity_problems() == []
+    assert await bot.storage.briefs.count() == added
+    assert await bot.storage.integrity_problems() == []
 
 
 async def test_members_are_served_while_a_cli_import_writes_the_same_file(
     crowded_newsroom, settings, tmp_path: Path
 ) -> None:
-    env, channel, members = crowded_newsroom
-    bot: BriefBot = env.bot
+    bot: BriefBot = crowded_newsroom.env.bot
     for n in range(5):
-        await bot.briefs.add(brief(n))
-    first = await members[0].slash(channel, "brief latest")
+        await bot.storage.briefs.add(brief(n))
+    first = await crowded_newsroom.members[0].slash(crowded_newsroom.channel, "brief latest")
     files = write_brief_files(tmp_path / "archive", 1200)
     db = settings.database_path
     importer = await asyncio.create_subprocess_exec(
@@ -108,16 +116,16 @@ async def test_members_are_served_while_a_cli_import_writes_the_same_file(
 
     added, rounds = 5, 0
     while importer.returncode is None or rounds < 2:
-        results = await everyone_at_once(env, channel, members, first.response.message)
-        adds = [bot.briefs.add(brief(added + n)) for n in range(10)]
-        await asyncio.gather(env.settle(), *adds)
+        results = await everyone_at_once(crowded_newsroom, first.response.message)
+        adds = [bot.storage.briefs.add(brief(added + n)) for n in range(10)]
+        await asyncio.gather(crowded_newsroom.env.settle(), *adds)
         added, rounds = added + len(adds), rounds + 1
         assert_all_served(results)
     _, errors = await asyncio.wait_for(importer.communicate(), PROCESS_TIMEOUT)
 
     assert importer.returncode == 0, errors.decode()
     imported = sum(len(f.titles) for f in files)
-    assert await bot.briefs.count() == added + imported
+    assert await bot.storage.briefs.count() == added + imported
     assert whole_files(files, stored_titles(db)) == (len(files), [])
     assert integrity_problems(db) == []
 

@@ -11,25 +11,28 @@ import sys
 import time
 from pathlib import Path
 
-import discord
-
 from bot.app import BriefBot
 from storage.base import SEARCH_COUNT_CAP
 from storage.briefs import Briefs
 from storage.guilds import Guilds
 from storage.models import Brief, BriefContent
 from storage.sqlite.backend import SqliteDatabase
-from tests.conftest import Restart, announce
 from tests.databases import message_id
-from tests.reliability.support import (
+from tests.helpers import (
     PROCESS_TIMEOUT,
     ROOT,
+    Restart,
+    Server,
+    announce,
     cli_env,
+    publish,
+    run_cli,
+    start_cli,
+)
+from tests.reliability.support import (
     incomplete_rows,
     integrity_problems,
     kill_hard,
-    run_cli,
-    start_cli,
     stored_titles,
     wait_for_rows,
     whole_files,
@@ -117,35 +120,6 @@ def test_restoring_a_backup_after_a_crash_stores_every_brief_exactly_once(tmp_pa
 # --- auto-post delivery --------------------------------------------------------------------
 
 
-class Server:
-    """A guild whose manager has chosen a news channel for auto-posts."""
-
-    def __init__(self, env) -> None:
-        self.env = env
-        self.guild = env.create_guild(name="Harbour News")
-        self.news = self.guild.create_text_channel("news")
-        managers = self.guild.create_role(
-            "Managers", permissions=discord.Permissions(manage_guild=True)
-        )
-        self.manager = self.guild.add_member(env.create_user("manager"), roles=[managers])
-
-    async def subscribe(self) -> None:
-        result = await self.manager.slash(self.news, "autopost channel", channel=self.news)
-        assert result.ephemeral
-        assert "Done" in result.response.content
-
-    def posted_titles(self) -> list[str | None]:
-        bot_id = self.env.bot.user.id
-        return [m.embeds[0].title for m in self.news.history() if m.author.id == bot_id]
-
-
-async def publish(env, n: int) -> Brief:
-    """Store a brief and announce it the way publishers must; wait for the delivery."""
-    stored = await env.bot.briefs.add(brief(n))
-    await announce(env, stored)
-    return stored
-
-
 def brief(n: int) -> BriefContent:
     return BriefContent(title=f"Auto-post {n}", what_happened=f"Event {n} happened.")
 
@@ -164,9 +138,9 @@ async def test_delivery_killed_between_claim_and_send_never_posts_twice(
     simcord_env, settings, restart: Restart
 ) -> None:
     server = Server(simcord_env)
-    await server.subscribe()
+    assert "Done" in await server.subscribe()
     bot: BriefBot = simcord_env.bot
-    claimed = await bot.briefs.add(brief(1))
+    claimed = await bot.storage.briefs.add(brief(1))
     process = await claimer(settings.database_path, server, [claimed], "--hang")
     assert process.stdout is not None
     won = json.loads(await asyncio.wait_for(process.stdout.readline(), PROCESS_TIMEOUT))
@@ -174,19 +148,19 @@ async def test_delivery_killed_between_claim_and_send_never_posts_twice(
     process.kill()  # it dies "sending": claimed, message never recorded
     assert await process.wait() == KILLED
 
-    await publish(simcord_env, 2)
+    await publish(simcord_env, brief(2))
     assert server.posted_titles() == ["Auto-post 2"]
 
     bot = await restart()
     await simcord_env.settle()
-    await publish(simcord_env, 3)
+    await publish(simcord_env, brief(3))
 
     assert server.posted_titles() == ["Auto-post 2", "Auto-post 3"]
     # At most once: the dead process's claim is kept, so brief 1 is never posted here.
-    assert await message_id(bot.db, server.guild.id, claimed.id) is None
-    settings_now = await bot.guild_settings.get(server.guild.id)
+    assert await message_id(bot.storage, server.guild.id, claimed.id) is None
+    settings_now = await bot.storage.guilds.get(server.guild.id)
     assert settings_now is not None
-    assert await bot.post_log.pending(settings_now, limit=10) == ([], 0)
+    assert await bot.storage.post_log.pending(settings_now, limit=10) == ([], 0)
     assert integrity_problems(settings.database_path) == []
 
 
@@ -195,9 +169,9 @@ async def test_bot_delivery_racing_another_process_posts_each_brief_once(
 ) -> None:
     settings.autopost_catchup_max = 40
     server = Server(simcord_env)
-    await server.subscribe()
+    assert "Done" in await server.subscribe()
     bot: BriefBot = simcord_env.bot
-    briefs = [await bot.briefs.add(brief(n)) for n in range(1, 31)]
+    briefs = [await bot.storage.briefs.add(brief(n)) for n in range(1, 31)]
     go = tmp_path / "go"
     process = await claimer(settings.database_path, server, briefs[::-1], "--go", str(go))
     assert process.stdout is not None

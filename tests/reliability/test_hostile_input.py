@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from simcord.results import to_discord_message
 
 from bot.app import STALE_COMPONENT, BriefBot
-from bot.brief.files import read_file
-from bot.brief.parsing import BriefParseError, format_brief, load_briefs, parse_brief
+from bot.brief.files import load_briefs, read_file
+from bot.brief.parsing import BriefParseError, format_brief, parse_brief
+from bot.cogs.briefs._lookup import REMOVED
 from bot.config import Settings
-from bot.ui.components import REMOVED
 from bot.ui.replies import GENERIC_FAILURE
 from storage.briefs import Briefs
 from storage.models import BriefContent
@@ -165,11 +165,10 @@ def assert_clean_answer(result: simcord.InteractionResult) -> None:
 
 @pytest.mark.parametrize("query", NASTY_QUERIES)
 async def test_search_box_answers_nasty_queries_cleanly(newsroom, query: str) -> None:
-    env, channel, alice = newsroom
     for n in range(3):
-        await env.bot.briefs.add(brief(n))
+        await newsroom.env.bot.storage.briefs.add(brief(n))
 
-    result = await alice.slash(channel, "brief search", query=query)
+    result = await newsroom.alice.slash(newsroom.channel, "brief search", query=query)
 
     assert_clean_answer(result)
     if query in FINDS_COMET:
@@ -178,9 +177,8 @@ async def test_search_box_answers_nasty_queries_cleanly(newsroom, query: str) ->
 
 @pytest.mark.parametrize("query", TOO_LONG, ids=["201-chars", "120-KB-line"])
 async def test_search_box_refuses_queries_longer_than_discord_allows(newsroom, query: str) -> None:
-    env, channel, alice = newsroom
     with pytest.raises(simcord.OptionError, match="at most 200 characters"):
-        await alice.slash(channel, "brief search", query=query)
+        await newsroom.alice.slash(newsroom.channel, "brief search", query=query)
 
 
 #: Numeric text of any length: int() refuses more than 4,300 digits, so it must never be asked.
@@ -193,11 +191,10 @@ LONG_NUMBERS = ["9" * 20, "1" + "0" * 4300, "9" * 6000, "#" + "7" * 5000, "0" * 
 async def test_show_and_its_autocomplete_answer_nasty_references_cleanly(
     newsroom, ref: str
 ) -> None:
-    env, channel, alice = newsroom
-    await env.bot.briefs.add(brief(1))
+    await newsroom.env.bot.storage.briefs.add(brief(1))
 
-    choices = await alice.autocomplete(channel, "brief show", "brief", ref)
-    result = await alice.slash(channel, "brief show", brief=ref)
+    choices = await newsroom.alice.autocomplete(newsroom.channel, "brief show", "brief", ref)
+    result = await newsroom.alice.slash(newsroom.channel, "brief show", brief=ref)
 
     assert all(choice["value"] == "1" for choice in choices)
     assert result.acknowledged
@@ -206,15 +203,14 @@ async def test_show_and_its_autocomplete_answer_nasty_references_cleanly(
 
 @pytest.mark.parametrize("value", ["9" * 20, "9" * 100, "0" * 99 + "1"])  # values: 100 at most
 async def test_an_open_menu_value_of_any_length_is_answered(newsroom, value: str) -> None:
-    env, channel, alice = newsroom
-    await env.bot.briefs.add(brief(1))
-    menu = env.backend.create_message(
-        channel.id, env.bot.user.id, "", components=[{"type": 1, "components": [
+    await newsroom.env.bot.storage.briefs.add(brief(1))
+    menu = newsroom.env.backend.create_message(
+        newsroom.channel.id, newsroom.env.bot.user.id, "", components=[{"type": 1, "components": [
             {"type": 3, "custom_id": "brief:open", "options": [{"label": "x", "value": value}]},
         ]}],
     )  # fmt: skip
 
-    chosen = await alice.select(to_discord_message(env, menu), [value])
+    chosen = await newsroom.alice.select(to_discord_message(newsroom.env, menu), [value])
 
     assert REMOVED in chosen.response.content
 
@@ -227,7 +223,7 @@ async def test_unicode_digit_lookalikes_in_a_reference_are_not_found_not_a_crash
     env = simcord_env
     channel = env.create_guild(name="Newsroom").create_text_channel("news")
     alice = env.guild.add_member(env.create_user("alice"))
-    await env.bot.briefs.add(brief(1))
+    await env.bot.storage.briefs.add(brief(1))
 
     choices = await alice.autocomplete(channel, "brief show", "brief", ref)
     result = await alice.slash(channel, "brief show", brief=ref)
@@ -284,26 +280,25 @@ FORGED = [
 async def test_forged_buttons_get_a_clean_private_answer_and_change_nothing(
     newsroom, settings: Settings, custom_id: str, answer: str
 ) -> None:
-    env, channel, alice = newsroom
-    bot: BriefBot = env.bot
-    live = await bot.briefs.add(brief(1))
-    deleted = await bot.briefs.add(brief(2))
-    await bot.briefs.delete(deleted.id, actor_id=None)
+    bot: BriefBot = newsroom.env.bot
+    live = await bot.storage.briefs.add(brief(1))
+    deleted = await bot.storage.briefs.add(brief(2))
+    await bot.storage.briefs.delete(deleted.id, actor_id=None)
     custom_id = custom_id.format(live=live.id, deleted=deleted.id)
-    forged = env.backend.create_message(
-        channel.id, bot.user.id, "Forged", components=[{"type": 1, "components": [
+    forged = newsroom.env.backend.create_message(
+        newsroom.channel.id, bot.user.id, "Forged", components=[{"type": 1, "components": [
             {"type": 2, "style": 1, "label": "More", "custom_id": custom_id},
         ]}],
     )  # fmt: skip
-    message = to_discord_message(env, forged)
+    message = to_discord_message(newsroom.env, forged)
     before = snapshot(settings.database_path)
 
-    result = await alice.click(message, label="More")
+    result = await newsroom.alice.click(message, label="More")
 
     assert_clean_answer(result)
     assert answer.lower() in result.response.content.lower()
     assert snapshot(settings.database_path) == before
-    unchanged = env.backend.get_message(channel.id, forged.id)
+    unchanged = newsroom.env.backend.get_message(newsroom.channel.id, forged.id)
     assert (unchanged.content, unchanged.components) == (forged.content, forged.components)
-    assert await bot.briefs.get(live.id) == live
+    assert await bot.storage.briefs.get(live.id) == live
     assert integrity_problems(settings.database_path) == []

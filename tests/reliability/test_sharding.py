@@ -19,8 +19,8 @@ from storage.base import Shards
 from storage.library import Storage
 from storage.models import BriefContent
 from tests.databases import BACKENDS, database_url, message_id
-
-from .support import PROCESS_TIMEOUT, start_helper
+from tests.helpers import PROCESS_TIMEOUT
+from tests.reliability.support import start_helper
 
 #: Servers on alternating shards of two: shard = (id >> 22) % 2.
 GUILDS = [(n + 1) << 22 for n in range(6)]

@@ -33,7 +33,7 @@ async def test_closing_the_bot_closes_its_database_cleanly(simcord_env, settings
     alice = simcord_env.guild.add_member(simcord_env.create_user("alice"))
     bot: BriefBot = simcord_env.bot
     for n in range(20):
-        await bot.briefs.add(brief(n))
+        await bot.storage.briefs.add(brief(n))
     assert (await alice.slash(channel, "brief search", query="closing")).response.embeds
     assert wal_leftovers(settings.database_path) > 0  # writes are in the log until closed
 
@@ -42,7 +42,7 @@ async def test_closing_the_bot_closes_its_database_cleanly(simcord_env, settings
     assert wal_leftovers(settings.database_path) == 0
     assert integrity_problems(settings.database_path) == []
     assert count_rows(settings.database_path) == 20
-    await bot.db.close()
+    await bot.storage.close()
     await bot.close()  # closing twice is harmless
 
 

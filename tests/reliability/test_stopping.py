@@ -11,13 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import PROCESS_TIMEOUT, cli_env, start_cli
 from tests.reliability.fake_discord import PHASES, FakeDiscord, hanging_server
 from tests.reliability.support import (
-    PROCESS_TIMEOUT,
-    cli_env,
     count_rows,
     integrity_problems,
-    start_cli,
     stored_titles,
     wait_for_rows,
     whole_files,

@@ -1,31 +1,31 @@
 """The `/autopost` command group, the periodic sweep and the listeners that wake delivery.
 
-Delivery itself lives in bot.autopost; see its docstring for the publisher contract. On
-PostgreSQL, the database also announces briefs stored by any process (LISTEN/NOTIFY), so a
-brief published through one shard's process reaches the other shards' servers at once.
+Delivery itself lives in `_delivery` (its docstring states the publisher contract) and the rules
+it applies in `_policy`. On PostgreSQL, the database also announces briefs stored by any process
+(LISTEN/NOTIFY), so a brief published through one shard's process reaches the other shards'
+servers at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.cogs.autopost._delivery import AutoPoster, missing_permissions, status_text
+from bot.cogs.autopost._delivery import AutoPoster
+from bot.cogs.autopost._policy import missing_permissions, status_text
 from bot.errors import UserFacingError
 from bot.ui.replies import send_ephemeral
 from storage.models import Brief
 
 if TYPE_CHECKING:
-    from bot.app import BriefBot
+    from bot.app import BriefBot, Interaction
 
-log = logging.getLogger(__name__)
-
-Interaction = discord.Interaction["BriefBot"]
+log = logging.getLogger("bot.cogs.autopost")
 
 #: How long shutdown waits for a delivery pass in flight before cancelling it.
 SHUTDOWN_GRACE_SECONDS = 10.0
@@ -59,7 +59,7 @@ class AutoPost(
             log.warning("autopost still delivering at shutdown; cancelling it")
         self.sweep.cancel()
 
-    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+    async def interaction_check(self, interaction: discord.Interaction[discord.Client], /) -> bool:
         """Enforce Manage Server at run time: servers can override default permissions."""
         if interaction.guild is None:
             raise app_commands.NoPrivateMessage()
@@ -76,7 +76,7 @@ class AutoPost(
     async def _listen(self) -> None:
         """Hear of briefs other processes store (PostgreSQL), re-listening after a drop."""
         try:
-            await self.bot.db.listen_published(self._stored_elsewhere)
+            await self.bot.storage.listen_published(self._stored_elsewhere)
         except Exception as error:
             log.warning(
                 "cannot listen for briefs stored by other processes; the sweep will find them",
@@ -130,7 +130,7 @@ class AutoPost(
                 f"{channel.mention} is not an announcement channel, so posts there can't be "
                 "published. Pick an announcement channel or leave `crosspost` off."
             )
-        settings = await self.bot.guild_settings.set_channel(
+        settings = await self.bot.storage.guilds.set_channel(
             interaction.guild.id, channel.id, crosspost=crosspost
         )
         log.info(
@@ -147,11 +147,11 @@ class AutoPost(
     @app_commands.command(name="off", description="Stop posting new briefs in this server")
     async def off(self, interaction: Interaction) -> None:
         assert interaction.guild is not None
-        settings = await self.bot.guild_settings.get(interaction.guild.id)
+        settings = await self.bot.storage.guilds.get(interaction.guild.id)
         if settings is None or settings.channel_id is None:
             await send_ephemeral(interaction, "Auto-posting is already off.")
             return
-        await self.bot.guild_settings.disable(interaction.guild.id)
+        await self.bot.storage.guilds.disable(interaction.guild.id)
         log.info("autopost disabled", extra={"guild": interaction.guild.id})
         await send_ephemeral(
             interaction,
@@ -162,9 +162,9 @@ class AutoPost(
     @app_commands.command(name="status", description="Show where new briefs are posted, and how")
     async def status(self, interaction: Interaction) -> None:
         assert interaction.guild is not None
-        settings = await self.bot.guild_settings.get(interaction.guild.id)
+        settings = await self.bot.storage.guilds.get(interaction.guild.id)
         pending = await self.poster.pending_count(settings) if settings is not None else 0
-        rejected = await self.bot.post_log.rejected(interaction.guild.id)
+        rejected = await self.bot.storage.post_log.rejected(interaction.guild.id)
         text = status_text(
             settings, pending=pending, next_check=self.sweep.next_iteration, rejected=rejected
         )
@@ -177,7 +177,7 @@ class AutoPost(
         assert guild is not None
         if role is not None and role.is_default():
             raise UserFacingError("Pick a specific role: auto-posts never mention @everyone.")
-        settings = await self.bot.guild_settings.set_mention(guild.id, role.id if role else None)
+        settings = await self.bot.storage.guilds.set_mention(guild.id, role.id if role else None)
         log.info(
             "autopost mention set", extra={"guild": guild.id, "role": role.id if role else None}
         )

@@ -23,91 +23,31 @@ Delivery rules, in the order they are applied for one server:
 from __future__ import annotations
 
 import asyncio
-import enum
 import logging
-import time
-from collections.abc import Callable, Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING
 
-import aiohttp
 import discord
 
-from bot.limits import GLOBAL_REQUESTS_PER_SECOND
-from bot.ui import components as views
-from bot.ui import embeds as render
-from storage.models import GuildSettings, RejectedPost
+from bot.cogs.autopost._policy import (
+    NO_MENTIONS,
+    RESUME_HINT,
+    SEND_RATE,
+    Outcome,
+    Pacer,
+    classify,
+    describe,
+    mention_for,
+    missing_permissions,
+    payload_shape,
+    plan_catchup,
+)
+from bot.ui import components
+from storage.models import GuildSettings
 
 if TYPE_CHECKING:
     from bot.app import BriefBot
 
-log = logging.getLogger(__name__)
-
-#: Channel permissions the bot needs to post a summary with its button, by display name.
-REQUIRED_PERMISSIONS: dict[str, str] = {
-    "view_channel": "View Channel",
-    "send_messages": "Send Messages",
-    "embed_links": "Embed Links",
-}
-
-#: Auto-post sends per second: a margin below Discord's global limit, leaving room for
-#: the bot's other requests (interaction responses do not count against it).
-SEND_RATE = GLOBAL_REQUESTS_PER_SECOND * 0.8
-
-RESUME_HINT = "Someone with Manage Server can fix this, then run `/autopost channel` again."
-NO_MENTIONS = discord.AllowedMentions.none()
-
-
-class Outcome(enum.Enum):
-    """What happened to one brief for one server, and so what the claim and server do next."""
-
-    #: Posted; the message id is recorded.
-    SENT = "sent"
-    #: Not ours to post: already claimed elsewhere, or removed meanwhile.
-    PASSED = "passed"
-    #: Temporary failure: the claim was given back; try again on a later pass.
-    RETRY = "retry"
-    #: The channel is gone or closed to the bot: the server is paused until an admin acts.
-    PAUSE = "pause"
-    #: Discord rejected this one message: the claim is kept, with the reason, until an edit.
-    DROP = "drop"
-
-
-class Pacer:
-    """Space requests out to at most `rate` per second, across every task that shares it.
-
-    Bounded concurrency alone does not bound the rate: with fast responses a handful of
-    workers can exceed Discord's global limit. Pacing keeps fan-out under it, not just
-    recovering from 429s after the fact.
-
-    The schedule can run ahead of the clock by one interval per caller still waiting, never
-    more; a larger lead means the clock moved (a suspended machine, or a test's simulated
-    clock read beside the real one) and the schedule restarts from now instead of stalling
-    every send for however far the clock moved.
-    """
-
-    def __init__(self, rate: float, *, clock: Callable[[], float] | None = None) -> None:
-        self._interval = 1.0 / rate
-        # Looked up at each call, not bound once: simcord replaces time.monotonic in tests.
-        self._clock = clock or (lambda: time.monotonic())
-        self._next = 0.0
-        self._waiting = 0
-        self._lock = asyncio.Lock()
-
-    async def wait(self) -> None:
-        """Return when the caller may send its next request."""
-        async with self._lock:
-            now = self._clock()
-            if self._next - now > self._interval * (self._waiting + 1):
-                self._next = now
-            delay = self._next - now
-            self._next = max(now, self._next) + self._interval
-            self._waiting += 1
-        try:
-            if delay > 0:
-                await asyncio.sleep(delay)
-        finally:
-            self._waiting -= 1
+log = logging.getLogger("bot.autopost")
 
 
 class ChannelUnavailableError(Exception):
@@ -116,105 +56,6 @@ class ChannelUnavailableError(Exception):
 
 class ServerUnavailableError(Exception):
     """The server is not in the gateway cache right now (an outage); try again later."""
-
-
-def classify(error: BaseException) -> Outcome | None:
-    """Say how to treat a send error, or None when it is not a Discord/network failure."""
-    if isinstance(error, discord.Forbidden | discord.NotFound):
-        return Outcome.PAUSE
-    if isinstance(error, discord.HTTPException):
-        return Outcome.RETRY if error.status >= 500 or error.status == 429 else Outcome.DROP
-    if isinstance(error, aiohttp.ClientError | OSError):
-        return Outcome.RETRY
-    return None
-
-
-def plan_catchup(pending: Sequence[int], cap: int) -> tuple[list[int], list[int]]:
-    """Split pending ids (oldest first) into the newest `cap` to post and the older rest to skip.
-
-    At least one brief is always posted, so a cap of 0 still delivers the latest news.
-    """
-    keep = max(cap, 1)
-    return list(pending[-keep:]), list(pending[:-keep])
-
-
-def missing_permissions(permissions: discord.Permissions) -> list[str]:
-    """Name the required channel permissions the bot lacks, in a fixed order."""
-    return [label for name, label in REQUIRED_PERMISSIONS.items() if not getattr(permissions, name)]
-
-
-def mention_for(
-    settings: GuildSettings, guild: discord.Guild
-) -> tuple[str | None, discord.AllowedMentions]:
-    """Return the message content and allowed mentions: only the chosen role may be pinged."""
-    role = guild.get_role(settings.mention_role_id) if settings.mention_role_id else None
-    if role is None:
-        return None, NO_MENTIONS
-    allowed = discord.AllowedMentions(everyone=False, users=False, roles=[role], replied_user=False)
-    return role.mention, allowed
-
-
-def payload_shape(content: str | None, embed: discord.Embed, view: discord.ui.View) -> str:
-    """Describe a message's sizes, not its text, for the log of a post Discord refused."""
-    data = embed.to_dict()
-    sizes = {
-        "content": len(content or ""),
-        "title": len(data.get("title", "")),
-        "description": len(data.get("description", "")),
-        "url": len(data.get("url", "")),
-        "image_url": len(data.get("image", {}).get("url", "")),
-        "fields": len(data.get("fields", [])),
-        "embed_chars": len(embed),
-    }
-    parts = [f"{name}={size}" for name, size in sizes.items()]
-    for row in view.to_components():
-        for item in row.get("components", []):
-            if "url" in item:
-                parts.append(f"link_button_url={len(item['url'])}")
-            if "custom_id" in item:
-                parts.append(f"custom_id={len(item['custom_id'])}")
-    return " ".join(parts)
-
-
-def status_text(
-    settings: GuildSettings | None,
-    *,
-    pending: int,
-    next_check: datetime | None,
-    rejected: Sequence[RejectedPost] = (),
-) -> str:
-    """Describe a server's auto-post setup and health for `/autopost status`."""
-    if settings is None or settings.channel_id is None:
-        return "Auto-posting is **off**. Turn it on with `/autopost channel`."
-    lines: list[str] = []
-    if settings.paused_reason is not None:
-        lines.append(f"Auto-posting to <#{settings.channel_id}> is **paused**.")
-        lines.append(f"**Problem:** {settings.paused_reason}")
-        lines.append(RESUME_HINT)
-    else:
-        lines.append(f"Auto-posting to <#{settings.channel_id}> is **on**.")
-    if settings.crosspost:
-        lines.append("Posts are published to following servers.")
-    role = f"<@&{settings.mention_role_id}>" if settings.mention_role_id else "nobody"
-    lines.append(f"**Mentions:** {role}")
-    last = discord.utils.format_dt(settings.last_post_at, "R") if settings.last_post_at else "never"
-    lines.append(f"**Last post:** {last}")
-    if settings.paused_reason is None and next_check is not None:
-        lines.append(f"**Next check:** {discord.utils.format_dt(next_check, 'R')}")
-    lines.append(f"**Waiting to post:** {pending}")
-    if settings.paused_reason is None and settings.last_error:
-        lines.append(f"**Last problem:** {settings.last_error}")
-    for post in rejected:
-        then = (
-            "it goes out again now that it was edited"
-            if post.retrying
-            else ("it will be posted once a publisher edits it")
-        )
-        lines.append(
-            f"**Refused by Discord:** brief #{post.brief_id}, "
-            f"{discord.utils.format_dt(post.at, 'R')}: {post.reason}; {then}."
-        )
-    return "\n".join(lines)
 
 
 class AutoPoster:
@@ -246,7 +87,7 @@ class AutoPoster:
             while self._again:
                 self._again = False
                 try:
-                    guilds = await self.bot.guild_settings.active(self.bot.served_shards())
+                    guilds = await self.bot.storage.guilds.active(self.bot.served_shards())
                 except Exception:
                     log.exception("autopost could not list subscribed servers")
                     return
@@ -254,7 +95,7 @@ class AutoPoster:
 
     async def pending_count(self, settings: GuildSettings) -> int:
         """Return how many briefs are waiting to be posted to this server."""
-        _, total = await self.bot.post_log.pending(settings, limit=0)
+        _, total = await self.bot.storage.post_log.pending(settings, limit=0)
         return total
 
     async def _bounded(self, settings: GuildSettings) -> None:
@@ -270,13 +111,13 @@ class AutoPoster:
         except Exception as error:
             if classify(error) is None:
                 log.exception("autopost failed", extra={"guild": guild_id})
-                problem = f"Unexpected error ({_describe(error)}); the team can see it in the logs."
+                problem = f"Unexpected error ({describe(error)}); the team can see it in the logs."
             else:
                 log.warning(
                     "autopost failed; will retry",
-                    extra={"guild": guild_id, "error": _describe(error)},
+                    extra={"guild": guild_id, "error": describe(error)},
                 )
-                problem = f"Discord had a temporary problem ({_describe(error)}); retrying."
+                problem = f"Discord had a temporary problem ({describe(error)}); retrying."
             await self._record_error(guild_id, problem)
             return 0
 
@@ -284,14 +125,14 @@ class AutoPoster:
         """Skip the backlog beyond the cap, then post the rest until one fails."""
         guild_id = settings.guild_id
         cap = self.bot.settings.autopost_catchup_max
-        ids, total = await self.bot.post_log.pending(settings, limit=max(cap, 1))
+        ids, total = await self.bot.storage.post_log.pending(settings, limit=max(cap, 1))
         if not ids:
             return 0
         if total > len(ids):
-            ids, total = await self.bot.post_log.pending(settings, limit=total)
+            ids, total = await self.bot.storage.post_log.pending(settings, limit=total)
         to_post, to_skip = plan_catchup(ids, cap)
         if to_skip:
-            await self.bot.post_log.skip(guild_id, to_skip)
+            await self.bot.storage.post_log.skip(guild_id, to_skip)
             log.warning(
                 "autopost backlog skipped",
                 extra={
@@ -358,14 +199,13 @@ class AutoPoster:
         """Claim, send and record one brief."""
         guild_id = settings.guild_id
         ids = {"guild": guild_id, "brief": brief_id, "channel": channel.id}
-        brief = await self.bot.briefs.get(brief_id)
+        brief = await self.bot.storage.briefs.get(brief_id)
         if brief is None:
-            await self.bot.post_log.skip(guild_id, [brief_id])
+            await self.bot.storage.post_log.skip(guild_id, [brief_id])
             log.info("autopost brief removed before posting", extra=ids)
             return Outcome.PASSED
-        embed = render.summary_embed(brief)
-        view = views.summary_view(brief.id, brief.source_url)
-        if not await self.bot.post_log.claim(guild_id, brief_id, channel.id):
+        embed, view = components.summary_message(brief)
+        if not await self.bot.storage.post_log.claim(guild_id, brief_id, channel.id):
             log.info("autopost already claimed", extra=ids)
             return Outcome.PASSED
         try:
@@ -374,22 +214,22 @@ class AutoPoster:
         except Exception as error:
             outcome = classify(error)
             if outcome is Outcome.DROP:
-                await self.bot.post_log.reject(guild_id, brief_id, _describe(error))
+                await self.bot.storage.post_log.reject(guild_id, brief_id, describe(error))
                 log.error(
                     "autopost send rejected; kept until the brief is edited",
                     extra={
                         **ids,
-                        "error": _describe(error),
+                        "error": describe(error),
                         "shape": payload_shape(content, embed, view),
                     },
                 )
             else:
-                await self.bot.post_log.release(guild_id, brief_id)
+                await self.bot.storage.post_log.release(guild_id, brief_id)
             if outcome is None:
                 raise
             await self._failed(settings, channel, brief_id, error, outcome)
             return outcome
-        await self.bot.post_log.record_message(guild_id, brief_id, message.id)
+        await self.bot.storage.post_log.record_message(guild_id, brief_id, message.id)
         log.info("autopost sent", extra={**ids, "message_id": message.id})
         if settings.crosspost and channel.is_news():
             await self._publish(message, ids)
@@ -405,7 +245,7 @@ class AutoPoster:
     ) -> None:
         """Pause, or note the problem for `/autopost status`, after a send failed."""
         ids = {"guild": settings.guild_id, "brief": brief_id, "channel": channel.id}
-        detail = _describe(error)
+        detail = describe(error)
         if outcome is Outcome.PAUSE:
             if isinstance(error, discord.NotFound):
                 reason = f"The auto-post channel {channel.mention} was deleted."
@@ -429,17 +269,15 @@ class AutoPoster:
             await self._pacer.wait()
             await message.publish()
         except discord.HTTPException as error:
-            log.warning("autopost crosspost failed", extra={**ids, "error": _describe(error)})
-            await self._record_error(
-                ids["guild"], f"Could not publish a post ({_describe(error)})."
-            )
+            log.warning("autopost crosspost failed", extra={**ids, "error": describe(error)})
+            await self._record_error(ids["guild"], f"Could not publish a post ({describe(error)}).")
         else:
             log.info("autopost crossposted", extra=ids)
 
     async def _pause(self, settings: GuildSettings, reason: str) -> None:
         """Stop posting to this server and tell it once, where it can see it."""
         guild_id = settings.guild_id
-        await self.bot.guild_settings.pause(guild_id, reason)
+        await self.bot.storage.guilds.pause(guild_id, reason)
         log.warning(
             "autopost paused",
             extra={"guild": guild_id, "channel": settings.channel_id, "reason": reason},
@@ -462,7 +300,7 @@ class AutoPoster:
             )
         except discord.HTTPException as error:
             log.warning(
-                "autopost pause notice failed", extra={"guild": guild_id, "error": _describe(error)}
+                "autopost pause notice failed", extra={"guild": guild_id, "error": describe(error)}
             )
         else:
             log.info("autopost pause notified", extra={"guild": guild_id, "channel": channel.id})
@@ -470,14 +308,6 @@ class AutoPoster:
     async def _record_error(self, guild_id: int, error: str) -> None:
         """Keep the problem for `/autopost status`; a failure here must not hide the first."""
         try:
-            await self.bot.guild_settings.record_error(guild_id, error)
+            await self.bot.storage.guilds.record_error(guild_id, error)
         except Exception:
             log.exception("autopost could not record an error", extra={"guild": guild_id})
-
-
-def _describe(error: BaseException) -> str:
-    """Summarise an error for logs and status: HTTP status and Discord's text when there is one."""
-    if isinstance(error, discord.HTTPException):
-        text = error.text or error.response.reason or "no detail"
-        return f"HTTP {error.status}: {text}"
-    return type(error).__name__

@@ -1,5 +1,4 @@
-"""The `/brief` command group: declarations only; the work lives in bot.lookup, bot.publishing,
-bot.deletion and bot.history."""
+"""The `/brief` command group: declarations only; the private siblings do the work."""
 
 from __future__ import annotations
 
@@ -9,84 +8,78 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.brief.drafts import DraftStore
-from bot.cogs.briefs import _lookup as lookup
-from bot.cogs.briefs import _publishing as publishing
+from bot.cogs.briefs import _lookup, _publishing
 from bot.cogs.briefs._deletion import DeleteButton, confirm_delete
+from bot.cogs.briefs._form import answer_expired_form
 from bot.cogs.briefs._history import show_history
 from bot.cogs.briefs._permissions import publisher_only
-from bot.cogs.briefs._publishing import DraftButton
 
 if TYPE_CHECKING:
-    from bot.app import BriefBot
+    from bot.app import BriefBot, Interaction
 
-Interaction = discord.Interaction["BriefBot"]
+#: The persistent components this feature sends (and answers, after restarts too).
+ITEMS = (*_lookup.ITEMS, _publishing.DraftButton, DeleteButton)
+BRIEF_OPTION = "Start typing a title, or a brief number"
 
 
-class Briefs(
-    commands.GroupCog,
-    name=publishing.COG_NAME,
-    group_name="brief",
-    group_description="Read the news briefs",
+class BriefCommands(
+    commands.GroupCog, group_name="brief", group_description="Read the news briefs"
 ):
     """Members look briefs up; publishers manage them."""
 
     def __init__(self, bot: BriefBot) -> None:
         self.bot = bot
-        #: Unpublished previews, by token; forgotten after 15 minutes or a restart.
-        self.drafts = DraftStore()
 
     async def cog_load(self) -> None:
-        """Route the publishers' buttons by custom_id, so they are answered after restarts too."""
-        self.bot.add_dynamic_items(DraftButton, DeleteButton)
+        """Answer this feature's buttons and menus by custom_id, after restarts too."""
+        self.bot.add_persistent_items(*ITEMS)
 
     async def cog_unload(self) -> None:
-        """Stop routing the buttons and forget pending drafts."""
-        self.bot.remove_dynamic_items(DraftButton, DeleteButton)
-        self.drafts.clear()
+        """Stop answering them."""
+        self.bot.remove_persistent_items(*ITEMS)
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: Interaction) -> None:
         """Answer a form that no longer lives, giving back what the publisher typed."""
-        await publishing.answer_expired_form(interaction, self.drafts)
+        await answer_expired_form(interaction)
 
     @app_commands.command(name="latest", description="Show the newest brief (or a few)")
     @app_commands.describe(count="How many of the newest briefs to show (1–5)")
     async def latest(
         self, interaction: Interaction, count: app_commands.Range[int, 1, 5] = 1
     ) -> None:
-        await lookup.latest(interaction, count)
+        await _lookup.latest(interaction, count)
 
     @app_commands.command(name="show", description="Show one brief")
-    @app_commands.describe(brief="Start typing a title, or a brief number")
+    @app_commands.describe(brief=BRIEF_OPTION)
     async def show(self, interaction: Interaction, brief: str) -> None:
-        await lookup.show(interaction, brief)
+        await _lookup.show(interaction, brief)
 
     @app_commands.command(name="add", description="Add a brief (publishers only)")
     @app_commands.describe(file="A .txt, .md or .json brief file (for articles over 4,000 chars)")
     @publisher_only()
     async def add(self, interaction: Interaction, file: discord.Attachment | None = None) -> None:
-        await publishing.start_add(interaction, self.drafts, file)
+        await _publishing.start_add(interaction, file)
 
     @app_commands.command(name="edit", description="Edit a brief (publishers only)")
     @app_commands.describe(
-        brief="Start typing a title, or a brief number",
+        brief=BRIEF_OPTION,
         file="A replacement .txt, .md or .json brief file (for long articles)",
     )
     @publisher_only()
     async def edit(
         self, interaction: Interaction, brief: str, file: discord.Attachment | None = None
     ) -> None:
-        await publishing.start_edit(interaction, self.drafts, brief, file)
+        await _publishing.start_edit(interaction, brief, file)
 
     @app_commands.command(name="delete", description="Delete a brief (publishers only)")
-    @app_commands.describe(brief="Start typing a title, or a brief number")
+    @app_commands.describe(brief=BRIEF_OPTION)
     @publisher_only()
     async def delete(self, interaction: Interaction, brief: str) -> None:
         await confirm_delete(interaction, brief)
 
     @app_commands.command(name="history", description="Who changed a brief, and when (publishers)")
-    @app_commands.describe(brief="Start typing a title, or a brief number")
+    @app_commands.describe(brief=BRIEF_OPTION)
     @publisher_only()
     async def history(self, interaction: Interaction, brief: str) -> None:
         await show_history(interaction, brief)
@@ -98,20 +91,20 @@ class Briefs(
     async def _brief_autocomplete(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return await lookup.suggest(self.bot, current)
+        return await _lookup.suggest(self.bot, current)
 
     @app_commands.command(name="search", description="Search all briefs")
     @app_commands.describe(query="Words to look for")
     async def search(
         self, interaction: Interaction, query: app_commands.Range[str, 1, 200]
     ) -> None:
-        await lookup.search(interaction, query)
+        await _lookup.search(interaction, query)
 
     @app_commands.command(name="list", description="Browse all briefs, newest first")
     async def list_(self, interaction: Interaction) -> None:
-        await lookup.browse(interaction)
+        await _lookup.browse(interaction)
 
 
 async def setup(bot: BriefBot) -> None:
     """Load the cog (discord.py extension entry point)."""
-    await bot.add_cog(Briefs(bot))
+    await bot.add_cog(BriefCommands(bot))

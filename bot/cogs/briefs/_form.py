@@ -1,23 +1,34 @@
-"""The brief form: five inputs composed into brief text and read by the real parser."""
+"""The add/edit form: a Discord modal of five inputs, whose text the parser reads as a brief."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.brief.drafts import FormReceipts
-from bot.brief.parsing import BriefParseError, format_brief, parse_brief
+from bot.brief.drafts import DRAFT_TTL_SECONDS, FormReceipts
+from bot.brief.form import BriefForm, content_from_form, form_text
+from bot.brief.text import truncate
 from bot.cogs.briefs._permissions import require_publisher
-from bot.config import Settings
-from bot.errors import UserFacingError
 from bot.limits import EMBED_TITLE, TEXT_INPUT_VALUE
-from bot.ui.replies import report_error
-from storage.links import link_problem
+from bot.ui.replies import report_error, send_ephemeral, text_file
 from storage.models import LINK_LIMITS, BriefContent
+
+if TYPE_CHECKING:
+    from bot.app import Interaction
+
+#: Every add/edit form's own custom_id starts with this (then `add:` or `edit:<id>:`, a token).
+FORM_PREFIX = "brief:form:"
+#: The inputs' custom_ids, by BriefForm field: for tests and for reading a submitted form.
+FIELD_IDS = {field.name: f"brief-form:{field.name}" for field in fields(BriefForm)}
+
+FORM_EXPIRED = (
+    "This form expired (forms last 15 minutes and do not survive a restart of the bot), so "
+    "nothing was stored. What you typed is attached: attach it to {command} to go on."
+)
 
 SECTIONS_PLACEHOLDER = (
     "❓ WHAT HAPPENED: …\n👤 WHO WAS INVOLVED: …\n📍 WHEN & WHERE: …\n💬 KEY QUOTE: …"
@@ -26,47 +37,116 @@ ARTICLE_PLACEHOLDER = (
     "Up to 4,000 characters. Longer? Cancel and run /brief add file:<.txt/.md/.json>"
 )
 
-#: The inputs' custom_ids, for tests and for reading a submitted form.
-FIELD_IDS = {
-    name: f"brief-form:{name}"
-    for name in ("title", "sections", "article", "source_url", "image_url")
-}
-#: Every add/edit form's own custom_id starts with this (then `add:` or `edit:<id>:`, a token).
-FORM_PREFIX = "brief:form:"
-
-OnBrief = Callable[[discord.Interaction[Any], BriefContent], Awaitable[None]]
+OnBrief = Callable[["Interaction", BriefContent], Awaitable[None]]
 
 
 @dataclass(frozen=True)
-class BriefForm:
-    """What the form's inputs hold, as text."""
+class _Input:
+    """How one BriefForm field is asked for."""
 
-    sections: str
-    title: str = ""
-    article: str = ""
-    source_url: str = ""
-    image_url: str = ""
+    name: str
+    label: str
+    max_length: int
+    placeholder: str | None = None
+    paragraph: bool = False
+    required: bool = False
 
 
-def form_from_content(content: BriefContent) -> BriefForm | None:
-    """Split a brief across the form's inputs; None when a part is too long for its input."""
-    summary = format_brief(content.model_copy(update={"body": ""})).rstrip("\n").split("\n")
-    form = BriefForm(
-        title=content.title,
-        sections="\n".join(summary[1:-1]),
-        article=content.body,
-        source_url=content.source_url or "",
-        image_url=content.image_url or "",
+#: Five inputs: Discord's maximum (bot.limits.MODAL_INPUTS), in the order they are shown.
+_INPUTS = (
+    _Input("title", "Title (blank: from WHAT HAPPENED)", EMBED_TITLE),
+    _Input(
+        "sections",
+        "Summary sections, with their labels",
+        TEXT_INPUT_VALUE,
+        placeholder=SECTIONS_PLACEHOLDER,
+        paragraph=True,
+        required=True,
+    ),
+    _Input(
+        "article",
+        "Full article",
+        TEXT_INPUT_VALUE,
+        placeholder=ARTICLE_PLACEHOLDER,
+        paragraph=True,
+    ),
+    _Input("source_url", "Source URL (optional)", LINK_LIMITS["source_url"], "https://…"),
+    _Input("image_url", "Image URL (optional)", LINK_LIMITS["image_url"], "https://….png"),
+)
+
+
+class BriefModal(discord.ui.Modal):
+    """The add/edit form; re-checks the submitter is a publisher before anything else.
+
+    `kind` (`add`, or `edit:<id>`) goes into the form's custom_id, so a submission the form
+    no longer takes (it timed out, or the bot restarted) can still be answered helpfully.
+    discord.py calls the hooks for any client (`Interaction[Any]`); `on_brief` gets the bot's.
+    """
+
+    def __init__(
+        self, *, title: str, kind: str, on_brief: OnBrief, prefill: BriefForm | None
+    ) -> None:
+        super().__init__(
+            title=title,
+            timeout=DRAFT_TTL_SECONDS,
+            custom_id=f"{FORM_PREFIX}{kind}:{secrets.token_hex(8)}",
+        )
+        self._on_brief = on_brief
+        form = prefill or BriefForm(sections="")
+        self.inputs: dict[str, discord.ui.TextInput[BriefModal]] = {}
+        for spec in _INPUTS:
+            text_input: discord.ui.TextInput[BriefModal] = discord.ui.TextInput(
+                custom_id=FIELD_IDS[spec.name],
+                label=spec.label,
+                style=discord.TextStyle.paragraph if spec.paragraph else discord.TextStyle.short,
+                placeholder=spec.placeholder,
+                default=getattr(form, spec.name) or None,
+                required=spec.required,
+                max_length=spec.max_length,
+            )
+            self.inputs[spec.name] = text_input
+            self.add_item(text_input)
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        """Mark the submission as answered by this live form (before anything can wait)."""
+        _receipts(interaction).take(interaction.id)
+        return True
+
+    def form(self) -> BriefForm:
+        """Return what the publisher typed."""
+        return BriefForm(**{name: text_input.value for name, text_input in self.inputs.items()})
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        """Parse the form and hand the brief on (to a preview)."""
+        await require_publisher(interaction)
+        await self._on_brief(interaction, _content(interaction, self.form()))
+
+    # discord.py's Modal narrows View.on_error (no item argument); mypy flags that narrowing.
+    async def on_error(  # type: ignore[override]
+        self, interaction: discord.Interaction[Any], error: Exception, /
+    ) -> None:
+        """Answer with what was wrong instead of "interaction failed"."""
+        await report_error(interaction, error)
+
+
+async def open_form(
+    interaction: Interaction, title: str, kind: str, on_brief: OnBrief, *, prefill: BriefForm | None
+) -> None:
+    """Answer with the form; it lives as long as a draft would."""
+    modal = BriefModal(title=title, kind=kind, on_brief=on_brief, prefill=prefill)
+    await interaction.response.send_modal(modal)
+
+
+def _receipts(interaction: Interaction) -> FormReceipts:
+    return interaction.client.drafts.forms
+
+
+def _content(interaction: Interaction, form: BriefForm) -> BriefContent:
+    """Parse a submitted form under this bot's settings."""
+    settings = interaction.client.settings
+    return content_from_form(
+        form, strip_patterns=settings.brief_strip_patterns, max_chars=settings.brief_max_chars
     )
-    fits = (
-        len(form.title) <= EMBED_TITLE
-        and "\n" not in form.title
-        and len(form.sections) <= TEXT_INPUT_VALUE
-        and len(form.article) <= TEXT_INPUT_VALUE
-        and len(form.source_url) <= LINK_LIMITS["source_url"]
-        and len(form.image_url) <= LINK_LIMITS["image_url"]
-    )
-    return form if fits else None
 
 
 def form_from_submission(data: Mapping[str, Any]) -> BriefForm:
@@ -83,148 +163,31 @@ def form_from_submission(data: Mapping[str, Any]) -> BriefForm:
                 walk([component["component"]] if "component" in component else ())
 
     walk(data.get("components"))
-    typed = {name: values.get(custom_id, "") for name, custom_id in FIELD_IDS.items()}
-    return BriefForm(**typed)
+    return BriefForm(**{name: values.get(custom_id, "") for name, custom_id in FIELD_IDS.items()})
 
 
-def form_text(form: BriefForm) -> str:
-    """Write what was typed into the form as a brief file (`/brief add file:` reads it)."""
-    title = " ".join(form.title.split())
-    parts = [f"# {title}"] if title else []
-    parts += [form.sections.strip(), "---", form.article.strip()]
-    return "\n".join(parts).rstrip("\n") + "\n"
+async def answer_expired_form(interaction: Interaction) -> None:
+    """Answer a submission of an add/edit form that no longer lives, returning what was typed.
 
-
-def content_from_form(form: BriefForm, settings: Settings) -> BriefContent:
-    """Parse the form as brief text, so it meets the very rules a pasted or uploaded brief does."""
-    text = f"{form.sections.strip()}\n---\n{form.article.strip()}"
-    try:
-        content = parse_brief(
-            text, strip_patterns=settings.brief_strip_patterns, max_chars=settings.brief_max_chars
-        )
-    except BriefParseError as error:
-        raise UserFacingError(f"The summary sections have a problem: {error}.") from error
-    fields = content.model_dump()
-    if form.title.strip():
-        fields["title"] = form.title.strip()
-    fields["source_url"] = _url(form.source_url, "source_url")
-    fields["image_url"] = _url(form.image_url, "image_url")
-    return BriefContent.model_validate(fields)
-
-
-def _url(value: str, name: str) -> str | None:
-    """Accept a blank, or a link by the rule every brief's links meet (storage.links)."""
-    text = value.strip()
-    if not text:
-        return None
-    problem = link_problem(text, limit=LINK_LIMITS[name])
-    if problem is not None:
-        label = "source URL" if name == "source_url" else "image URL"
-        raise UserFacingError(
-            f"The {label} {problem}. Give a full web link such as `https://example.com/story`."
-        )
-    return text
-
-
-class BriefModal(discord.ui.Modal):
-    """The add/edit form; re-checks the submitter is a publisher before anything else.
-
-    `kind` (`add`, or `edit:<id>`) goes into the form's custom_id, so a submission the form
-    no longer takes (it timed out, or the bot restarted) can still be answered helpfully.
+    discord.py drops such a submission silently, and Discord then shows "interaction failed"
+    with the publisher's text gone.
     """
-
-    def __init__(
-        self,
-        *,
-        title: str,
-        kind: str,
-        on_brief: OnBrief,
-        prefill: BriefForm | None,
-        timeout: float,
-        receipts: FormReceipts,
-    ) -> None:
-        super().__init__(
-            title=title,
-            timeout=timeout,
-            custom_id=f"{FORM_PREFIX}{kind}:{secrets.token_hex(8)}",
-        )
-        self._on_brief = on_brief
-        self._receipts = receipts
-        form = prefill or BriefForm(sections="")
-        self.brief_title: discord.ui.TextInput[BriefModal] = discord.ui.TextInput(
-            custom_id=FIELD_IDS["title"],
-            label="Title (blank: from WHAT HAPPENED)",
-            default=form.title or None,
-            required=False,
-            max_length=EMBED_TITLE,
-        )
-        self.sections: discord.ui.TextInput[BriefModal] = discord.ui.TextInput(
-            custom_id=FIELD_IDS["sections"],
-            label="Summary sections, with their labels",
-            style=discord.TextStyle.paragraph,
-            placeholder=SECTIONS_PLACEHOLDER,
-            default=form.sections or None,
-            max_length=TEXT_INPUT_VALUE,
-        )
-        self.article: discord.ui.TextInput[BriefModal] = discord.ui.TextInput(
-            custom_id=FIELD_IDS["article"],
-            label="Full article",
-            style=discord.TextStyle.paragraph,
-            placeholder=ARTICLE_PLACEHOLDER,
-            default=form.article or None,
-            required=False,
-            max_length=TEXT_INPUT_VALUE,
-        )
-        self.source_url: discord.ui.TextInput[BriefModal] = discord.ui.TextInput(
-            custom_id=FIELD_IDS["source_url"],
-            label="Source URL (optional)",
-            placeholder="https://…",
-            default=form.source_url or None,
-            required=False,
-            max_length=LINK_LIMITS["source_url"],
-        )
-        self.image_url: discord.ui.TextInput[BriefModal] = discord.ui.TextInput(
-            custom_id=FIELD_IDS["image_url"],
-            label="Image URL (optional)",
-            placeholder="https://….png",
-            default=form.image_url or None,
-            required=False,
-            max_length=LINK_LIMITS["image_url"],
-        )
-        # Five inputs: Discord's maximum (bot.limits.MODAL_INPUTS).
-        for text_input in (
-            self.brief_title,
-            self.sections,
-            self.article,
-            self.source_url,
-            self.image_url,
-        ):
-            self.add_item(text_input)
-
-    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
-        """Mark the submission as answered by this live form (before anything can wait)."""
-        self._receipts.take(interaction.id)
-        return True
-
-    def form(self) -> BriefForm:
-        """Return what the publisher typed."""
-        return BriefForm(
-            title=self.brief_title.value,
-            sections=self.sections.value,
-            article=self.article.value,
-            source_url=self.source_url.value,
-            image_url=self.image_url.value,
-        )
-
-    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
-        """Parse the form and hand the brief on (to a preview)."""
-        await require_publisher(interaction)
-        settings: Settings = interaction.client.settings
-        await self._on_brief(interaction, content_from_form(self.form(), settings))
-
-    # discord.py's Modal narrows View.on_error (no item argument); mypy flags that narrowing.
-    async def on_error(  # type: ignore[override]
-        self, interaction: discord.Interaction[Any], error: Exception, /
-    ) -> None:
-        """Answer with what was wrong instead of "interaction failed"."""
-        await report_error(interaction, error)
+    if interaction.type is not discord.InteractionType.modal_submit:
+        return
+    data: dict[str, Any] = dict(interaction.data or {})
+    custom_id = str(data.get("custom_id", ""))
+    if not custom_id.startswith(FORM_PREFIX) or _receipts(interaction).taken(interaction.id):
+        return
+    kind = custom_id.removeprefix(FORM_PREFIX).split(":")
+    if kind[0] == "edit" and len(kind) > 1 and kind[1].isdecimal():
+        command, filename = f"`/brief edit brief:{kind[1]} file:`", f"brief-{kind[1]}-edit.md"
+    else:
+        command, filename = "`/brief add file:`", "new-brief.md"
+    form = form_from_submission(data)
+    links = [
+        f"{name}: `{truncate(value.strip(), 600)}`"
+        for name, value in (("Source URL", form.source_url), ("Image URL", form.image_url))
+        if value.strip()
+    ]
+    text = "\n".join([FORM_EXPIRED.format(command=command), *links])
+    await send_ephemeral(interaction, text, file=text_file(form_text(form), filename))

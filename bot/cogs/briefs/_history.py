@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import discord
 
@@ -11,25 +11,25 @@ from bot.brief.text import truncate
 from bot.cogs.briefs._lookup import resolve_brief
 from bot.errors import NotFoundError
 from bot.limits import EMBED_DESCRIPTION, EMBED_TITLE
-from bot.ui.components import bot_of
 from bot.ui.embeds import BRIEF_COLOUR
 from storage.models import AuditEntry, brief_number
 
-Interaction = discord.Interaction[Any]
+if TYPE_CHECKING:
+    from bot.app import Interaction
 
 ACTIONS = {"add": "Added", "edit": "Edited", "delete": "Deleted", "import": "Imported"}
 
 
 async def show_history(interaction: Interaction, ref: str) -> None:
     """Answer the publisher with the brief's changes, oldest first (deleted briefs included)."""
-    bot = bot_of(interaction)
+    briefs = interaction.client.storage.briefs
     brief_id = brief_number(ref)
     if brief_id is None:
-        brief_id = (await resolve_brief(bot, ref)).id
-    entries = await bot.briefs.history(brief_id)
+        brief_id = (await resolve_brief(interaction.client, ref)).id
+    entries = await briefs.history(brief_id)
     if not entries:
         raise NotFoundError(f"There is no brief #{brief_id}, so it has no history.")
-    removed = await bot.briefs.get(brief_id) is None
+    removed = await briefs.get(brief_id) is None
     await interaction.response.send_message(
         embed=history_embed(brief_id, entries, removed=removed), ephemeral=True
     )

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar
 
 import discord
 from discord import app_commands
 
 from bot.errors import PermissionDeniedError
-from bot.ui.replies import report_error
 
 if TYPE_CHECKING:
-    from bot.app import BriefBot
+    from bot.app import Interaction
 
 T = TypeVar("T")
 
@@ -29,12 +28,12 @@ class NotPublisher(app_commands.CheckFailure):
         super().__init__(NOT_A_PUBLISHER)
 
 
-async def is_publisher(interaction: discord.Interaction[Any]) -> bool:
+async def is_publisher(interaction: Interaction) -> bool:
     """Return whether the user may change briefs: the app's owner(s), listed users, listed roles.
 
     Manage Server alone is not enough: server managers run their own server's auto-post only.
     """
-    bot = cast("BriefBot", interaction.client)
+    bot = interaction.client
     user = interaction.user
     settings = bot.settings
     if user.id in settings.admin_user_ids:
@@ -46,7 +45,7 @@ async def is_publisher(interaction: discord.Interaction[Any]) -> bool:
     return await bot.is_owner(user)
 
 
-async def require_publisher(interaction: discord.Interaction[Any]) -> None:
+async def require_publisher(interaction: Interaction) -> None:
     """Refuse a component or modal callback from a non-publisher (custom_ids can be forged)."""
     if not await is_publisher(interaction):
         raise PermissionDeniedError(NOT_A_PUBLISHER)
@@ -55,7 +54,7 @@ async def require_publisher(interaction: discord.Interaction[Any]) -> None:
 def publisher_only() -> Callable[[T], T]:
     """App-command check: only publishers may run the command; others get a clear refusal."""
 
-    async def predicate(interaction: discord.Interaction[Any]) -> bool:
+    async def predicate(interaction: Interaction) -> bool:
         if await is_publisher(interaction):
             return True
         raise NotPublisher
@@ -63,20 +62,12 @@ def publisher_only() -> Callable[[T], T]:
     return app_commands.check(predicate)
 
 
-class PublisherItem:
-    """Mixin for dynamic components: re-check the clicker, then act, answering any failure.
+class PublisherOnly:
+    """Mixin for a persistent item: only publishers may click it, rechecked on every click.
 
-    A custom_id is only a string: anyone could send one, so the check runs on every click.
+    A custom_id is only a string: anyone could send one.
     """
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        """Refuse non-publishers; otherwise run the item's action, reporting errors to the user."""
-        try:
-            await require_publisher(interaction)
-            await self.run(interaction)
-        except Exception as error:
-            await report_error(interaction, error)
-
-    async def run(self, interaction: discord.Interaction[Any]) -> None:
-        """Do what the item is for (the clicker is a publisher)."""
-        raise NotImplementedError
+    async def guard(self, interaction: Interaction) -> None:
+        """Refuse a non-publisher."""
+        await require_publisher(interaction)

@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import pytest
 
+from bot.brief.form import BriefForm, content_from_form, form_from_content
 from bot.brief.parsing import parse_brief
-from bot.cogs.briefs._form import BriefForm, content_from_form, form_from_content
-from bot.config import Settings
 from bot.errors import UserFacingError
 from storage.models import BriefContent
-from tests.conftest import EXAMPLES
+from tests.helpers import EXAMPLES
 
 
 @pytest.mark.parametrize("name", ["comet-weekend.txt", "harbor-bike-lanes.txt"])
-def test_examples_round_trip_through_the_form(settings: Settings, name: str):
+def test_examples_round_trip_through_the_form(name: str):
     content = parse_brief((EXAMPLES / name).read_text(encoding="utf-8"))
     form = form_from_content(content)
     assert form is not None
-    assert content_from_form(form, settings) == content
+    assert content_from_form(form) == content
 
 
-def test_multi_line_sections_and_links_round_trip(settings: Settings):
+def test_multi_line_sections_and_links_round_trip():
     content = BriefContent(
         title="Two lines",
         what_happened="First line.\nSecond line.",
@@ -31,7 +30,7 @@ def test_multi_line_sections_and_links_round_trip(settings: Settings):
     )
     form = form_from_content(content)
     assert form is not None
-    assert content_from_form(form, settings) == content
+    assert content_from_form(form) == content
 
 
 def test_too_long_for_the_form_is_none():
@@ -39,9 +38,9 @@ def test_too_long_for_the_form_is_none():
     assert form_from_content(content) is None
 
 
-def test_blank_title_is_derived_from_what_happened(settings: Settings):
+def test_blank_title_is_derived_from_what_happened():
     form = BriefForm(sections="WHAT HAPPENED: Rain fell. Then it stopped.")
-    assert content_from_form(form, settings).title == "Rain fell."
+    assert content_from_form(form).title == "Rain fell."
 
 
 @pytest.mark.parametrize(
@@ -52,6 +51,6 @@ def test_blank_title_is_derived_from_what_happened(settings: Settings):
         (BriefForm(sections="WHAT HAPPENED: x", source_url="javascript:alert(1)"), "source URL"),
     ],
 )
-def test_bad_forms_name_the_problem(settings: Settings, form: BriefForm, expected: str):
+def test_bad_forms_name_the_problem(form: BriefForm, expected: str):
     with pytest.raises(UserFacingError, match=expected):
-        content_from_form(form, settings)
+        content_from_form(form)

@@ -8,33 +8,20 @@ import pickle
 import re
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.brief.parsing import (
-    BriefParseError,
-    format_brief,
-    load_briefs,
-    parse_brief,
-    parse_brief_json,
-)
+from bot.brief.files import load_briefs
+from bot.brief.parsing import BriefParseError, format_brief, parse_brief, parse_brief_json
 from bot.errors import UserFacingError
 from storage.models import SECTIONS, Brief, BriefContent
-from tests.conftest import EXAMPLES
-
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-BRIEFS = FIXTURES / "briefs"
+from tests.helpers import EXAMPLES, fixture
 
 TEXT_FIELDS = ("title", *(section.field for section in SECTIONS), "body")
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def fixture(name: str) -> bytes:
-    return (BRIEFS / name).read_bytes()
 
 
 def text_fields(content: BriefContent) -> dict[str, Any]:
@@ -280,20 +267,6 @@ def test_invalid_fixture(name: str, expected: tuple[str, int | None]) -> None:
     assert caught.value.message.startswith(message)
     assert caught.value.line == line
     assert str(caught.value) == (f"line {line}: " if line else "") + caught.value.message
-
-
-@pytest.mark.parametrize("name", ["latin1.txt", "utf16.txt"])
-def test_load_names_the_file_that_is_not_utf8(name: str) -> None:
-    with pytest.raises(BriefParseError, match=rf"^{re.escape(name)} is not UTF-8 text$"):
-        load_briefs(fixture(name), name)
-
-
-def test_binary_upload_is_not_utf8() -> None:
-    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
-    with pytest.raises(BriefParseError, match=r"^photo\.png is not UTF-8 text$"):
-        load_briefs(png, "photo.png")
-    with pytest.raises(BriefParseError, match="not UTF-8 text"):
-        load_briefs(b"\x00\x00", "brief.txt")
 
 
 def test_oversized_fixture_names_the_limit() -> None:
@@ -841,24 +814,6 @@ def test_json_syntax_error_has_a_line() -> None:
 def test_json_shape_errors(data: str, message: str) -> None:
     with pytest.raises(BriefParseError, match=re.escape(message)):
         parse_brief_json(data, max_chars=50)
-
-
-def test_load_sniffs_json_in_text_files_and_falls_back_to_text() -> None:
-    data = fixture("one.json")
-    assert load_briefs(data, "brief.txt") == parse_brief_json(data)
-    assert load_briefs(b"\xef\xbb\xbf" + data, "brief") == parse_brief_json(data)
-    with pytest.raises(BriefParseError, match="unexpected text before the first section"):
-        load_briefs("[Update]\n❓WHAT HAPPENED: x".encode(), "brief.md")
-    with pytest.raises(BriefParseError, match="not valid JSON"):
-        load_briefs(fixture("one.json")[:-5], "x.JSON")
-
-
-def test_load_text_uses_patterns_and_limit() -> None:
-    data = "❓WHAT HAPPENED: x\n---\nbody\n\nSubscribe!\n".encode()
-    (brief,) = load_briefs(data, "a.txt", strip_patterns=["Subscribe"])
-    assert brief.body == "body"
-    with pytest.raises(BriefParseError, match="the limit is 10"):
-        load_briefs(data, "a.txt", max_chars=10)
 
 
 # --- properties ---------------------------------------------------------------------------

@@ -6,14 +6,13 @@ from pathlib import Path
 
 from bot.cli.check import payload_problems
 from storage.postgres.migrations import latest_version
-from tests.bot.cli.test_main import run
-from tests.conftest import EXAMPLES
 from tests.databases import postgres_schema
+from tests.helpers import EXAMPLES, run_cli
 
 
 def new_library(cwd: Path, *db: str) -> None:
     """Create a library the way a newcomer does before `check` (`run` would, too)."""
-    created = run("import", str(EXAMPLES / "comet-weekend.txt"), *db, cwd=cwd)
+    created = run_cli("import", str(EXAMPLES / "comet-weekend.txt"), *db, cwd=cwd)
     assert created.returncode == 0, created.stderr
 
 
@@ -61,13 +60,13 @@ def test_payload_rules_catch_what_discord_would_reject() -> None:
 
 
 def test_check_command_passes_on_a_fresh_setup(tmp_path: Path) -> None:
-    missing = run("check", cwd=tmp_path, env={"DISCORD_TOKEN": "not-a-real-token"})
+    missing = run_cli("check", cwd=tmp_path, env={"DISCORD_TOKEN": "not-a-real-token"})
     assert missing.returncode == 1
     assert "no such database file" in missing.stdout
     assert not (tmp_path / "data").exists()
     new_library(tmp_path)
 
-    result = run("check", cwd=tmp_path, env={"DISCORD_TOKEN": "not-a-real-token"})
+    result = run_cli("check", cwd=tmp_path, env={"DISCORD_TOKEN": "not-a-real-token"})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ok   command payloads valid (/autopost, /brief)" in result.stdout
     assert "ok   integrity check ok" in result.stdout
@@ -77,7 +76,7 @@ def test_check_command_passes_on_a_fresh_setup(tmp_path: Path) -> None:
 
 def test_check_fails_without_token_but_still_checks_the_rest(tmp_path: Path) -> None:
     new_library(tmp_path, "--db", str(tmp_path / "x.db"))
-    result = run("check", "--db", str(tmp_path / "x.db"), cwd=tmp_path)
+    result = run_cli("check", "--db", str(tmp_path / "x.db"), cwd=tmp_path)
     assert result.returncode == 1
     assert "FAIL DISCORD_TOKEN is not set" in result.stdout
     assert "ok   schema version" in result.stdout
@@ -86,13 +85,13 @@ def test_check_fails_without_token_but_still_checks_the_rest(tmp_path: Path) -> 
 async def test_check_on_postgresql_hides_the_password(tmp_path: Path) -> None:
     async with postgres_schema() as url:
         secret = with_password(url, "s3cret")
-        result = run("check", cwd=tmp_path, env={"DISCORD_TOKEN": "x", "DATABASE_URL": url})
+        result = run_cli("check", cwd=tmp_path, env={"DISCORD_TOKEN": "x", "DATABASE_URL": url})
         assert result.returncode == 0, result.stdout + result.stderr
         assert f"ok   schema version {latest_version()} of {latest_version()}" in result.stdout
         assert "ok   integrity check ok" in result.stdout
         assert "ok   0 brief(s) stored" in result.stdout
 
-        refused = run("check", "--db", secret, cwd=tmp_path, env={"DISCORD_TOKEN": "x"})
+        refused = run_cli("check", "--db", secret, cwd=tmp_path, env={"DISCORD_TOKEN": "x"})
         assert "s3cret" not in refused.stdout + refused.stderr
         assert "Traceback" not in refused.stderr
 
@@ -104,7 +103,7 @@ def with_password(url: str, password: str) -> str:
 
 def test_unreachable_database_is_one_failed_check(tmp_path: Path) -> None:
     url = "postgresql://bot:s3cret@127.0.0.1:1/briefs"  # nothing listens on port 1
-    result = run("check", cwd=tmp_path, env={"DISCORD_TOKEN": "x", "DATABASE_URL": url})
+    result = run_cli("check", cwd=tmp_path, env={"DISCORD_TOKEN": "x", "DATABASE_URL": url})
     assert result.returncode == 1
     assert result.stdout.splitlines()[-1].startswith(
         "FAIL cannot open postgresql://bot:***@127.0.0.1:1/briefs: "
@@ -116,7 +115,7 @@ def test_unreachable_database_is_one_failed_check(tmp_path: Path) -> None:
 async def test_missing_postgresql_database_is_one_line(tmp_path: Path) -> None:
     async with postgres_schema() as url:
         missing = url.split("?")[0].rsplit("/", 1)[0] + "/no_such_database"
-        result = run("export", "--db", missing, cwd=tmp_path)
+        result = run_cli("export", "--db", missing, cwd=tmp_path)
         assert result.returncode == 1
         assert result.stderr.strip().splitlines() == [
             f'error: cannot open {missing}: database "no_such_database" does not exist'
@@ -125,9 +124,9 @@ async def test_missing_postgresql_database_is_one_line(tmp_path: Path) -> None:
 
 def test_check_shows_the_shard_layout(tmp_path: Path) -> None:
     new_library(tmp_path, "--db", str(tmp_path / "a.db"))
-    default = run("check", "--db", str(tmp_path / "a.db"), cwd=tmp_path)
+    default = run_cli("check", "--db", str(tmp_path / "a.db"), cwd=tmp_path)
     assert "ok   shards: as many as Discord recommends, all in this process" in default.stdout
-    split = run(
+    split = run_cli(
         "check", "--db", str(tmp_path / "a.db"), cwd=tmp_path,
         env={"SHARD_COUNT": "4", "SHARD_IDS": "2,3"},
     )  # fmt: skip

@@ -1,10 +1,9 @@
-"""The importer on its own: what it refuses to read, and one bad file never stops the rest."""
+"""The importer on its own: one bad file never stops the rest, and what it stored is known."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -12,13 +11,11 @@ from typing import Any
 import pytest
 
 import bot.brief.files
-from bot.brief.files import ImportReport, import_files, read_file
-from bot.brief.parsing import BriefParseError
+import bot.cli.importing
+from bot.cli.importing import ImportReport, import_files
 from storage.backends import open_storage, sqlite_url
 from storage.library import Storage
 from storage.models import Brief, BriefContent
-
-LIMITS: dict[str, Any] = {"strip_patterns": (), "max_chars": 100_000, "max_bytes": 1_000_000}
 
 
 def brief_file(folder: Path, name: str, *titles: str) -> Path:
@@ -34,31 +31,6 @@ async def library(tmp_path: Path) -> AsyncIterator[Storage]:
     db = await open_storage(sqlite_url(tmp_path / "lib.db"))
     yield db
     await db.close()
-
-
-@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom", "/dev/null"])
-def test_a_device_is_refused_before_it_is_read(device: str) -> None:
-    with pytest.raises(BriefParseError, match="not a regular file"):
-        read_file(Path(device), **LIMITS)
-
-
-def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
-    fifo = tmp_path / "brief.txt"
-    os.mkfifo(fifo)
-    with pytest.raises(BriefParseError, match="not a regular file"):
-        read_file(fifo, **LIMITS)
-
-
-def test_a_folder_is_refused_as_a_file(tmp_path: Path) -> None:
-    with pytest.raises(BriefParseError, match="is a folder"):
-        read_file(tmp_path, **LIMITS)
-
-
-def test_reading_stops_past_the_limit_even_when_the_size_says_less() -> None:
-    status = Path("/proc/self/status")  # a regular file whose size reads as 0
-    assert status.stat().st_size == 0
-    with pytest.raises(BriefParseError, match="over the limit of 10 bytes"):
-        read_file(status, strip_patterns=(), max_chars=100_000, max_bytes=10)
 
 
 async def test_reimporting_counts_what_is_already_present(library: Storage, tmp_path: Path) -> None:
@@ -132,7 +104,7 @@ async def test_a_batch_refused_for_one_file_stores_every_other_file(
 async def test_a_given_report_shows_what_was_stored_when_cancelled(
     library: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bot.brief.files, "BATCH_SIZE", 3)
+    monkeypatch.setattr(bot.cli.importing, "BATCH_SIZE", 3)
     files = [brief_file(tmp_path, f"{n}.json", f"Brief {n}", f"Brief {n}b") for n in range(4)]
     report = ImportReport()
     done: list[None] = []

@@ -7,42 +7,15 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.conftest import EXAMPLES, FIXTURES
 from tests.databases import BACKENDS, database_url
-
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def run(
-    *args: str, cwd: Path, env: dict[str, str] | None = None, stdout: Any = subprocess.PIPE
-) -> subprocess.CompletedProcess[str]:
-    """Run the CLI in a clean environment (no token, no .env) from `cwd`."""
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        env=cli_env(env),
-        stdout=stdout,
-        stderr=subprocess.PIPE,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def cli_env(env: dict[str, str] | None = None) -> dict[str, str]:
-    """This environment without token or database settings, this checkout first, plus `env`."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_"))}
-    clean["PYTHONPATH"] = str(ROOT)
-    clean.update(env or {})
-    return clean
+from tests.helpers import EXAMPLES, FIXTURES, cli_env, run_cli
 
 
 def test_run_without_token_says_how_to_set_one(tmp_path: Path) -> None:
-    result = run("run", cwd=tmp_path)
+    result = run_cli("run", cwd=tmp_path)
     assert result.returncode == 2
     assert "DISCORD_TOKEN" in result.stderr
     assert ".env" in result.stderr
@@ -50,13 +23,13 @@ def test_run_without_token_says_how_to_set_one(tmp_path: Path) -> None:
 
 
 def test_default_command_is_run(tmp_path: Path) -> None:
-    result = run(cwd=tmp_path)
+    result = run_cli(cwd=tmp_path)
     assert result.returncode == 2
     assert "DISCORD_TOKEN" in result.stderr
 
 
 def test_malformed_setting_is_one_clear_line(tmp_path: Path) -> None:
-    result = run("run", cwd=tmp_path, env={"ADMIN_USER_IDS": "alice"})
+    result = run_cli("run", cwd=tmp_path, env={"ADMIN_USER_IDS": "alice"})
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert "ADMIN_USER_IDS" in result.stderr
@@ -64,14 +37,14 @@ def test_malformed_setting_is_one_clear_line(tmp_path: Path) -> None:
 
 def test_settings_come_from_dotenv(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("AUTOPOST_CATCHUP_MAX=lots\n", encoding="utf-8")
-    result = run("run", cwd=tmp_path)
+    result = run_cli("run", cwd=tmp_path)
     assert result.returncode == 2
     assert "AUTOPOST_CATCHUP_MAX" in result.stderr
 
 
 @pytest.mark.parametrize("name", ["comet-weekend.txt", "harbor-bike-lanes.txt"])
 def test_preview_json_is_the_real_payload(tmp_path: Path, name: str) -> None:
-    result = run("preview", str(EXAMPLES / name), "--json", cwd=tmp_path)
+    result = run_cli("preview", str(EXAMPLES / name), "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     assert set(payload) == {"brief", "summary", "article_pages"}
@@ -86,7 +59,7 @@ def test_preview_json_is_the_real_payload(tmp_path: Path, name: str) -> None:
 
 
 def test_preview_text_shows_the_summary(tmp_path: Path) -> None:
-    result = run("preview", str(EXAMPLES / "comet-weekend.txt"), cwd=tmp_path)
+    result = run_cli("preview", str(EXAMPLES / "comet-weekend.txt"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "A bright comet returns this weekend" in result.stdout
     assert "KEY QUOTE" in result.stdout
@@ -95,7 +68,7 @@ def test_preview_text_shows_the_summary(tmp_path: Path) -> None:
 def test_preview_invalid_file_exits_2_with_reason_only_on_stderr(tmp_path: Path) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_text("👤WHO WAS INVOLVED: nobody\n", encoding="utf-8")
-    result = run("preview", str(bad), "--json", cwd=tmp_path)
+    result = run_cli("preview", str(bad), "--json", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stdout == ""
     assert "WHAT HAPPENED" in result.stderr
@@ -111,13 +84,13 @@ def test_import_folder_skips_bad_files_and_stores_the_rest(tmp_path: Path) -> No
     (folder / "binary.txt").write_bytes(b"\xff\xfe\x00\x01garbage")
     db = tmp_path / "lib.db"
 
-    result = run("import", str(folder), "--db", str(db), cwd=tmp_path)
+    result = run_cli("import", str(folder), "--db", str(db), cwd=tmp_path)
 
     assert result.returncode == 1
     assert "broken.txt" in result.stderr
     assert "binary.txt" in result.stderr
     assert "Imported 2 brief(s) from 2 file(s)" in result.stderr
-    exported = json.loads(run("export", "--db", str(db), cwd=tmp_path).stdout)
+    exported = json.loads(run_cli("export", "--db", str(db), cwd=tmp_path).stdout)
     assert sorted(b["title"] for b in exported) == [
         "A bright comet returns this weekend",
         "The Harbor City council approved a plan to build 14 km of protected bike lanes "
@@ -126,7 +99,7 @@ def test_import_folder_skips_bad_files_and_stores_the_rest(tmp_path: Path) -> No
 
 
 def test_import_all_valid_exits_0(tmp_path: Path) -> None:
-    result = run(
+    result = run_cli(
         "import", *map(str, EXAMPLES.glob("*.txt")), "--db", str(tmp_path / "x.db"), cwd=tmp_path
     )
     assert result.returncode == 0, result.stderr
@@ -134,15 +107,15 @@ def test_import_all_valid_exits_0(tmp_path: Path) -> None:
 
 def test_export_round_trips_through_import(tmp_path: Path) -> None:
     first = tmp_path / "first.db"
-    assert run("import", str(EXAMPLES), "--db", str(first), cwd=tmp_path).returncode == 0
-    exported = run("export", "--db", str(first), cwd=tmp_path).stdout
+    assert run_cli("import", str(EXAMPLES), "--db", str(first), cwd=tmp_path).returncode == 0
+    exported = run_cli("export", "--db", str(first), cwd=tmp_path).stdout
     dump = tmp_path / "export.json"
     dump.write_text(exported, encoding="utf-8")
 
     second = tmp_path / "second.db"
-    imported = run("import", str(dump), "--db", str(second), cwd=tmp_path)
+    imported = run_cli("import", str(dump), "--db", str(second), cwd=tmp_path)
     assert imported.returncode == 0, imported.stderr
-    again = run("export", "--db", str(second), cwd=tmp_path).stdout
+    again = run_cli("export", "--db", str(second), cwd=tmp_path).stdout
 
     assert json.loads(again) == json.loads(exported)
     assert len(json.loads(again)) == 2
@@ -150,42 +123,42 @@ def test_export_round_trips_through_import(tmp_path: Path) -> None:
 
 def test_reimporting_an_export_into_the_same_library_changes_nothing(tmp_path: Path) -> None:
     db = tmp_path / "lib.db"
-    run("import", str(EXAMPLES), "--db", str(db), cwd=tmp_path)
+    run_cli("import", str(EXAMPLES), "--db", str(db), cwd=tmp_path)
     dump = tmp_path / "export.json"
-    dump.write_text(run("export", "--db", str(db), cwd=tmp_path).stdout, encoding="utf-8")
+    dump.write_text(run_cli("export", "--db", str(db), cwd=tmp_path).stdout, encoding="utf-8")
 
-    result = run("import", str(dump), "--db", str(db), cwd=tmp_path)
+    result = run_cli("import", str(dump), "--db", str(db), cwd=tmp_path)
 
     assert result.returncode == 0, result.stderr
     assert result.stderr.splitlines() == [
         "Imported 0 brief(s) from 1 file(s); 2 already present; 0 file(s) failed."
     ]
-    assert len(json.loads(run("export", "--db", str(db), cwd=tmp_path).stdout)) == 2
+    assert len(json.loads(run_cli("export", "--db", str(db), cwd=tmp_path).stdout)) == 2
 
-    forced = run("import", str(dump), "--db", str(db), "--force", cwd=tmp_path)
+    forced = run_cli("import", str(dump), "--db", str(db), "--force", cwd=tmp_path)
     assert forced.returncode == 1  # an export's briefs keep their ids, which are taken
     assert "export.json: brief ids already in use" in forced.stderr
-    assert len(json.loads(run("export", "--db", str(db), cwd=tmp_path).stdout)) == 2
+    assert len(json.loads(run_cli("export", "--db", str(db), cwd=tmp_path).stdout)) == 2
 
 
 def test_reimporting_brief_files_stores_nothing_twice_unless_forced(tmp_path: Path) -> None:
     db = tmp_path / "lib.db"
-    first = run("import", str(EXAMPLES), "--db", str(db), cwd=tmp_path)
+    first = run_cli("import", str(EXAMPLES), "--db", str(db), cwd=tmp_path)
     assert first.stderr.splitlines() == [
         f"created database {db}",
         "Imported 2 brief(s) from 2 file(s); 0 already present; 0 file(s) failed.",
     ]
 
-    again = run("import", str(EXAMPLES), "--db", str(db), cwd=tmp_path)
+    again = run_cli("import", str(EXAMPLES), "--db", str(db), cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert again.stderr.splitlines() == [
         "Imported 0 brief(s) from 2 file(s); 2 already present; 0 file(s) failed."
     ]
 
-    forced = run("import", str(EXAMPLES), "--db", str(db), "--force", cwd=tmp_path)
+    forced = run_cli("import", str(EXAMPLES), "--db", str(db), "--force", cwd=tmp_path)
     assert forced.returncode == 0, forced.stderr
     assert forced.stderr.splitlines() == ["Imported 2 brief(s) from 2 file(s); 0 file(s) failed."]
-    assert len(json.loads(run("export", "--db", str(db), cwd=tmp_path).stdout)) == 4
+    assert len(json.loads(run_cli("export", "--db", str(db), cwd=tmp_path).stdout)) == 4
 
 
 def test_import_json_files_each_all_or_nothing(tmp_path: Path) -> None:
@@ -194,7 +167,7 @@ def test_import_json_files_each_all_or_nothing(tmp_path: Path) -> None:
     bad = [briefs / "bad-field.json", briefs / "bad-date.json", briefs / "not-json.json"]
     db = tmp_path / "j.db"
 
-    result = run("import", *map(str, good + bad), "--db", str(db), cwd=tmp_path)
+    result = run_cli("import", *map(str, good + bad), "--db", str(db), cwd=tmp_path)
 
     assert result.returncode == 1
     for path in bad:
@@ -202,26 +175,26 @@ def test_import_json_files_each_all_or_nothing(tmp_path: Path) -> None:
     assert "Imported 4 brief(s) from 3 file(s); 0 already present; 3 file(s) failed." in (
         result.stderr
     )
-    assert len(json.loads(run("export", "--db", str(db), cwd=tmp_path).stdout)) == 4
+    assert len(json.loads(run_cli("export", "--db", str(db), cwd=tmp_path).stdout)) == 4
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 async def test_migrate_db_copies_the_library_and_verifies_counts(
     tmp_path: Path, backend: str
 ) -> None:
-    source = tmp_path / "old.db"
-    assert run("import", str(EXAMPLES), "--db", str(source), cwd=tmp_path).returncode == 0
+    source = tmp_path / "old.storage"
+    assert run_cli("import", str(EXAMPLES), "--db", str(source), cwd=tmp_path).returncode == 0
     async with database_url(backend, tmp_path / "new") as target:
-        moved = run("migrate-db", "--from", str(source), "--to", target, cwd=tmp_path)
+        moved = run_cli("migrate-db", "--from", str(source), "--to", target, cwd=tmp_path)
         assert moved.returncode == 0, moved.stderr
         assert "row counts verified" in moved.stdout
         assert "briefs" in moved.stdout
-        exported = run("export", "--db", target, cwd=tmp_path)
-        original = run("export", "--db", str(source), cwd=tmp_path)
+        exported = run_cli("export", "--db", target, cwd=tmp_path)
+        original = run_cli("export", "--db", str(source), cwd=tmp_path)
         assert json.loads(exported.stdout) == json.loads(original.stdout)
         assert len(json.loads(exported.stdout)) == 2
 
-        again = run("migrate-db", "--from", str(source), "--to", target, cwd=tmp_path)
+        again = run_cli("migrate-db", "--from", str(source), "--to", target, cwd=tmp_path)
         assert again.returncode == 1
         assert "nothing copied" in again.stderr
         assert "not empty" in again.stderr
@@ -229,19 +202,20 @@ async def test_migrate_db_copies_the_library_and_verifies_counts(
 
 def test_migrate_db_defaults_to_the_configured_database(tmp_path: Path) -> None:
     configured = tmp_path / "data" / "briefs.db"
-    run("import", str(EXAMPLES), "--db", str(configured), cwd=tmp_path)
-    moved = run(
+    run_cli("import", str(EXAMPLES), "--db", str(configured), cwd=tmp_path)
+    moved = run_cli(
         "migrate-db", "--to", str(tmp_path / "copy.db"), cwd=tmp_path,
         env={"DATABASE_PATH": str(configured)},
     )  # fmt: skip
     assert moved.returncode == 0, moved.stderr
     assert (
-        len(json.loads(run("export", "--db", str(tmp_path / "copy.db"), cwd=tmp_path).stdout)) == 2
+        len(json.loads(run_cli("export", "--db", str(tmp_path / "copy.db"), cwd=tmp_path).stdout))
+        == 2
     )
 
 
 def test_unknown_database_url_is_one_clear_line(tmp_path: Path) -> None:
-    result = run("export", cwd=tmp_path, env={"DATABASE_URL": "mysql://db/briefs"})
+    result = run_cli("export", cwd=tmp_path, env={"DATABASE_URL": "mysql://db/briefs"})
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "error: setting DATABASE_URL: mysql://db/briefs: the database URL must "
@@ -264,7 +238,7 @@ def test_a_mistyped_database_is_refused_and_nothing_is_created(
     args = [part.format(tmp=tmp_path) for part in command]
     args += [str(mistyped)] if args[0] == "migrate-db" else ["--db", str(mistyped)]
 
-    result = run(*args, cwd=tmp_path)
+    result = run_cli(*args, cwd=tmp_path)
 
     assert result.returncode == 1
     assert result.stdout == ""
@@ -275,7 +249,7 @@ def test_a_mistyped_database_is_refused_and_nothing_is_created(
 
 
 def test_check_fails_on_a_missing_database_and_creates_nothing(tmp_path: Path) -> None:
-    result = run("check", "--db", "nowhere/briefs.db", cwd=tmp_path, env={"DISCORD_TOKEN": "x"})
+    result = run_cli("check", "--db", "nowhere/briefs.db", cwd=tmp_path, env={"DISCORD_TOKEN": "x"})
 
     assert result.returncode == 1
     assert result.stdout.splitlines()[-1] == (
@@ -287,7 +261,7 @@ def test_check_fails_on_a_missing_database_and_creates_nothing(tmp_path: Path) -
 
 
 def test_export_of_the_configured_database_refuses_before_the_first_run(tmp_path: Path) -> None:
-    result = run("export", cwd=tmp_path)
+    result = run_cli("export", cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         "error: cannot open sqlite:///data/briefs.db: no such database file"
@@ -297,19 +271,19 @@ def test_export_of_the_configured_database_refuses_before_the_first_run(tmp_path
 
 def test_import_and_migrate_db_to_create_a_database_and_say_so(tmp_path: Path) -> None:
     db = Path("new") / "lib.db"
-    created = run("import", str(EXAMPLES / "comet-weekend.txt"), "--db", str(db), cwd=tmp_path)
+    created = run_cli("import", str(EXAMPLES / "comet-weekend.txt"), "--db", str(db), cwd=tmp_path)
     assert created.returncode == 0, created.stderr
     assert created.stderr.splitlines()[0] == f"created database {db}"
-    again = run("import", str(EXAMPLES), "--db", str(db), cwd=tmp_path)
+    again = run_cli("import", str(EXAMPLES), "--db", str(db), cwd=tmp_path)
     assert "created database" not in again.stderr
 
-    moved = run("migrate-db", "--from", str(db), "--to", "copy/lib.db", cwd=tmp_path)
+    moved = run_cli("migrate-db", "--from", str(db), "--to", "copy/lib.db", cwd=tmp_path)
     assert moved.returncode == 0, moved.stderr
     assert moved.stderr.splitlines() == ["created database copy/lib.db"]
 
 
 def test_an_import_with_nothing_to_read_creates_no_database(tmp_path: Path) -> None:
-    result = run("import", "missing.txt", "--db", "lib.db", cwd=tmp_path)
+    result = run_cli("import", "missing.txt", "--db", "lib.db", cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         "error: missing.txt: no such file or folder",
@@ -323,7 +297,7 @@ def test_devices_and_fifos_are_refused_and_the_other_files_still_go_in(tmp_path:
     os.mkfifo(fifo)
     good = EXAMPLES / "comet-weekend.txt"
 
-    result = run("import", "/dev/zero", str(fifo), str(good), "--db", "lib.db", cwd=tmp_path)
+    result = run_cli("import", "/dev/zero", str(fifo), str(good), "--db", "lib.db", cwd=tmp_path)
 
     assert result.returncode == 1
     assert "skipped /dev/zero: not a regular file (a device, FIFO or socket)" in result.stderr
@@ -334,7 +308,7 @@ def test_devices_and_fifos_are_refused_and_the_other_files_still_go_in(tmp_path:
 
 
 def test_preview_refuses_a_device(tmp_path: Path) -> None:
-    result = run("preview", "/dev/zero", cwd=tmp_path)
+    result = run_cli("preview", "/dev/zero", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         "error: /dev/zero: not a regular file (a device, FIFO or socket)"
@@ -355,7 +329,7 @@ def test_a_bad_date_or_id_in_one_json_file_leaves_the_others_to_go_in(tmp_path: 
         (folder / name).write_text(json.dumps(item), encoding="utf-8")
     (folder / "good.txt").write_bytes((EXAMPLES / "comet-weekend.txt").read_bytes())
 
-    result = run("import", str(folder), "--db", "lib.db", cwd=tmp_path)
+    result = run_cli("import", str(folder), "--db", "lib.db", cwd=tmp_path)
 
     assert result.returncode == 1
     failed = [line for line in result.stderr.splitlines() if line.startswith("skipped ")]
@@ -381,7 +355,7 @@ def big_library(tmp_path: Path, briefs: int = 300) -> Path:
     source = tmp_path / "many.json"
     source.write_text(json.dumps(items), encoding="utf-8")
     db = tmp_path / "lib.db"
-    assert run("import", str(source), "--db", str(db), cwd=tmp_path).returncode == 0
+    assert run_cli("import", str(source), "--db", str(db), cwd=tmp_path).returncode == 0
     return db
 
 
@@ -413,7 +387,7 @@ def test_export_into_a_closed_pipe_exits_quietly(tmp_path: Path) -> None:
 def test_a_full_disk_is_one_line(tmp_path: Path, command: tuple[str, ...]) -> None:
     big_library(tmp_path, briefs=3)
     with open("/dev/full", "w") as full:
-        result = run(*command, cwd=tmp_path, stdout=full)
+        result = run_cli(*command, cwd=tmp_path, stdout=full)
 
     assert result.returncode == 1
     assert result.stderr.splitlines() == ["error: cannot write: No space left on device"]

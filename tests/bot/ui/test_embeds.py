@@ -25,7 +25,7 @@ from bot.ui.embeds import (
 )
 from storage.links import EMBED_URL, shown_link
 from storage.models import STORED, Brief, BriefContent, SearchHit
-from tests.conftest import EXAMPLES
+from tests.helpers import EXAMPLES
 
 PUBLISHED = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
 CREATED = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)

@@ -38,7 +38,7 @@ async def test_a_brief_stored_by_another_process_is_posted_at_once(
     bot: BriefBot = simcord_env.bot
     guild = simcord_env.create_guild(name="On shard 1", shard_id=1)
     news = guild.create_text_channel("news")
-    await bot.guild_settings.set_channel(guild.id, news.id)
+    await bot.storage.guilds.set_channel(guild.id, news.id)
     await simcord_env.settle()  # the first sweep has run; the next is an hour away
 
     other = await open_storage(settings.database)  # the process serving shard 0
@@ -51,4 +51,4 @@ async def test_a_brief_stored_by_another_process_is_posted_at_once(
             await asyncio.sleep(0.01)
             await simcord_env.settle()
     assert [m.embeds[0].title for m in news.history()] == ["Via shard 0"]
-    assert await message_id(bot.db, guild.id, brief.id) is not None
+    assert await message_id(bot.storage, guild.id, brief.id) is not None

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import discord
 from simcord.backend.models import Overwrite
 from simcord.enums import OverwriteType
 
-from bot.app import BriefBot
-from bot.cogs.autopost._delivery import AutoPoster, Outcome, Pacer, classify, plan_catchup
+from bot.cogs.autopost._delivery import AutoPoster
 from bot.config import Settings
-from storage.models import Brief, BriefContent
-from tests.conftest import Restart, announce
+from storage.models import BriefContent
+from tests.helpers import Restart, Server, announce, posts, publish, titles
 
 BOT_POST = "POST"
 
@@ -23,97 +21,18 @@ def content(n: int) -> BriefContent:
     return BriefContent(title=f"Brief number {n}", what_happened=f"Event {n} happened.")
 
 
-def the_bot(env) -> BriefBot:
-    return env.bot
-
-
-async def publish(env, n: int) -> Brief:
-    """Store a brief through the real repository and announce it the way publishers must."""
-    brief = await the_bot(env).briefs.add(content(n))
-    await announce(env, brief)
-    return brief
-
-
-def posts(env, channel) -> list[discord.Message]:
-    """The bot's brief posts in a channel, oldest first."""
-    bot_id = the_bot(env).user.id
-    return [m for m in channel.history() if m.author.id == bot_id and m.embeds]
-
-
-def titles(env, channel) -> list[str | None]:
-    return [m.embeds[0].title for m in posts(env, channel)]
-
-
 def send_requests(env, channel) -> list:
     path = f"/channels/{channel.id}/messages"
     return [r for r in env.http_requests if r.method == "POST" and r.path == path]
-
-
-class Server:
-    """One guild with a manager, a news channel and a system channel."""
-
-    def __init__(self, env, name: str) -> None:
-        self.guild = env.create_guild(name=name)
-        self.news = self.guild.create_text_channel("news")
-        self.lobby = self.guild.create_text_channel("lobby")
-        env.backend.edit_guild(self.guild.id, {"system_channel_id": self.lobby.id})
-        managers = self.guild.create_role(
-            "Managers", permissions=discord.Permissions(manage_guild=True)
-        )
-        self.manager = self.guild.add_member(env.create_user(f"{name}-admin"), roles=[managers])
-
-    async def subscribe(self, **options: object) -> str:
-        result = await self.manager.slash(
-            self.news, "autopost channel", channel=self.news, **options
-        )
-        assert result.ephemeral
-        return result.response.content
-
-    async def status(self) -> str:
-        result = await self.manager.slash(self.news, "autopost status")
-        assert result.ephemeral
-        return result.response.content
 
 
 def deny_bot(env, channel, **permissions: bool) -> None:
     """Remove permissions from the bot in one channel, as a server admin would."""
     deny = discord.Permissions(**permissions)
     overwrite = Overwrite(
-        target_id=the_bot(env).user.id, type=OverwriteType.MEMBER, allow=0, deny=deny.value
+        target_id=env.bot.user.id, type=OverwriteType.MEMBER, allow=0, deny=deny.value
     )
     env.backend.set_overwrite(channel.id, overwrite)
-
-
-# ----------------------------------------------------------------- pure rules
-
-
-def test_plan_catchup_posts_the_newest_and_skips_the_older_rest():
-    assert plan_catchup([1, 2, 3, 4, 5, 6, 7], 3) == ([5, 6, 7], [1, 2, 3, 4])
-    assert plan_catchup([1, 2], 5) == ([1, 2], [])
-    assert plan_catchup([1, 2, 3], 0) == ([3], [1, 2])
-    assert plan_catchup([], 5) == ([], [])
-
-
-def _http_error(status: int, cls: type[discord.HTTPException] = discord.HTTPException):
-    class Response:
-        reason = "test"
-
-    Response.status = status  # type: ignore[attr-defined]
-    return cls(Response(), {"message": "test", "code": 0})  # type: ignore[arg-type]
-
-
-def test_classify_sorts_discord_errors_into_retry_pause_or_drop():
-    assert classify(_http_error(403, discord.Forbidden)) is Outcome.PAUSE
-    assert classify(_http_error(404, discord.NotFound)) is Outcome.PAUSE
-    assert classify(_http_error(503, discord.DiscordServerError)) is Outcome.RETRY
-    assert classify(_http_error(429)) is Outcome.RETRY
-    assert classify(ConnectionResetError()) is Outcome.RETRY
-    assert classify(TimeoutError()) is Outcome.RETRY
-    assert classify(_http_error(400)) is Outcome.DROP
-    assert classify(ValueError("a bug")) is None
-
-
-# ------------------------------------------------------------- delivery
 
 
 async def test_publish_posts_once_in_each_subscribed_channel_with_more_button(simcord_env):
@@ -122,9 +41,9 @@ async def test_publish_posts_once_in_each_subscribed_channel_with_more_button(si
     await one.subscribe()
     await two.subscribe()
 
-    brief = await publish(env, 1)
+    brief = await publish(env, content(1))
     await announce(env, brief)
-    await env.advance_time(3 * the_bot(env).settings.autopost_interval_seconds)
+    await env.advance_time(3 * env.bot.settings.autopost_interval_seconds)
 
     for server in (one, two):
         (post,) = posts(env, server.news)
@@ -141,7 +60,7 @@ async def test_more_button_on_an_auto_post_opens_the_article(simcord_env):
     env = simcord_env
     server = Server(env, "one")
     await server.subscribe()
-    await publish(env, 1)
+    await publish(env, content(1))
 
     reader = server.guild.add_member(env.create_user("reader"))
     result = await reader.click(posts(env, server.news)[0], label="More")
@@ -154,13 +73,13 @@ async def test_restart_mid_way_never_reposts(simcord_env, settings: Settings, re
     env = simcord_env
     server = Server(env, "one")
     await server.subscribe()
-    await publish(env, 1)
-    await publish(env, 2)
+    await publish(env, content(1))
+    await publish(env, content(2))
 
     await restart()
     await env.settle()
     await env.advance_time(2 * settings.autopost_interval_seconds)
-    await publish(env, 3)
+    await publish(env, content(3))
     await restart()
     await env.advance_time(2 * settings.autopost_interval_seconds)
 
@@ -170,7 +89,7 @@ async def test_restart_mid_way_never_reposts(simcord_env, settings: Settings, re
 async def test_first_subscription_posts_no_backlog(simcord_env, settings: Settings):
     env = simcord_env
     for n in range(1, 4):
-        await the_bot(env).briefs.add(content(n))
+        await env.bot.storage.briefs.add(content(n))
     server = Server(env, "one")
 
     reply = await server.subscribe()
@@ -179,7 +98,7 @@ async def test_first_subscription_posts_no_backlog(simcord_env, settings: Settin
     assert "from now on" in reply
     assert posts(env, server.news) == []
     assert "**Waiting to post:** 0" in await server.status()
-    await publish(env, 4)
+    await publish(env, content(4))
     assert titles(env, server.news) == ["Brief number 4"]
 
 
@@ -190,10 +109,10 @@ async def test_catch_up_after_downtime_is_capped_oldest_first(
     settings.autopost_catchup_max = 3
     server = Server(env, "one")
     await server.subscribe()
-    await publish(env, 1)
+    await publish(env, content(1))
 
     for n in range(2, 10):  # stored while the bot is down: nobody announces them
-        await the_bot(env).briefs.add(content(n))
+        await env.bot.storage.briefs.add(content(n))
     await restart()
     await env.settle()
     await env.advance_time(3 * settings.autopost_interval_seconds)
@@ -205,7 +124,7 @@ async def test_catch_up_after_downtime_is_capped_oldest_first(
         "Brief number 9",
     ]
     assert "**Waiting to post:** 0" in await server.status()
-    await publish(env, 10)
+    await publish(env, content(10))
     assert titles(env, server.news)[-1] == "Brief number 10"
     assert len(posts(env, server.news)) == 5
 
@@ -219,7 +138,7 @@ async def test_lost_permission_pauses_that_server_only_and_says_why(
     await healthy.subscribe()
     deny_bot(env, broken.news, send_messages=True, embed_links=True)
 
-    await publish(env, 1)
+    await publish(env, content(1))
     await env.advance_time(3 * settings.autopost_interval_seconds)
 
     assert titles(env, healthy.news) == ["Brief number 1"]
@@ -229,12 +148,12 @@ async def test_lost_permission_pauses_that_server_only_and_says_why(
     assert "**paused**" in status
     assert "Send Messages, Embed Links" in status
     assert "/autopost channel" in status
-    (notice,) = [m for m in broken.lobby.history() if m.author.id == the_bot(env).user.id]
+    (notice,) = [m for m in broken.lobby.history() if m.author.id == env.bot.user.id]
     assert "paused" in notice.content
     assert "Send Messages" in notice.content
 
-    await publish(env, 2)
-    assert len([m for m in broken.lobby.history() if m.author.id == the_bot(env).user.id]) == 1
+    await publish(env, content(2))
+    assert len([m for m in broken.lobby.history() if m.author.id == env.bot.user.id]) == 1
     assert titles(env, healthy.news) == ["Brief number 1", "Brief number 2"]
 
 
@@ -250,7 +169,7 @@ async def test_discord_403_on_send_pauses_and_gives_the_brief_back(simcord_env):
         message="Missing Permissions",
     )
 
-    await publish(env, 1)
+    await publish(env, content(1))
 
     status = await server.status()
     assert "**paused**" in status
@@ -266,7 +185,7 @@ async def test_deleted_channel_pauses_the_server(simcord_env):
     env.backend.delete_channel(server.news.id)
     await env.settle()
 
-    await publish(env, 1)
+    await publish(env, content(1))
 
     result = await server.manager.slash(server.lobby, "autopost status")
     assert "**paused**" in result.response.content
@@ -281,14 +200,14 @@ async def test_server_that_removed_the_bot_is_paused_and_others_carry_on(simcord
     env.backend.remove_guild(gone.guild.id)
     await env.settle()
 
-    await publish(env, 1)
+    await publish(env, content(1))
 
     assert titles(env, staying.news) == ["Brief number 1"]
-    settings = await the_bot(env).guild_settings.get(gone.guild.id)
+    settings = await env.bot.storage.guilds.get(gone.guild.id)
     assert settings is not None
     assert settings.paused_reason is not None
-    assert await the_bot(env).guild_settings.active() == [
-        await the_bot(env).guild_settings.get(staying.guild.id)
+    assert await env.bot.storage.guilds.active() == [
+        await env.bot.storage.guilds.get(staying.guild.id)
     ]
 
 
@@ -297,12 +216,12 @@ async def test_resubscribing_after_a_pause_resumes_without_backlog(simcord_env, 
     server = Server(env, "one")
     await server.subscribe()
     deny_bot(env, server.news, send_messages=True)
-    await publish(env, 1)
-    env.backend.delete_overwrite(server.news.id, the_bot(env).user.id)
+    await publish(env, content(1))
+    env.backend.delete_overwrite(server.news.id, env.bot.user.id)
     await env.settle()
 
     await server.subscribe()
-    await publish(env, 2)
+    await publish(env, content(2))
 
     assert titles(env, server.news) == ["Brief number 2"]
     assert "**on**" in await server.status()
@@ -314,7 +233,7 @@ async def test_server_error_releases_the_claim_and_a_later_sweep_retries(simcord
     await server.subscribe()
     env.inject_error("POST", f"/channels/{server.news.id}/messages", status=503, times=None)
 
-    await publish(env, 1)
+    await publish(env, content(1))
 
     assert posts(env, server.news) == []
     status = await server.status()
@@ -334,9 +253,9 @@ async def test_rejected_message_is_not_retried_and_other_servers_carry_on(simcor
     await good.subscribe()
     env.inject_error("POST", f"/channels/{bad.news.id}/messages", status=400, code=50035)
 
-    await publish(env, 1)
+    await publish(env, content(1))
     await env.advance_time(3 * settings.autopost_interval_seconds)
-    await publish(env, 2)
+    await publish(env, content(2))
 
     assert len(send_requests(env, bad.news)) == 2
     assert titles(env, bad.news) == ["Brief number 2"]
@@ -351,7 +270,7 @@ async def test_a_refused_post_is_shown_in_status_and_posted_once_the_brief_is_ed
     await bad.subscribe()
     await good.subscribe()
     env.inject_error("POST", f"/channels/{bad.news.id}/messages", status=400, code=50035)
-    brief = await publish(env, 1)
+    brief = await publish(env, content(1))
 
     status = await bad.status()
     assert "**Refused by Discord:** brief #1" in status
@@ -364,7 +283,7 @@ async def test_a_refused_post_is_shown_in_status_and_posted_once_the_brief_is_ed
     await env.advance_time(3 * settings.autopost_interval_seconds)
     assert len(send_requests(env, bad.news)) == 1
 
-    edited = await the_bot(env).briefs.update(brief.id, content(11), actor_id=None)
+    edited = await env.bot.storage.briefs.update(brief.id, content(11), actor_id=None)
     await announce(env, edited, event="brief_edited")
 
     assert titles(env, bad.news) == ["Brief number 11"]
@@ -378,8 +297,8 @@ async def test_a_brief_with_a_stored_link_discord_refuses_is_still_posted(simcor
     env = simcord_env
     server = Server(env, "one")
     await server.subscribe()
-    brief = await the_bot(env).briefs.add(content(1))
-    async with the_bot(env).db.db.transaction() as conn:  # stored before the link rule existed
+    brief = await env.bot.storage.briefs.add(content(1))
+    async with env.bot.storage.db.transaction() as conn:  # stored before the link rule existed
         await conn.execute(
             "UPDATE briefs SET source_url = ? WHERE id = ?",
             "https://example.com/" + "a" * 600,
@@ -402,7 +321,7 @@ async def test_mention_role_is_pinged_in_that_post_only(simcord_env):
     reply = await pinged.manager.slash(pinged.news, "autopost mention", role=readers)
     assert readers.mention in reply.response.content
 
-    await publish(env, 1)
+    await publish(env, content(1))
 
     (request,) = send_requests(env, pinged.news)
     assert request.json["content"] == readers.mention
@@ -419,7 +338,7 @@ async def test_mention_role_is_pinged_in_that_post_only(simcord_env):
     assert all(r.json["data"]["allowed_mentions"] == {"parse": []} for r in ack)
 
     await pinged.manager.slash(pinged.news, "autopost mention")
-    await publish(env, 2)
+    await publish(env, content(2))
     last = send_requests(env, pinged.news)[-1]
     assert not last.json.get("content")
     assert last.json["allowed_mentions"] == {"parse": []}
@@ -434,7 +353,7 @@ async def test_crosspost_publishes_in_an_announcement_channel(simcord_env):
     )
     assert "published" in result.response.content
 
-    await publish(env, 1)
+    await publish(env, content(1))
 
     (post,) = posts(env, announcements)
     assert any(
@@ -447,15 +366,15 @@ async def test_overlapping_triggers_and_sweeps_post_once(simcord_env, settings):
     env = simcord_env
     server = Server(env, "one")
     await server.subscribe()
-    brief = await the_bot(env).briefs.add(content(1))
+    brief = await env.bot.storage.briefs.add(content(1))
 
     for _ in range(5):
-        the_bot(env).dispatch("brief_published", brief)
-    other_process = AutoPoster(the_bot(env))
+        env.bot.dispatch("brief_published", brief)
+    other_process = AutoPoster(env.bot)
     await asyncio.gather(
         other_process.run(),
         other_process.run(),
-        AutoPoster(the_bot(env)).run(),
+        AutoPoster(env.bot).run(),
         *[t for t in asyncio.all_tasks() if t.get_name() == "discord.py: on_brief_published"],
     )
     await env.settle()
@@ -471,30 +390,8 @@ async def test_off_stops_posting(simcord_env):
     await server.subscribe()
 
     result = await server.manager.slash(server.news, "autopost off")
-    await publish(env, 1)
+    await publish(env, content(1))
 
     assert "off" in result.response.content
     assert posts(env, server.news) == []
     assert "**off**" in await server.status()
-
-
-async def test_pacer_spaces_requests_below_discords_global_limit():
-    pacer = Pacer(rate=50)
-    started = time.monotonic()
-
-    await asyncio.gather(*(pacer.wait() for _ in range(26)))
-
-    assert time.monotonic() - started >= 25 / 50
-
-
-async def test_pacer_restarts_its_schedule_when_the_clock_moves_back():
-    """A clock read behind the schedule (simcord's virtual clock beside the real one, on a
-    machine up for a minute or two) must not hold the next send for the difference."""
-    readings = iter([100.0, 45.0])
-    pacer = Pacer(rate=50, clock=lambda: next(readings))
-    await pacer.wait()
-
-    started = time.monotonic()
-    await pacer.wait()
-
-    assert time.monotonic() - started < 1

@@ -12,7 +12,7 @@ from bot.brief.parsing import parse_brief
 from bot.errors import NotFoundError
 from storage.base import SEARCH_COUNT_CAP
 from storage.models import Brief, BriefContent
-from tests.conftest import EXAMPLES, Restart
+from tests.helpers import EXAMPLES, Restart
 
 
 def content(n: int, **overrides: object) -> BriefContent:
@@ -30,23 +30,21 @@ def content(n: int, **overrides: object) -> BriefContent:
 
 async def add(env, *briefs: BriefContent) -> list[Brief]:
     bot: BriefBot = env.bot
-    return [await bot.briefs.add(b) for b in briefs]
+    return [await bot.storage.briefs.add(b) for b in briefs]
 
 
 async def test_latest_on_empty_library_is_a_friendly_ephemeral(newsroom):
-    env, channel, alice = newsroom
-    result = await alice.slash(channel, "brief latest")
+    result = await newsroom.alice.slash(newsroom.channel, "brief latest")
     assert result.ephemeral
     assert "no briefs yet" in result.response.content.lower()
-    assert_error(env, NotFoundError)
+    assert_error(newsroom.env, NotFoundError)
 
 
 async def test_latest_posts_summary_embed_with_more_button(newsroom):
-    env, channel, alice = newsroom
     text = (EXAMPLES / "comet-weekend.txt").read_text(encoding="utf-8")
-    (stored,) = await add(env, parse_brief(text))
+    (stored,) = await add(newsroom.env, parse_brief(text))
 
-    result = await alice.slash(channel, "brief latest")
+    result = await newsroom.alice.slash(newsroom.channel, "brief latest")
 
     assert not result.ephemeral
     (embed,) = result.response.embeds
@@ -61,10 +59,9 @@ async def test_latest_posts_summary_embed_with_more_button(newsroom):
 
 
 async def test_latest_count_posts_one_message_per_brief_newest_first(newsroom):
-    env, channel, alice = newsroom
-    await add(env, *(content(n) for n in range(1, 8)))
+    await add(newsroom.env, *(content(n) for n in range(1, 8)))
 
-    result = await alice.slash(channel, "brief latest", count=3)
+    result = await newsroom.alice.slash(newsroom.channel, "brief latest", count=3)
 
     messages = [result.response, *result.followups]
     titles = [m.embeds[0].title for m in messages]
@@ -72,26 +69,26 @@ async def test_latest_count_posts_one_message_per_brief_newest_first(newsroom):
 
 
 async def test_no_message_can_ping(newsroom):
-    env, channel, alice = newsroom
-    await add(env, content(1, what_happened="@everyone look <@&123> and <@456> now."))
+    await add(newsroom.env, content(1, what_happened="@everyone look <@&123> and <@456> now."))
 
-    await alice.slash(channel, "brief latest")
+    await newsroom.alice.slash(newsroom.channel, "brief latest")
 
-    sends = [r for r in env.http_requests if r.method == "POST" and "interactions" in r.path]
+    sends = [
+        r for r in newsroom.env.http_requests if r.method == "POST" and "interactions" in r.path
+    ]
     assert sends
     for request in sends:
         data = request.json.get("data", request.json) if isinstance(request.json, dict) else {}
         assert data.get("allowed_mentions", {"parse": []}) == {"parse": []}
-    assert env.bot.allowed_mentions is not None
-    assert env.bot.allowed_mentions.to_dict() == {"parse": []}
+    assert newsroom.env.bot.allowed_mentions is not None
+    assert newsroom.env.bot.allowed_mentions.to_dict() == {"parse": []}
 
 
 async def test_more_button_shows_article_ephemerally(newsroom):
-    env, channel, alice = newsroom
-    await add(env, content(1))
-    post = await alice.slash(channel, "brief latest")
+    await add(newsroom.env, content(1))
+    post = await newsroom.alice.slash(newsroom.channel, "brief latest")
 
-    bob = env.guild.add_member(env.create_user("bob"))
+    bob = newsroom.env.guild.add_member(newsroom.env.create_user("bob"))
     shown = await bob.click(post.response.message, label="More")
 
     assert shown.ephemeral
@@ -101,80 +98,77 @@ async def test_more_button_shows_article_ephemerally(newsroom):
 
 
 async def test_long_article_is_paged_with_prev_next(newsroom):
-    env, channel, alice = newsroom
     paragraphs = [f"Paragraph {i}. " + "Words keep coming here. " * 60 for i in range(30)]
-    await add(env, content(1, body="\n\n".join(paragraphs)))
-    post = await alice.slash(channel, "brief latest")
+    await add(newsroom.env, content(1, body="\n\n".join(paragraphs)))
+    post = await newsroom.alice.slash(newsroom.channel, "brief latest")
 
-    shown = await alice.click(post.response.message, label="More")
+    shown = await newsroom.alice.click(post.response.message, label="More")
     first = shown.response.embeds[0]
     assert "page 1/" in first.footer.text
     total = int(first.footer.text.rsplit("/", 1)[1])
     assert total > 1
 
-    nxt = await alice.click(shown.response.message, label="Next ▶")
+    nxt = await newsroom.alice.click(shown.response.message, label="Next ▶")
     assert f"page 2/{total}" in nxt.response.embeds[0].footer.text
     assert "Paragraph" in nxt.response.embeds[0].description
 
 
 async def test_more_button_survives_restart_and_reports_removed(newsroom, restart: Restart):
-    env, channel, alice = newsroom
-    (kept, gone) = await add(env, content(1), content(2))
-    post_kept = await alice.slash(channel, "brief show", brief=str(kept.id))
-    post_gone = await alice.slash(channel, "brief show", brief=str(gone.id))
+    (kept, gone) = await add(newsroom.env, content(1), content(2))
+    post_kept = await newsroom.alice.slash(newsroom.channel, "brief show", brief=str(kept.id))
+    post_gone = await newsroom.alice.slash(newsroom.channel, "brief show", brief=str(gone.id))
 
     await restart()
-    await env.bot.briefs.delete(gone.id, actor_id=None)
+    await newsroom.env.bot.storage.briefs.delete(gone.id, actor_id=None)
 
-    shown = await alice.click(post_kept.response.message, label="More")
+    shown = await newsroom.alice.click(post_kept.response.message, label="More")
     assert shown.ephemeral
     assert "Paragraph one of brief 1." in shown.response.embeds[0].description
 
-    removed = await alice.click(post_gone.response.message, label="More")
+    removed = await newsroom.alice.click(post_gone.response.message, label="More")
     assert removed.ephemeral
     assert "removed" in removed.response.content
 
 
 async def test_show_by_id_and_not_found(newsroom):
-    env, channel, alice = newsroom
-    (stored,) = await add(env, content(1))
+    (stored,) = await add(newsroom.env, content(1))
 
-    found = await alice.slash(channel, "brief show", brief=f"#{stored.id}")
+    found = await newsroom.alice.slash(newsroom.channel, "brief show", brief=f"#{stored.id}")
     assert found.response.embeds[0].title == "Brief number 1"
 
-    missing = await alice.slash(channel, "brief show", brief="999")
+    missing = await newsroom.alice.slash(newsroom.channel, "brief show", brief="999")
     assert missing.ephemeral
     assert "couldn't find" in missing.response.content
-    assert_error(env, NotFoundError)
+    assert_error(newsroom.env, NotFoundError)
 
 
 async def test_show_autocomplete_offers_titles_and_ids(newsroom):
-    env, channel, alice = newsroom
     await add(
-        env, content(1, title="Harbor bike lanes approved"), content(2, title="Comet returns")
+        newsroom.env,
+        content(1, title="Harbor bike lanes approved"),
+        content(2, title="Comet returns"),
     )
 
-    choices = await alice.autocomplete(channel, "brief show", "brief", "harb")
+    choices = await newsroom.alice.autocomplete(newsroom.channel, "brief show", "brief", "harb")
 
     assert [c["name"] for c in choices] == ["#1 · Harbor bike lanes approved"]
     assert choices[0]["value"] == "1"
-    assert len(await alice.autocomplete(channel, "brief show", "brief", "")) == 2
+    assert len(await newsroom.alice.autocomplete(newsroom.channel, "brief show", "brief", "")) == 2
 
 
 async def test_search_ranks_and_opens_a_result(newsroom):
-    env, channel, alice = newsroom
     await add(
-        env,
+        newsroom.env,
         content(1, title="Council budget", body="The comet was mentioned once."),
         content(2, title="Comet returns this weekend"),
     )
 
-    result = await alice.slash(channel, "brief search", query="comet")
+    result = await newsroom.alice.slash(newsroom.channel, "brief search", query="comet")
 
     assert result.ephemeral
     embed = result.response.embeds[0]
     assert embed.description.index("Comet returns") < embed.description.index("Council budget")
-    opened = await alice.select(result.response.message, ["2"], custom_id="brief:open")
+    opened = await newsroom.alice.select(result.response.message, ["2"], custom_id="brief:open")
     assert opened.ephemeral
     assert opened.response.embeds[0].title == "Comet returns this weekend"
 
@@ -183,68 +177,62 @@ async def test_search_ranks_and_opens_a_result(newsroom):
     "query", ['"unbalanced', "comet AND (", "NOT", "*", "-comet", "a:b", "NEAR(x y", "💥 ) ("]
 )
 async def test_search_accepts_any_input(newsroom, query: str):
-    env, channel, alice = newsroom
-    await add(env, content(1, title="Comet returns"))
+    await add(newsroom.env, content(1, title="Comet returns"))
 
-    result = await alice.slash(channel, "brief search", query=query)
+    result = await newsroom.alice.slash(newsroom.channel, "brief search", query=query)
 
     assert result.acknowledged
     assert result.response is not None
     if result.ephemeral and not result.response.embeds:
-        assert_error(env, NotFoundError)
+        assert_error(newsroom.env, NotFoundError)
 
 
 async def test_search_without_matches_says_so(newsroom):
-    env, channel, alice = newsroom
-    await add(env, content(1))
-    result = await alice.slash(channel, "brief search", query="zebra")
+    await add(newsroom.env, content(1))
+    result = await newsroom.alice.slash(newsroom.channel, "brief search", query="zebra")
     assert result.ephemeral
     assert "No briefs match" in result.response.content
-    assert_error(env, NotFoundError)
+    assert_error(newsroom.env, NotFoundError)
 
 
 async def test_search_pages_survive_restart(newsroom, restart: Restart):
-    env, channel, alice = newsroom
-    await add(env, *(content(n, title=f"Harbor story {n}") for n in range(1, 13)))
-    result = await alice.slash(channel, "brief search", query="harbor")
+    await add(newsroom.env, *(content(n, title=f"Harbor story {n}") for n in range(1, 13)))
+    result = await newsroom.alice.slash(newsroom.channel, "brief search", query="harbor")
     assert "1/3" in result.response.embeds[0].footer.text
 
     await restart()
-    page2 = await alice.click(result.response.message, label="Next ▶")
+    page2 = await newsroom.alice.click(result.response.message, label="Next ▶")
     assert "2/3" in page2.response.embeds[0].footer.text
 
 
 async def test_list_pages_newest_first(newsroom):
-    env, channel, alice = newsroom
-    await add(env, *(content(n) for n in range(1, 24)))
+    await add(newsroom.env, *(content(n) for n in range(1, 24)))
 
-    first = await alice.slash(channel, "brief list")
+    first = await newsroom.alice.slash(newsroom.channel, "brief list")
     assert first.ephemeral
     assert "Brief number 23" in first.response.embeds[0].description
     assert "1/3" in first.response.embeds[0].footer.text
 
-    second = await alice.click(first.response.message, label="Next ▶")
+    second = await newsroom.alice.click(first.response.message, label="Next ▶")
     assert "Brief number 13" in second.response.embeds[0].description
     assert "2/3" in second.response.embeds[0].footer.text
 
 
 async def test_search_with_more_matches_than_counted_says_so(newsroom):
-    env, channel, alice = newsroom
-    await env.bot.briefs.add_many(
+    await newsroom.env.bot.storage.briefs.add_many(
         [content(n, title=f"Harbor story {n}") for n in range(1, SEARCH_COUNT_CAP + 2)]
     )
 
-    result = await alice.slash(channel, "brief search", query="harbor")
+    result = await newsroom.alice.slash(newsroom.channel, "brief search", query="harbor")
 
     footer = result.response.embeds[0].footer.text
     assert footer == f"Page 1/{SEARCH_COUNT_CAP // 5} · {SEARCH_COUNT_CAP}+ results"
 
 
 async def test_search_with_nothing_searchable_asks_for_words(newsroom):
-    env, channel, alice = newsroom
-    await add(env, content(1))
+    await add(newsroom.env, content(1))
 
-    result = await alice.slash(channel, "brief search", query='"*" ( - ^ :')
+    result = await newsroom.alice.slash(newsroom.channel, "brief search", query='"*" ( - ^ :')
 
     assert result.ephemeral
     assert result.response.content.startswith("Type a word or two")
@@ -260,14 +248,15 @@ async def test_search_with_nothing_searchable_asks_for_words(newsroom):
     ],
 )
 async def test_a_stored_link_discord_refuses_is_left_out_never_the_brief(newsroom, column, link):
-    env, channel, alice = newsroom
-    (stored,) = await add(env, content(1, source_url="https://example.com/ok"))
-    async with env.bot.db.db.transaction() as conn:  # stored before the link rule existed
+    (stored,) = await add(newsroom.env, content(1, source_url="https://example.com/ok"))
+    async with (
+        newsroom.env.bot.storage.db.transaction() as conn
+    ):  # stored before the link rule existed
         await conn.execute(f"UPDATE briefs SET {column} = ? WHERE id = ?", link, stored.id)
 
     for result in (
-        await alice.slash(channel, "brief latest"),
-        await alice.slash(channel, "brief show", brief=str(stored.id)),
+        await newsroom.alice.slash(newsroom.channel, "brief latest"),
+        await newsroom.alice.slash(newsroom.channel, "brief show", brief=str(stored.id)),
     ):
         assert not result.ephemeral
         (embed,) = result.response.embeds

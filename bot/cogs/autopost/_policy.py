@@ -1,0 +1,193 @@
+"""What auto-posting decides, apart from doing it: pure rules testable without Discord.
+
+How to treat a failed send (`classify`), how many missed briefs a server still gets
+(`plan_catchup`), the pace of sends (`Pacer`), what a post may ping (`mention_for`), and what
+`/autopost status` says (`status_text`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+import aiohttp
+import discord
+
+from bot.limits import GLOBAL_REQUESTS_PER_SECOND
+from storage.models import GuildSettings, RejectedPost
+
+#: Channel permissions the bot needs to post a summary with its button, by display name.
+REQUIRED_PERMISSIONS: dict[str, str] = {
+    "view_channel": "View Channel",
+    "send_messages": "Send Messages",
+    "embed_links": "Embed Links",
+}
+
+#: Auto-post sends per second: a margin below Discord's global limit, leaving room for
+#: the bot's other requests (interaction responses do not count against it).
+SEND_RATE = GLOBAL_REQUESTS_PER_SECOND * 0.8
+
+RESUME_HINT = "Someone with Manage Server can fix this, then run `/autopost channel` again."
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+class Outcome(enum.Enum):
+    """What happened to one brief for one server, and so what the claim and server do next."""
+
+    #: Posted; the message id is recorded.
+    SENT = "sent"
+    #: Not ours to post: already claimed elsewhere, or removed meanwhile.
+    PASSED = "passed"
+    #: Temporary failure: the claim was given back; try again on a later pass.
+    RETRY = "retry"
+    #: The channel is gone or closed to the bot: the server is paused until an admin acts.
+    PAUSE = "pause"
+    #: Discord rejected this one message: the claim is kept, with the reason, until an edit.
+    DROP = "drop"
+
+
+class Pacer:
+    """Space requests out to at most `rate` per second, across every task that shares it.
+
+    Bounded concurrency alone does not bound the rate: with fast responses a handful of
+    workers can exceed Discord's global limit. Pacing keeps fan-out under it, not just
+    recovering from 429s after the fact.
+
+    The schedule can run ahead of the clock by one interval per caller still waiting, never
+    more; a larger lead means the clock moved (a suspended machine, or a test's simulated
+    clock read beside the real one) and the schedule restarts from now instead of stalling
+    every send for however far the clock moved.
+    """
+
+    def __init__(self, rate: float, *, clock: Callable[[], float] | None = None) -> None:
+        self._interval = 1.0 / rate
+        # Looked up at each call, not bound once: simcord replaces time.monotonic in tests.
+        self._clock = clock or (lambda: time.monotonic())
+        self._next = 0.0
+        self._waiting = 0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        """Return when the caller may send its next request."""
+        async with self._lock:
+            now = self._clock()
+            if self._next - now > self._interval * (self._waiting + 1):
+                self._next = now
+            delay = self._next - now
+            self._next = max(now, self._next) + self._interval
+            self._waiting += 1
+        try:
+            if delay > 0:
+                await asyncio.sleep(delay)
+        finally:
+            self._waiting -= 1
+
+
+def classify(error: BaseException) -> Outcome | None:
+    """Say how to treat a send error, or None when it is not a Discord/network failure."""
+    if isinstance(error, discord.Forbidden | discord.NotFound):
+        return Outcome.PAUSE
+    if isinstance(error, discord.HTTPException):
+        return Outcome.RETRY if error.status >= 500 or error.status == 429 else Outcome.DROP
+    if isinstance(error, aiohttp.ClientError | OSError):
+        return Outcome.RETRY
+    return None
+
+
+def plan_catchup(pending: Sequence[int], cap: int) -> tuple[list[int], list[int]]:
+    """Split pending ids (oldest first) into the newest `cap` to post and the older rest to skip.
+
+    At least one brief is always posted, so a cap of 0 still delivers the latest news.
+    """
+    keep = max(cap, 1)
+    return list(pending[-keep:]), list(pending[:-keep])
+
+
+def missing_permissions(permissions: discord.Permissions) -> list[str]:
+    """Name the required channel permissions the bot lacks, in a fixed order."""
+    return [label for name, label in REQUIRED_PERMISSIONS.items() if not getattr(permissions, name)]
+
+
+def mention_for(
+    settings: GuildSettings, guild: discord.Guild
+) -> tuple[str | None, discord.AllowedMentions]:
+    """Return the message content and allowed mentions: only the chosen role may be pinged."""
+    role = guild.get_role(settings.mention_role_id) if settings.mention_role_id else None
+    if role is None:
+        return None, NO_MENTIONS
+    allowed = discord.AllowedMentions(everyone=False, users=False, roles=[role], replied_user=False)
+    return role.mention, allowed
+
+
+def payload_shape(content: str | None, embed: discord.Embed, view: discord.ui.View) -> str:
+    """Describe a message's sizes, not its text, for the log of a post Discord refused."""
+    data = embed.to_dict()
+    sizes = {
+        "content": len(content or ""),
+        "title": len(data.get("title", "")),
+        "description": len(data.get("description", "")),
+        "url": len(data.get("url", "")),
+        "image_url": len(data.get("image", {}).get("url", "")),
+        "fields": len(data.get("fields", [])),
+        "embed_chars": len(embed),
+    }
+    parts = [f"{name}={size}" for name, size in sizes.items()]
+    for row in view.to_components():
+        for item in row.get("components", []):
+            if "url" in item:
+                parts.append(f"link_button_url={len(item['url'])}")
+            if "custom_id" in item:
+                parts.append(f"custom_id={len(item['custom_id'])}")
+    return " ".join(parts)
+
+
+def status_text(
+    settings: GuildSettings | None,
+    *,
+    pending: int,
+    next_check: datetime | None,
+    rejected: Sequence[RejectedPost] = (),
+) -> str:
+    """Describe a server's auto-post setup and health for `/autopost status`."""
+    if settings is None or settings.channel_id is None:
+        return "Auto-posting is **off**. Turn it on with `/autopost channel`."
+    lines: list[str] = []
+    if settings.paused_reason is not None:
+        lines.append(f"Auto-posting to <#{settings.channel_id}> is **paused**.")
+        lines.append(f"**Problem:** {settings.paused_reason}")
+        lines.append(RESUME_HINT)
+    else:
+        lines.append(f"Auto-posting to <#{settings.channel_id}> is **on**.")
+    if settings.crosspost:
+        lines.append("Posts are published to following servers.")
+    role = f"<@&{settings.mention_role_id}>" if settings.mention_role_id else "nobody"
+    lines.append(f"**Mentions:** {role}")
+    last = discord.utils.format_dt(settings.last_post_at, "R") if settings.last_post_at else "never"
+    lines.append(f"**Last post:** {last}")
+    if settings.paused_reason is None and next_check is not None:
+        lines.append(f"**Next check:** {discord.utils.format_dt(next_check, 'R')}")
+    lines.append(f"**Waiting to post:** {pending}")
+    if settings.paused_reason is None and settings.last_error:
+        lines.append(f"**Last problem:** {settings.last_error}")
+    for post in rejected:
+        then = (
+            "it goes out again now that it was edited"
+            if post.retrying
+            else ("it will be posted once a publisher edits it")
+        )
+        lines.append(
+            f"**Refused by Discord:** brief #{post.brief_id}, "
+            f"{discord.utils.format_dt(post.at, 'R')}: {post.reason}; {then}."
+        )
+    return "\n".join(lines)
+
+
+def describe(error: BaseException) -> str:
+    """Summarise an error for logs and status: HTTP status and Discord's text when there is one."""
+    if isinstance(error, discord.HTTPException):
+        text = error.text or error.response.reason or "no detail"
+        return f"HTTP {error.status}: {text}"
+    return type(error).__name__

@@ -1,0 +1,58 @@
+"""Auto-posting's rules on their own, without Discord: catch-up, error classes, pacing."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import discord
+
+from bot.cogs.autopost._policy import Outcome, Pacer, classify, plan_catchup
+
+
+def test_plan_catchup_posts_the_newest_and_skips_the_older_rest():
+    assert plan_catchup([1, 2, 3, 4, 5, 6, 7], 3) == ([5, 6, 7], [1, 2, 3, 4])
+    assert plan_catchup([1, 2], 5) == ([1, 2], [])
+    assert plan_catchup([1, 2, 3], 0) == ([3], [1, 2])
+    assert plan_catchup([], 5) == ([], [])
+
+
+def _http_error(status: int, cls: type[discord.HTTPException] = discord.HTTPException):
+    class Response:
+        reason = "test"
+
+    Response.status = status  # type: ignore[attr-defined]
+    return cls(Response(), {"message": "test", "code": 0})  # type: ignore[arg-type]
+
+
+def test_classify_sorts_discord_errors_into_retry_pause_or_drop():
+    assert classify(_http_error(403, discord.Forbidden)) is Outcome.PAUSE
+    assert classify(_http_error(404, discord.NotFound)) is Outcome.PAUSE
+    assert classify(_http_error(503, discord.DiscordServerError)) is Outcome.RETRY
+    assert classify(_http_error(429)) is Outcome.RETRY
+    assert classify(ConnectionResetError()) is Outcome.RETRY
+    assert classify(TimeoutError()) is Outcome.RETRY
+    assert classify(_http_error(400)) is Outcome.DROP
+    assert classify(ValueError("a bug")) is None
+
+
+async def test_pacer_spaces_requests_below_discords_global_limit():
+    pacer = Pacer(rate=50)
+    started = time.monotonic()
+
+    await asyncio.gather(*(pacer.wait() for _ in range(26)))
+
+    assert time.monotonic() - started >= 25 / 50
+
+
+async def test_pacer_restarts_its_schedule_when_the_clock_moves_back():
+    """A clock read behind the schedule (simcord's virtual clock beside the real one, on a
+    machine up for a minute or two) must not hold the next send for the difference."""
+    readings = iter([100.0, 45.0])
+    pacer = Pacer(rate=50, clock=lambda: next(readings))
+    await pacer.wait()
+
+    started = time.monotonic()
+    await pacer.wait()
+
+    assert time.monotonic() - started < 1
