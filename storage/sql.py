@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -78,25 +79,62 @@ class Connection(Protocol):
         ...
 
 
-class Dialect(Protocol):
-    """The few things SQL cannot say the same way on SQLite and PostgreSQL."""
+class Reads:
+    """`fetchrow` and `fetchval` written once, on top of a connection's `fetch`."""
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        """Run one statement and return its rows."""
+        raise NotImplementedError
+
+    async def fetchrow(self, sql: str, *args: Any) -> Row | None:
+        """Run one statement and return its first row, if any."""
+        rows = await self.fetch(sql, *args)
+        return rows[0] if rows else None
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        """Run one statement and return the first column of its first row (None if none)."""
+        row = await self.fetchrow(sql, *args)
+        return None if row is None else next(iter(row.values()))
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """The few things SQL cannot say the same way on SQLite and PostgreSQL, as templates
+    (`{}` is the expression, column, alias or index they apply to)."""
+
+    #: A condition true when the expression is one of a list given as one argument.
+    any_of_list: str
+    #: A condition true when the column equals one argument, NULL matching NULL.
+    null_safe_equal: str
+    #: What makes a SELECT lock its rows of an alias, passing over rows another transaction
+    #: holds (nothing where the database locks the whole file).
+    lock_skipping_locked: str
+    #: The hint that makes the planner use an index, where the database takes hints.
+    index_hint: str
 
     def any_of(self, expression: str) -> str:
         """Return a condition true when `expression` is one of a list given as one argument."""
-        ...
+        return self.any_of_list.format(expression)
 
     def same(self, column: str) -> str:
         """Return a condition true when `column` equals one argument, NULL matching NULL."""
-        ...
+        return self.null_safe_equal.format(column)
 
     def skip_locked(self, alias: str) -> str:
-        """Return the clause that makes a SELECT lock its rows of `alias`, passing over rows
-        another transaction holds (nothing where the database locks the whole file)."""
-        ...
+        """Return the clause that locks a SELECT's rows of `alias`, skipping locked ones."""
+        return self.lock_skipping_locked.format(alias)
 
     def indexed_by(self, index: str) -> str:
-        """Return the hint that makes the planner use `index`, where the database has one."""
-        ...
+        """Return the hint that makes the planner use `index`."""
+        return self.index_hint.format(index)
+
+
+#: SQLite: lists as JSON text, `IS` for NULL-safe equality, no row locks (BEGIN IMMEDIATE
+#: already keeps every other writer out), and the planner takes index hints.
+SQLITE = Dialect("{} IN (SELECT value FROM json_each(?))", "{} IS ?", "", "INDEXED BY {}")
+#: PostgreSQL: lists as arrays, row locks that pass over rows another process is leasing,
+#: no planner hints.
+POSTGRES = Dialect("{} = ANY(?)", "{} IS NOT DISTINCT FROM ?", "FOR UPDATE OF {} SKIP LOCKED", "")
 
 
 class Database(Protocol):

@@ -18,7 +18,7 @@ import asyncpg
 from storage.postgres.checks import integrity_problems
 from storage.postgres.migrations import Driver, apply_migrations, current_version, latest_version
 from storage.postgres.search import PostgresSearch, search_vector, title_vector
-from storage.sql import Connection, Row, numbered
+from storage.sql import POSTGRES, Connection, Reads, Row, numbered
 
 #: Connections one process keeps open: enough for concurrent commands and auto-posting.
 POOL_MIN, POOL_MAX = 1, 10
@@ -80,7 +80,7 @@ def _row(record: asyncpg.Record) -> Row:
     return row
 
 
-class PostgresConnection:
+class PostgresConnection(Reads):
     """One pooled asyncpg connection, speaking `storage.sql.Connection`."""
 
     def __init__(self, conn: Driver) -> None:
@@ -89,15 +89,6 @@ class PostgresConnection:
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
         """Run one statement and return its rows."""
         return [_row(record) for record in await self.driver.fetch(numbered(sql), *_args(args))]
-
-    async def fetchrow(self, sql: str, *args: Any) -> Row | None:
-        """Run one statement and return its first row, if any."""
-        record = await self.driver.fetchrow(numbered(sql), *_args(args))
-        return None if record is None else _row(record)
-
-    async def fetchval(self, sql: str, *args: Any) -> Any:
-        """Run one statement and return the first column of its first row (None if none)."""
-        return await self.driver.fetchval(numbered(sql), *_args(args))
 
     async def execute(self, sql: str, *args: Any) -> int:
         """Run one statement; return how many rows it inserted, changed or deleted."""
@@ -116,30 +107,10 @@ class PostgresConnection:
             yield [_row(record) for record in records]
 
 
-class PostgresDialect:
-    """PostgreSQL's ways of saying what SQLite says otherwise."""
-
-    def any_of(self, expression: str) -> str:
-        """Match one of a list, given as an array."""
-        return f"{expression} = ANY(?)"
-
-    def same(self, column: str) -> str:
-        """Equal, NULL matching NULL."""
-        return f"{column} IS NOT DISTINCT FROM ?"
-
-    def skip_locked(self, alias: str) -> str:
-        """Lock the rows read, passing over those another transaction is leasing."""
-        return f"FOR UPDATE OF {alias} SKIP LOCKED"
-
-    def indexed_by(self, index: str) -> str:
-        """Nothing: the planner needs no hint here."""
-        return ""
-
-
 class PostgresDatabase:
     """A library in a PostgreSQL database (or schema), shared by any number of processes."""
 
-    dialect = PostgresDialect()
+    dialect = POSTGRES
     search = PostgresSearch()
 
     def __init__(self, pool: asyncpg.Pool[asyncpg.Record], url: str) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage.sql import FLAG_COLUMNS, TIME_COLUMNS, Connection, Row
+from storage.sql import FLAG_COLUMNS, SQLITE, TIME_COLUMNS, Connection, Reads, Row
 from storage.sqlite.migrations import apply_migrations, current_version, latest_version
 from storage.sqlite.search import SqliteSearch
 
@@ -72,7 +72,7 @@ def _row(row: sqlite3.Row) -> Row:
     return decoded
 
 
-class SqliteConnection:
+class SqliteConnection(Reads):
     """The one aiosqlite connection, speaking `storage.sql.Connection`."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
@@ -81,16 +81,6 @@ class SqliteConnection:
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
         """Run one statement and return its rows."""
         return [_row(row) for row in await self._conn.execute_fetchall(sql, _args(args))]
-
-    async def fetchrow(self, sql: str, *args: Any) -> Row | None:
-        """Run one statement and return its first row, if any."""
-        rows = await self.fetch(sql, *args)
-        return rows[0] if rows else None
-
-    async def fetchval(self, sql: str, *args: Any) -> Any:
-        """Run one statement and return the first column of its first row (None if none)."""
-        row = await self.fetchrow(sql, *args)
-        return None if row is None else next(iter(row.values()))
 
     async def execute(self, sql: str, *args: Any) -> int:
         """Run one statement; return how many rows it inserted, changed or deleted."""
@@ -106,26 +96,6 @@ class SqliteConnection:
         async with self._conn.execute(sql, _args(args)) as cursor:
             while rows := await cursor.fetchmany(batch):
                 yield [_row(row) for row in rows]
-
-
-class SqliteDialect:
-    """SQLite's ways of saying what PostgreSQL says otherwise."""
-
-    def any_of(self, expression: str) -> str:
-        """Match one of a list, given as JSON text."""
-        return f"{expression} IN (SELECT value FROM json_each(?))"
-
-    def same(self, column: str) -> str:
-        """Equal, NULL matching NULL."""
-        return f"{column} IS ?"
-
-    def skip_locked(self, alias: str) -> str:
-        """Nothing: BEGIN IMMEDIATE already keeps every other writer out."""
-        return ""
-
-    def indexed_by(self, index: str) -> str:
-        """Make the planner use `index`."""
-        return f"INDEXED BY {index}"
 
 
 async def _pragma(conn: aiosqlite.Connection, pragma: str) -> None:
@@ -164,7 +134,7 @@ class SqliteDatabase:
     auto-post sweep.
     """
 
-    dialect = SqliteDialect()
+    dialect = SQLITE
     search = SqliteSearch()
 
     def __init__(self, path: Path, conn: aiosqlite.Connection, url: str) -> None:
