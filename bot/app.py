@@ -21,6 +21,9 @@ from storage.library import Storage
 
 log = logging.getLogger(__name__)
 
+#: Longest rate-limit wait a request may sit out before it raises discord.RateLimited.
+MAX_RATELIMIT_WAIT = 30.0
+
 #: The features, one extension each (a package under bot/cogs with a `setup`).
 EXTENSIONS: tuple[str, ...] = ("bot.cogs.briefs", "bot.cogs.autopost")
 STALE_COMPONENT = "This button no longer works. Run the command again to get a fresh one."
@@ -53,6 +56,9 @@ class BriefBot(commands.AutoShardedBot):
             command_prefix=commands.when_mentioned,
             intents=discord.Intents.default(),
             allowed_mentions=discord.AllowedMentions.none(),
+            # A longer rate limit (a channel's crosspost limit can be an hour) raises
+            # discord.RateLimited instead of holding the request, and whatever awaits it.
+            max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
             tree_cls=BriefTree,
             help_command=None,
             shard_count=settings.shard_count,

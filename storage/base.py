@@ -288,8 +288,9 @@ class Backend(Database, Protocol):
         """Insert rows of one table exactly as given, the fastest way the database has."""
         ...
 
-    async def announce(self, conn: Connection, newest_id: int) -> None:
-        """Tell every process, once the transaction commits, that new briefs were stored."""
+    async def announce(self, conn: Connection, brief_id: int) -> None:
+        """Tell every process, once the transaction commits, that briefs were stored, edited
+        or retracted (the newest, or the one changed)."""
         ...
 
     async def settle(self, tables: Sequence[str]) -> None:

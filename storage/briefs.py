@@ -220,6 +220,7 @@ class Briefs:
                 return None
             brief = brief_of(row)
             await self._audit(conn, brief_id, "edit", actor_id, now, snapshot(brief), note)
+            await self._db.announce(conn, brief_id)  # its posted copies are now behind
         return brief
 
     async def delete(
@@ -245,6 +246,7 @@ class Briefs:
                 return False
             record = snapshot(brief_of(row))
             await self._audit(conn, brief_id, "delete", actor_id, now, record, reason)
+            await self._db.announce(conn, brief_id)  # its posted copies now retract it
         return True
 
     async def retraction(self, brief_id: int) -> Retraction | None:

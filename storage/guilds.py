@@ -173,8 +173,8 @@ class PostLog:
             )
         return reclaimed == 1
 
-    async def unsent(self, guild_id: int, *, attempted_before: datetime) -> list[UnsentPost]:
-        """Return claims last attempted before then whose message was never recorded.
+    async def unsent(self, guild_id: int, *, stale_after: timedelta) -> list[UnsentPost]:
+        """Return claims last attempted `stale_after` ago or more, never recorded.
 
         Their process died between claiming and recording (before or after the send
         reached Discord): they are retried with the same nonce, or given up.
@@ -185,20 +185,21 @@ class PostLog:
                 f" AS claimed_at FROM post_log WHERE guild_id = ? AND {_UNSENT}"
                 " AND posted_at < ? ORDER BY brief_id",
                 guild_id,
-                attempted_before,
+                utcnow() - stale_after,
             )
         return [UnsentPost.model_validate(row) for row in rows]
 
-    async def retry(self, guild_id: int, brief_id: int, *, attempted_before: datetime) -> bool:
+    async def retry(self, guild_id: int, brief_id: int, *, stale_after: timedelta) -> bool:
         """Take over an unsent claim for another attempt; True only for the one caller that won."""
+        now = utcnow()
         async with self._db.transaction() as conn:
             won = await conn.execute(
                 f"UPDATE post_log SET posted_at = ? WHERE guild_id = ? AND brief_id = ?"
                 f" AND {_UNSENT} AND posted_at < ?",
-                utcnow(),
+                now,
                 guild_id,
                 brief_id,
-                attempted_before,
+                now - stale_after,
             )
         return won == 1
 
@@ -377,11 +378,12 @@ class PostLog:
                 brief_id,
             )
 
-    async def release_copy(self, guild_id: int, brief_id: int) -> None:
-        """End a copy's lease after a temporary failure, so it is tried again."""
+    async def release_copy(self, guild_id: int, brief_id: int, *, retry_after: timedelta) -> None:
+        """After a temporary failure, let the copy be tried again `retry_after` from now."""
         async with self._db.transaction() as conn:
             await conn.execute(
-                "UPDATE post_log SET lease_until = NULL WHERE guild_id = ? AND brief_id = ?",
+                "UPDATE post_log SET lease_until = ? WHERE guild_id = ? AND brief_id = ?",
+                utcnow() + retry_after,
                 guild_id,
                 brief_id,
             )
@@ -412,15 +414,16 @@ class PostLog:
         return [PostedCopy.model_validate(row) for row in rows]
 
     async def crossposted(
-        self, guild_id: int, brief_id: int, *, state: str, retry_at: datetime | None = None
+        self, guild_id: int, brief_id: int, *, state: str, retry_after: timedelta | None = None
     ) -> None:
-        """Record a crosspost's outcome: `done`, `failed`, or `pending` again from `retry_at`."""
+        """Record a crosspost's outcome: `done`, `failed`, or `pending` (tried again once
+        `retry_after` has passed; at once when None)."""
         async with self._db.transaction() as conn:
             await conn.execute(
                 "UPDATE post_log SET crosspost_state = ?, crosspost_after = ?"
                 " WHERE guild_id = ? AND brief_id = ?",
                 state,
-                retry_at,
+                None if retry_after is None else utcnow() + retry_after,
                 guild_id,
                 brief_id,
             )

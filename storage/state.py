@@ -17,6 +17,13 @@ class State:
             value = await conn.fetchval("SELECT value FROM bot_state WHERE key = ?", key)
         return None if value is None else str(value)
 
+    async def take(self, key: str) -> str | None:
+        """Return the value stored under `key` and remove it (None if there was none)."""
+        async with self._db.transaction() as conn:
+            value = await conn.fetchval("SELECT value FROM bot_state WHERE key = ?", key)
+            await conn.execute("DELETE FROM bot_state WHERE key = ?", key)
+        return None if value is None else str(value)
+
     async def set(self, key: str, value: str) -> None:
         """Store `value` under `key`, replacing any previous value."""
         async with self._db.transaction() as conn:

@@ -11,6 +11,7 @@ import os
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -83,3 +84,25 @@ async def highest_id(storage: Storage) -> int:
     """Return the highest brief id ever used (deleted briefs included), 0 when empty."""
     async with storage.db.read() as conn:
         return int(await conn.fetchval("SELECT COALESCE(MAX(id), 0) FROM briefs"))
+
+
+async def age_claims(storage: Storage, by: timedelta) -> None:
+    """Move every unrecorded auto-post claim `by` into the past: the database as the bot will
+    find it that much later (its claims carry the database's own, real clock)."""
+    async with storage.db.transaction() as conn:
+        rows = await conn.fetch(
+            "SELECT guild_id, brief_id, posted_at, claimed_at FROM post_log"
+            " WHERE message_id IS NULL"
+        )
+        await conn.executemany(
+            "UPDATE post_log SET posted_at = ?, claimed_at = ? WHERE guild_id = ? AND brief_id = ?",
+            [
+                (
+                    row["posted_at"] - by,
+                    (row["claimed_at"] or row["posted_at"]) - by,
+                    row["guild_id"],
+                    row["brief_id"],
+                )
+                for row in rows
+            ],
+        )

@@ -20,6 +20,7 @@ import simcord
 
 from bot.app import BriefBot
 from bot.cogs.autopost._cog import AutoPost
+from bot.cogs.autopost._copies import CopyKeeper
 from bot.cogs.autopost._delivery import AutoPoster
 from bot.cogs.briefs._form import FIELD_IDS
 from storage.models import Brief, BriefContent
@@ -146,6 +147,11 @@ def autopost(bot: BriefBot) -> AutoPost:
 def poster(bot: BriefBot) -> AutoPoster:
     """The auto-post cog's delivery."""
     return autopost(bot).poster
+
+
+def copy_keeper(bot: BriefBot) -> CopyKeeper:
+    """The auto-post cog's keeper of posted copies."""
+    return autopost(bot).copies
 
 
 # --- acting ----------------------------------------------------------------------------------
@@ -282,6 +288,6 @@ def form_values(modal: Any) -> dict[str, str]:
 
 def edited(defaults: dict[str, str], old: str, new: str) -> dict[str, str]:
     """The edit form's values with one phrase of the sections changed."""
-    values = {name: defaults[custom_id] for name, custom_id in FIELD_IDS.items()}
+    values = {name: defaults[cid] for name, cid in FIELD_IDS.items() if cid in defaults}
     values["sections"] = values["sections"].replace(old, new)
     return form(**values)

@@ -34,6 +34,8 @@ class Draft:
     owner_id: int
     content: BriefContent
     base: Brief | None = None
+    #: The correction note an edit will carry (shown with the brief once saved).
+    note: str | None = None
 
     @property
     def brief_id(self) -> int | None:

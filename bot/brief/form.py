@@ -1,5 +1,9 @@
 """The brief form's content: a brief split across five text inputs, and read back by the parser.
 
+The add form asks for a title apart; the edit form carries the title as the summary's first
+line (`# Title`, as a brief file writes it) and asks instead for an optional correction note,
+since a form holds five inputs at most.
+
 Pure: the Discord modal that shows these inputs is `bot.cogs.briefs._form`.
 """
 
@@ -12,7 +16,7 @@ from bot.brief.parsing import DEFAULT_MAX_CHARS, BriefParseError, format_brief, 
 from bot.errors import UserFacingError
 from bot.limits import EMBED_TITLE, TEXT_INPUT_VALUE
 from storage.links import link_problem
-from storage.models import LINK_LIMITS, BriefContent
+from storage.models import CORRECTION_CHARS, LINK_LIMITS, BriefContent
 
 
 @dataclass(frozen=True)
@@ -24,21 +28,30 @@ class BriefForm:
     article: str = ""
     source_url: str = ""
     image_url: str = ""
+    #: The edit form's correction note (blank: none).
+    note: str = ""
 
 
-def form_from_content(content: BriefContent) -> BriefForm | None:
-    """Split a brief across the form's inputs; None when a part is too long for its input."""
+def form_from_content(
+    content: BriefContent, *, edit: bool = False, note: str | None = None
+) -> BriefForm | None:
+    """Split a brief across the form's inputs; None when a part is too long for its input.
+
+    For the edit form (`edit`), the title leads the sections as a `# Title` line.
+    """
     summary = format_brief(content.model_copy(update={"body": ""})).rstrip("\n").split("\n")
     form = BriefForm(
-        title=content.title,
-        sections="\n".join(summary[1:-1]),
+        title="" if edit else content.title,
+        sections="\n".join(summary[:-1] if edit else summary[1:-1]),
         article=content.body,
         source_url=content.source_url or "",
         image_url=content.image_url or "",
+        note=note or "",
     )
     fits = (
         len(form.title) <= EMBED_TITLE
         and "\n" not in form.title
+        and len(form.note) <= CORRECTION_CHARS
         and len(form.sections) <= TEXT_INPUT_VALUE
         and len(form.article) <= TEXT_INPUT_VALUE
         and len(form.source_url) <= LINK_LIMITS["source_url"]
@@ -84,3 +97,8 @@ def _url(value: str, name: str) -> str | None:
             f"The {label} {problem}. Give a full web link such as `https://example.com/story`."
         )
     return text
+
+
+def form_note(form: BriefForm) -> str | None:
+    """Return the correction note typed into an edit form (None when left blank)."""
+    return form.note.strip() or None

@@ -8,6 +8,8 @@ here only carry the components, so discord.py need not keep them once sent.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import string
 from collections.abc import Callable, Sequence
@@ -72,7 +74,13 @@ DRAFT = IdFormat(
     action="|".join(get_args(DraftAction)),
     token=f"[0-9a-f]{{{TOKEN_HEX}}}",
 )
-DELETE = IdFormat("brief:delete:{choice}:{id}", choice="|".join(get_args(DeleteChoice)), id=_ID)
+#: A delete question's buttons; `reason` (`:` and a token, or nothing) names the stored reason.
+DELETE = IdFormat(
+    "brief:delete:{choice}:{id}{reason}",
+    choice="|".join(get_args(DeleteChoice)),
+    id=_ID,
+    reason=f"(?::[0-9a-f]{{{TOKEN_HEX}}})?",
+)
 
 #: Room left for the query in a search pager's custom_id (page up to 5 digits).
 SEARCH_KEY_MAX = CUSTOM_ID - len(SEARCH_PAGE.format(page=99999, query=""))
@@ -183,6 +191,20 @@ def summary_view(brief_id: int, source_url: str | None) -> discord.ui.View:
 def summary_message(brief: Brief) -> tuple[discord.Embed, discord.ui.View]:
     """Return a stored brief's summary embed and its components, as members see it."""
     return embeds.summary_embed(brief), summary_view(brief.id, brief.source_url)
+
+
+def summary_hash(brief: Brief) -> str:
+    """Hash what a posted copy of the brief shows, its "Updated" date aside: an edit that
+    leaves the summary as it was (the article behind More, say) needs no message edit."""
+    return payload_hash(*summary_message(brief.model_copy(update={"updated_at": None})))
+
+
+def payload_hash(embed: discord.Embed, view: discord.ui.View | None) -> str:
+    """Return a hash of what a message shows (its embed and components), to tell whether a
+    posted copy needs an edit: the same payload hashes the same, whatever the process."""
+    payload = {"embed": embed.to_dict(), "components": view.to_components() if view else []}
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def nav_button(custom_id: str, label: str, *, disabled: bool = False) -> discord.ui.Button[Any]:
@@ -299,16 +321,20 @@ def stale_view(token: str) -> discord.ui.View:
     )
 
 
-def delete_button(brief_id: int, choice: DeleteChoice) -> discord.ui.Button[Any]:
-    """Delete or Cancel under a delete question."""
+def delete_button(
+    brief_id: int, choice: DeleteChoice, reason: str | None = None
+) -> discord.ui.Button[Any]:
+    """Delete or Cancel under a delete question (`reason`: the token of the stored reason)."""
     confirm = choice == "confirm"
     return discord.ui.Button(
         label="Delete" if confirm else "Cancel",
         style=discord.ButtonStyle.danger if confirm else discord.ButtonStyle.secondary,
-        custom_id=DELETE.format(choice=choice, id=brief_id),
+        custom_id=DELETE.format(choice=choice, id=brief_id, reason=f":{reason}" if reason else ""),
     )
 
 
-def delete_view(brief_id: int) -> discord.ui.View:
+def delete_view(brief_id: int, reason: str | None = None) -> discord.ui.View:
     """The two answers to "Delete brief #N?"."""
-    return message_view(delete_button(brief_id, "confirm"), delete_button(brief_id, "cancel"))
+    return message_view(
+        delete_button(brief_id, "confirm", reason), delete_button(brief_id, "cancel", reason)
+    )

@@ -18,10 +18,14 @@ from bot.limits import (
     EMBEDS_TOTAL,
 )
 from storage.links import EMBED_URL, LINK_BUTTON_URL, link_problem, shown_link
-from storage.models import SECTIONS, Brief, BriefContent, SearchHit
+from storage.models import SECTIONS, Brief, BriefContent, Retraction, SearchHit
 
 #: The brand colour every brief embed carries.
 BRIEF_COLOUR = discord.Colour(0x1F6FEB)
+#: A retracted brief's copies are grey: no longer news.
+RETRACTED_COLOUR = discord.Colour(0x6E7681)
+CORRECTION = "✏️ Correction"
+RETRACTED = "This brief was retracted."
 
 NO_ARTICLE = "This brief has no full article."
 NO_BRIEFS = "No briefs yet."
@@ -38,9 +42,23 @@ MAX_LINE_CHARS = 1000
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def summary_embed(brief: Brief | BriefContent, *, brief_id: int | None = None) -> discord.Embed:
-    """Render a brief's summary: WHAT HAPPENED as description, the other sections as fields."""
+def summary_embed(
+    brief: Brief | BriefContent,
+    *,
+    brief_id: int | None = None,
+    correction: str | None = None,
+    updated: datetime | None = None,
+) -> discord.Embed:
+    """Render a brief's summary: WHAT HAPPENED as description, the other sections as fields.
+
+    An edited brief says when it was updated, and its correction note follows the sections;
+    both come from a stored Brief unless given (a preview of an edit shows them as they will
+    be once saved).
+    """
     brief_id = _id_of(brief, brief_id)
+    if isinstance(brief, Brief):
+        correction = correction if correction is not None else brief.correction
+        updated = updated or brief.updated_at
     what_happened = _text(brief.what_happened) or ELLIPSIS
     fields: list[tuple[str, str]] = []
     for section in SECTIONS[1:]:
@@ -48,6 +66,9 @@ def summary_embed(brief: Brief | BriefContent, *, brief_id: int | None = None) -
         if value is not None:
             name = truncate(f"{section.emoji} {section.label}", EMBED_FIELD_NAME)
             fields.append((name, truncate(value, EMBED_FIELD_VALUE)))
+    note = _text(correction)
+    if note is not None:
+        fields.append((CORRECTION, truncate(note, EMBED_FIELD_VALUE)))
     fields = fields[:EMBED_FIELDS]
 
     if brief_id is None:
@@ -55,6 +76,8 @@ def summary_embed(brief: Brief | BriefContent, *, brief_id: int | None = None) -
     else:
         when = _when(brief)
         footer = f"Brief #{brief_id}" + (f" · Published {format_date(when)}" if when else "")
+    if updated is not None:
+        footer += f" · Updated {format_date(updated)}"
     footer = truncate(footer, EMBED_FOOTER)
     title = _title(brief.title)
 
@@ -77,6 +100,27 @@ def summary_embed(brief: Brief | BriefContent, *, brief_id: int | None = None) -
         embed.set_image(url=image)
     embed.set_footer(text=footer)
     return embed
+
+
+def retracted_embed(retraction: Retraction) -> discord.Embed:
+    """Render what a retracted brief's posted copies show instead: title, reason, when."""
+    embed = discord.Embed(
+        title=_title(f"Retracted: {retraction.title}"),
+        description=truncate(_text(retraction.reason) or RETRACTED, EMBED_DESCRIPTION),
+        colour=RETRACTED_COLOUR,
+        timestamp=retraction.at,
+    )
+    footer = f"Brief #{retraction.brief_id} · Retracted {format_date(retraction.at)}"
+    embed.set_footer(text=truncate(footer, EMBED_FOOTER))
+    return embed
+
+
+def retracted_text(retraction: Retraction) -> str:
+    """Say, in one line, that a brief was retracted: when, and why if a reason was given."""
+    when = discord.utils.format_dt(retraction.at, "D")
+    reason = _text(retraction.reason)
+    said = f": {truncate(_one_line(reason), 300)}" if reason else "."
+    return f"This brief was retracted on {when}{said}"
 
 
 def article_embed(

@@ -17,7 +17,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
+import signal
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -28,7 +30,7 @@ import simcord
 from bot.app import BriefBot, create_bot
 from bot.config import Settings
 from storage.models import BriefContent
-from tests.helpers import poster
+from tests.helpers import copy_keeper, poster
 from tests.reliability.claimer import wait_for
 
 MORE = re.compile(r"brief:more:(\d+)")
@@ -51,12 +53,14 @@ def posted(bot: BriefBot, channel: simcord.ChannelHandle) -> list[int]:
 
 
 async def settled(bot: BriefBot, env: simcord.Env, expect: int) -> bool:
-    """Say whether every brief exists and nothing is pending for the servers served here."""
+    """Say whether every brief exists and nothing is pending or unsent for the servers served
+    here (an unsent claim being one a killed process left behind)."""
     if await bot.storage.briefs.count() < expect:
         return False
+    post_log = bot.storage.post_log
     for settings in await bot.storage.guilds.active(bot.served_shards()):
-        _, pending = await bot.storage.post_log.pending(settings, limit=0)
-        if pending:
+        _, pending = await post_log.pending(settings, limit=0)
+        if pending or await post_log.unsent(settings.guild_id, stale_after=timedelta(0)):
             return False
     return True
 
@@ -91,6 +95,8 @@ async def deliver(bot: BriefBot, args: argparse.Namespace) -> None:
         await env.settle()
         world = {str(guild_id): channel.id for guild_id, channel in channels.items()}
         print("ready", json.dumps(world), flush=True)
+        if args.kill_after_send:
+            die_after_first_post(bot, env)
         await asyncio.to_thread(wait_for, args.go)
 
         for n in range(args.publish):
@@ -115,7 +121,86 @@ async def deliver(bot: BriefBot, args: argparse.Namespace) -> None:
             for request in env.http_requests
             if f"/channels/{channel.id}" in request.path
         }
-        print(json.dumps({"posts": posts, "touched": sorted(touched)}), flush=True)
+        nonces = [
+            r.json.get("nonce")
+            for r in env.http_requests
+            if r.method == "POST" and r.path.endswith("/messages") and isinstance(r.json, dict)
+        ]
+        print(
+            json.dumps({"posts": posts, "touched": sorted(touched), "nonces": nonces}), flush=True
+        )
+        if args.go2 is not None:
+            await correct(bot, env, channels, args)
+
+
+def die_after_first_post(bot: BriefBot, env: simcord.Env) -> None:
+    """Be killed (SIGKILL) the moment Discord has answered the first post: sent, not recorded.
+
+    Prints the post's nonce first, as one JSON line `{"sent": nonce}`.
+    """
+    request = bot.http.request
+
+    async def request_then_die(route: Any, **kwargs: Any) -> Any:
+        answer = await request(route, **kwargs)
+        if route.method == "POST" and route.path == "/channels/{channel_id}/messages":
+            print(json.dumps({"sent": kwargs["json"].get("nonce")}), flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)
+        return answer
+
+    bot.http.request = request_then_die  # type: ignore[method-assign]
+
+
+FOOTER = re.compile(r"Brief #(\d+)")
+
+
+async def correct(
+    bot: BriefBot, env: simcord.Env, channels: dict[int, simcord.ChannelHandle], args: Any
+) -> None:
+    """Second phase: after the go2 file, the worker with --correct edits one brief and retracts
+    another; every worker brings the copies of the servers it serves up to date, then prints
+    what each server's channel shows: {guild: {brief id: title}} and the edits it made."""
+    await asyncio.to_thread(wait_for, args.go2)
+    before = len(env.http_requests)
+    briefs = bot.storage.briefs
+    if args.correct:
+        edited = await briefs.update(
+            args.edit,
+            BriefContent(title="Corrected title", what_happened="It happened otherwise."),
+            actor_id=None,
+            note="The first version had the wrong facts.",
+        )
+        bot.dispatch("brief_edited", edited)
+        await briefs.delete(args.retract, actor_id=None, reason="Not true after all.")
+        bot.dispatch("brief_deleted", args.retract)
+    keeper = copy_keeper(bot)
+    served = [g.guild_id for g in await bot.storage.guilds.active(bot.served_shards())]
+    deadline = time.perf_counter() + DEADLINE_SECONDS
+    while True:
+        await keeper.run()
+        await env.settle()
+        done = (await briefs.get(args.retract) is None) and (
+            (edited_now := await briefs.get(args.edit)) is not None
+            and edited_now.updated_at is not None
+        )
+        behind = [await bot.storage.post_log.copies_behind(g) for g in served]
+        if done and not any(behind):
+            break
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"copies still behind after the deadline: {behind}")
+        await asyncio.sleep(0.05)
+    shows: dict[str, dict[str, str | None]] = {}
+    for guild_id, channel in channels.items():
+        shown: dict[str, str | None] = {}
+        for message in channel.history():
+            if message.author.id == bot.user.id and message.embeds:  # type: ignore[union-attr]
+                footer = FOOTER.search(message.embeds[0].footer.text or "")
+                if footer:
+                    shown[footer[1]] = message.embeds[0].title
+        shows[str(guild_id)] = shown
+    edits = [
+        r.path for r in env.http_requests[before:] if r.method == "PATCH" and "/messages/" in r.path
+    ]
+    print(json.dumps({"shows": shows, "edits": edits}), flush=True)
 
 
 def main() -> None:
@@ -129,6 +214,13 @@ def main() -> None:
     parser.add_argument("--publish", type=int, default=0)
     parser.add_argument("--shard-count", type=int, default=1)
     parser.add_argument("--shard-ids", type=lambda v: [int(p) for p in v.split(",")])
+    parser.add_argument(
+        "--kill-after-send", action="store_true", help="SIGKILL self once the first post is sent"
+    )
+    parser.add_argument("--go2", type=Path, help="then correct: wait for this file")
+    parser.add_argument("--edit", type=int, default=0, help="the brief edited in phase two")
+    parser.add_argument("--retract", type=int, default=0, help="the brief retracted in phase two")
+    parser.add_argument("--correct", action="store_true", help="this worker makes both changes")
     asyncio.run(work(parser.parse_args()))
 
 

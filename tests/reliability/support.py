@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import simcord
 
 from tests.helpers import PROCESS_TIMEOUT, start_python
@@ -70,6 +71,16 @@ def write_brief_files(
 def start_helper(module: str, *args: str) -> subprocess.Popen[str]:
     """Start `python -m <module> ...` (a helper program beside these tests)."""
     return start_python("-m", module, *args)
+
+
+def read_line(process: subprocess.Popen[str]) -> str:
+    """Read a helper's next line of output; fail with its errors if it exited instead."""
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line:
+        _, err = process.communicate(timeout=PROCESS_TIMEOUT)
+        pytest.fail(f"helper exited early ({process.returncode}):\n{err}")
+    return line
 
 
 def kill_hard(process: subprocess.Popen[str]) -> int:

@@ -9,15 +9,21 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.app import BriefBot
+from bot.cogs.autopost._policy import NONCE_WINDOW, RETRY_UNSENT_AFTER, post_nonce
+from storage.backends import open_storage
 from storage.base import SEARCH_COUNT_CAP
 from storage.briefs import Briefs
 from storage.guilds import Guilds
+from storage.library import Storage
 from storage.models import Brief, BriefContent
 from storage.sqlite.backend import SqliteDatabase
-from tests.databases import message_id
+from tests.databases import BACKENDS, age_claims, database_url, message_id
 from tests.helpers import (
     PROCESS_TIMEOUT,
     ROOT,
@@ -33,6 +39,8 @@ from tests.reliability.support import (
     incomplete_rows,
     integrity_problems,
     kill_hard,
+    read_line,
+    start_helper,
     stored_titles,
     wait_for_rows,
     whole_files,
@@ -134,7 +142,7 @@ async def claimer(db: Path, server: Server, briefs: list[Brief], *args: str):
     )  # fmt: skip
 
 
-async def test_delivery_killed_between_claim_and_send_never_posts_twice(
+async def test_delivery_killed_between_claim_and_send_is_retried_once_and_only_once(
     simcord_env, settings, restart: Restart
 ) -> None:
     server = Server(simcord_env)
@@ -149,19 +157,112 @@ async def test_delivery_killed_between_claim_and_send_never_posts_twice(
     assert await process.wait() == KILLED
 
     await publish(simcord_env, brief(2))
-    assert server.posted_titles() == ["Auto-post 2"]
+    assert server.posted_titles() == ["Auto-post 2"]  # a fresh claim may still be in flight
 
     bot = await restart()
     await simcord_env.settle()
+    await age_claims(bot.storage, RETRY_UNSENT_AFTER + timedelta(seconds=1))
     await publish(simcord_env, brief(3))
+    await publish(simcord_env, brief(4))
 
-    assert server.posted_titles() == ["Auto-post 2", "Auto-post 3"]
-    # At most once: the dead process's claim is kept, so brief 1 is never posted here.
-    assert await message_id(bot.storage, server.guild.id, claimed.id) is None
+    # The dead process's claim is taken over (with the same nonce) and posted, once.
+    assert server.posted_titles() == ["Auto-post 2", "Auto-post 1", "Auto-post 3", "Auto-post 4"]
+    assert await message_id(bot.storage, server.guild.id, claimed.id) is not None
+    nonces = [r.json["nonce"] for r in simcord_env.http_requests if r.path.endswith("/messages")]
+    assert nonces.count(post_nonce(server.guild.id, claimed.id)) == 1
     settings_now = await bot.storage.guilds.get(server.guild.id)
     assert settings_now is not None
     assert await bot.storage.post_log.pending(settings_now, limit=10) == ([], 0)
     assert integrity_problems(settings.database_path) == []
+
+
+async def test_a_claim_older_than_its_nonce_is_given_up_never_posted(
+    simcord_env, settings, restart: Restart
+) -> None:
+    server = Server(simcord_env)
+    assert "Done" in await server.subscribe()
+    bot: BriefBot = simcord_env.bot
+    claimed = await bot.storage.briefs.add(brief(1))
+    process = await claimer(settings.database_path, server, [claimed], "--hang")
+    assert process.stdout is not None
+    assert json.loads(await asyncio.wait_for(process.stdout.readline(), PROCESS_TIMEOUT))
+    process.kill()
+    assert await process.wait() == KILLED
+
+    bot = await restart()
+    await age_claims(bot.storage, NONCE_WINDOW + timedelta(seconds=1))
+    await publish(simcord_env, brief(2))
+    await publish(simcord_env, brief(3))
+
+    # Discord may or may not have it: past the nonce's window a retry could post it twice.
+    assert server.posted_titles() == ["Auto-post 2", "Auto-post 3"]
+    assert await message_id(bot.storage, server.guild.id, claimed.id) is None
+    events = [(e.brief_id, e.event) for e in await bot.storage.post_log.recent(server.guild.id)]
+    assert (claimed.id, "gave_up") in events
+    log = await server.manager.slash(server.news, "autopost log")
+    assert f"brief #{claimed.id} given up" in log.response.content
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_killed_between_send_and_record_the_retry_carries_the_same_nonce(
+    backend: str, tmp_path: Path
+) -> None:
+    """kill -9 the moment Discord answered a post, before it was recorded: another process
+    takes the claim over, sends it with the same nonce (so Discord would answer with the first
+    message), and records it once."""
+    async with database_url(backend, tmp_path) as url:
+        store = await open_storage(url)
+        try:
+            await kill_between_send_and_record(store, url, tmp_path)
+        finally:
+            await store.close()
+
+
+KILL_GUILD = 1 << 22
+
+
+def shard_worker(url: str, name: str, go: Path, *args: str) -> subprocess.Popen[str]:
+    return start_helper(
+        "tests.reliability.shard_worker", "--db", url, "--name", name, "--go", str(go),
+        "--guilds", str(KILL_GUILD), "--expect", "1", *args,
+    )  # fmt: skip
+
+
+async def kill_between_send_and_record(store: Storage, url: str, tmp_path: Path) -> None:
+    go = tmp_path / "go"
+    first = shard_worker(url, "killed", go, "--kill-after-send")
+    try:
+        world = json.loads(read_line(first).split(" ", 1)[1])
+        await store.guilds.set_channel(KILL_GUILD, world[str(KILL_GUILD)])
+        sent = await store.briefs.add(BriefContent(title="Sent once", what_happened="Once."))
+        go.touch()
+        nonce = json.loads(read_line(first))["sent"]
+        first.communicate(timeout=PROCESS_TIMEOUT)
+        assert first.returncode == KILLED
+    finally:
+        first.kill()
+    assert nonce == post_nonce(KILL_GUILD, sent.id)
+    assert await message_id(store, KILL_GUILD, sent.id) is None  # sent, never recorded
+
+    await age_claims(store, RETRY_UNSENT_AFTER + timedelta(seconds=1))
+    go_again = tmp_path / "go-again"
+    second = shard_worker(url, "retry", go_again)
+    try:
+        # Its own simcord: the same server, its #news under another id. Moving the server's
+        # channel there keeps the claim (the post log is per server and brief).
+        world = json.loads(read_line(second).split(" ", 1)[1])
+        await store.guilds.set_channel(KILL_GUILD, world[str(KILL_GUILD)])
+        go_again.touch()
+        out, err = second.communicate(timeout=PROCESS_TIMEOUT)
+    finally:
+        second.kill()
+    assert second.returncode == 0, err
+    report = json.loads(out.splitlines()[-1])
+    assert report["nonces"] == [nonce]  # the retry carried the first attempt's nonce
+    assert report["posts"] == {str(KILL_GUILD): [sent.id]}
+    assert await message_id(store, KILL_GUILD, sent.id) is not None
+    events = [(e.brief_id, e.event) for e in await store.post_log.recent(KILL_GUILD)]
+    assert events.count((sent.id, "sent")) == 1
 
 
 async def test_bot_delivery_racing_another_process_posts_each_brief_once(

@@ -9,7 +9,6 @@ or a misconfiguration), so only the post log's uniqueness stands between them an
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ from storage.library import Storage
 from storage.models import BriefContent
 from tests.databases import BACKENDS, database_url, message_id
 from tests.helpers import PROCESS_TIMEOUT
-from tests.reliability.support import start_helper
+from tests.reliability.support import read_line, start_helper
 
 #: Servers on alternating shards of two: shard = (id >> 22) % 2.
 GUILDS = [(n + 1) << 22 for n in range(6)]
@@ -33,15 +32,6 @@ def start_worker(url: str, name: str, go: Path, expect: int, *shard_args: str):
         "--guilds", ",".join(map(str, GUILDS)), "--expect", str(expect),
         "--publish", str(PER_WORKER), *shard_args,
     )  # fmt: skip
-
-
-def read_line(process: subprocess.Popen[str]) -> str:
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    if not line:
-        _, err = process.communicate(timeout=PROCESS_TIMEOUT)
-        pytest.fail(f"worker exited early ({process.returncode}):\n{err}")
-    return line
 
 
 @pytest.mark.parametrize("layout", ["split", "overlap"])
@@ -105,3 +95,63 @@ async def race(store: Storage, url: str, layout: str, tmp_path: Path) -> None:
             owned = [str(g) for g in GUILDS if Shards(2, (shard,)).owns(g)]
             assert report["touched"] == sorted(owned), f"shard {shard}"
     assert await store.integrity_problems() == []
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_correction_made_in_one_process_reaches_every_copy_once(
+    backend: str, tmp_path: Path
+) -> None:
+    """One process edits a brief and retracts another; each process edits the copies of its
+    own servers, each copy once, whether it heard of the change by NOTIFY or by its sweep."""
+    async with database_url(backend, tmp_path) as url:
+        store = await open_storage(url)
+        try:
+            await correct_across_processes(store, url, tmp_path)
+        finally:
+            await store.close()
+
+
+async def correct_across_processes(store: Storage, url: str, tmp_path: Path) -> None:
+    go, go2 = tmp_path / "go", tmp_path / "go2"
+    edit, retract = 1, 2  # the first two early briefs, stored by this test below
+    two = ("--shard-count", "2", "--go2", str(go2), "--edit", str(edit), "--retract", str(retract))
+    workers = [
+        start_worker(
+            url, "W0", go, BEFORE_START + 2 * PER_WORKER, *two, "--shard-ids", "0", "--correct"
+        ),
+        start_worker(url, "W1", go, BEFORE_START + 2 * PER_WORKER, *two, "--shard-ids", "1"),
+    ]  # fmt: skip
+    try:
+        worlds = [json.loads(read_line(worker).split(" ", 1)[1]) for worker in workers]
+        assert worlds[0] == worlds[1]
+        for guild_id, channel_id in worlds[0].items():
+            await store.guilds.set_channel(int(guild_id), channel_id)
+        early = [
+            await store.briefs.add(BriefContent(title=f"Early {n}", what_happened="Before."))
+            for n in range(BEFORE_START)
+        ]
+        assert [brief.id for brief in early[:2]] == [edit, retract]
+        go.touch()
+        for worker in workers:
+            json.loads(read_line(worker))  # delivered
+        go2.touch()
+        reports = []
+        for worker in workers:
+            out, err = worker.communicate(timeout=PROCESS_TIMEOUT)
+            assert worker.returncode == 0, err
+            reports.append(json.loads(out.splitlines()[-1]))
+    finally:
+        for worker in workers:
+            worker.kill()
+
+    for shard, report in enumerate(reports):
+        owned = [g for g in GUILDS if Shards(2, (shard,)).owns(g)]
+        for guild_id in owned:
+            shows = report["shows"][str(guild_id)]
+            assert shows[str(edit)] == "Corrected title", f"server {guild_id}: {shows}"
+            assert shows[str(retract)] == "Retracted: Early 1", f"server {guild_id}: {shows}"
+            assert shows[str(early[2].id)] == "Early 2"
+        # Each of its servers' two changed copies edited once; no other message touched.
+        assert len(report["edits"]) == 2 * len(owned) == len(set(report["edits"]))
+    for guild_id in GUILDS:
+        assert await store.post_log.copies_behind(guild_id) == 0

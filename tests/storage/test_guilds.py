@@ -249,7 +249,9 @@ async def test_an_edited_brief_puts_its_copies_in_line_once(store: Storage, repo
     assert await log.copies_due(limit=10, lease=lease) == []  # leased: nobody else takes them
 
     await log.copy_shown(GUILD, brief.id, shown_hash="h1", shown_version=edited.updated_at)
-    await log.release_copy(GUILD + 1, brief.id)
+    await log.release_copy(GUILD + 1, brief.id, retry_after=lease)
+    assert await log.copies_due(limit=10, lease=lease) == []  # not before retry_after
+    await log.release_copy(GUILD + 1, brief.id, retry_after=timedelta(0))
     [again] = await log.copies_due(limit=10, lease=lease)
     assert again.guild_id == GUILD + 1
     assert await log.copies_behind(GUILD) == 0
@@ -313,17 +315,22 @@ async def test_unsent_claims_are_retried_once_then_given_up(store: Storage, repo
     log = store.post_log
     brief = await repo.add(make_content())
     assert await log.claim(GUILD, brief.id, CHANNEL)
-    now = datetime.now(UTC)
-    assert await log.unsent(GUILD, attempted_before=now - timedelta(seconds=30)) == []
-    [unsent] = await log.unsent(GUILD, attempted_before=now + timedelta(seconds=1))
+    minute = timedelta(minutes=1)
+    assert await log.unsent(GUILD, stale_after=minute) == []
+    async with store.db.transaction() as conn:  # as if its process died ten minutes ago
+        await conn.execute(
+            "UPDATE post_log SET posted_at = ?, claimed_at = ?",
+            datetime.now(UTC) - 10 * minute,
+            datetime.now(UTC) - 10 * minute,
+        )
+    [unsent] = await log.unsent(GUILD, stale_after=minute)
     assert (unsent.brief_id, unsent.channel_id) == (brief.id, CHANNEL)
-    stale = unsent.claimed_at + timedelta(microseconds=1)  # attempted no later than the claim
-    wins = await asyncio.gather(
-        *(log.retry(GUILD, brief.id, attempted_before=stale) for _ in range(4))
-    )
+    assert unsent.claimed_at < datetime.now(UTC) - 9 * minute
+    wins = await asyncio.gather(*(log.retry(GUILD, brief.id, stale_after=minute) for _ in range(4)))
     assert wins.count(True) == 1
+    assert await log.unsent(GUILD, stale_after=minute) == []  # just attempted again
     await log.give_up(GUILD, brief.id)
-    assert await log.unsent(GUILD, attempted_before=datetime.now(UTC) + timedelta(1)) == []
+    assert await log.unsent(GUILD, stale_after=timedelta(0)) == []
     assert not await log.claim(GUILD, brief.id, CHANNEL)
 
 
@@ -338,7 +345,9 @@ async def test_crossposts_wait_in_line_and_can_be_retried_later(
     [due] = await log.crossposts_due(limit=5, lease=lease)
     assert due.message_id == 11
     assert await log.crossposts_due(limit=5, lease=lease) == []
-    await log.crossposted(GUILD, brief.id, state="pending", retry_at=datetime.now(UTC))
+    await log.crossposted(GUILD, brief.id, state="pending", retry_after=timedelta(hours=1))
+    assert await log.crossposts_due(limit=5, lease=lease) == []
+    await log.crossposted(GUILD, brief.id, state="pending")
     assert [c.brief_id for c in await log.crossposts_due(limit=5, lease=lease)] == [brief.id]
     await log.crossposted(GUILD, brief.id, state="done")
     assert await log.crossposts_due(limit=5, lease=lease) == []

@@ -34,8 +34,10 @@ async def test_new_briefs_are_announced_to_every_listening_process(
         return
     assert await asyncio.wait_for(heard.get(), WAIT) == first.id
     assert await asyncio.wait_for(heard.get(), WAIT) == batch[-1].id  # one per commit
+    # An edit is announced too: every process then brings its posted copies up to date.
+    assert await asyncio.wait_for(heard.get(), WAIT) == first.id
     await asyncio.sleep(0.2)
-    assert heard.empty()  # edits are not new briefs
+    assert heard.empty()
 
 
 async def test_a_rolled_back_import_announces_nothing(store: Storage, backend: str) -> None:

@@ -16,8 +16,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
+from bot.cogs.autopost._copies import CopyKeeper
 from bot.cogs.autopost._delivery import AutoPoster
-from bot.cogs.autopost._policy import missing_permissions, status_text
+from bot.cogs.autopost._policy import log_text, missing_permissions, status_text
 from bot.errors import UserFacingError
 from bot.ui.replies import send_ephemeral
 from storage.models import Brief
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bot.cogs.autopost")
 
+#: Lines `/autopost log` shows (each at most a few hundred characters: within 2,000).
+LOG_LINES = 10
 #: How long shutdown waits for a delivery pass in flight before cancelling it.
 SHUTDOWN_GRACE_SECONDS = 10.0
 
@@ -43,6 +46,7 @@ class AutoPost(
     def __init__(self, bot: BriefBot) -> None:
         self.bot = bot
         self.poster = AutoPoster(bot)
+        self.copies = CopyKeeper(bot, self.poster.pacer)
         self.sweep.change_interval(seconds=bot.settings.autopost_interval_seconds)
 
     async def cog_load(self) -> None:
@@ -55,6 +59,7 @@ class AutoPost(
         try:
             async with asyncio.timeout(SHUTDOWN_GRACE_SECONDS):
                 await self.poster.drain()
+                await self.copies.drain()
         except TimeoutError:
             log.warning("autopost still delivering at shutdown; cancelling it")
         self.sweep.cancel()
@@ -69,9 +74,10 @@ class AutoPost(
 
     @tasks.loop(seconds=60)
     async def sweep(self) -> None:
-        """Deliver anything pending that no `brief_published` event delivered yet."""
+        """Deliver what no event delivered yet, then bring posted copies up to date."""
         await self._listen()
         await self.poster.run()
+        await self.copies.run()
 
     async def _listen(self) -> None:
         """Hear of briefs other processes store (PostgreSQL), re-listening after a drop."""
@@ -93,6 +99,7 @@ class AutoPost(
         """Deliver briefs announced by the database, e.g. published through another shard."""
         log.info("autopost woken by the database", extra={"brief": brief_id})
         await self.poster.run()
+        await self.copies.run()
 
     @sweep.before_loop
     async def _before_sweep(self) -> None:
@@ -100,15 +107,24 @@ class AutoPost(
 
     @commands.Cog.listener()
     async def on_brief_published(self, brief: Brief) -> None:
-        """Deliver a newly stored brief now rather than at the next sweep."""
+        """Deliver a newly stored brief now rather than at the next sweep (then publish the
+        announcement posts to following servers, apart from delivery)."""
         log.info("autopost woken", extra={"brief": brief.id})
         await self.poster.run()
+        await self.copies.run()
 
     @commands.Cog.listener()
     async def on_brief_edited(self, brief: Brief) -> None:
-        """An edit may make a post Discord refused acceptable: try those now."""
+        """An edit reaches every posted copy, and may make a refused post acceptable."""
         log.info("autopost woken by an edit", extra={"brief": brief.id})
         await self.poster.run()
+        await self.copies.run()
+
+    @commands.Cog.listener()
+    async def on_brief_deleted(self, brief_id: int) -> None:
+        """A retraction replaces every posted copy of the brief."""
+        log.info("autopost woken by a retraction", extra={"brief": brief_id})
+        await self.copies.run()
 
     @app_commands.command(name="channel", description="Post every new brief in this channel")
     @app_commands.describe(
@@ -164,11 +180,32 @@ class AutoPost(
         assert interaction.guild is not None
         settings = await self.bot.storage.guilds.get(interaction.guild.id)
         pending = await self.poster.pending_count(settings) if settings is not None else 0
-        rejected = await self.bot.storage.post_log.rejected(interaction.guild.id)
+        post_log = self.bot.storage.post_log
+        rejected = await post_log.rejected(interaction.guild.id)
+        behind = await post_log.copies_behind(interaction.guild.id)
         text = status_text(
-            settings, pending=pending, next_check=self.sweep.next_iteration, rejected=rejected
+            settings,
+            pending=pending,
+            next_check=self.sweep.next_iteration,
+            rejected=rejected,
+            behind=behind,
         )
         await send_ephemeral(interaction, text)
+
+    @app_commands.command(name="test", description="Post the latest brief in the channel now")
+    async def test(self, interaction: Interaction) -> None:
+        assert interaction.guild is not None
+        settings = await self.bot.storage.guilds.get(interaction.guild.id)
+        if settings is None or settings.channel_id is None:
+            raise UserFacingError("Auto-posting is off: choose a channel with `/autopost channel`.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await send_ephemeral(interaction, await self.poster.post_latest(settings))
+
+    @app_commands.command(name="log", description="Show the latest deliveries, updates, failures")
+    async def log_(self, interaction: Interaction) -> None:
+        assert interaction.guild is not None
+        events = await self.bot.storage.post_log.recent(interaction.guild.id, limit=LOG_LINES)
+        await send_ephemeral(interaction, log_text(events))
 
     @app_commands.command(name="mention", description="Mention a role with each new brief")
     @app_commands.describe(role="The role to mention; leave empty to stop mentioning")

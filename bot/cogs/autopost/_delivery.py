@@ -12,6 +12,10 @@ Delivery rules, in the order they are applied for one server:
   older pending briefs are skipped for good, so a long outage never floods a channel.
 * A brief is claimed in ``post_log`` before it is sent and the message id recorded after,
   so restarts, reconnects, overlapping passes and other processes never post it twice.
+  Every attempt sends the same nonce, derived from (server, brief): a claim left unrecorded
+  by a process that died (before or after Discord took the message) is retried with it,
+  and Discord answers a repeated nonce with the first message; past the nonce's few
+  minutes the claim is given up and logged rather than risk a duplicate.
 * A retryable failure (5xx after discord.py's retries, 429, connection error) releases the
   claim and stops that server until the next pass; 403/404 pause the server with a reason
   (shown by ``/autopost status``) and tell it once through its system channel.
@@ -30,8 +34,9 @@ import discord
 
 from bot.cogs.autopost._policy import (
     NO_MENTIONS,
+    NONCE_WINDOW,
     RESUME_HINT,
-    SEND_RATE,
+    RETRY_UNSENT_AFTER,
     Outcome,
     Pacer,
     classify,
@@ -40,9 +45,12 @@ from bot.cogs.autopost._policy import (
     missing_permissions,
     payload_shape,
     plan_catchup,
+    post_nonce,
+    send_rate,
 )
+from bot.errors import UserFacingError
 from bot.ui import components
-from storage.models import GuildSettings
+from storage.models import GuildSettings, PostedCopy, UnsentPost, utcnow
 
 if TYPE_CHECKING:
     from bot.app import BriefBot
@@ -66,7 +74,8 @@ class AutoPoster:
         self._lock = asyncio.Lock()
         self._again = False
         self._slots = asyncio.Semaphore(bot.settings.autopost_concurrency)
-        self._pacer = Pacer(SEND_RATE)
+        #: Shared with the copy keeper: one budget for every request auto-posting makes.
+        self.pacer = Pacer(send_rate(bot.served_shards()))
 
     async def drain(self) -> None:
         """Return once no delivery pass is running (and none is queued to go round again)."""
@@ -92,6 +101,38 @@ class AutoPoster:
                     log.exception("autopost could not list subscribed servers")
                     return
                 await asyncio.gather(*(self._bounded(settings) for settings in guilds))
+
+    async def post_latest(self, settings: GuildSettings) -> str:
+        """`/autopost test`: post the newest brief now, recorded like any post; say how it went.
+
+        Never a duplicate: a brief already posted (or being posted) there is only linked.
+        Raises UserFacingError when there is nothing to post or the channel refuses.
+        """
+        storage = self.bot.storage
+        if settings.channel_id is None:
+            raise UserFacingError("Auto-posting is off: choose a channel with `/autopost channel`.")
+        latest = await storage.briefs.latest(1)
+        if not latest:
+            raise UserFacingError("There are no briefs yet, so there is nothing to post.")
+        brief = latest[0]
+        posted = await storage.post_log.copy(settings.guild_id, brief.id)
+        if posted is not None:
+            return f"The latest brief, #{brief.id}, is already posted there: {_link(posted)}"
+        try:
+            channel = await self._channel(settings)
+        except (ChannelUnavailableError, ServerUnavailableError) as error:
+            raise UserFacingError(f"I can't post there right now: {error}") from None
+        content, allowed = mention_for(settings, channel.guild)
+        outcome = await self._post(settings, channel, brief.id, content, allowed)
+        posted = await storage.post_log.copy(settings.guild_id, brief.id)
+        if outcome is Outcome.SENT and posted is not None:
+            await storage.post_log.log(settings.guild_id, brief.id, "test", channel.mention)
+            return f"Posted the latest brief, #{brief.id}, in {channel.mention}: {_link(posted)}"
+        if outcome is Outcome.PASSED:
+            return f"The latest brief, #{brief.id}, is being posted in {channel.mention} already."
+        refreshed = await storage.guilds.get(settings.guild_id)
+        problem = refreshed.last_error if refreshed is not None else None
+        raise UserFacingError(f"The post did not go out: {problem or outcome.value}.")
 
     async def pending_count(self, settings: GuildSettings) -> int:
         """Return how many briefs are waiting to be posted to this server."""
@@ -126,13 +167,17 @@ class AutoPoster:
         guild_id = settings.guild_id
         cap = self.bot.settings.autopost_catchup_max
         ids, total = await self.bot.storage.post_log.pending(settings, limit=max(cap, 1))
-        if not ids:
+        unsent = await self.bot.storage.post_log.unsent(guild_id, stale_after=RETRY_UNSENT_AFTER)
+        if not ids and not unsent:
             return 0
         if total > len(ids):
             ids, total = await self.bot.storage.post_log.pending(settings, limit=total)
         to_post, to_skip = plan_catchup(ids, cap)
         if to_skip:
             await self.bot.storage.post_log.skip(guild_id, to_skip)
+            await self.bot.storage.post_log.log(
+                guild_id, None, "skipped", f"{len(to_skip)} briefs, #{to_skip[0]}–#{to_skip[-1]}"
+            )
             log.warning(
                 "autopost backlog skipped",
                 extra={
@@ -154,12 +199,36 @@ class AutoPoster:
             return 0
         content, allowed = mention_for(settings, channel.guild)
         sent = 0
-        for brief_id in to_post:
-            outcome = await self._post(settings, channel, brief_id, content, allowed)
+        retries = [(brief_id, True) for brief_id in await self._take_over(unsent)]
+        for brief_id, claimed in [*retries, *((brief_id, False) for brief_id in to_post)]:
+            outcome = await self._post(settings, channel, brief_id, content, allowed, claimed)
             if outcome is Outcome.RETRY or outcome is Outcome.PAUSE:
                 break
             sent += outcome is Outcome.SENT
         return sent
+
+    async def _take_over(self, claims: list[UnsentPost]) -> list[int]:
+        """Take over the claims a dead process left unrecorded; give up the too old ones."""
+        post_log = self.bot.storage.post_log
+        now = utcnow()  # the database's clock: the claims' times come from it
+        retried: list[int] = []
+        for unsent in claims:
+            ids = {"guild": unsent.guild_id, "brief": unsent.brief_id}
+            if unsent.claimed_at < now - NONCE_WINDOW:
+                await post_log.give_up(unsent.guild_id, unsent.brief_id)
+                log.warning("autopost gave up an unsent claim older than the nonce", extra=ids)
+                await post_log.log(
+                    unsent.guild_id,
+                    unsent.brief_id,
+                    "gave_up",
+                    "a delivery was cut short too long ago to retry safely",
+                )
+            elif await post_log.retry(
+                unsent.guild_id, unsent.brief_id, stale_after=RETRY_UNSENT_AFTER
+            ):
+                log.info("autopost retrying an unsent claim", extra=ids)
+                retried.append(unsent.brief_id)
+        return retried
 
     async def _channel(self, settings: GuildSettings) -> discord.TextChannel:
         """Find the server's channel, from cache or Discord, and check the bot may post there."""
@@ -195,26 +264,39 @@ class AutoPoster:
         brief_id: int,
         content: str | None,
         allowed: discord.AllowedMentions,
+        claimed: bool = False,
     ) -> Outcome:
-        """Claim, send and record one brief."""
+        """Claim (unless `claimed`: a retry holds it already), send and record one brief.
+
+        The pacer's slot comes first, so a claim is sent at once: a claim left unrecorded for
+        long means its process died.
+        """
         guild_id = settings.guild_id
+        post_log = self.bot.storage.post_log
         ids = {"guild": guild_id, "brief": brief_id, "channel": channel.id}
         brief = await self.bot.storage.briefs.get(brief_id)
         if brief is None:
-            await self.bot.storage.post_log.skip(guild_id, [brief_id])
+            await post_log.skip(guild_id, [brief_id])
             log.info("autopost brief removed before posting", extra=ids)
             return Outcome.PASSED
         embed, view = components.summary_message(brief)
-        if not await self.bot.storage.post_log.claim(guild_id, brief_id, channel.id):
+        await self.pacer.wait()
+        if not claimed and not await post_log.claim(guild_id, brief_id, channel.id):
             log.info("autopost already claimed", extra=ids)
             return Outcome.PASSED
         try:
-            await self._pacer.wait()
-            message = await channel.send(content, embed=embed, view=view, allowed_mentions=allowed)
+            message = await channel.send(
+                content,
+                embed=embed,
+                view=view,
+                allowed_mentions=allowed,
+                nonce=post_nonce(guild_id, brief_id),
+            )
         except Exception as error:
             outcome = classify(error)
             if outcome is Outcome.DROP:
-                await self.bot.storage.post_log.reject(guild_id, brief_id, describe(error))
+                await post_log.reject(guild_id, brief_id, describe(error))
+                await post_log.log(guild_id, brief_id, "rejected", describe(error))
                 log.error(
                     "autopost send rejected; kept until the brief is edited",
                     extra={
@@ -224,15 +306,22 @@ class AutoPoster:
                     },
                 )
             else:
-                await self.bot.storage.post_log.release(guild_id, brief_id)
+                await post_log.release(guild_id, brief_id)
+                await post_log.log(guild_id, brief_id, "failed", describe(error))
             if outcome is None:
                 raise
             await self._failed(settings, channel, brief_id, error, outcome)
             return outcome
-        await self.bot.storage.post_log.record_message(guild_id, brief_id, message.id)
+        await post_log.record_message(
+            guild_id,
+            brief_id,
+            message.id,
+            shown_hash=components.summary_hash(brief),
+            shown_version=brief.updated_at,
+            crosspost=settings.crosspost and channel.is_news(),
+        )
+        await post_log.log(guild_id, brief_id, "sent", channel.mention)
         log.info("autopost sent", extra={**ids, "message_id": message.id})
-        if settings.crosspost and channel.is_news():
-            await self._publish(message, ids)
         return Outcome.SENT
 
     async def _failed(
@@ -263,21 +352,11 @@ class AutoPoster:
                 f"Discord refused brief #{brief_id} ({detail}); it is posted once edited.",
             )
 
-    async def _publish(self, message: discord.Message, ids: dict[str, int]) -> None:
-        """Crosspost to following servers; the post itself already succeeded either way."""
-        try:
-            await self._pacer.wait()
-            await message.publish()
-        except discord.HTTPException as error:
-            log.warning("autopost crosspost failed", extra={**ids, "error": describe(error)})
-            await self._record_error(ids["guild"], f"Could not publish a post ({describe(error)}).")
-        else:
-            log.info("autopost crossposted", extra=ids)
-
     async def _pause(self, settings: GuildSettings, reason: str) -> None:
         """Stop posting to this server and tell it once, where it can see it."""
         guild_id = settings.guild_id
         await self.bot.storage.guilds.pause(guild_id, reason)
+        await self.bot.storage.post_log.log(guild_id, None, "paused", reason)
         log.warning(
             "autopost paused",
             extra={"guild": guild_id, "channel": settings.channel_id, "reason": reason},
@@ -311,3 +390,8 @@ class AutoPoster:
             await self.bot.storage.guilds.record_error(guild_id, error)
         except Exception:
             log.exception("autopost could not record an error", extra={"guild": guild_id})
+
+
+def _link(copy: PostedCopy) -> str:
+    """Return a link that jumps to a posted copy."""
+    return f"https://discord.com/channels/{copy.guild_id}/{copy.channel_id}/{copy.message_id}"

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import hashlib
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import aiohttp
 import discord
 
 from bot.limits import GLOBAL_REQUESTS_PER_SECOND
-from storage.models import GuildSettings, RejectedPost
+from storage.base import Shards
+from storage.models import DeliveryEvent, GuildSettings, RejectedPost
 
 #: Channel permissions the bot needs to post a summary with its button, by display name.
 REQUIRED_PERMISSIONS: dict[str, str] = {
@@ -26,9 +28,34 @@ REQUIRED_PERMISSIONS: dict[str, str] = {
     "embed_links": "Embed Links",
 }
 
-#: Auto-post sends per second: a margin below Discord's global limit, leaving room for
-#: the bot's other requests (interaction responses do not count against it).
-SEND_RATE = GLOBAL_REQUESTS_PER_SECOND * 0.8
+#: Auto-post requests per second for a process serving every shard: just below Discord's
+#: global limit, leaving room for the bot's few other requests (interaction responses, the
+#: bulk of the rest, do not count against it). A process serving some shards takes its share.
+SEND_RATE = GLOBAL_REQUESTS_PER_SECOND * 0.95
+
+
+def send_rate(shards: Shards | None) -> float:
+    """Return this process's share of the auto-post budget: the global limit is per bot, so
+    processes that split the shards between them split it too."""
+    if shards is None:
+        return SEND_RATE
+    return SEND_RATE * len(shards.ids) / shards.count
+
+
+#: A claim whose message was not recorded this long after its last attempt belonged to a
+#: process that died: it is tried again (a live send never takes this long).
+RETRY_UNSENT_AFTER = timedelta(seconds=60)
+#: How long Discord remembers a nonce ("the past few minutes"), with a margin: past this, an
+#: unsent claim is given up rather than risk a duplicate post.
+NONCE_WINDOW = timedelta(minutes=4)
+#: Posted copies leased per round of updates, and how long a lease holds.
+COPY_BATCH = 50
+COPY_LEASE = timedelta(minutes=2)
+#: After a temporary failure, a copy is tried again this much later (at a later sweep).
+COPY_RETRY = timedelta(seconds=30)
+#: Crossposts leased per round, and how long before a leased one may be tried again.
+CROSSPOST_BATCH = 20
+CROSSPOST_LEASE = timedelta(minutes=5)
 
 RESUME_HINT = "Someone with Manage Server can fix this, then run `/autopost channel` again."
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -68,10 +95,39 @@ class Pacer:
         self._clock = clock or (lambda: time.monotonic())
         self._next = 0.0
         self._waiting = 0
+        self._urgent = 0
+        #: Set while no urgent caller waits.
+        self._calm = asyncio.Event()
+        self._calm.set()
         self._lock = asyncio.Lock()
 
-    async def wait(self) -> None:
-        """Return when the caller may send its next request."""
+    async def wait(self, *, urgent: bool = True) -> None:
+        """Return when the caller may send its next request.
+
+        Requests that can wait (`urgent=False`: updating copies already posted, publishing
+        to followers) take a slot only while no urgent caller waits and the schedule is not
+        booked ahead, so a new brief's posts go first whatever else is queued.
+        """
+        if not urgent:
+            while True:
+                await self._calm.wait()
+                lead = self._next - self._clock()
+                # A lead no queue explains means the clock moved: `_take` starts afresh.
+                if lead <= self._interval or lead > self._interval * (self._waiting + 2):
+                    break
+                await asyncio.sleep(lead - self._interval)
+            await self._take()
+            return
+        self._urgent += 1
+        self._calm.clear()
+        try:
+            await self._take()
+        finally:
+            self._urgent -= 1
+            if not self._urgent:
+                self._calm.set()
+
+    async def _take(self) -> None:
         async with self._lock:
             now = self._clock()
             if self._next - now > self._interval * (self._waiting + 1):
@@ -86,8 +142,21 @@ class Pacer:
             self._waiting -= 1
 
 
+def post_nonce(guild_id: int, brief_id: int) -> str:
+    """Return the nonce every attempt to post this brief to this server sends.
+
+    Discord answers a send whose nonce it saw in the past few minutes with the first message
+    instead of a second one (discord.py sets `enforce_nonce`), so a retry after a crash
+    between send and record never posts twice. At most 25 characters.
+    """
+    digest = hashlib.sha256(f"briefbot:{guild_id}:{brief_id}".encode()).digest()
+    return str(int.from_bytes(digest[:8], "big"))
+
+
 def classify(error: BaseException) -> Outcome | None:
     """Say how to treat a send error, or None when it is not a Discord/network failure."""
+    if isinstance(error, discord.RateLimited):
+        return Outcome.RETRY
     if isinstance(error, discord.Forbidden | discord.NotFound):
         return Outcome.PAUSE
     if isinstance(error, discord.HTTPException):
@@ -150,6 +219,7 @@ def status_text(
     pending: int,
     next_check: datetime | None,
     rejected: Sequence[RejectedPost] = (),
+    behind: int = 0,
 ) -> str:
     """Describe a server's auto-post setup and health for `/autopost status`."""
     if settings is None or settings.channel_id is None:
@@ -170,6 +240,8 @@ def status_text(
     if settings.paused_reason is None and next_check is not None:
         lines.append(f"**Next check:** {discord.utils.format_dt(next_check, 'R')}")
     lines.append(f"**Waiting to post:** {pending}")
+    if behind:
+        lines.append(f"**Posts being updated to a corrected version:** {behind}")
     if settings.paused_reason is None and settings.last_error:
         lines.append(f"**Last problem:** {settings.last_error}")
     for post in rejected:
@@ -182,6 +254,36 @@ def status_text(
             f"**Refused by Discord:** brief #{post.brief_id}, "
             f"{discord.utils.format_dt(post.at, 'R')}: {post.reason}; {then}."
         )
+    return "\n".join(lines)
+
+
+#: How each delivery event reads in `/autopost log`.
+EVENT_WORDS = {
+    "sent": "posted",
+    "updated": "updated after an edit",
+    "retracted": "replaced by a retraction notice",
+    "gone": "copy deleted in Discord; no longer updated",
+    "unreachable": "copy out of reach; no longer updated",
+    "failed": "failed",
+    "rejected": "refused by Discord",
+    "skipped": "skipped (backlog beyond the catch-up cap)",
+    "gave_up": "given up (unsure whether it was posted)",
+    "crossposted": "published to following servers",
+    "test": "posted by /autopost test",
+    "paused": "auto-posting paused",
+}
+
+
+def log_text(events: Sequence[DeliveryEvent]) -> str:
+    """Describe a server's latest deliveries, updates and failures for `/autopost log`."""
+    if not events:
+        return "Nothing has been delivered here yet."
+    lines = ["**Latest deliveries, newest first:**"]
+    for event in events:
+        brief = f"brief #{event.brief_id} " if event.brief_id is not None else ""
+        detail = f": {event.detail}" if event.detail else ""
+        words = EVENT_WORDS.get(event.event, event.event)
+        lines.append(f"{discord.utils.format_dt(event.at, 'R')} · {brief}{words}{detail}")
     return "\n".join(lines)
 
 

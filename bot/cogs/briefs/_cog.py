@@ -13,6 +13,7 @@ from bot.cogs.briefs._deletion import DeleteButton, confirm_delete
 from bot.cogs.briefs._form import answer_expired_form
 from bot.cogs.briefs._history import show_history
 from bot.cogs.briefs._permissions import publisher_only
+from storage.models import CORRECTION_CHARS
 
 if TYPE_CHECKING:
     from bot.app import BriefBot, Interaction
@@ -65,18 +66,30 @@ class BriefCommands(
     @app_commands.describe(
         brief=BRIEF_OPTION,
         file="A replacement .txt, .md or .json brief file (for long articles)",
+        note="A correction note shown with the brief (with file; the form has its own field)",
     )
     @publisher_only()
     async def edit(
-        self, interaction: Interaction, brief: str, file: discord.Attachment | None = None
+        self,
+        interaction: Interaction,
+        brief: str,
+        file: discord.Attachment | None = None,
+        note: app_commands.Range[str, 1, CORRECTION_CHARS] | None = None,
     ) -> None:
-        await _publishing.start_edit(interaction, brief, file)
+        await _publishing.start_edit(interaction, brief, file, note)
 
-    @app_commands.command(name="delete", description="Delete a brief (publishers only)")
-    @app_commands.describe(brief=BRIEF_OPTION)
+    @app_commands.command(name="delete", description="Retract a brief (publishers only)")
+    @app_commands.describe(
+        brief=BRIEF_OPTION, reason="Why it is retracted, shown on every posted copy (optional)"
+    )
     @publisher_only()
-    async def delete(self, interaction: Interaction, brief: str) -> None:
-        await confirm_delete(interaction, brief)
+    async def delete(
+        self,
+        interaction: Interaction,
+        brief: str,
+        reason: app_commands.Range[str, 1, CORRECTION_CHARS] | None = None,
+    ) -> None:
+        await confirm_delete(interaction, brief, reason)
 
     @app_commands.command(name="history", description="Who changed a brief, and when (publishers)")
     @app_commands.describe(brief=BRIEF_OPTION)

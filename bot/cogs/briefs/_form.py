@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.brief.drafts import DRAFT_TTL_SECONDS, FormReceipts
-from bot.brief.form import BriefForm, content_from_form, form_text
+from bot.brief.form import BriefForm, content_from_form, form_note, form_text
 from bot.brief.text import truncate
 from bot.cogs.briefs._permissions import require_publisher
 from bot.limits import EMBED_TITLE, TEXT_INPUT_VALUE
 from bot.ui.replies import report_error, send_ephemeral, text_file
-from storage.models import LINK_LIMITS, BriefContent
+from storage.models import CORRECTION_CHARS, LINK_LIMITS, BriefContent
 
 if TYPE_CHECKING:
     from bot.app import Interaction
@@ -37,7 +37,8 @@ ARTICLE_PLACEHOLDER = (
     "Up to 4,000 characters. Longer? Cancel and run /brief add file:<.txt/.md/.json>"
 )
 
-OnBrief = Callable[["Interaction", BriefContent], Awaitable[None]]
+#: What a submitted form hands on: the brief, and the edit form's correction note (or None).
+OnBrief = Callable[["Interaction", BriefContent, str | None], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -52,17 +53,34 @@ class _Input:
     required: bool = False
 
 
+_TITLE = _Input("title", "Title (blank: from WHAT HAPPENED)", EMBED_TITLE)
+_SECTIONS = _Input(
+    "sections",
+    "Summary sections, with their labels",
+    TEXT_INPUT_VALUE,
+    placeholder=SECTIONS_PLACEHOLDER,
+    paragraph=True,
+    required=True,
+)
+_EDITED_SECTIONS = _Input(
+    "sections",
+    "# Title, then the summary sections",
+    TEXT_INPUT_VALUE,
+    placeholder="# Title\n" + SECTIONS_PLACEHOLDER,
+    paragraph=True,
+    required=True,
+)
+_NOTE = _Input(
+    "note",
+    "Correction note (optional, shown with it)",
+    CORRECTION_CHARS,
+    placeholder="What was corrected, e.g. “An earlier version gave the wrong date.”",
+    paragraph=True,
+)
 #: Five inputs: Discord's maximum (bot.limits.MODAL_INPUTS), in the order they are shown.
 _INPUTS = (
-    _Input("title", "Title (blank: from WHAT HAPPENED)", EMBED_TITLE),
-    _Input(
-        "sections",
-        "Summary sections, with their labels",
-        TEXT_INPUT_VALUE,
-        placeholder=SECTIONS_PLACEHOLDER,
-        paragraph=True,
-        required=True,
-    ),
+    _TITLE,
+    _SECTIONS,
     _Input(
         "article",
         "Full article",
@@ -73,6 +91,8 @@ _INPUTS = (
     _Input("source_url", "Source URL (optional)", LINK_LIMITS["source_url"], "https://…"),
     _Input("image_url", "Image URL (optional)", LINK_LIMITS["image_url"], "https://….png"),
 )
+#: The edit form: the title rides in the sections, making room for the correction note.
+_EDIT_INPUTS = (_EDITED_SECTIONS, *_INPUTS[2:], _NOTE)
 
 
 class BriefModal(discord.ui.Modal):
@@ -94,7 +114,7 @@ class BriefModal(discord.ui.Modal):
         self._on_brief = on_brief
         form = prefill or BriefForm(sections="")
         self.inputs: dict[str, discord.ui.TextInput[BriefModal]] = {}
-        for spec in _INPUTS:
+        for spec in _EDIT_INPUTS if kind.startswith("edit") else _INPUTS:
             text_input: discord.ui.TextInput[BriefModal] = discord.ui.TextInput(
                 custom_id=FIELD_IDS[spec.name],
                 label=spec.label,
@@ -119,7 +139,8 @@ class BriefModal(discord.ui.Modal):
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         """Parse the form and hand the brief on (to a preview)."""
         await require_publisher(interaction)
-        await self._on_brief(interaction, _content(interaction, self.form()))
+        form = self.form()
+        await self._on_brief(interaction, _content(interaction, form), form_note(form))
 
     # discord.py's Modal narrows View.on_error (no item argument); mypy flags that narrowing.
     async def on_error(  # type: ignore[override]
@@ -185,8 +206,12 @@ async def answer_expired_form(interaction: Interaction) -> None:
         command, filename = "`/brief add file:`", "new-brief.md"
     form = form_from_submission(data)
     links = [
-        f"{name}: `{truncate(value.strip(), 600)}`"
-        for name, value in (("Source URL", form.source_url), ("Image URL", form.image_url))
+        f"{name}: `{truncate(' '.join(value.split()), 600)}`"
+        for name, value in (
+            ("Source URL", form.source_url),
+            ("Image URL", form.image_url),
+            ("Correction note", form.note),
+        )
         if value.strip()
     ]
     text = "\n".join([FORM_EXPIRED.format(command=command), *links])

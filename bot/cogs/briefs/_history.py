@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from bot.app import Interaction
 
 ACTIONS = {"add": "Added", "edit": "Edited", "delete": "Deleted", "import": "Imported"}
+#: How much of a correction note or delete reason one history line shows.
+NOTE_CHARS = 200
 
 
 async def show_history(interaction: Interaction, ref: str) -> None:
@@ -61,4 +63,8 @@ def _line(entry: AuditEntry) -> str:
     who = f"<@{entry.actor_id}>" if entry.actor_id is not None else "the command line"
     when = discord.utils.format_dt(entry.at, "f")
     ago = discord.utils.format_dt(entry.at, "R")
-    return f"**{ACTIONS.get(entry.action, entry.action)}** by {who} · {when} ({ago})"
+    line = f"**{ACTIONS.get(entry.action, entry.action)}** by {who} · {when} ({ago})"
+    if entry.note:
+        label = "reason" if entry.action == "delete" else "correction"
+        line += f" · {label}: “{truncate(' '.join(entry.note.split()), NOTE_CHARS)}”"
+    return line

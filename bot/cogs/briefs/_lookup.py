@@ -103,10 +103,11 @@ async def browse(interaction: Interaction) -> None:
 
 
 async def fetch_brief(bot: BriefBot, brief_id: int) -> Brief:
-    """Load a live brief or raise NotFoundError with the "removed" wording."""
+    """Load a live brief, or raise NotFoundError saying it was retracted (and why), or is gone."""
     brief = await bot.storage.briefs.get(brief_id) if valid_id(brief_id) else None
     if brief is None:
-        raise NotFoundError(REMOVED)
+        retraction = await bot.storage.briefs.retraction(brief_id)
+        raise NotFoundError(REMOVED if retraction is None else embeds.retracted_text(retraction))
     return brief
 
 

@@ -48,18 +48,25 @@ async def start_add(interaction: Interaction, file: discord.Attachment | None) -
         return
     await interaction.response.defer(ephemeral=True, thinking=True)
     content = await read_upload(file, interaction.client.settings)
-    await _preview_new(None, interaction, content)
+    await _preview_new(None, interaction, content, None)
 
 
-async def start_edit(interaction: Interaction, ref: str, file: discord.Attachment | None) -> None:
-    """`/brief edit`: open the form filled with the brief, or read a replacement file."""
+async def start_edit(
+    interaction: Interaction, ref: str, file: discord.Attachment | None, note: str | None
+) -> None:
+    """`/brief edit`: open the form filled with the brief, or read a replacement file.
+
+    A correction `note` (the file's option, or the form's last input) is shown with the brief
+    once saved, and every copy posted in servers is updated to the new version.
+    """
     original = await resolve_brief(interaction.client, ref)
+    note = note.strip() if note and note.strip() else None
     if file is not None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         upload = await read_upload(file, interaction.client.settings)
-        await _preview_new(original, interaction, merge_upload(original, upload))
+        await _preview_new(original, interaction, merge_upload(original, upload), note)
         return
-    form = form_from_content(original)
+    form = form_from_content(original, edit=True, note=note)
     if form is None:
         await interaction.response.send_message(
             f"Brief #{original.id} is too long for the edit form (4,000 characters per part). "
@@ -84,15 +91,17 @@ def brief_file(brief: Brief) -> discord.File:
 
 
 async def _preview_edit_form(
-    original: Brief, interaction: Interaction, content: BriefContent
+    original: Brief, interaction: Interaction, content: BriefContent, note: str | None
 ) -> None:
     """Preview an edit made in the form, keeping what the form does not show."""
-    await _preview_new(original, interaction, carry_hidden(original, content))
+    await _preview_new(original, interaction, carry_hidden(original, content), note)
 
 
-async def _preview_new(base: Brief | None, interaction: Interaction, content: BriefContent) -> None:
+async def _preview_new(
+    base: Brief | None, interaction: Interaction, content: BriefContent, note: str | None
+) -> None:
     """Keep a fresh draft and answer with its preview, visible to the publisher only."""
-    draft = Draft(owner_id=interaction.user.id, content=content, base=base)
+    draft = Draft(owner_id=interaction.user.id, content=content, base=base, note=note)
     token = interaction.client.drafts.put(draft)
     text, embed, view = await preview_message(interaction.client, draft, token)
     if interaction.response.is_done():
@@ -118,6 +127,10 @@ async def preview_message(
     else:
         lines = ["**Preview** (only you see this): members will see the summary below."]
     lines.append(_article_note(content.body))
+    if draft.note is not None:
+        lines.append("✏️ Your correction note will show with the brief, as below.")
+    if draft.is_edit:
+        lines.append("Every copy already posted in servers will be updated to this version.")
     for note in embeds.left_out(content):
         lines.append(f"⚠️ **Left out of what members see:** {note}.")
     if duplicate is not None:
@@ -128,7 +141,7 @@ async def preview_message(
         )
     lines.append(f"Nothing is stored until you press **{verb}**; this preview lasts 15 minutes.")
     view = components.preview_view(token, verb=verb, duplicate=duplicate is not None)
-    return "\n".join(lines), embeds.summary_embed(content), view
+    return "\n".join(lines), embeds.summary_embed(content, correction=draft.note), view
 
 
 def _article_note(body: str) -> str:
@@ -182,7 +195,7 @@ def _own_draft(interaction: Interaction, token: str) -> Draft:
 
 async def _reopen_form(interaction: Interaction, token: str, draft: Draft) -> None:
     """Open the form on the draft; its submission replaces the draft and the preview in place."""
-    form = form_from_content(draft.content)
+    form = form_from_content(draft.content, edit=draft.is_edit, note=draft.note)
     if form is None:
         again = (
             f"`/brief edit brief:{draft.brief_id} file:`" if draft.is_edit else "`/brief add file:`"
@@ -202,7 +215,7 @@ async def _reload(interaction: Interaction, token: str, draft: Draft) -> None:
     current = await interaction.client.storage.briefs.get(draft.brief_id)
     if current is None:
         raise NotFoundError(f"Brief #{draft.brief_id} was removed meanwhile.")
-    form = form_from_content(current)
+    form = form_from_content(current, edit=True, note=draft.note)
     if form is None:
         await interaction.response.send_message(
             f"Brief #{current.id} is too long for the edit form. Its current text is attached: "
@@ -221,10 +234,12 @@ async def _reload(interaction: Interaction, token: str, draft: Draft) -> None:
     )
 
 
-async def _revise(token: str, interaction: Interaction, content: BriefContent) -> None:
+async def _revise(
+    token: str, interaction: Interaction, content: BriefContent, note: str | None
+) -> None:
     """Replace a draft's content with the re-submitted form and refresh its preview."""
     draft = _own_draft(interaction, token)
-    draft = replace(draft, content=carry_hidden(draft.content, content))
+    draft = replace(draft, content=carry_hidden(draft.content, content), note=note)
     interaction.client.drafts.put(draft, token)
     text, embed, view = await preview_message(interaction.client, draft, token)
     await interaction.response.edit_message(content=text, embed=embed, view=view)
@@ -248,7 +263,11 @@ async def _store(interaction: Interaction, token: str, draft: Draft, *, force: b
             brief: Brief | None = await briefs.add(content, created_by=interaction.user.id)
         else:
             brief = await briefs.update(
-                draft.base.id, content, actor_id=interaction.user.id, base=draft.base
+                draft.base.id,
+                content,
+                actor_id=interaction.user.id,
+                base=draft.base,
+                note=draft.note,
             )
     except StaleEditError as stale:
         drafts.put(draft, token)
@@ -260,7 +279,8 @@ async def _store(interaction: Interaction, token: str, draft: Draft, *, force: b
     if brief is None:
         raise NotFoundError(f"Brief #{draft.brief_id} was removed meanwhile, so nothing was saved.")
     if draft.is_edit:
-        done, event = f"✅ Saved a new version of brief #{brief.id}.", "brief_edited"
+        done = f"✅ Saved a new version of brief #{brief.id}; its posted copies are being updated."
+        event = "brief_edited"
     else:
         done = (
             f"✅ Published as brief #{brief.id}. Anyone can open it with `/brief show {brief.id}`."

@@ -7,7 +7,9 @@ import time
 
 import discord
 
-from bot.cogs.autopost._policy import Outcome, Pacer, classify, plan_catchup
+from bot.cogs.autopost._policy import SEND_RATE, Outcome, Pacer, classify, plan_catchup, send_rate
+from bot.limits import GLOBAL_REQUESTS_PER_SECOND
+from storage.base import Shards
 
 
 def test_plan_catchup_posts_the_newest_and_skips_the_older_rest():
@@ -56,3 +58,12 @@ async def test_pacer_restarts_its_schedule_when_the_clock_moves_back():
     await pacer.wait()
 
     assert time.monotonic() - started < 1
+
+
+def test_processes_splitting_the_shards_split_the_global_budget() -> None:
+    assert SEND_RATE < GLOBAL_REQUESTS_PER_SECOND
+    assert send_rate(None) == SEND_RATE
+    assert send_rate(Shards(4, (0,))) == SEND_RATE / 4
+    assert send_rate(Shards(4, (1, 2, 3))) == SEND_RATE * 3 / 4
+    # Every process of a deployment together stays under the limit.
+    assert sum(send_rate(Shards(3, (n,))) for n in range(3)) <= GLOBAL_REQUESTS_PER_SECOND

@@ -29,7 +29,7 @@ async def test_delete_confirms_then_removes_everywhere(world):
     missing = await world.bob.slash(world.channel, "brief show", brief="1")
     assert "couldn't find" in missing.response.content
     more = await world.bob.click(post.response.message, label="More")
-    assert "removed" in more.response.content
+    assert "retracted" in more.response.content
 
     history = await world.alice.slash(world.channel, "brief history", brief="1")
     description = history.response.embeds[0].description
@@ -56,3 +56,29 @@ async def test_delete_survives_restart(world, restart: Restart):
 
     assert "Deleted brief #1" in done.response.content
     assert await brief_count(world.env) == 0
+
+
+async def test_a_reason_given_with_delete_is_kept_through_a_restart_and_shown(
+    world, restart: Restart
+):
+    await publish_by_form(world.alice, world.channel, article=ARTICLE)
+    post = await world.bob.slash(world.channel, "brief latest")
+    asked = await world.alice.slash(
+        world.channel, "brief delete", brief="1", reason="The ferry times were wrong."
+    )
+    assert "with your reason" in asked.response.content
+    assert buttons(asked.response)["Delete"].startswith("brief:delete:confirm:1:")
+
+    await restart()
+    done = await world.alice.click(asked.response.message, label="Delete")
+
+    assert "Deleted brief #1" in done.response.content
+    more = await world.bob.click(post.response.message, label="More")
+    assert "retracted" in more.response.content
+    assert "The ferry times were wrong." in more.response.content
+    history = await world.alice.slash(world.channel, "brief history", brief="1")
+    assert "reason: “The ferry times were wrong.”" in history.response.embeds[0].description
+    [entry] = [e for e in await world.env.bot.storage.briefs.history(1) if e.action == "delete"]
+    assert entry.snapshot["body"] == ARTICLE  # the audit keeps the text
+    async with world.env.bot.storage.db.read() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM bot_state WHERE key LIKE 'delete%'") == 0

@@ -113,7 +113,7 @@ async def test_long_article_is_paged_with_prev_next(newsroom):
     assert "Paragraph" in nxt.response.embeds[0].description
 
 
-async def test_more_button_survives_restart_and_reports_removed(newsroom, restart: Restart):
+async def test_more_button_survives_restart_and_reports_retracted(newsroom, restart: Restart):
     (kept, gone) = await add(newsroom.env, content(1), content(2))
     post_kept = await newsroom.alice.slash(newsroom.channel, "brief show", brief=str(kept.id))
     post_gone = await newsroom.alice.slash(newsroom.channel, "brief show", brief=str(gone.id))
@@ -127,7 +127,7 @@ async def test_more_button_survives_restart_and_reports_removed(newsroom, restar
 
     removed = await newsroom.alice.click(post_gone.response.message, label="More")
     assert removed.ephemeral
-    assert "removed" in removed.response.content
+    assert "retracted" in removed.response.content
 
 
 async def test_show_by_id_and_not_found(newsroom):

@@ -260,12 +260,14 @@ async def test_edit_by_form_saves_new_version_and_history_shows_it(world):
     }
     assert defaults[FIELD_IDS["article"]] == ARTICLE
     assert defaults[FIELD_IDS["source_url"]] == "https://x.test/a"
+    assert FIELD_IDS["title"] not in defaults  # the title leads the sections instead
+    assert defaults[FIELD_IDS["sections"]].startswith("# The harbour ferry will run")
+    assert defaults[FIELD_IDS["note"]] is None
 
     changed = defaults[FIELD_IDS["sections"]].replace("ten minutes", "five minutes")
     preview = await world.alice.submit_modal(
         shown,
         form(
-            title=defaults[FIELD_IDS["title"]],
             sections=changed,
             article=ARTICLE + "\n\nUpdated.",
             source_url="https://x.test/a",

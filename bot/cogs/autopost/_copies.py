@@ -1,0 +1,181 @@
+"""After a post is sent: corrections and retractions reach every copy, and announcement posts
+are published to following servers, both apart from delivery and never ahead of it.
+
+Posted copies that show an older version of their brief are leased from the post log (so
+several bot processes share the work, each copy once) and edited to the brief as it is now,
+or to a short "Retracted" notice once it was deleted. A copy whose payload did not change (an
+edit of the article behind More only) costs no request: the post log keeps a hash of what each
+copy shows. A copy that is gone (404) or out of reach (403) is marked so and left alone; it
+never pauses the server's new posts. Every request waits for a slot of the same pacer as new
+posts, as one that can wait: a new brief's posts always go first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.cogs.autopost._policy import (
+    COPY_BATCH,
+    COPY_LEASE,
+    COPY_RETRY,
+    CROSSPOST_BATCH,
+    CROSSPOST_LEASE,
+    NO_MENTIONS,
+    Outcome,
+    Pacer,
+    classify,
+    describe,
+)
+from bot.ui import components, embeds
+from storage.models import PostedCopy
+
+if TYPE_CHECKING:
+    from bot.app import BriefBot
+
+log = logging.getLogger("bot.autopost")
+
+
+class CopyKeeper:
+    """Keeps every posted copy showing its brief's latest version; one round at a time."""
+
+    def __init__(self, bot: BriefBot, pacer: Pacer) -> None:
+        self.bot = bot
+        self._pacer = pacer
+        self._lock = asyncio.Lock()
+        self._again = False
+        self._slots = asyncio.Semaphore(bot.settings.autopost_concurrency)
+
+    async def drain(self) -> None:
+        """Return once no round is running (and none is queued to go round again)."""
+        self._again = False
+        async with self._lock:
+            return
+
+    async def run(self) -> None:
+        """Update every copy that is behind; a call during a round makes it go round again.
+
+        Never raises, so neither the sweep nor a listener can be broken by it.
+        """
+        if self._lock.locked():
+            self._again = True
+            return
+        async with self._lock:
+            self._again = True
+            while self._again:
+                self._again = False
+                try:
+                    await self._round()
+                    await self._crossposts()
+                except Exception:
+                    log.exception("autopost could not update posted copies")
+                    return
+
+    async def _round(self) -> None:
+        """Lease copies that are behind, batch after batch, and bring each up to date."""
+        post_log = self.bot.storage.post_log
+        while copies := await post_log.copies_due(
+            limit=COPY_BATCH, lease=COPY_LEASE, shards=self.bot.served_shards()
+        ):
+            await asyncio.gather(*(self._bounded(copy) for copy in copies))
+
+    async def _bounded(self, copy: PostedCopy) -> None:
+        async with self._slots:
+            await self.update(copy)
+
+    async def update(self, copy: PostedCopy) -> None:
+        """Edit one copy to what its brief shows now; never raise."""
+        post_log = self.bot.storage.post_log
+        ids = {"guild": copy.guild_id, "brief": copy.brief_id, "message_id": copy.message_id}
+        try:
+            brief = await self.bot.storage.briefs.get(copy.brief_id)
+            if brief is not None:
+                embed, view = components.summary_message(brief)
+                shown = components.summary_hash(brief)
+                version, event = brief.updated_at, "updated"
+            else:
+                retraction = await self.bot.storage.briefs.retraction(copy.brief_id)
+                if retraction is None:  # never stored here: nothing to show instead
+                    await post_log.copy_lost(copy.guild_id, copy.brief_id, "gone")
+                    return
+                embed, view = embeds.retracted_embed(retraction), None
+                shown = components.payload_hash(embed, view)
+                version, event = retraction.at, "retracted"
+            if shown != copy.shown_hash:
+                await self._pacer.wait(urgent=False)
+                message = self.bot.get_partial_messageable(
+                    copy.channel_id, guild_id=copy.guild_id
+                ).get_partial_message(copy.message_id)
+                await message.edit(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
+                await post_log.log(copy.guild_id, copy.brief_id, event)
+                log.info(f"autopost copy {event}", extra=ids)
+            await post_log.copy_shown(
+                copy.guild_id,
+                copy.brief_id,
+                shown_hash=shown,
+                shown_version=version,
+                retracted=brief is None,
+            )
+        except Exception as error:
+            await self._failed(copy, error)
+
+    async def _failed(self, copy: PostedCopy, error: Exception) -> None:
+        """A copy that is gone or out of reach is left alone from now on; others wait a round."""
+        post_log = self.bot.storage.post_log
+        ids = {"guild": copy.guild_id, "brief": copy.brief_id, "error": describe(error)}
+        outcome = classify(error)
+        if outcome is Outcome.RETRY or outcome is None:
+            if outcome is None:
+                log.error("autopost copy update failed", extra=ids, exc_info=error)
+            else:
+                log.warning("autopost copy update failed; will retry", extra=ids)
+            await post_log.release_copy(copy.guild_id, copy.brief_id, retry_after=COPY_RETRY)
+            return
+        state = "gone" if isinstance(error, discord.NotFound) else "unreachable"
+        log.warning(f"autopost copy {state}; no longer updated", extra=ids)
+        await post_log.copy_lost(copy.guild_id, copy.brief_id, state)
+        await post_log.log(copy.guild_id, copy.brief_id, state, describe(error))
+
+    async def _crossposts(self) -> None:
+        """Publish announcement posts to following servers, each when its channel allows."""
+        post_log = self.bot.storage.post_log
+        while due := await post_log.crossposts_due(
+            limit=CROSSPOST_BATCH, lease=CROSSPOST_LEASE, shards=self.bot.served_shards()
+        ):
+            for copy in due:
+                await self._crosspost(copy)
+
+    async def _crosspost(self, copy: PostedCopy) -> None:
+        """Publish one post; a long rate limit (about 10 an hour per channel) defers it."""
+        post_log = self.bot.storage.post_log
+        ids = {"guild": copy.guild_id, "brief": copy.brief_id, "message_id": copy.message_id}
+        try:
+            await self._pacer.wait(urgent=False)
+            await (
+                self.bot.get_partial_messageable(copy.channel_id, guild_id=copy.guild_id)
+                .get_partial_message(copy.message_id)
+                .publish()
+            )
+        except discord.RateLimited as limited:
+            log.info("autopost crosspost deferred by a rate limit", extra=ids)
+            await post_log.crossposted(
+                copy.guild_id,
+                copy.brief_id,
+                state="pending",
+                retry_after=timedelta(seconds=limited.retry_after),
+            )
+        except discord.HTTPException as error:
+            if classify(error) is Outcome.RETRY:
+                await post_log.crossposted(copy.guild_id, copy.brief_id, state="pending")
+                return
+            log.warning("autopost crosspost failed", extra={**ids, "error": describe(error)})
+            await post_log.crossposted(copy.guild_id, copy.brief_id, state="failed")
+            await post_log.log(copy.guild_id, copy.brief_id, "failed", describe(error))
+        else:
+            log.info("autopost crossposted", extra=ids)
+            await post_log.crossposted(copy.guild_id, copy.brief_id, state="done")
+            await post_log.log(copy.guild_id, copy.brief_id, "crossposted")
