@@ -14,13 +14,13 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from benchmarks import fanout, imports, latency, memory, postgres, search
+from benchmarks import corrections, fanout, imports, latency, memory, postgres, search
 from benchmarks.library import CACHE_VARIABLE, default_cache_dir, prepared, working_copy
 from benchmarks.report import Result, render, summary
 from benchmarks.simulated import quiet_logs
 from storage.backends import redact
 
-BENCHMARKS = ("latency", "search", "import", "memory", "fanout", "postgres")
+BENCHMARKS = ("latency", "search", "import", "memory", "fanout", "corrections", "postgres")
 
 #: (default, --quick) sizes; every one can be set on the command line.
 SIZES: dict[str, tuple[object, object]] = {
@@ -171,6 +171,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                             args.seed,
                         )
                     ),
+                )
+            elif name == "corrections":
+                result = _attempt(
+                    name,
+                    "Corrections",
+                    lambda: asyncio.run(corrections.run(args.channels, workdir)),
                 )
             else:
                 result = _attempt(

@@ -25,9 +25,10 @@ from storage.models import BriefContent
 #: Discord's global limit for a bot, requests per second (discord.dev "Rate Limits").
 GLOBAL_LIMIT_PER_S = 50.0
 
-#: The bot paces auto-posts at 80% of Discord's 50 requests/s (bot.autopost.SEND_RATE), so
-#: the best it can do is the floor / 0.8 = 1.25×; allow a little scheduling slack on top.
-PACED_FLOOR_RATIO = 1.3
+#: The bot paces auto-posts at 95% of Discord's 50 requests/s (SEND_RATE in
+#: bot/cogs/autopost/_policy.py), so the best it can do is the floor / 0.95 ≈ 1.05×; the
+#: target allows a little scheduling slack on top.
+PACED_FLOOR_RATIO = 1.1
 
 
 @dataclass
@@ -219,7 +220,7 @@ async def run(
     result.notes.append(
         f"floor: Discord's global limit of {GLOBAL_LIMIT_PER_S:g} requests/s means "
         f"{channels:,} posts need ≥ {floor_s:g} s of real Discord time. The bot paces its "
-        "sends at 80% of that limit, so about 1.25× the floor is as fast as it should go. "
+        "sends at 95% of that limit, so about 1.05× the floor is as fast as it should go. "
         "simcord has no rate limit and no network, so 429s cannot happen here: the "
         "request-rate row shows whether the bot would stay under the limit at that "
         "round-trip time, rather than rely on Discord's 429s and discord.py's retry."
