@@ -432,3 +432,43 @@ async def test_the_preview_says_which_stored_link_members_will_not_see(world):
     stored = await world.env.bot.storage.briefs.get(1)
     assert stored.source_url == long_link
     assert "nine minutes" in stored.what_happened
+
+
+def correction_field(embed: Any) -> str | None:
+    return next((f.value for f in embed.fields if "Correction" in f.name), None)
+
+
+async def test_a_correction_note_shows_on_the_brief_and_in_history(world):
+    await publish_by_form(world.alice, world.channel, article=ARTICLE)
+    shown, defaults = await open_edit(world.alice, world.channel)
+    note = "An earlier version gave the wrong interval."
+    values = edited(defaults, "ten minutes", "five minutes")
+    values[FIELD_IDS["note"]] = note
+
+    preview = await world.alice.submit_modal(shown, values)
+    assert correction_field(preview.response.embeds[0]) == note
+    await world.alice.click(preview.response.message, label="Save")
+
+    (embed,) = (await world.bob.slash(world.channel, "brief show", brief="1")).response.embeds
+    assert correction_field(embed) == note
+    assert "Updated" in embed.footer.text
+    history = await world.alice.slash(world.channel, "brief history", brief="1")
+    edited_line = history.response.embeds[0].description.split("\n")[-1]
+    assert "Edited" in edited_line
+    assert note in edited_line
+
+
+async def test_a_correction_note_comes_with_a_replacement_file(world):
+    await publish_by_form(world.alice, world.channel, article=ARTICLE)
+    text = format_brief(await world.env.bot.storage.briefs.get(1)).replace("ten", "five")
+    note = "Corrected the interval."
+
+    preview = await world.alice.slash(
+        world.channel, "brief edit", brief="1", file=("b.txt", text.encode()), note=note
+    )
+    assert correction_field(preview.response.embeds[0]) == note
+    await world.alice.click(preview.response.message, label="Save")
+
+    stored = await world.env.bot.storage.briefs.get(1)
+    assert stored is not None
+    assert stored.correction == note
