@@ -76,6 +76,17 @@ def build_parser() -> argparse.ArgumentParser:
     mig.add_argument(
         "--to", dest="target", metavar="URL_OR_FILE", required=True, help="empty database to fill"
     )
+    demo = sub.add_parser(
+        "demo", help="try the bot in a local web page: a simulated server, no Discord, no token"
+    )
+    demo.add_argument("--db", metavar="FILE", help="show this SQLite library (a copy) instead")
+    demo.add_argument(
+        "--write", action="store_true", help="with --db: change the library itself, not a copy"
+    )
+    demo.add_argument(
+        "--port", type=int, default=0, help="port on 127.0.0.1 (default: any free one)"
+    )
+    demo.add_argument("--no-browser", action="store_true", help="only print the page's address")
     return parser
 
 
@@ -118,6 +129,8 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.cli.preview import preview
 
         return run_command(lambda: preview(settings, args.file, as_json=args.json))
+    if command == "demo":
+        return run_demo(args, settings)
     if getattr(args, "db", None):
         settings = settings.model_copy(update={"database_url": database_arg(args.db)})
     if command == "migrate-db":
@@ -214,6 +227,41 @@ def leave_stuck_threads(code: int) -> None:
                 with contextlib.suppress(OSError, ValueError):
                     stream.flush()
             os._exit(code)
+
+
+def run_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve the demo until Ctrl+C (which ends it normally, as for `run`)."""
+    from bot.cli import demo
+    from storage.errors import DatabaseUrlError
+
+    if not demo.available():
+        print(f"error: {demo.NEEDS_PREVIEW}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.write and args.db is None:
+        print("error: --write needs --db FILE (the library to change)", file=sys.stderr)
+        return EXIT_USAGE
+    db = None
+    if args.db is not None:
+        url = database_arg(args.db)
+        try:
+            sqlite = backend_of(url) == "sqlite"
+        except DatabaseUrlError as exc:
+            print(f"error: --db: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        if not sqlite:
+            print("error: --db takes a SQLite file (the demo copies it)", file=sys.stderr)
+            return EXIT_USAGE
+        db = Path(sqlite_path(url))
+    if not 0 <= args.port <= 65535:
+        print(f"error: --port {args.port} is not a port (0-65535)", file=sys.stderr)
+        return EXIT_USAGE
+    open_browser = not args.no_browser and demo.graphical_session()
+    return run_command(
+        lambda: demo.demo(
+            settings, db=db, write=args.write, port=args.port, open_browser=open_browser
+        ),
+        stopped=EXIT_OK,
+    )
 
 
 # --- run -------------------------------------------------------------------------------------

@@ -1,0 +1,184 @@
+"""`python -m bot demo` builds what it promises, before any browser opens its page.
+
+A simulated server whose #news is subscribed to auto-posts, the sample library of docs/examples
+published into it (and so posted to #news), and a visitor who is a publisher and a server
+manager; `--db FILE` shows a copy of a library, or with `--write` the library itself.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiohttp
+import discord
+import pytest
+import simcord
+
+from bot.app import create_bot
+from bot.brief.pages import paginate
+from bot.brief.parsing import parse_brief
+from bot.cli.demo import (
+    DEMO_GUILD_ID,
+    EXAMPLES,
+    DemoError,
+    DemoServer,
+    demo_server,
+    other_servers,
+    prepare_library,
+    read_examples,
+)
+from bot.config import Settings
+from bot.ui.replies import is_expected_failure
+from tests.contract.check import check_requests, report
+from tests.helpers import run_cli
+
+NEW_BRIEF = (
+    "❓WHAT HAPPENED: The harbour ferry will run every ten minutes from Monday.\n"
+    "🎯IMPACT: Waiting times at rush hour should halve.\n"
+    "The ferry company hired six more crew.\n"
+).encode()
+FERRY = "The harbour ferry will run every ten minutes from Monday."
+
+
+def test_the_samples_are_valid_and_two_are_long_enough_to_page() -> None:
+    briefs = [parse_brief(data) for _, data in read_examples()]
+    assert len(briefs) >= 5
+    assert briefs[-1].title == "A bright comet returns this weekend"  # the newest
+    assert sum(len(paginate(brief.body)) > 1 for brief in briefs) >= 2
+
+
+async def test_demo_server_is_subscribed_seeded_and_the_visitor_publishes(
+    settings: Settings, tmp_path: Path
+) -> None:
+    examples = read_examples()
+    async with demo_server(settings, tmp_path / "demo.db", examples=examples) as server:
+        assert server.guild.id == DEMO_GUILD_ID
+        expected = [parse_brief(data).title for _, data in examples]
+        assert titles(server) == expected  # each published, then auto-posted once, oldest first
+        assert abs(autoposts(server)[-1].created_at - datetime.now(UTC)) < timedelta(minutes=5)
+
+        latest = await server.visitor.slash(server.news, "brief latest")
+        assert latest.response.embeds[0].title == expected[-1]
+        article = await server.visitor.click(latest.response, label="More")
+        assert article.ephemeral
+        assert "The comet brightened much faster" in article.response.embeds[0].description
+
+        status = await server.visitor.slash(server.news, "autopost status")
+        assert status.ephemeral
+        assert server.news.mention in str(status.response.content)
+
+        preview = await server.visitor.slash(
+            server.news, "brief add", file=("ferry.txt", NEW_BRIEF)
+        )
+        assert preview.ephemeral
+        await server.visitor.click(preview.response, label="Publish")
+        assert titles(server) == [*expected, FERRY]  # a publisher, and #news is subscribed
+
+        async with server.env.preview(
+            server.news, viewers=[server.visitor], layout="channel"
+        ) as page:
+            assert page.url.startswith("http://127.0.0.1:")
+            async with aiohttp.ClientSession() as http, http.get(page.url) as answer:
+                assert answer.status == 200
+                assert answer.content_type == "text/html"
+
+        unexpected = [error for error in server.env.errors if not is_expected_failure(error)]
+        assert not unexpected
+        violations = check_requests(server.env.http_requests)
+        assert not violations, report(violations)
+
+
+def titles(server: DemoServer) -> list[str | None]:
+    """The titles of the bot's auto-posts in #news (not answers to commands), oldest first."""
+    return [message.embeds[0].title for message in autoposts(server)]
+
+
+def autoposts(server: DemoServer) -> list[discord.Message]:
+    """The bot's messages in #news that answer no command: its auto-posts, oldest first."""
+    bot_id = server.bot.user.id
+    return [
+        message
+        for message in server.news.history()
+        if message.author.id == bot_id and message.interaction_metadata is None
+    ]
+
+
+async def deployed_library(path: Path) -> int:
+    """Make a library as a deployed bot leaves it: a server auto-posting, a brief posted there.
+
+    Returns the server's id.
+    """
+    settings = Settings(_env_file=None, database_path=path, shard_count=1)
+    bot = create_bot(settings)
+    try:
+        async with simcord.run(bot) as env:
+            guild = env.create_guild("Elsewhere")
+            news = guild.create_text_channel("news")
+            managers = guild.create_role(
+                "Managers", permissions=discord.Permissions(manage_guild=True)
+            )
+            manager = guild.add_member(env.create_user("manager"), roles=[managers])
+            settings.admin_user_ids = [manager.id]
+            await manager.slash(news, "autopost channel", channel=news)
+            preview = await manager.slash(news, "brief add", file=("ferry.txt", NEW_BRIEF))
+            await manager.click(preview.response, label="Publish")
+            assert len(news.history()) == 1
+            return guild.id
+    finally:
+        await bot.storage.close()
+
+
+async def test_db_shows_a_copy_without_the_other_servers(
+    settings: Settings, tmp_path: Path
+) -> None:
+    mine = tmp_path / "mine.db"
+    elsewhere = await deployed_library(mine)
+    before = mine.read_bytes()
+    (tmp_path / "demo").mkdir()
+
+    database, examples = await prepare_library(tmp_path / "demo", mine, write=False)
+
+    assert (database.parent, examples) == (tmp_path / "demo", [])
+    assert mine.read_bytes() == before
+    assert other_servers(mine) == [elsewhere]
+    assert other_servers(database) == []
+    async with demo_server(settings, database) as server:
+        latest = await server.visitor.slash(server.news, "brief latest")
+        assert latest.response.embeds[0].title == FERRY
+        assert titles(server) == []  # only briefs published from now on are posted
+
+
+async def test_write_uses_the_library_itself_unless_other_servers_post_from_it(
+    settings: Settings, tmp_path: Path
+) -> None:
+    mine = tmp_path / "mine.db"
+    async with demo_server(settings, mine, examples=read_examples()[:1]):
+        pass  # an earlier demo with --write: its own server's rows are left
+    assert await prepare_library(tmp_path, mine, write=True) == (mine, [])
+    async with demo_server(settings, mine) as server:  # the commands are synced again
+        latest = await server.visitor.slash(server.news, "brief latest")
+        assert latest.response.embeds[0].title == parse_brief(read_examples()[0][1]).title
+
+    shared = tmp_path / "shared.db"
+    await deployed_library(shared)
+    with pytest.raises(DemoError, match="1 server"):
+        await prepare_library(tmp_path, shared, write=True)
+
+
+def test_demo_refuses_a_missing_library_and_write_without_one(tmp_path: Path) -> None:
+    missing = run_cli("demo", "--no-browser", "--db", "nowhere.db", cwd=tmp_path)
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == (
+        "error: cannot open sqlite:///nowhere.db: no such database file"
+    )
+    assert not (tmp_path / "nowhere.db").exists()
+
+    alone = run_cli("demo", "--write", cwd=tmp_path)
+    assert alone.returncode == 2
+    assert "--write needs --db" in alone.stderr
+
+
+def test_examples_ship_with_the_clone() -> None:
+    assert EXAMPLES.is_dir()
+    assert (EXAMPLES / "07-comet-weekend.txt").is_file()
