@@ -8,6 +8,7 @@ converts both ways, so the repositories see the same values as on PostgreSQL.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
@@ -89,7 +90,8 @@ class SqliteConnection(Reads):
 
     async def executemany(self, sql: str, args: Iterable[Sequence[Any]]) -> None:
         """Run one statement once per set of arguments."""
-        await self._conn.executemany(sql, [_args(values) for values in args])
+        async with self._conn.executemany(sql, [_args(values) for values in args]):
+            pass
 
     async def iterate(self, sql: str, *args: Any, batch: int) -> AsyncIterator[list[Row]]:
         """Yield a statement's rows `batch` at a time."""
@@ -168,6 +170,10 @@ class SqliteDatabase:
             return
         self._closed = True
         async with self._lock:
+            # A cursor not yet collected (one caught in a reference cycle, say) keeps its
+            # statement prepared, and SQLite then closes the file only when it is: the
+            # write-ahead log would stay behind. Collect them first, so closing is complete.
+            gc.collect()
             await self._conn.close()
 
     @asynccontextmanager
