@@ -69,7 +69,7 @@ async def _wave(database: Path, channels: int) -> Wave:
         for n in range(channels):
             guild = env.create_guild(name=f"Server {n}")
             channel = guild.create_text_channel("news")
-            await bot.storage.guilds.set_channel(guild.id, channel.id)
+            await bot.storage.subscriptions.set_channel(guild.id, channel.id)
             handles.append(channel)
         floor = channels / GLOBAL_LIMIT_PER_S
         deadline = time.perf_counter() + STUCK_AFTER_FLOORS * 4 * floor + 30

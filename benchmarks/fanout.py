@@ -20,7 +20,7 @@ import discord
 
 from benchmarks.report import INFO, Result, Row, verdict
 from benchmarks.simulated import briefbot, running
-from storage.models import BriefContent
+from storage.models import BriefContent, SubscriptionOptions
 
 #: Discord's global limit for a bot, requests per second (discord.dev "Rate Limits").
 GLOBAL_LIMIT_PER_S = 50.0
@@ -45,15 +45,24 @@ class FanOut:
     rate_limited: int
 
 
-async def _fan_out(database: Path, channels: int, rtt: float) -> FanOut:
-    """Subscribe `channels` servers, publish one brief, and time until every post is made."""
+#: Subscriptions per server in the many-subscriptions run (1,000 over 200 servers).
+PER_SERVER = 5
+
+
+async def _fan_out(database: Path, channels: int, rtt: float, *, per_server: int = 1) -> FanOut:
+    """Subscribe `channels` channels (`per_server` subscriptions of a server each, with topic
+    filters this brief matches), publish one brief, and time until every post is made."""
     bot = briefbot(database)
     async with running(bot) as env:
         handles = []
         for n in range(channels):
-            guild = env.create_guild(name=f"Server {n}")
-            channel = guild.create_text_channel("news")
-            await bot.storage.guilds.set_channel(guild.id, channel.id)
+            if n % per_server == 0:
+                guild = env.create_guild(name=f"Server {n // per_server}")
+            channel = guild.create_text_channel(f"news-{n % per_server}")
+            topics = [["fan-out"], ["news", "fan-out"], []][n % 3] if per_server > 1 else []
+            await bot.storage.subscriptions.add(
+                guild.id, SubscriptionOptions(channel_id=channel.id, topics=topics)
+            )
             handles.append(channel)
 
         counts = {"requests": 0, "in_flight": 0, "max_in_flight": 0, "429": 0}
@@ -87,7 +96,9 @@ async def _fan_out(database: Path, channels: int, rtt: float) -> FanOut:
         bot.http.request = request  # type: ignore[method-assign]
         cog.poster.deliver = counted_deliver
         brief = await bot.storage.briefs.add(
-            BriefContent(title="Fan-out test", what_happened="One brief for every server.")
+            BriefContent(
+                title="Fan-out test", what_happened="One brief for every server.", tags=["fan-out"]
+            )
         )
         before = len(env.http_requests)
         started = time.perf_counter()
@@ -123,6 +134,7 @@ async def run(
     floor_s = channels / GLOBAL_LIMIT_PER_S
     result = Result("fanout", f"Auto-post fan-out: one brief to {channels:,} channels")
     bare = await _fan_out(workdir / "fanout-empty.db", channels, 0.0)
+    many = await _fan_out(workdir / "fanout-many.db", channels, 0.0, per_server=PER_SERVER)
     slow = await _fan_out(workdir / "fanout-rtt.db", channels, rtt_ms / 1000) if rtt_ms else None
     big = await _fan_out(library, library_channels, 0.0) if library_channels else None
 
@@ -143,12 +155,30 @@ async def run(
     )
     result.rows.append(
         Row(
+            f"wall time, {channels:,} subscriptions over {channels // PER_SERVER:,} servers",
+            channels,
+            "s",
+            many.seconds,
+            baseline=floor_s,
+            baseline_label="50 req/s floor",
+            ratio=many.seconds / floor_s,
+            target=f"≤ {PACED_FLOOR_RATIO}× floor (paced)",
+            result=verdict(
+                many.seconds <= PACED_FLOOR_RATIO * floor_s and many.delivered == channels
+            ),
+        )
+    )
+    result.rows.append(
+        Row(
             "429 responses",
             channels,
             "",
-            float(bare.rate_limited + (slow.rate_limited if slow else 0)),
+            float(bare.rate_limited + many.rate_limited + (slow.rate_limited if slow else 0)),
             target="0",
-            result=verdict(bare.rate_limited == 0 and (slow is None or slow.rate_limited == 0)),
+            result=verdict(
+                bare.rate_limited == many.rate_limited == 0
+                and (slow is None or slow.rate_limited == 0)
+            ),
         )
     )
     if slow is not None:
@@ -209,7 +239,7 @@ async def run(
             f"{big.delivered} delivered), against {bare.seconds / channels * 1000:.1f} ms with "
             "an empty library."
         )
-    for label, run_ in (("instant", bare), (f"{rtt_ms:g} ms", slow)):
+    for label, run_ in (("instant", bare), ("many subscriptions", many), (f"{rtt_ms:g} ms", slow)):
         if run_ is None:
             continue
         result.notes.append(

@@ -33,6 +33,7 @@ from benchmarks.report import INFO, Result, Row, percentile, verdict
 from storage.backends import open_storage, redact, sqlite_path, sqlite_url
 from storage.base import TABLES
 from storage.library import Storage
+from storage.models import Subscription
 from storage.transfer import copy_library
 
 #: Where the server URL is read from when `--postgres-url` is not given (as the tests do).
@@ -127,7 +128,12 @@ def _search(store: Storage, text: str) -> Call:
     return search
 
 
-def _cases(store: Storage, ids: list[int], pairs: list[tuple[int, int]]) -> dict[str, Call]:
+def _cases(
+    store: Storage,
+    ids: list[int],
+    pairs: list[tuple[int, int]],
+    subscriptions: dict[int, Subscription],
+) -> dict[str, Call]:
     """Return each timed case as a call on one backend, keyed by the case's name."""
     cases = {f"search: {query.kind}": _search(store, query.text) for query in QUERIES}
     for query in PREFIXES:
@@ -147,9 +153,10 @@ def _cases(store: Storage, ids: list[int], pairs: list[tuple[int, int]]) -> dict
 
     async def post(i: int) -> None:
         guild_id, brief_id = pairs[i]
-        if not await store.post_log.claim(guild_id, brief_id, CHANNEL_ID):
+        subscription = subscriptions[guild_id]
+        if not await store.post_log.claim(subscription, brief_id):
             raise RuntimeError(f"the claim of #{brief_id} in {guild_id} was lost")
-        await store.post_log.record_message(guild_id, brief_id, MESSAGE_ID + i)
+        await store.post_log.record_message(subscription, brief_id, MESSAGE_ID + i)
 
     cases["latest(5)"] = latest
     cases["get(id)"] = get
@@ -243,11 +250,17 @@ async def _size(
                 rng = random.Random(seed)
                 ids = [rng.randint(1, top) for _ in range(reps + 1)]
                 pairs = [(GUILD_ID + k // top, k % top + 1) for k in range(reps + 1)]
+                subscribed: dict[int, dict[int, Subscription]] = {}
                 for store in (sqlite, pg):
-                    for guild_id in sorted({guild for guild, _ in pairs}):
-                        await store.guilds.set_channel(guild_id, CHANNEL_ID)
+                    subscribed[id(store)] = {
+                        guild_id: await store.subscriptions.set_channel(
+                            guild_id, CHANNEL_ID + guild_id - GUILD_ID
+                        )
+                        for guild_id in sorted({guild for guild, _ in pairs})
+                    }
                 matches = await _answers(sqlite, pg)
-                sqlite_cases, pg_cases = _cases(sqlite, ids, pairs), _cases(pg, ids, pairs)
+                sqlite_cases = _cases(sqlite, ids, pairs, subscribed[id(sqlite)])
+                pg_cases = _cases(pg, ids, pairs, subscribed[id(pg)])
                 for case, sqlite_call in sqlite_cases.items():
                     lite, post = await _pair(sqlite_call, pg_cases[case], reps)
                     result.rows.append(_compared(case, n, lite, post, judged))

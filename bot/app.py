@@ -124,8 +124,8 @@ class BriefBot(commands.AutoShardedBot):
         count = self.shard_count
         if count is None or count <= 1 or self.shard_ids is None:
             return None
-        if set(self.shard_ids) >= set(range(count)):
-            return None
+        if len({shard for shard in self.shard_ids if 0 <= shard < count}) == count:
+            return None  # every shard (checked without building range(count): it may be huge)
         return Shards(count, tuple(sorted(self.shard_ids)))
 
     async def close(self) -> None:

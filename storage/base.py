@@ -1,6 +1,6 @@
 """The rules every library follows, and the narrow interface a database backend provides.
 
-The repositories (storage/briefs.py, guilds.py, state.py) and whole-library copies
+The repositories (storage/briefs.py, subscriptions.py, state.py) and whole-library copies
 (storage/library.py) are written once on `Backend`: a `storage.sql.Database` plus the few
 operations each database does its own way (full-text search, bulk writes, announcing new
 briefs, its schema). storage/sqlite and storage/postgres implement it and nothing more.
@@ -61,10 +61,16 @@ BRIEF_COLUMNS = (
 COLUMNS: dict[str, tuple[str, ...]] = {
     "briefs": BRIEF_COLUMNS,
     "audit_log": ("id", "brief_id", "action", "actor_id", "at", "snapshot", "note"),
-    "guild_settings": (
+    "subscriptions": (
+        "id",
         "guild_id",
         "channel_id",
+        "topics",
+        "match",
         "mention_role_id",
+        "silent",
+        "thread",
+        "daily_cap",
         "crosspost",
         "subscribed_at",
         "paused_reason",
@@ -73,9 +79,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "last_error",
     ),
     "post_log": (
-        "guild_id",
-        "brief_id",
         "channel_id",
+        "brief_id",
+        "guild_id",
+        "subscription_id",
+        "thread_id",
         "message_id",
         "posted_at",
         "skipped",
@@ -97,8 +105,8 @@ TABLES = tuple(COLUMNS)
 PRIMARY_KEYS = {
     "briefs": ("id",),
     "audit_log": ("id",),
-    "guild_settings": ("guild_id",),
-    "post_log": ("guild_id", "brief_id"),
+    "subscriptions": ("id",),
+    "post_log": ("channel_id", "brief_id"),
     "bot_state": ("key",),
     "delivery_log": ("id",),
 }
@@ -247,13 +255,30 @@ class Search(Protocol):
         ...
 
     async def hits(
-        self, conn: Connection, query: str, *, limit: int, offset: int
+        self,
+        conn: Connection,
+        query: str,
+        *,
+        limit: int,
+        offset: int,
+        tags: Sequence[str] = (),
     ) -> list[SearchHit]:
-        """Return one page of live briefs matching every word, best first, with snippets."""
+        """Return one page of live briefs matching every word, best first, with snippets.
+
+        With `tags`, only briefs carrying one of these exact tags count (ranked as without).
+        """
         ...
 
-    async def count(self, conn: Connection, query: str, *, cap: int) -> int:
-        """Return how many live briefs match every word of `query`, counting up to `cap`."""
+    async def count(
+        self, conn: Connection, query: str, *, cap: int, tags: Sequence[str] = ()
+    ) -> int:
+        """Return how many live briefs match every word of `query`, counting up to `cap`
+        (with `tags`, only those carrying one of these exact tags)."""
+        ...
+
+    def tagged(self, tags: Sequence[str]) -> tuple[str, list[Any]]:
+        """Return a condition on a `briefs` row, and its arguments, true when the brief
+        carries one of these exact tags; the index narrows it, the tags decide."""
         ...
 
     async def titles(self, conn: Connection, prefix: str, *, limit: int) -> list[Row] | None:

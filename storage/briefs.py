@@ -1,4 +1,4 @@
-"""Briefs: storing with an audit trail, newest-first listing, search and autocomplete.
+"""Briefs: storing with an audit trail, newest-first listing, search, topics and autocomplete.
 
 Written once for every backend (storage/base.py says what a backend provides).
 """
@@ -6,7 +6,9 @@ Written once for every backend (storage/base.py says what a backend provides).
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from storage.base import (
@@ -35,11 +37,15 @@ from storage.models import (
     utcnow,
 )
 from storage.sql import Connection, Row
+from storage.topics import TopicCount, tally, topic_key
 
 #: Briefs one `add_many` stores before the database is asked to settle (Backend.settle).
 BULK_WRITE = 1000
 #: Rows whose content hash one pass of `fill_content_keys` computes.
 FILL_BATCH = 1000
+#: Longest the topic tally is reused without being recounted, however unchanged the library
+#: looks: bounds what a race between two processes' writes could leave out of it.
+TOPICS_TTL_SECONDS = 60.0
 
 #: The columns a brief's content fills, in the order the model lists them.
 _CONTENT = tuple(BriefContent.model_fields)
@@ -80,11 +86,21 @@ def brief_row(brief: Brief, *, deleted_at: Any = None) -> Row:
     }
 
 
+@dataclass(frozen=True)
+class _Tally:
+    """The topics as counted at one state of the library (its latest audit entry)."""
+
+    version: int
+    until: float
+    topics: list[TopicCount]
+
+
 class Briefs:
     """Everything the bot does with briefs, as short transactions on one database."""
 
     def __init__(self, db: Backend) -> None:
         self._db = db
+        self._tally: _Tally | None = None
 
     async def add(self, content: BriefContent, *, created_by: int | None = None) -> Brief:
         """Store new content under a fresh id (audited as 'add')."""
@@ -265,13 +281,20 @@ class Briefs:
         """Return up to `limit` live briefs, newest (published, else created) first."""
         return await self.page(0, limit)
 
-    async def page(self, offset: int, limit: int) -> list[Brief]:
-        """Return one page of live briefs in `latest` order."""
+    async def page(
+        self, offset: int, limit: int, *, topic: TopicCount | None = None
+    ) -> list[Brief]:
+        """Return one page of live briefs in `latest` order (with `topic`, those that have it)."""
         if limit <= 0:
             return []
+        where, args = self._db.search.tagged(topic.spellings) if topic else ("", [])
         async with self._db.read() as conn:
             rows = await conn.fetch(
-                f"{_SELECT} WHERE {_LIVE} {_NEWEST_FIRST} LIMIT ? OFFSET ?", limit, max(offset, 0)
+                f"{_SELECT} WHERE {_LIVE}{' AND ' + where if where else ''}"
+                f" {_NEWEST_FIRST} LIMIT ? OFFSET ?",
+                *args,
+                limit,
+                max(offset, 0),
             )
         return [brief_of(row) for row in rows]
 
@@ -280,25 +303,55 @@ class Briefs:
         async with self._db.read() as conn:
             return int(await conn.fetchval(f"SELECT count(*) FROM briefs WHERE {_LIVE}"))
 
-    async def search(self, query: str, *, limit: int = 10, offset: int = 0) -> list[SearchHit]:
+    async def search(
+        self, query: str, *, limit: int = 10, offset: int = 0, topic: TopicCount | None = None
+    ) -> list[SearchHit]:
         """Return live briefs matching every word of `query`, best first, with snippets.
 
         Only the newest SEARCH_CANDIDATES matches (by id) are ranked, so a common word costs
         the same as a rare one; paging past them simply ends, in step with `search_count`.
+        With `topic`, only briefs that have it are searched.
         """
         offset = max(offset, 0)
         if limit <= 0 or offset >= SEARCH_CANDIDATES:
             return []
+        tags = topic.spellings if topic else ()
         async with self._db.read() as conn:
-            return await self._db.search.hits(conn, query, limit=limit, offset=offset)
+            return await self._db.search.hits(conn, query, limit=limit, offset=offset, tags=tags)
 
-    async def search_count(self, query: str) -> int:
+    async def search_count(self, query: str, *, topic: TopicCount | None = None) -> int:
         """Return how many live briefs `search` can page through: at most SEARCH_COUNT_CAP.
 
         A result equal to SEARCH_COUNT_CAP means "that many or more" (show it as "500+").
         """
+        tags = topic.spellings if topic else ()
         async with self._db.read() as conn:
-            return await self._db.search.count(conn, query, cap=SEARCH_COUNT_CAP)
+            return await self._db.search.count(conn, query, cap=SEARCH_COUNT_CAP, tags=tags)
+
+    async def topics(self) -> list[TopicCount]:
+        """Return the topics of the live briefs with how many have each, most used first.
+
+        Counting reads every live brief, so the tally is kept until the library changes: its
+        latest audit entry (every add, edit and delete makes one) says when, in one read.
+        """
+        async with self._db.read() as conn:
+            version = int(await conn.fetchval("SELECT COALESCE(MAX(id), 0) FROM audit_log"))
+            kept = self._tally
+            if kept is not None and kept.version == version and time.monotonic() < kept.until:
+                return list(kept.topics)
+            rows = await conn.fetch(
+                "SELECT value AS tag, count(*) AS briefs"
+                f" FROM briefs, {self._db.dialect.items('briefs.tags')}"
+                f" WHERE {_LIVE} GROUP BY value"
+            )
+        topics = tally((row["tag"], int(row["briefs"])) for row in rows)
+        self._tally = _Tally(version, time.monotonic() + TOPICS_TTL_SECONDS, topics)
+        return list(topics)
+
+    async def topic(self, name: str) -> TopicCount | None:
+        """Return the topic `name` stands for (compared by key), if a live brief has it."""
+        key = topic_key(name)
+        return next((topic for topic in await self.topics() if topic.key == key), None)
 
     async def suggest(self, prefix: str, *, limit: int = 25) -> list[tuple[int, str]]:
         """Return (id, title) pairs for autocomplete.

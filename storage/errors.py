@@ -46,3 +46,11 @@ class StaleEditError(Exception):
         self.changed_by = changed_by
         self.changed_at = changed_at
         super().__init__(f"brief #{brief_id} changed since the edit began")
+
+
+class SubscriptionLimitError(ValueError):
+    """A guild already has the most subscriptions it may have."""
+
+
+class AmbiguousSubscriptionError(ValueError):
+    """A change meant for "the" subscription of a guild that has several."""

@@ -7,9 +7,9 @@ from contextlib import asynccontextmanager
 
 from storage.base import COLUMNS, PRIMARY_KEYS, TABLES, Backend, check_table
 from storage.briefs import Briefs
-from storage.guilds import Guilds, PostLog
 from storage.sql import Connection, Row
 from storage.state import State
+from storage.subscriptions import PostLog, Subscriptions
 
 
 class Storage:
@@ -18,7 +18,7 @@ class Storage:
     def __init__(self, db: Backend) -> None:
         self.db = db
         self.briefs = Briefs(db)
-        self.guilds = Guilds(db)
+        self.subscriptions = Subscriptions(db)
         self.post_log = PostLog(db)
         self.state = State(db)
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from storage.links import EMBED_URL, LINK_BUTTON_URL, link_problem
+from storage.topics import MAX_FILTER_TOPICS, Match, clean_topics, matches
 
 
 class Section(NamedTuple):
@@ -113,6 +116,12 @@ class BriefContent(BaseModel):
     def _blank_is_absent(cls, value: str | None) -> str | None:
         return value if value and value.strip() else None
 
+    @field_validator("tags")
+    @classmethod
+    def _topics(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        """New topics are trimmed and each kept once, by the rule of storage/topics.py."""
+        return value if is_stored(info) else clean_topics(value)
+
     @field_validator("source_url", "image_url")
     @classmethod
     def _showable_link(cls, value: str | None, info: ValidationInfo) -> str | None:
@@ -198,14 +207,45 @@ class AuditEntry(BaseModel):
     note: str | None = None
 
 
-class GuildSettings(BaseModel):
-    """A guild's auto-post subscription and its health."""
+#: Most subscriptions one server may have.
+MAX_SUBSCRIPTIONS = 25
 
-    guild_id: int
-    channel_id: int | None = None
+
+class SubscriptionOptions(BaseModel):
+    """What a server manager chooses for one subscription (`/autopost add` and `edit`)."""
+
+    channel_id: int
+    #: Topics the brief must have (any / all) or not have (none); empty: every brief.
+    topics: list[str] = Field(default_factory=list)
+    match: Match = Match.ANY
     mention_role_id: int | None = None
+    #: Post without notifying anyone (Discord's silent messages).
+    silent: bool = False
+    #: Open a thread, named after the brief, under each post (forum channels always do).
+    thread: bool = False
+    #: Most posts a day (the last 24 hours); None: no cap.
+    daily_cap: int | None = Field(default=None, ge=1, le=1000)
+    #: In an announcement channel, publish each post to following servers.
     crosspost: bool = False
-    subscribed_at: datetime | None = None
+
+    @field_validator("topics", mode="before")
+    @classmethod
+    def _topics(cls, value: Any) -> Any:
+        if isinstance(value, str):  # stored as JSON text
+            value = json.loads(value)
+        return clean_topics(value, most=MAX_FILTER_TOPICS) if isinstance(value, list) else value
+
+    def selects(self, tags: Sequence[str]) -> bool:
+        """Say whether a brief with these tags goes to this subscription."""
+        return matches(tags, self.topics, self.match)
+
+
+class Subscription(SubscriptionOptions):
+    """A server's stored subscription: where and what it posts, and its health."""
+
+    id: int
+    guild_id: int
+    subscribed_at: datetime
     paused_reason: str | None = None
     paused_at: datetime | None = None
     last_post_at: datetime | None = None
@@ -237,6 +277,8 @@ class PostedCopy(BaseModel):
     guild_id: int
     brief_id: int
     channel_id: int
+    #: The thread the message is in (a thread per post, or a forum post), if any.
+    thread_id: int | None = None
     message_id: int
     #: Hash of the payload the message shows (None: posted before it was kept).
     shown_hash: str | None

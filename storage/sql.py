@@ -1,6 +1,6 @@
 """One way to run SQL on either database: the small interface the repositories are written on.
 
-The repositories (storage/briefs.py, guilds.py, state.py) hold every query once, written with
+The repositories (storage/briefs.py, subscriptions.py, state.py) hold every query once, written with
 `?` placeholders; each backend's connection (storage/sqlite/database.py,
 storage/postgres/database.py) turns them into what its driver takes and hands rows back
 backend-neutral: dicts by column name, times as aware UTC datetimes, yes/no columns as bool.
@@ -39,7 +39,7 @@ TIME_COLUMNS = frozenset(
     }
 )
 #: Yes/no columns, read as bool whatever the backend stores.
-FLAG_COLUMNS = frozenset({"crosspost", "skipped", "retrying"})
+FLAG_COLUMNS = frozenset({"crosspost", "skipped", "retrying", "silent", "thread"})
 
 _PLACEHOLDER = re.compile(r"\?")
 
@@ -111,6 +111,8 @@ class Dialect:
     lock_skipping_locked: str
     #: The hint that makes the planner use an index, where the database takes hints.
     index_hint: str
+    #: A list column's items as rows of one column, `value` (tags: JSON text, or an array).
+    list_items: str
 
     def any_of(self, expression: str) -> str:
         """Return a condition true when `expression` is one of a list given as one argument."""
@@ -128,13 +130,30 @@ class Dialect:
         """Return the hint that makes the planner use `index`."""
         return self.index_hint.format(index)
 
+    def items(self, column: str) -> str:
+        """Return a FROM item giving a list column's items as rows of `value`."""
+        return self.list_items.format(column)
+
+    def holds_any(self, column: str) -> str:
+        """Return a condition true when a list column holds an item of a list given as one
+        argument."""
+        return f"EXISTS (SELECT 1 FROM {self.items(column)} WHERE {self.any_of('value')})"
+
 
 #: SQLite: lists as JSON text, `IS` for NULL-safe equality, no row locks (BEGIN IMMEDIATE
 #: already keeps every other writer out), and the planner takes index hints.
-SQLITE = Dialect("{} IN (SELECT value FROM json_each(?))", "{} IS ?", "", "INDEXED BY {}")
+SQLITE = Dialect(
+    "{} IN (SELECT value FROM json_each(?))", "{} IS ?", "", "INDEXED BY {}", "json_each({})"
+)
 #: PostgreSQL: lists as arrays, row locks that pass over rows another process is leasing,
 #: no planner hints.
-POSTGRES = Dialect("{} = ANY(?)", "{} IS NOT DISTINCT FROM ?", "FOR UPDATE OF {} SKIP LOCKED", "")
+POSTGRES = Dialect(
+    "{} = ANY(?)",
+    "{} IS NOT DISTINCT FROM ?",
+    "FOR UPDATE OF {} SKIP LOCKED",
+    "",
+    "unnest({}) AS value",
+)
 
 
 class Database(Protocol):

@@ -17,6 +17,8 @@ from typing import Any
 
 import discord
 import simcord
+from simcord.backend.models import Overwrite
+from simcord.enums import OverwriteType
 
 from bot.app import BriefBot
 from bot.cogs.autopost._cog import AutoPost
@@ -102,6 +104,15 @@ class Server:
     def posted_titles(self) -> list[str | None]:
         """The titles of the bot's brief posts in #news, oldest first."""
         return titles(self.env, self.news)
+
+
+def deny_bot(env: simcord.Env, channel: Any, **permissions: bool) -> None:
+    """Remove permissions from the bot in one channel, as a server admin would."""
+    deny = discord.Permissions(**permissions)
+    overwrite = Overwrite(
+        target_id=env.bot.user.id, type=OverwriteType.MEMBER, allow=0, deny=deny.value
+    )
+    env.backend.set_overwrite(channel.id, overwrite)
 
 
 # --- what the bot did ------------------------------------------------------------------------

@@ -119,20 +119,21 @@ class DraftStore:
 
 
 def carry_hidden(source: BriefContent, content: BriefContent) -> BriefContent:
-    """Keep the fields the form does not show (tags, publication date) from the source."""
-    return content.model_copy(update={"tags": source.tags, "published_at": source.published_at})
+    """Keep the field the form does not show (the publication date) from the source."""
+    return content.model_copy(update={"published_at": source.published_at})
 
 
 def merge_upload(original: Brief, upload: BriefContent) -> BriefContent:
     """Let a replacement file change what it states and keep what it leaves out.
 
-    A text brief cannot state links, tags or a publication date, so those stay as they were.
+    A text brief cannot state links or a publication date, so those stay as they were; its
+    topics change only with a topics line (an empty one removes them), JSON's with `tags`.
     """
     kept = {
         name: getattr(original, name)
         for name in ("source_url", "image_url", "published_at")
         if getattr(upload, name) is None
     }
-    if not upload.tags:
+    if "tags" not in upload.model_fields_set:
         kept["tags"] = original.tags
     return upload.model_copy(update=kept)

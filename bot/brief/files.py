@@ -191,5 +191,9 @@ def parse_upload(
 
 
 def _content_only(content: BriefContent) -> BriefContent:
-    """Drop an exported brief's identity: an upload is always new content."""
-    return BriefContent.model_validate(content.model_dump(include=set(BriefContent.model_fields)))
+    """Drop an exported brief's identity: an upload is always new content.
+
+    What the file left unstated stays unset (`merge_upload` keeps the brief's topics then).
+    """
+    fields = content.model_dump(include=set(BriefContent.model_fields), exclude_unset=True)
+    return BriefContent.model_validate(fields)

@@ -2,7 +2,8 @@
 
 The add form asks for a title apart; the edit form carries the title as the summary's first
 line (`# Title`, as a brief file writes it) and asks instead for an optional correction note,
-since a form holds five inputs at most.
+since a form holds five inputs at most. The topics ride in the summary's input too, as the
+`🏷️TOPICS: …` line a brief file has (after the title line), so the parser reads them alike.
 
 Pure: the Discord modal that shows these inputs is `bot.cogs.briefs._form`.
 """

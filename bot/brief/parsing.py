@@ -49,9 +49,17 @@ The format is docs/brief-format.md. Where it leaves room for doubt, this module 
   backwards, and stop at the first line that matches none; blank lines there go too.
 - The title line is ``# Title`` (one to six ``#``) or ``TITLE: Title`` in any case, with
   optional bold or italics around ``TITLE``; it must be the first non-blank line.
+- The topics line is a label line like the sections' (``🏷️TOPICS: sport, local news``; the
+  label ``TOPICS`` or ``TAGS``, the emoji 🏷 or 🔖), split at commas and semicolons and
+  cleaned by `storage.topics.clean_topics`. It goes after the title line, before the first
+  section. Found in the summary (where it would silently end a section) or right after its
+  last section (where it would start the article), it is an error naming where it belongs;
+  in the article it is text. A brief without one states no topics (a replacement file then
+  keeps the brief's, see `bot.brief.drafts.merge_upload`); an empty one states none.
 - `format_brief` always writes a separator after the summary, so its output reads back
   unchanged, multi-line last section included, as long as no line inside a section
-  (possible only in briefs built from JSON) itself reads as a label or a separator.
+  (possible only in briefs built from JSON) itself reads as a label or a separator. It
+  writes the topics line only for a brief with topics.
 - JSON items are numbered from 1 in error messages; text fields are stored as given, and a
   missing or blank ``title`` falls back like a text brief's (so a missing WHAT HAPPENED is
   reported as ``what_happened``, not as the title it would have given).
@@ -77,6 +85,7 @@ from bot.brief.text import first_sentence, truncate
 from bot.errors import UserFacingError
 from bot.limits import EMBED_TITLE
 from storage.models import SECTIONS, Brief, BriefContent
+from storage.topics import clean_topics, join_topics, split_topics
 
 __all__ = [
     "DEFAULT_MAX_CHARS",
@@ -94,6 +103,13 @@ _ORDER = {section.field: index for index, section in enumerate(SECTIONS)}
 _BY_FIELD = {section.field: section for section in SECTIONS}
 _LAST_FIELD = SECTIONS[-1].field
 _NO_WHAT = f"no {SECTIONS[0].emoji}{SECTIONS[0].label} section found — every brief needs one"
+#: The field a topics line fills, its label and emoji as `format_brief` writes them.
+_TOPICS = "tags"
+TOPICS_LABEL = "TOPICS"
+TOPICS_EMOJI = "🏷️"
+_TOPICS_PLACE = f"the {TOPICS_LABEL} line goes before the first section (after the title line)"
+#: Names people give the JSON field `tags`, which the unknown-key error points to.
+_KEY_HINTS = {"topics": "tags", "topic": "tags"}
 _TEXT_FIELDS = ("title", *(section.field for section in SECTIONS), "body")
 #: The keys a JSON brief may carry, read from the models (fields, and the computed fields
 #: `model_dump` writes) so that `python -m bot export` output always imports back. Any of
@@ -103,7 +119,7 @@ _EXPORT_KEYS = frozenset((*Brief.model_fields, *Brief.model_computed_fields))
 _IDENTITY_KEYS = frozenset(Brief.model_fields).difference(BriefContent.model_fields)
 
 #: Emoji accepted as a label marker: the format's own and the look-alikes publishers use.
-_SECTION_EMOJI = frozenset("❓❔👤👥📍📌💬🗨🗯🎯")
+_SECTION_EMOJI = frozenset("❓❔👤👥📍📌💬🗨🗯🎯🏷🔖")
 #: Invisible parts of emoji sequences: variation selectors, zero-width joiner, keycap.
 _EMOJI_JOINERS = frozenset("\ufe0e\ufe0f\u200d\u20e3")
 _DECORATION = frozenset("*_")
@@ -113,7 +129,8 @@ _LABEL = re.compile(
     r"|(?P<who_was_involved>who\s+was\s+involved)"
     r"|(?P<when_and_where>when(?:\s*&(?:amp;)?\s*|\s+and\s+)where)"
     r"|(?P<key_quote>key\s+quote)"
-    r"|(?P<impact>impact))"
+    r"|(?P<impact>impact)"
+    r"|(?P<tags>topics|tags))"
     r"(?![^\W_])",
     re.IGNORECASE,
 )
@@ -181,11 +198,16 @@ def parse_brief(
     title = _title(lines[index], index)
     if title is not None:
         index += 1
-    while index < len(lines) and (not lines[index] or _RULE.fullmatch(lines[index])):
-        index += 1
-    if index >= len(lines) or _match_label(lines[index], index) is None:
-        _no_summary(lines, index)
+    index = _skip_filler(lines, index)
+    topics_line = _match_label(lines[index], index) if index < len(lines) else None
+    if topics_line is not None and topics_line.field == _TOPICS:
+        index = _skip_filler(lines, index + 1)
+    else:
+        topics_line = None
+    if index >= len(lines) or _match_section(lines[index], index) is None:
+        _no_summary(lines, index, topics_line)
     summary, summary_end, article_start = _summary(lines, index)
+    _check_no_topics_line(lines, index, summary_end, topics_line)
     sections = _section_texts(lines, summary, summary_end)
     last = summary[-1]
     ended_by_rule = summary_end < len(lines) and _RULE.fullmatch(lines[summary_end]) is not None
@@ -206,6 +228,8 @@ def parse_brief(
     fields: dict[str, Any] = {field: value or None for field, value in sections.items()}
     fields["title"] = title if title is not None else truncate(first_sentence(what), EMBED_TITLE)
     fields["body"] = body
+    if topics_line is not None:
+        fields[_TOPICS] = _topics(topics_line)
     try:
         return BriefContent.model_validate(fields)
     except ValidationError as exc:
@@ -216,6 +240,8 @@ def format_brief(content: BriefContent) -> str:
     """Write a brief as canonical text, the form `parse_brief` reads back unchanged."""
     title = re.sub(r"\s*[\r\n]+\s*", " ", content.title.strip())
     parts = [f"# {title}"]
+    if content.tags:
+        parts.append(f"{TOPICS_EMOJI}{TOPICS_LABEL}: {join_topics(content.tags)}")
     for section in SECTIONS:
         text = content.section(section.field)
         if text:
@@ -261,6 +287,13 @@ def _compile_patterns(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
                 f"the strip pattern {pattern!r} is not a valid regular expression: {exc}"
             ) from None
     return tuple(compiled)
+
+
+def _skip_filler(lines: Sequence[str], index: int) -> int:
+    """Return the index of the first line at or after index that is neither blank nor a rule."""
+    while index < len(lines) and (not lines[index] or _RULE.fullmatch(lines[index])):
+        index += 1
+    return index
 
 
 def _skip_blank(lines: Sequence[str], index: int) -> int:
@@ -334,7 +367,41 @@ def _match_label(line: str, index: int) -> _Label | None:
     return _Label(label.lastgroup, index, rest.strip())
 
 
-def _no_summary(lines: Sequence[str], index: int) -> NoReturn:
+def _match_section(line: str, index: int) -> _Label | None:
+    """Recognise a section's label line (a topics line is not one)."""
+    label = _match_label(line, index)
+    return None if label is None or label.field == _TOPICS else label
+
+
+def _topics(label: _Label) -> list[str]:
+    """Read a topics line's topics by the rule every brief's topics meet."""
+    try:
+        return clean_topics(split_topics(label.rest))
+    except ValueError as error:
+        raise BriefParseError(f"in the {TOPICS_LABEL} line, {error}", line=label.at + 1) from None
+
+
+def _check_no_topics_line(
+    lines: Sequence[str], start: int, end: int, topics_line: _Label | None
+) -> None:
+    """Refuse a topics line inside the summary, where it would end up in a section's text."""
+    for index in range(start, end):
+        label = _match_label(lines[index], index)
+        if label is not None and label.field == _TOPICS:
+            _misplaced_topics(label, topics_line)
+
+
+def _misplaced_topics(label: _Label, topics_line: _Label | None) -> NoReturn:
+    """Raise the error for a topics line found after the first section."""
+    if topics_line is not None:
+        raise BriefParseError(
+            f"the {TOPICS_LABEL} line appears twice (first on line {topics_line.at + 1})",
+            line=label.at + 1,
+        )
+    raise BriefParseError(_TOPICS_PLACE, line=label.at + 1)
+
+
+def _no_summary(lines: Sequence[str], index: int, topics_line: _Label | None) -> NoReturn:
     """Raise the most useful error for a brief whose summary does not start where expected."""
     has_what = any(
         (label := _match_label(line, i)) is not None and label.field == "what_happened"
@@ -342,9 +409,13 @@ def _no_summary(lines: Sequence[str], index: int) -> NoReturn:
     )
     if index >= len(lines) or not has_what:
         raise BriefParseError(_NO_WHAT)
+    label = _match_label(lines[index], index)
+    if label is not None and label.field == _TOPICS:
+        _misplaced_topics(label, topics_line)
     raise BriefParseError(
         "unexpected text before the first section — a brief starts with an optional "
-        f"title line (`# Title` or `TITLE: Title`), then {_display('what_happened')}",
+        f"title line (`# Title` or `TITLE: Title`), an optional {TOPICS_LABEL} line, then "
+        f"{_display('what_happened')}",
         line=index + 1,
     )
 
@@ -353,7 +424,9 @@ def _summary(lines: Sequence[str], start: int) -> tuple[list[_Label], int, int]:
     """Find the summary's label lines, where the summary ends and where the article starts."""
     rule = next((i for i in range(start + 1, len(lines)) if _RULE.fullmatch(lines[i])), None)
     end = len(lines) if rule is None else rule
-    labels = [label for i in range(start, end) if (label := _match_label(lines[i], i)) is not None]
+    labels = [
+        label for i in range(start, end) if (label := _match_section(lines[i], i)) is not None
+    ]
     if rule is not None:
         _check_order(labels)
         return labels, rule, rule + 1
@@ -364,6 +437,8 @@ def _summary(lines: Sequence[str], start: int) -> tuple[list[_Label], int, int]:
     follower = (
         _match_label(lines[article_start], article_start) if article_start < len(lines) else None
     )
+    if follower is not None and follower.field == _TOPICS:
+        raise BriefParseError(_TOPICS_PLACE, line=follower.at + 1)
     _check_order(labels if follower is None else [*labels, follower])
     return labels, labels[-1].at + 1, article_start
 
@@ -482,6 +557,9 @@ def _quote(key: str) -> str:
 def _closest(key: str) -> str:
     """Suggest the known key nearest to an unknown one, or list the fields when none is near."""
     by_folded = {known.casefold(): known for known in _EXPORT_KEYS}
+    hinted = _KEY_HINTS.get(key.strip().casefold())
+    if hinted is not None:
+        return f"did you mean {_quote(hinted)}?"
     near = difflib.get_close_matches(key.casefold(), by_folded, n=1)
     if near:
         return f"did you mean {_quote(by_folded[near[0]])}?"

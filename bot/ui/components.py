@@ -20,12 +20,19 @@ import discord
 from bot.brief.drafts import TOKEN_HEX
 from bot.brief.pages import paginate
 from bot.brief.text import truncate
-from bot.limits import CUSTOM_ID, SELECT_OPTION_DESCRIPTION, SELECT_OPTION_LABEL
+from bot.limits import (
+    CUSTOM_ID,
+    SELECT_OPTION_DESCRIPTION,
+    SELECT_OPTION_LABEL,
+    SELECT_OPTION_VALUE,
+    SELECT_OPTIONS,
+)
 from bot.ui import embeds
 from bot.ui.replies import report_error
 from storage.links import LINK_BUTTON_URL, shown_link
 from storage.models import Brief
 from storage.search import normalize_query
+from storage.topics import TOPIC_MAX_CHARS, TopicCount
 
 #: Every custom_id of ours starts with this, so foreign or forged ones are recognisable.
 CUSTOM_ID_PREFIX = "brief:"
@@ -63,12 +70,20 @@ class IdFormat:
 
 
 _ID = "[0-9]{1,19}"
+#: A topic filter riding in a pager's custom_id: `:` and the topic, or nothing (every brief).
+_TOPIC = f"(?::.{{1,{TOPIC_MAX_CHARS}}})?"
 MORE = IdFormat("brief:more:{id}", id=_ID)
 ARTICLE_PAGE = IdFormat("brief:page:{id}:{page}", id=_ID, page="[0-9]{1,5}")
-LIST_PAGE = IdFormat("brief:list:{page}", page="[0-9]{1,7}")
-#: The (normalised) query rides in the custom_id, so the pager needs no state.
-SEARCH_PAGE = IdFormat("brief:search:{page}:{query}", page="[0-9]{1,5}", query=".*")
+LIST_PAGE = IdFormat("brief:list:{page}{topic}", page="[0-9]{1,7}", topic=_TOPIC)
+#: The (normalised) query rides in the custom_id, so the pager needs no state; its words
+#: never hold a `:`, so the topic after it may.
+SEARCH_PAGE = IdFormat(
+    "brief:search:{page}:{query}{topic}", page="[0-9]{1,5}", query="[^:]*", topic=_TOPIC
+)
 OPEN_BRIEF = IdFormat("brief:open")
+TOPICS_PAGE = IdFormat("brief:topics:{page}", page="[0-9]{1,5}")
+#: The menu under `/brief topics`: lists the briefs of the chosen topic.
+OPEN_TOPIC = IdFormat("brief:open-topic")
 DRAFT = IdFormat(
     "brief:draft:{action}:{token}",
     action="|".join(get_args(DraftAction)),
@@ -82,16 +97,29 @@ DELETE = IdFormat(
     reason=f"(?::[0-9a-f]{{{TOKEN_HEX}}})?",
 )
 
-#: Room left for the query in a search pager's custom_id (page up to 5 digits).
-SEARCH_KEY_MAX = CUSTOM_ID - len(SEARCH_PAGE.format(page=99999, query=""))
+#: Room left for the query in a search pager's custom_id (page up to 5 digits), no topic.
+SEARCH_KEY_MAX = CUSTOM_ID - len(SEARCH_PAGE.format(page=99999, query="", topic=""))
 
 PREV, NEXT = "◀ Prev", "Next ▶"
 
 
-def search_key(text: str) -> str:
-    """Return the words a search uses, dropping trailing words until they fit a custom_id."""
+def topic_part(topic: str | None) -> str:
+    """Return what a pager's custom_id carries of a topic filter (its name, cut to fit)."""
+    return f":{topic[:TOPIC_MAX_CHARS]}" if topic else ""
+
+
+def topic_of(match: re.Match[str]) -> str | None:
+    """Return the topic filter a matched pager custom_id carries (None: every brief)."""
+    carried = match["topic"]
+    return carried[1:] if carried else None
+
+
+def search_key(text: str, topic: str | None = None) -> str:
+    """Return the words a search uses, dropping trailing words until they fit a custom_id
+    (beside the topic filter, if any)."""
+    room = SEARCH_KEY_MAX - len(topic_part(topic))
     words = normalize_query(text).split(" ")
-    while len(" ".join(words)) > SEARCH_KEY_MAX:
+    while len(" ".join(words)) > room:
         words.pop()
     return " ".join(words)
 
@@ -273,17 +301,64 @@ def results_view(
     return message_view(*items, *buttons)
 
 
-def list_view(rows: Sequence[tuple[int, str, str]], *, page: int, pages: int) -> discord.ui.View:
-    """Return the components under one page of `/brief list`."""
-    return results_view(rows, pager(pages, page, lambda target: LIST_PAGE.format(page=target)))
+def list_view(
+    rows: Sequence[tuple[int, str, str]], *, page: int, pages: int, topic: str | None = None
+) -> discord.ui.View:
+    """Return the components under one page of `/brief list` (of one topic's briefs)."""
+    carried = topic_part(topic)
+    return results_view(
+        rows, pager(pages, page, lambda target: LIST_PAGE.format(page=target, topic=carried))
+    )
 
 
 def search_view(
-    query: str, rows: Sequence[tuple[int, str, str]], *, page: int, pages: int
+    query: str,
+    rows: Sequence[tuple[int, str, str]],
+    *,
+    page: int,
+    pages: int,
+    topic: str | None = None,
 ) -> discord.ui.View:
     """Return the components under one page of results for a normalised query."""
+    carried = topic_part(topic)
     return results_view(
-        rows, pager(pages, page, lambda target: SEARCH_PAGE.format(page=target, query=query))
+        rows,
+        pager(
+            pages,
+            page,
+            lambda target: SEARCH_PAGE.format(page=target, query=query, topic=carried),
+        ),
+    )
+
+
+def topic_choice(topic: TopicCount, limit: int) -> str:
+    """Name a topic as a suggestion or menu option, in `limit` characters: `sport · 12 briefs`."""
+    return truncate(f"{' '.join(topic.name.split())} · {embeds.count_briefs(topic.briefs)}", limit)
+
+
+def topics_view(topics: Sequence[TopicCount], *, page: int, pages: int) -> discord.ui.View:
+    """Return the components under one page of `/brief topics`: a menu to list a topic's
+    briefs, then Prev/Next."""
+    items: list[discord.ui.Item[Any]] = []
+    if topics:
+        options = [
+            discord.SelectOption(
+                label=topic_choice(topic, SELECT_OPTION_LABEL),
+                value=topic.name[:SELECT_OPTION_VALUE],
+            )
+            for topic in topics[:SELECT_OPTIONS]
+        ]
+        items.append(open_topic_select(options))
+    buttons = pager(pages, page, lambda target: TOPICS_PAGE.format(page=target))
+    return message_view(*items, *buttons)
+
+
+def open_topic_select(options: Sequence[discord.SelectOption] = ()) -> discord.ui.Select[Any]:
+    """The menu under `/brief topics`: lists the chosen topic's briefs for the chooser."""
+    return discord.ui.Select(
+        custom_id=OPEN_TOPIC.format(),
+        placeholder="List the briefs of a topic…",
+        options=list(options) or [discord.SelectOption(label="-", value="-")],
     )
 
 

@@ -19,17 +19,22 @@ from bot.limits import (
 )
 from storage.links import EMBED_URL, LINK_BUTTON_URL, link_problem, shown_link
 from storage.models import SECTIONS, Brief, BriefContent, Retraction, SearchHit
+from storage.topics import TopicCount
 
 #: The brand colour every brief embed carries.
 BRIEF_COLOUR = discord.Colour(0x1F6FEB)
 #: A retracted brief's copies are grey: no longer news.
 RETRACTED_COLOUR = discord.Colour(0x6E7681)
 CORRECTION = "✏️ Correction"
+TOPICS = "🏷️ Topics"
+#: Between topics on one line.
+TOPIC_SEPARATOR = " · "
 RETRACTED = "This brief was retracted."
 
 NO_ARTICLE = "This brief has no full article."
 NO_BRIEFS = "No briefs yet."
 NO_RESULTS = "No briefs match."
+NO_TOPICS = "No topics yet."
 PREVIEW_LABEL = "Preview"
 PREVIEW = f"{PREVIEW_LABEL} · not yet published"
 
@@ -69,6 +74,9 @@ def summary_embed(
     note = _text(correction)
     if note is not None:
         fields.append((CORRECTION, truncate(note, EMBED_FIELD_VALUE)))
+    topics = [tag for tag in brief.tags if tag.strip()]
+    if topics:
+        fields.append((TOPICS, truncate(topics_text(topics), EMBED_FIELD_VALUE)))
     fields = fields[:EMBED_FIELDS]
 
     if brief_id is None:
@@ -155,13 +163,24 @@ def article_embed(
     return embed
 
 
-def list_embed(briefs: Sequence[Brief], *, page: int, pages: int, total: int) -> discord.Embed:
-    """Render one page (0-based `page` of `pages`) of the library: one line per brief."""
+def topics_text(topics: Sequence[str]) -> str:
+    """Write topics on one line, as members see them: `sport · local news`."""
+    return TOPIC_SEPARATOR.join(discord.utils.escape_markdown(_one_line(t)) for t in topics)
+
+
+def list_embed(
+    briefs: Sequence[Brief], *, page: int, pages: int, total: int, topic: str | None = None
+) -> discord.Embed:
+    """Render one page (0-based `page` of `pages`) of the library: one line per brief.
+
+    With `topic`, the page is of the briefs that have it, and the title says so.
+    """
     lines = [
         _line(brief.id, brief.title, brief.published_at or brief.created_at) for brief in briefs
     ]
+    title = "📚 Briefs" if topic is None else f"📚 Briefs · 🏷️ {topics_text([topic])}"
     embed = discord.Embed(
-        title="📚 Briefs",
+        title=truncate(title, EMBED_TITLE),
         description=_join_lines(lines, NO_BRIEFS),
         colour=BRIEF_COLOUR,
     )
@@ -177,22 +196,41 @@ def search_results_embed(
     pages: int,
     total: int,
     at_least: bool = False,
+    topic: str | None = None,
 ) -> discord.Embed:
     """Render one page (0-based `page` of `pages`) of search results, each with its snippet.
 
-    `at_least` marks a capped count: the footer then says "500+ results".
+    `at_least` marks a capped count: the footer then says "500+ results". With `topic`, the
+    results are the briefs that have it, and the title says so.
     """
     lines = []
     for hit in hits:
         line = _line(hit.brief_id, hit.title, hit.published_at or hit.created_at)
         snippet = truncate(_one_line(hit.snippet), SNIPPET_CHARS)
         lines.append(f"{line}\n{snippet}" if snippet else line)
+    title = f"🔎 Results for “{_one_line(query)}”"
+    if topic is not None:
+        title += f" in 🏷️ {_one_line(topic)}"
     embed = discord.Embed(
-        title=truncate(f"🔎 Results for “{_one_line(query)}”", EMBED_TITLE),
+        title=truncate(title, EMBED_TITLE),
         description=_join_lines(lines, NO_RESULTS, separator="\n\n"),
         colour=BRIEF_COLOUR,
     )
     embed.set_footer(text=_page_footer(page, pages, total, "result", "results", at_least=at_least))
+    return embed
+
+
+def topics_embed(
+    topics: Sequence[TopicCount], *, page: int, pages: int, total: int
+) -> discord.Embed:
+    """Render one page (0-based `page` of `pages`) of the library's topics, most used first."""
+    lines = [f"**{topics_text([topic.name])}** · {count_briefs(topic.briefs)}" for topic in topics]
+    embed = discord.Embed(
+        title="🏷️ Topics",
+        description=_join_lines(lines, NO_TOPICS),
+        colour=BRIEF_COLOUR,
+    )
+    embed.set_footer(text=_page_footer(page, pages, total, "topic", "topics"))
     return embed
 
 
@@ -260,6 +298,11 @@ def _title(title: str) -> str:
 def _one_line(text: str) -> str:
     """Collapse whitespace runs (newlines included) so text sits on one list line."""
     return " ".join(text.split())
+
+
+def count_briefs(count: int) -> str:
+    """Say how many briefs: `1 brief`, `1,204 briefs`."""
+    return f"{count:,} brief" if count == 1 else f"{count:,} briefs"
 
 
 def _line(brief_id: int, title: str, when: datetime) -> str:

@@ -45,8 +45,10 @@ _TYPES = {
     "mention_role_id": "bigint",
     "actor_id": "bigint",
     "created_by": "bigint",
-    "crosspost": "boolean",
-    "skipped": "boolean",
+    "subscription_id": "bigint",
+    "thread_id": "bigint",
+    "daily_cap": "integer",
+    **dict.fromkeys(("crosspost", "skipped", "silent", "thread"), "boolean"),
     **dict.fromkeys(("published_at", "created_at", "updated_at"), "timestamptz"),
     **dict.fromkeys(("deleted_at", "at", "subscribed_at", "paused_at"), "timestamptz"),
     **dict.fromkeys(("last_post_at", "posted_at", "rejected_at"), "timestamptz"),
@@ -54,7 +56,7 @@ _TYPES = {
     "crosspost_after": "timestamptz",
 }
 #: Tables whose id is an identity column (numbered by the database).
-_IDENTITY = frozenset({"audit_log", "delivery_log"})
+_IDENTITY = frozenset({"audit_log", "delivery_log", "subscriptions"})
 #: How an `unnest` column becomes the stored value, where it is not stored as sent.
 _STORED_AS = {
     # Tags travel as JSON text: an array of arrays must be rectangular, tag lists are not.

@@ -12,13 +12,13 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from storage.base import BRIEF_COLUMNS, SEARCH_CANDIDATES
 from storage.models import SECTIONS, SearchHit
 from storage.search import lexeme, lexemes, words
 from storage.snippets import snippet
-from storage.sql import Connection, Row
+from storage.sql import POSTGRES, Connection, Row
 
 #: Highest word position a PostgreSQL tsvector records (later words share it).
 MAX_POSITION = 16_383
@@ -135,6 +135,48 @@ def snippet_texts(row: Columns) -> list[str | None]:
     return texts
 
 
+def build_tags_tsquery(tags: Sequence[str]) -> str | None:
+    """Return tsquery input matching briefs that may carry one of `tags` (their words, weight
+    B, where tags are indexed); the tags themselves decide. None when a tag has no words."""
+    found = []
+    for tag in tags:
+        match = build_tsquery(tag, weights="B")
+        if match is None:
+            return None
+        found.append(f"({match})")
+    return " | ".join(found) or None
+
+
+#: A brief's tags checked exactly.
+_TAGGED = POSTGRES.holds_any("tags")
+
+
+class _Selection(NamedTuple):
+    """How a search finds its briefs: the tsquery that ranks them, the one that selects them,
+    and the rest of the condition with its arguments."""
+
+    ranking: str
+    selecting: str
+    condition: str
+    args: list[Any]
+
+
+def _selection(query: str, tags: Sequence[str]) -> _Selection | None:
+    """Return how to find the briefs matching `query` (and carrying one of `tags`), if any.
+
+    With tags, their words join the selecting tsquery (one index scan finds both), and their
+    exact check follows; ranking still uses the query's words alone.
+    """
+    match = build_tsquery(query)
+    if match is None:
+        return None
+    if not tags:
+        return _Selection(match, match, "", [])
+    narrowing = build_tags_tsquery(tags)
+    selecting = match if narrowing is None else f"({match}) & ({narrowing})"
+    return _Selection(match, selecting, f" AND {_TAGGED}", [list(tags)])
+
+
 #: Newest live briefs `titles` scans in id order before it asks the title index.
 SUGGEST_WINDOW = 2000
 _LIVE_MATCH = "deleted_at IS NULL AND search @@ ?::tsquery"
@@ -153,21 +195,29 @@ class PostgresSearch:
         ]
 
     async def hits(
-        self, conn: Connection, query: str, *, limit: int, offset: int
+        self,
+        conn: Connection,
+        query: str,
+        *,
+        limit: int,
+        offset: int,
+        tags: Sequence[str] = (),
     ) -> list[SearchHit]:
         """Rank the newest SEARCH_CANDIDATES matches by ts_rank; snippets built in Python."""
-        match = build_tsquery(query)
-        if match is None:
+        found = _selection(query, tags)
+        if found is None:
             return []
         rows = await conn.fetch(
             "WITH page AS ("
             " SELECT id, ts_rank(search, ?::tsquery) AS score FROM ("
-            f"  SELECT id, search FROM briefs WHERE {_LIVE_MATCH} ORDER BY id DESC LIMIT ?"
+            f"  SELECT id, search FROM briefs WHERE {_LIVE_MATCH}{found.condition}"
+            "  ORDER BY id DESC LIMIT ?"
             " ) AS candidates ORDER BY score DESC, id DESC LIMIT ? OFFSET ?"
             f") SELECT page.score, {_BRIEF} FROM page JOIN briefs USING (id)"
             " ORDER BY page.score DESC, id DESC",
-            match,
-            match,
+            found.ranking,
+            found.selecting,
+            *found.args,
             SEARCH_CANDIDATES,
             limit,
             offset,
@@ -184,19 +234,29 @@ class PostgresSearch:
             for row in rows
         ]
 
-    async def count(self, conn: Connection, query: str, *, cap: int) -> int:
+    async def count(
+        self, conn: Connection, query: str, *, cap: int, tags: Sequence[str] = ()
+    ) -> int:
         """Count matches up to `cap`, without ranking them."""
-        match = build_tsquery(query)
-        if match is None:
+        found = _selection(query, tags)
+        if found is None:
             return 0
         return int(
             await conn.fetchval(
-                f"SELECT count(*) FROM (SELECT 1 FROM briefs WHERE {_LIVE_MATCH} LIMIT ?)"
-                " AS matches",
-                match,
+                f"SELECT count(*) FROM (SELECT 1 FROM briefs WHERE {_LIVE_MATCH}{found.condition}"
+                " LIMIT ?) AS matches",
+                found.selecting,
+                *found.args,
                 cap,
             )
         )
+
+    def tagged(self, tags: Sequence[str]) -> tuple[str, list[Any]]:
+        """Narrow by the tags' words in `search` (its GIN index), then check the tags."""
+        narrowing = build_tags_tsquery(tags)
+        if narrowing is None:
+            return _TAGGED, [list(tags)]
+        return f"search @@ ?::tsquery AND {_TAGGED}", [narrowing, list(tags)]
 
     async def titles(self, conn: Connection, prefix: str, *, limit: int) -> list[Row] | None:
         """Return the newest `limit` live briefs whose title matches, as (id, title) rows.

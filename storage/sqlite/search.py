@@ -8,7 +8,7 @@ storage.search reads, each an FTS5 string, so operators typed by users are just 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from storage.base import (
@@ -20,7 +20,7 @@ from storage.base import (
 )
 from storage.models import SearchHit
 from storage.search import words
-from storage.sql import Connection, Row
+from storage.sql import SQLITE, Connection, Row
 
 # Measured at 100,000 briefs: ranking SEARCH_CANDIDATES = 500 candidates costs ~6.5 ms p50 for
 # a common word, 1,000 cost ~12 ms; the floor (~5 ms) is bm25's own pass counting each word's
@@ -56,6 +56,42 @@ def build_match_query(text: str, *, prefix: bool = False) -> str | None:
     return " ".join(phrases)
 
 
+def build_tags_query(tags: Sequence[str]) -> str | None:
+    """Return an FTS5 query on the tags column matching briefs that may carry one of `tags`.
+
+    A superset: each tag's words, in order, somewhere in the column; the tags themselves
+    decide. None when a tag has no words to look for (nothing narrows the briefs then).
+    """
+    phrases = []
+    for tag in tags:
+        found = words(tag, limit=2**31)
+        if not found:
+            return None
+        phrases.append('"' + " ".join(found).replace('"', '""') + '"')
+    return f"tags : ({' OR '.join(phrases)})" if phrases else None
+
+
+#: The tags of the brief a briefs_fts row indexes, checked exactly.
+_FTS_ROW_TAGGED = (
+    "EXISTS (SELECT 1 FROM briefs AS tagged WHERE tagged.id = briefs_fts.rowid"
+    f" AND {SQLITE.holds_any('tagged.tags')})"
+)
+
+
+def _tag_filter(tags: Sequence[str], rowid: str, exact: str) -> tuple[str, list[Any]]:
+    """Return the condition that the brief of `rowid` carries one of `tags`, and its args.
+
+    The tags column's index narrows the briefs first; `exact` (the row's tags against the
+    list) decides. `+` keeps the rowid from driving the query: FTS5 seeking rows by id one at
+    a time is slow.
+    """
+    match = build_tags_query(tags)
+    if match is None:
+        return exact, [list(tags)]
+    narrowed = f"+{rowid} IN (SELECT rowid FROM briefs_fts WHERE briefs_fts MATCH ?)"
+    return f"{narrowed} AND {exact}", [match, list(tags)]
+
+
 class SqliteSearch:
     """FTS5 queries behind `storage.base.Search`."""
 
@@ -64,20 +100,30 @@ class SqliteSearch:
         return []
 
     async def hits(
-        self, conn: Connection, query: str, *, limit: int, offset: int
+        self,
+        conn: Connection,
+        query: str,
+        *,
+        limit: int,
+        offset: int,
+        tags: Sequence[str] = (),
     ) -> list[SearchHit]:
         """Rank the newest SEARCH_CANDIDATES matches by bm25; snippets for the page only."""
         match = build_match_query(query)
         if match is None:
             return []
+        where, args = _tag_filter(tags, "briefs_fts.rowid", _FTS_ROW_TAGGED) if tags else ("", [])
         # FTS5 walks the doclist newest-first and stops after the window, so bm25 runs on at
-        # most SEARCH_CANDIDATES rows, never on every match.
+        # most SEARCH_CANDIDATES rows, never on every match. The tags narrow the window, not
+        # the ranking: bm25 sees the query's words only.
         ranked = await conn.fetch(
             "SELECT rowid, score FROM ("
             f" SELECT rowid, {_BM25} AS score FROM briefs_fts WHERE briefs_fts MATCH ?"
+            f"{' AND ' + where if where else ''}"
             " ORDER BY rowid DESC LIMIT ?"
             ") ORDER BY score, rowid DESC LIMIT ? OFFSET ?",
             match,
+            *args,
             SEARCH_CANDIDATES,
             limit,
             offset,
@@ -110,18 +156,27 @@ class SqliteSearch:
                 )
         return hits
 
-    async def count(self, conn: Connection, query: str, *, cap: int) -> int:
+    async def count(
+        self, conn: Connection, query: str, *, cap: int, tags: Sequence[str] = ()
+    ) -> int:
         """Count matches up to `cap`, without ranking them."""
         match = build_match_query(query)
         if match is None:
             return 0
+        where, args = _tag_filter(tags, "briefs_fts.rowid", _FTS_ROW_TAGGED) if tags else ("", [])
         return int(
             await conn.fetchval(
-                "SELECT count(*) FROM (SELECT 1 FROM briefs_fts WHERE briefs_fts MATCH ? LIMIT ?)",
+                "SELECT count(*) FROM (SELECT 1 FROM briefs_fts WHERE briefs_fts MATCH ?"
+                f"{' AND ' + where if where else ''} LIMIT ?)",
                 match,
+                *args,
                 cap,
             )
         )
+
+    def tagged(self, tags: Sequence[str]) -> tuple[str, list[Any]]:
+        """Narrow by the tags column of briefs_fts, then check the tags themselves."""
+        return _tag_filter(tags, "briefs.id", SQLITE.holds_any("briefs.tags"))
 
     async def titles(self, conn: Connection, prefix: str, *, limit: int) -> list[Row] | None:
         """Ask briefs_titles, whose prefix indexes make a short common prefix one read."""

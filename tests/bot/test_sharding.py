@@ -38,8 +38,8 @@ async def test_only_this_process_shards_are_served(simcord_env: simcord.Env) -> 
     assert bot.get_guild(theirs.id) is None  # another process's shard
 
     # The other process subscribed its server in the shared database.
-    await bot.storage.guilds.set_channel(theirs.id, their_news.id)
-    await bot.storage.guilds.set_channel(ours.id, our_news.id)
+    await bot.storage.subscriptions.set_channel(theirs.id, their_news.id)
+    await bot.storage.subscriptions.set_channel(ours.id, our_news.id)
     brief = await bot.storage.briefs.add(
         BriefContent(title="Shard news", what_happened="It works.")
     )
@@ -50,7 +50,7 @@ async def test_only_this_process_shards_are_served(simcord_env: simcord.Env) -> 
     touched = [r.path for r in simcord_env.http_requests if str(their_news.id) in r.path]
     assert touched == []  # not even a look: that server is the other process's to serve
     assert await message_id(bot.storage, theirs.id, brief.id) is None
-    settings = await bot.storage.guilds.get(theirs.id)
+    settings = await bot.storage.subscriptions.first(theirs.id)
     assert settings is not None
     assert (settings.paused_reason, settings.last_error) == (None, None)
 
@@ -79,13 +79,13 @@ async def test_a_server_missing_from_the_gateway_is_retried_not_paused(
     # As during an outage: the channel exists over REST, but the gateway has not sent the server.
     bot: BriefBot = simcord_env.bot
     unseen, news = server(simcord_env, 0)
-    settings = await bot.storage.guilds.set_channel(unseen.id, news.id)
+    settings = await bot.storage.subscriptions.set_channel(unseen.id, news.id)
     await bot.storage.briefs.add(BriefContent(title="Waiting", what_happened="Still waiting."))
     delivery = poster(bot)
 
     assert await delivery.deliver(settings) == 0
 
-    after = await bot.storage.guilds.get(unseen.id)
+    after = await bot.storage.subscriptions.first(unseen.id)
     assert after is not None
     assert after.paused_reason is None
     assert after.last_error == "Discord has not sent me this server yet; retrying."

@@ -145,6 +145,13 @@ VALID = [
     pytest.param("PUT", COMMANDS, [command()], id="commands"),
     pytest.param("PUT", "/applications/333/guilds/666/commands", [], id="guild commands"),
     pytest.param("POST", "/channels/111/messages/555/crosspost", None, id="crosspost"),
+    pytest.param(
+        "POST",
+        "/channels/111/threads",
+        {"name": "A brief", "message": {"embeds": [{"title": "A brief"}]}, "applied_tags": ["9"]},
+        id="forum post",
+    ),
+    pytest.param("POST", "/channels/111/messages/555/threads", {"name": "A brief"}, id="thread"),
     pytest.param("GET", "/oauth2/applications/@me", None, id="unknown route without a body"),
 ]
 
@@ -423,7 +430,7 @@ INVALID = [
         "$.allowed_mentions.replied_user",
         "replied-to",
     ),
-    bad("unknown route", {"name": "news"}, "$", "no operation", path="/channels/111/threads"),
+    bad("unknown route", {"name": "news"}, "$", "no operation", path="/channels/111/webhooks"),
     bad(
         "string where an integer is required",
         with_embed(color="blue"),

@@ -16,8 +16,8 @@ import json
 import time
 from pathlib import Path
 
-from storage.guilds import PostLog
 from storage.sqlite.backend import SqliteDatabase
+from storage.subscriptions import PostLog, Subscriptions
 
 
 def wait_for(path: Path) -> None:
@@ -31,11 +31,14 @@ async def claim(args: argparse.Namespace) -> None:
     db = await SqliteDatabase.open(args.db)
     try:
         post_log = PostLog(db)
+        subscription = await Subscriptions(db).first(args.guild)
+        assert subscription is not None
+        assert subscription.channel_id == args.channel
         if args.go is not None:
             print("ready", flush=True)
             await asyncio.to_thread(wait_for, args.go)
         briefs = [int(part) for part in args.briefs.split(",")]
-        won = [brief for brief in briefs if await post_log.claim(args.guild, brief, args.channel)]
+        won = [brief for brief in briefs if await post_log.claim(subscription, brief)]
         print(json.dumps(won), flush=True)
         if args.hang:
             await asyncio.Event().wait()

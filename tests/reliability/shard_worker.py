@@ -58,9 +58,9 @@ async def settled(bot: BriefBot, env: simcord.Env, expect: int) -> bool:
     if await bot.storage.briefs.count() < expect:
         return False
     post_log = bot.storage.post_log
-    for settings in await bot.storage.guilds.active(bot.served_shards()):
+    for settings in await bot.storage.subscriptions.active(bot.served_shards()):
         _, pending = await post_log.pending(settings, limit=0)
-        if pending or await post_log.unsent(settings.guild_id, stale_after=timedelta(0)):
+        if pending or await post_log.unsent(settings.channel_id, stale_after=timedelta(0)):
             return False
     return True
 
@@ -101,7 +101,9 @@ async def deliver(bot: BriefBot, args: argparse.Namespace) -> None:
 
         for n in range(args.publish):
             brief = await bot.storage.briefs.add(
-                BriefContent(title=f"{args.name} brief {n}", what_happened="It happened.")
+                BriefContent(
+                    title=f"{args.name} brief {n}", what_happened="It happened.", tags=["news"]
+                )
             )
             bot.dispatch("brief_published", brief)
         delivery = poster(bot)
@@ -173,7 +175,7 @@ async def correct(
         await briefs.delete(args.retract, actor_id=None, reason="Not true after all.")
         bot.dispatch("brief_deleted", args.retract)
     keeper = copy_keeper(bot)
-    served = [g.guild_id for g in await bot.storage.guilds.active(bot.served_shards())]
+    served = [g.guild_id for g in await bot.storage.subscriptions.active(bot.served_shards())]
     deadline = time.perf_counter() + DEADLINE_SECONDS
     while True:
         await keeper.run()

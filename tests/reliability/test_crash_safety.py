@@ -19,10 +19,10 @@ from bot.cogs.autopost._policy import NONCE_WINDOW, RETRY_UNSENT_AFTER, post_non
 from storage.backends import open_storage
 from storage.base import SEARCH_COUNT_CAP
 from storage.briefs import Briefs
-from storage.guilds import Guilds
 from storage.library import Storage
 from storage.models import Brief, BriefContent
 from storage.sqlite.backend import SqliteDatabase
+from storage.subscriptions import Subscriptions
 from tests.databases import BACKENDS, age_claims, database_url, message_id
 from tests.helpers import (
     PROCESS_TIMEOUT,
@@ -169,8 +169,8 @@ async def test_delivery_killed_between_claim_and_send_is_retried_once_and_only_o
     assert server.posted_titles() == ["Auto-post 2", "Auto-post 1", "Auto-post 3", "Auto-post 4"]
     assert await message_id(bot.storage, server.guild.id, claimed.id) is not None
     nonces = [r.json["nonce"] for r in simcord_env.http_requests if r.path.endswith("/messages")]
-    assert nonces.count(post_nonce(server.guild.id, claimed.id)) == 1
-    settings_now = await bot.storage.guilds.get(server.guild.id)
+    assert nonces.count(post_nonce(server.news.id, claimed.id)) == 1
+    settings_now = await bot.storage.subscriptions.first(server.guild.id)
     assert settings_now is not None
     assert await bot.storage.post_log.pending(settings_now, limit=10) == ([], 0)
     assert integrity_problems(settings.database_path) == []
@@ -233,7 +233,7 @@ async def kill_between_send_and_record(store: Storage, url: str, tmp_path: Path)
     first = shard_worker(url, "killed", go, "--kill-after-send")
     try:
         world = json.loads(read_line(first).split(" ", 1)[1])
-        await store.guilds.set_channel(KILL_GUILD, world[str(KILL_GUILD)])
+        await store.subscriptions.set_channel(KILL_GUILD, world[str(KILL_GUILD)])
         sent = await store.briefs.add(BriefContent(title="Sent once", what_happened="Once."))
         go.touch()
         nonce = json.loads(read_line(first))["sent"]
@@ -241,7 +241,7 @@ async def kill_between_send_and_record(store: Storage, url: str, tmp_path: Path)
         assert first.returncode == KILLED
     finally:
         first.kill()
-    assert nonce == post_nonce(KILL_GUILD, sent.id)
+    assert nonce == post_nonce(world[str(KILL_GUILD)], sent.id)
     assert await message_id(store, KILL_GUILD, sent.id) is None  # sent, never recorded
 
     await age_claims(store, RETRY_UNSENT_AFTER + timedelta(seconds=1))
@@ -251,7 +251,7 @@ async def kill_between_send_and_record(store: Storage, url: str, tmp_path: Path)
         # Its own simcord: the same server, its #news under another id. Moving the server's
         # channel there keeps the claim (the post log is per server and brief).
         world = json.loads(read_line(second).split(" ", 1)[1])
-        await store.guilds.set_channel(KILL_GUILD, world[str(KILL_GUILD)])
+        await store.subscriptions.set_channel(KILL_GUILD, world[str(KILL_GUILD)])
         go_again.touch()
         out, err = second.communicate(timeout=PROCESS_TIMEOUT)
     finally:
@@ -296,7 +296,7 @@ def test_two_processes_claiming_the_same_posts_never_both_win(tmp_path: Path) ->
     async def prepare() -> list[int]:
         db = await SqliteDatabase.open(db_path)
         try:
-            await Guilds(db).set_channel(1, 10)
+            await Subscriptions(db).set_channel(1, 10)
             stored = await Briefs(db).add_many([brief(n) for n in range(300)])
             return [b.id for b in stored]
         finally:

@@ -247,7 +247,7 @@ def snapshot(path: Path) -> list[list[tuple[object, ...]]]:
     with connect(path) as conn:
         return [
             conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
-            for table in ("briefs", "audit_log", "post_log", "guild_settings")
+            for table in ("briefs", "audit_log", "post_log", "subscriptions")
         ]
 
 
@@ -267,7 +267,7 @@ FORGED = [
     ("brief:nope", STALE_COMPONENT),
     ("brief:more:1:extra", STALE_COMPONENT),
     ("brief:search:0:", "Type a word or two"),
-    ('brief:search:0:title:comet OR NEAR(a b) "* ^x', "No briefs match"),
+    ('brief:search:0:title:comet OR NEAR(a b) "* ^x', "no brief has the topic"),
     ("brief:search:-1:comet", STALE_COMPONENT),
     ("brief:delete:confirm:{live}", "publisher"),
     ("brief:delete:cancel:{live}", "publisher"),

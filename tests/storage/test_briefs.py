@@ -484,3 +484,125 @@ async def test_fifty_concurrent_tasks_share_one_database(repo: Briefs) -> None:
     assert [r for r in results if isinstance(r, BaseException)] == []
     assert await repo.count() == 25
     assert await repo.search_count("concurrent") == 25
+
+
+# --- topics -----------------------------------------------------------------------------
+
+
+async def tagged(repo: Briefs, *tags: str, **fields: object) -> Brief:
+    return await repo.add(make_content(tags=list(tags), **fields))
+
+
+async def test_topics_count_live_briefs_by_key_most_used_first(repo: Briefs) -> None:
+    await tagged(repo, "sport", "Local News")
+    await tagged(repo, "SPORT", "weather")
+    await tagged(repo, "sport")
+    await tagged(repo, "local  news")
+    gone = await tagged(repo, "sport", "archive")
+    await repo.delete(gone.id, actor_id=None)
+    await tagged(repo)
+
+    topics = await repo.topics()
+
+    assert [(t.name, t.key, t.briefs) for t in topics] == [
+        ("sport", "sport", 3),
+        ("Local News", "local news", 2),
+        ("weather", "weather", 1),
+    ]
+    assert topics[0].spellings == ("SPORT", "sport")
+    assert await repo.topic("  Sport ") == topics[0]
+    assert await repo.topic("LOCAL   news") == topics[1]
+    assert await repo.topic("archive") is None  # only a deleted brief had it
+    assert await repo.topic("") is None
+
+
+async def test_topics_follow_every_change(repo: Briefs) -> None:
+    assert await repo.topics() == []
+    first = await tagged(repo, "sport")
+    assert [t.name for t in await repo.topics()] == ["sport"]
+    await repo.update(first.id, make_content(tags=["weather"]), actor_id=None)
+    assert [t.name for t in await repo.topics()] == ["weather"]
+    await repo.add_many([make_content(title=f"T{n}", tags=["ferry"]) for n in range(3)])
+    assert [(t.name, t.briefs) for t in await repo.topics()] == [("ferry", 3), ("weather", 1)]
+    await repo.delete(first.id, actor_id=None)
+    assert [t.name for t in await repo.topics()] == ["ferry"]
+
+
+async def test_a_topics_page_holds_its_briefs_newest_first(repo: Briefs) -> None:
+    wanted = []
+    for n in range(25):
+        tags = ["Harbour"] if n % 3 == 0 else ["harbour extra", "other"]
+        brief = await tagged(repo, *tags, title=f"Brief {n}", published_at=day(n))
+        if n % 3 == 0:
+            wanted.append(brief.id)
+    # Words of the topic elsewhere, or in other topics, are not the topic.
+    await tagged(repo, "harbour", "x", title="Deleted")
+    await repo.delete((await repo.latest(1))[0].id, actor_id=None)
+    await tagged(repo, "extra", "harbour news", what_happened="Harbour news, harbour.")
+    topic = await repo.topic("HARBOUR")
+    assert topic is not None
+    assert topic.briefs == len(wanted) == 9
+
+    pages = [await repo.page(offset, 4, topic=topic) for offset in (0, 4, 8, 12)]
+
+    assert [len(page) for page in pages] == [4, 4, 1, 0]
+    assert [b.id for page in pages for b in page] == list(reversed(wanted))
+
+
+async def test_search_in_a_topic_keeps_to_its_briefs_and_their_ranking(repo: Briefs) -> None:
+    for n in range(12):
+        tags = ["Space"] if n % 2 else ["space weather"]
+        title = "Comet comet" if n in (3, 4) else f"Night {n}"
+        await tagged(repo, *tags, title=title, what_happened=f"A comet, number {n}.")
+    topic = await repo.topic("space")
+    assert topic is not None
+
+    everything = [hit.brief_id for hit in await repo.search("comet", limit=50)]
+    within = [hit.brief_id for hit in await repo.search("comet", limit=50, topic=topic)]
+    in_topic = {b.id for b in await repo.page(0, 50, topic=topic)}
+
+    assert within == [brief_id for brief_id in everything if brief_id in in_topic]
+    assert len(within) == 6
+    assert within[0] == 4  # the title match ranks first, as without the topic
+    assert await repo.search_count("comet", topic=topic) == 6
+    assert await repo.search_count("lighthouse", topic=topic) == 0
+    page = await repo.search("comet", limit=4, offset=4, topic=topic)
+    assert [hit.brief_id for hit in page] == within[4:]
+
+
+async def test_a_topic_fills_the_candidate_window_with_its_own_matches(
+    repo: Briefs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    limit_candidates(monkeypatch, 3)
+    older = [(await tagged(repo, "rare", what_happened="Ferry news.")).id for _ in range(2)]
+    for _ in range(5):
+        await tagged(repo, "common", what_happened="Ferry news.")
+    topic = await repo.topic("rare")
+    assert topic is not None
+
+    found = await repo.search("ferry", limit=10, topic=topic)
+
+    assert sorted(hit.brief_id for hit in found) == older
+    assert await repo.search_count("ferry", topic=topic) == 2
+
+
+@pytest.mark.parametrize(
+    ("tags", "asked"),
+    [
+        (["Straße", "STRASSE"], "strasse"),  # case folding beyond lower case
+        (["Économie", "ÉCONOMIE"], "économie"),
+        (["🚀", "🚀"], "🚀"),  # no words: found without the full-text index's help
+        (["C++", "c++"], "C++"),
+        (["a: b", "A:  B"], "a: b"),
+    ],
+)
+async def test_a_topic_is_found_by_key_in_every_spelling(
+    repo: Briefs, tags: list[str], asked: str
+) -> None:
+    ids = [(await tagged(repo, tag, what_happened="Plain words.")).id for tag in tags]
+    await tagged(repo, "other", what_happened="Plain words.")
+    topic = await repo.topic(asked)
+    assert topic is not None
+    assert topic.briefs == 2
+    assert sorted(b.id for b in await repo.page(0, 10, topic=topic)) == ids
+    assert sorted(h.brief_id for h in await repo.search("plain", topic=topic)) == ids

@@ -10,7 +10,9 @@ import pytest
 from storage.backends import open_storage
 from storage.base import TABLES
 from storage.library import Storage
+from storage.models import SubscriptionOptions
 from storage.sql import Row
+from storage.topics import Match
 from storage.transfer import TransferError, copy_library
 from tests.databases import database_url
 
@@ -45,13 +47,16 @@ async def fill(store: Storage) -> None:
     )
     await store.briefs.update(briefs[0].id, make_content(title="Lighthouse renamed"), actor_id=8)
     await store.briefs.delete(briefs[1].id, actor_id=9)
-    await store.guilds.set_channel(111, 222, crosspost=True)
-    await store.guilds.set_mention(111, 333)
-    await store.guilds.set_channel(444, 555)
-    await store.guilds.pause(444, "The channel was deleted.")
-    assert await store.post_log.claim(111, briefs[2].id, 222)
-    await store.post_log.record_message(111, briefs[2].id, 999)
-    await store.post_log.skip(111, [briefs[3].id, briefs[4].id])
+    sub = await store.subscriptions.set_channel(111, 222, crosspost=True)
+    await store.subscriptions.set_mention(111, 333)
+    paused = await store.subscriptions.set_channel(444, 555)
+    await store.subscriptions.pause(paused.id, "The channel was deleted.")
+    await store.subscriptions.add(
+        111, SubscriptionOptions(channel_id=223, topics=["Ça va", "tag5"], match=Match.NONE)
+    )
+    assert await store.post_log.claim(sub, briefs[2].id)
+    await store.post_log.record_message(sub, briefs[2].id, 999, thread_id=998)
+    await store.post_log.skip(sub, [briefs[3].id, briefs[4].id])
     await store.state.set("command_hash:global", "abc")
 
 
@@ -80,10 +85,12 @@ async def test_copied_library_works_on_the_target(pair: tuple[Storage, Storage])
     added = await target.briefs.add(make_content(title="After the move"))
     assert added.id == 31  # ids continue after the highest copied one
     assert [e.action for e in await target.briefs.history(added.id)] == ["add"]
-    settings = await target.guilds.get(111)
-    assert settings == await source.guilds.get(111)
-    assert not await target.post_log.claim(111, 3, 222)  # posted before the move: never again
-    assert not await target.post_log.claim(111, 4, 222)  # skipped before: still skipped
+    subs = await target.subscriptions.of_guild(111)
+    assert subs == await source.subscriptions.of_guild(111)
+    assert not await target.post_log.claim(subs[0], 3)  # posted before the move: never again
+    assert not await target.post_log.claim(subs[0], 4)  # skipped before: still skipped
+    more = await target.subscriptions.add(111, SubscriptionOptions(channel_id=224))
+    assert more.id == subs[-1].id + 1  # subscription ids continue too
     assert await target.state.get("command_hash:global") == "abc"
 
 

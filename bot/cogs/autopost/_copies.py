@@ -100,7 +100,7 @@ class CopyKeeper:
             else:
                 retraction = await self.bot.storage.briefs.retraction(copy.brief_id)
                 if retraction is None:  # never stored here: nothing to show instead
-                    await post_log.copy_lost(copy.guild_id, copy.brief_id, "gone")
+                    await post_log.copy_lost(copy.channel_id, copy.brief_id, "gone")
                     return
                 embed, view = embeds.retracted_embed(retraction), None
                 shown = components.payload_hash(embed, view)
@@ -108,13 +108,13 @@ class CopyKeeper:
             if shown != copy.shown_hash:
                 await self._pacer.wait(urgent=False)
                 message = self.bot.get_partial_messageable(
-                    copy.channel_id, guild_id=copy.guild_id
+                    copy.thread_id or copy.channel_id, guild_id=copy.guild_id
                 ).get_partial_message(copy.message_id)
                 await message.edit(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
                 await post_log.log(copy.guild_id, copy.brief_id, event)
                 log.info(f"autopost copy {event}", extra=ids)
             await post_log.copy_shown(
-                copy.guild_id,
+                copy.channel_id,
                 copy.brief_id,
                 shown_hash=shown,
                 shown_version=version,
@@ -133,11 +133,11 @@ class CopyKeeper:
                 log.error("autopost copy update failed", extra=ids, exc_info=error)
             else:
                 log.warning("autopost copy update failed; will retry", extra=ids)
-            await post_log.release_copy(copy.guild_id, copy.brief_id, retry_after=COPY_RETRY)
+            await post_log.release_copy(copy.channel_id, copy.brief_id, retry_after=COPY_RETRY)
             return
         state = "gone" if isinstance(error, discord.NotFound) else "unreachable"
         log.warning(f"autopost copy {state}; no longer updated", extra=ids)
-        await post_log.copy_lost(copy.guild_id, copy.brief_id, state)
+        await post_log.copy_lost(copy.channel_id, copy.brief_id, state)
         await post_log.log(copy.guild_id, copy.brief_id, state, describe(error))
 
     async def _crossposts(self) -> None:
@@ -163,19 +163,19 @@ class CopyKeeper:
         except discord.RateLimited as limited:
             log.info("autopost crosspost deferred by a rate limit", extra=ids)
             await post_log.crossposted(
-                copy.guild_id,
+                copy.channel_id,
                 copy.brief_id,
                 state="pending",
                 retry_after=timedelta(seconds=limited.retry_after),
             )
         except discord.HTTPException as error:
             if classify(error) is Outcome.RETRY:
-                await post_log.crossposted(copy.guild_id, copy.brief_id, state="pending")
+                await post_log.crossposted(copy.channel_id, copy.brief_id, state="pending")
                 return
             log.warning("autopost crosspost failed", extra={**ids, "error": describe(error)})
-            await post_log.crossposted(copy.guild_id, copy.brief_id, state="failed")
+            await post_log.crossposted(copy.channel_id, copy.brief_id, state="failed")
             await post_log.log(copy.guild_id, copy.brief_id, "failed", describe(error))
         else:
             log.info("autopost crossposted", extra=ids)
-            await post_log.crossposted(copy.guild_id, copy.brief_id, state="done")
+            await post_log.crossposted(copy.channel_id, copy.brief_id, state="done")
             await post_log.log(copy.guild_id, copy.brief_id, "crossposted")

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import discord
@@ -41,21 +42,30 @@ from bot.cogs.autopost._policy import (
     Pacer,
     classify,
     describe,
+    forum_tags,
     mention_for,
     missing_permissions,
     payload_shape,
     plan_catchup,
     post_nonce,
     send_rate,
+    thread_name,
 )
+from bot.cogs.autopost._subscribing import Destination
 from bot.errors import UserFacingError
 from bot.ui import components
-from storage.models import GuildSettings, PostedCopy, UnsentPost, utcnow
+from storage.models import Brief, PostedCopy, Subscription, UnsentPost, utcnow
 
 if TYPE_CHECKING:
     from bot.app import BriefBot
 
 log = logging.getLogger("bot.autopost")
+
+
+#: How far back the daily cap counts posts.
+DAILY_CAP_WINDOW = timedelta(days=1)
+#: `/autopost test` picks the newest of this many latest briefs the subscription selects.
+TEST_CANDIDATES = 50
 
 
 class ChannelUnavailableError(Exception):
@@ -96,59 +106,67 @@ class AutoPoster:
             while self._again:
                 self._again = False
                 try:
-                    guilds = await self.bot.storage.guilds.active(self.bot.served_shards())
+                    subscriptions = await self.bot.storage.subscriptions.active(
+                        self.bot.served_shards()
+                    )
                 except Exception:
-                    log.exception("autopost could not list subscribed servers")
+                    log.exception("autopost could not list subscriptions")
                     return
-                await asyncio.gather(*(self._bounded(settings) for settings in guilds))
+                await asyncio.gather(*(self._bounded(sub) for sub in subscriptions))
 
-    async def post_latest(self, settings: GuildSettings) -> str:
-        """`/autopost test`: post the newest brief now, recorded like any post; say how it went.
+    async def post_latest(self, subscription: Subscription) -> str:
+        """`/autopost test`: post the newest brief the subscription selects now, recorded like
+        any post; say how it went.
 
         Never a duplicate: a brief already posted (or being posted) there is only linked.
         Raises UserFacingError when there is nothing to post or the channel refuses.
         """
         storage = self.bot.storage
-        if settings.channel_id is None:
-            raise UserFacingError("Auto-posting is off: choose a channel with `/autopost channel`.")
-        latest = await storage.briefs.latest(1)
-        if not latest:
-            raise UserFacingError("There are no briefs yet, so there is nothing to post.")
-        brief = latest[0]
-        posted = await storage.post_log.copy(settings.guild_id, brief.id)
+        latest = await storage.briefs.latest(TEST_CANDIDATES)
+        brief = next((b for b in latest if subscription.selects(b.tags)), None)
+        if brief is None:
+            raise UserFacingError(
+                "There are no briefs this subscription would post yet, so there is nothing to post."
+            )
+        posted = await storage.post_log.copy(subscription.channel_id, brief.id)
         if posted is not None:
             return f"The latest brief, #{brief.id}, is already posted there: {_link(posted)}"
         try:
-            channel = await self._channel(settings)
+            channel = await self._channel(subscription)
         except (ChannelUnavailableError, ServerUnavailableError) as error:
             raise UserFacingError(f"I can't post there right now: {error}") from None
-        content, allowed = mention_for(settings, channel.guild)
-        outcome = await self._post(settings, channel, brief.id, content, allowed)
-        posted = await storage.post_log.copy(settings.guild_id, brief.id)
+        outcome = await self._post(subscription, channel, brief.id)
+        posted = await storage.post_log.copy(subscription.channel_id, brief.id)
         if outcome is Outcome.SENT and posted is not None:
-            await storage.post_log.log(settings.guild_id, brief.id, "test", channel.mention)
+            await storage.post_log.log(subscription.guild_id, brief.id, "test", channel.mention)
             return f"Posted the latest brief, #{brief.id}, in {channel.mention}: {_link(posted)}"
         if outcome is Outcome.PASSED:
             return f"The latest brief, #{brief.id}, is being posted in {channel.mention} already."
-        refreshed = await storage.guilds.get(settings.guild_id)
+        refreshed = await storage.subscriptions.get(subscription.id)
         problem = refreshed.last_error if refreshed is not None else None
         raise UserFacingError(f"The post did not go out: {problem or outcome.value}.")
 
-    async def pending_count(self, settings: GuildSettings) -> int:
-        """Return how many briefs are waiting to be posted to this server."""
-        _, total = await self.bot.storage.post_log.pending(settings, limit=0)
+    async def pending_count(self, subscription: Subscription) -> int:
+        """Return how many briefs are waiting to be posted for this subscription."""
+        _, total = await self.bot.storage.post_log.pending(subscription, limit=0)
         return total
 
-    async def _bounded(self, settings: GuildSettings) -> None:
-        """Deliver to one server while holding one of the concurrency slots."""
-        async with self._slots:
-            await self.deliver(settings)
+    async def posted_today(self, subscription: Subscription) -> int:
+        """Return how many posts the subscription made in the last 24 hours."""
+        return await self.bot.storage.post_log.posted_since(
+            subscription.id, utcnow() - DAILY_CAP_WINDOW
+        )
 
-    async def deliver(self, settings: GuildSettings) -> int:
-        """Post what is pending for one server; never raise, so other servers carry on."""
-        guild_id = settings.guild_id
+    async def _bounded(self, subscription: Subscription) -> None:
+        """Deliver for one subscription while holding one of the concurrency slots."""
+        async with self._slots:
+            await self.deliver(subscription)
+
+    async def deliver(self, subscription: Subscription) -> int:
+        """Post what is pending for one subscription; never raise, so others carry on."""
+        guild_id = subscription.guild_id
         try:
-            return await self._deliver(settings)
+            return await self._deliver(subscription)
         except Exception as error:
             if classify(error) is None:
                 log.exception("autopost failed", extra={"guild": guild_id})
@@ -159,85 +177,97 @@ class AutoPoster:
                     extra={"guild": guild_id, "error": describe(error)},
                 )
                 problem = f"Discord had a temporary problem ({describe(error)}); retrying."
-            await self._record_error(guild_id, problem)
+            await self._record_error(subscription.id, problem)
             return 0
 
-    async def _deliver(self, settings: GuildSettings) -> int:
-        """Skip the backlog beyond the cap, then post the rest until one fails."""
-        guild_id = settings.guild_id
+    async def _deliver(self, subscription: Subscription) -> int:
+        """Skip the backlog beyond the cap, then post the rest (within the daily cap) until
+        one fails."""
+        guild_id = subscription.guild_id
+        post_log = self.bot.storage.post_log
         cap = self.bot.settings.autopost_catchup_max
-        ids, total = await self.bot.storage.post_log.pending(settings, limit=max(cap, 1))
-        unsent = await self.bot.storage.post_log.unsent(guild_id, stale_after=RETRY_UNSENT_AFTER)
+        ids, total = await post_log.pending(subscription, limit=max(cap, 1))
+        unsent = await post_log.unsent(subscription.channel_id, stale_after=RETRY_UNSENT_AFTER)
         if not ids and not unsent:
             return 0
         if total > len(ids):
-            ids, total = await self.bot.storage.post_log.pending(settings, limit=total)
+            ids, total = await post_log.pending(subscription, limit=total)
         to_post, to_skip = plan_catchup(ids, cap)
         if to_skip:
-            await self.bot.storage.post_log.skip(guild_id, to_skip)
-            await self.bot.storage.post_log.log(
+            await post_log.skip(subscription, to_skip)
+            await post_log.log(
                 guild_id, None, "skipped", f"{len(to_skip)} briefs, #{to_skip[0]}–#{to_skip[-1]}"
             )
             log.warning(
                 "autopost backlog skipped",
                 extra={
                     "guild": guild_id,
+                    "subscription": subscription.id,
                     "skipped": len(to_skip),
                     "first": to_skip[0],
                     "last": to_skip[-1],
                     "cap": cap,
                 },
             )
+        if subscription.daily_cap is not None:
+            room = subscription.daily_cap - await self.posted_today(subscription)
+            to_post = to_post[: max(room, 0)]  # the rest wait, oldest first, for tomorrow
         try:
-            channel = await self._channel(settings)
+            channel = await self._channel(subscription)
         except ChannelUnavailableError as error:
-            await self._pause(settings, str(error))
+            await self._pause(subscription, str(error))
             return 0
         except ServerUnavailableError as error:
             log.warning("autopost server unavailable; will retry", extra={"guild": guild_id})
-            await self._record_error(guild_id, str(error))
+            await self._record_error(subscription.id, str(error))
             return 0
-        content, allowed = mention_for(settings, channel.guild)
         sent = 0
-        retries = [(brief_id, True) for brief_id in await self._take_over(unsent)]
+        retries = [(brief_id, True) for brief_id in await self._take_over(subscription, unsent)]
         for brief_id, claimed in [*retries, *((brief_id, False) for brief_id in to_post)]:
-            outcome = await self._post(settings, channel, brief_id, content, allowed, claimed)
+            outcome = await self._post(subscription, channel, brief_id, claimed)
             if outcome is Outcome.RETRY or outcome is Outcome.PAUSE:
                 break
             sent += outcome is Outcome.SENT
         return sent
 
-    async def _take_over(self, claims: list[UnsentPost]) -> list[int]:
-        """Take over the claims a dead process left unrecorded; give up the too old ones."""
+    async def _take_over(self, subscription: Subscription, claims: list[UnsentPost]) -> list[int]:
+        """Take over the claims a dead process left unrecorded; give up the too old ones.
+
+        A forum post carries no nonce (Discord takes none there), so an unsent forum claim
+        is given up at once rather than risk a second post.
+        """
         post_log = self.bot.storage.post_log
         now = utcnow()  # the database's clock: the claims' times come from it
+        forum = isinstance(self.bot.get_channel(subscription.channel_id), discord.ForumChannel)
         retried: list[int] = []
         for unsent in claims:
             ids = {"guild": unsent.guild_id, "brief": unsent.brief_id}
-            if unsent.claimed_at < now - NONCE_WINDOW:
-                await post_log.give_up(unsent.guild_id, unsent.brief_id)
-                log.warning("autopost gave up an unsent claim older than the nonce", extra=ids)
+            if forum or unsent.claimed_at < now - NONCE_WINDOW:
+                await post_log.give_up(unsent.channel_id, unsent.brief_id)
+                log.warning("autopost gave up an unsent claim it cannot retry safely", extra=ids)
                 await post_log.log(
                     unsent.guild_id,
                     unsent.brief_id,
                     "gave_up",
-                    "a delivery was cut short too long ago to retry safely",
+                    "a delivery was cut short too long ago to retry safely"
+                    if not forum
+                    else "a forum post was cut short; retrying could post it twice",
                 )
             elif await post_log.retry(
-                unsent.guild_id, unsent.brief_id, stale_after=RETRY_UNSENT_AFTER
+                unsent.channel_id, unsent.brief_id, stale_after=RETRY_UNSENT_AFTER
             ):
                 log.info("autopost retrying an unsent claim", extra=ids)
                 retried.append(unsent.brief_id)
         return retried
 
-    async def _channel(self, settings: GuildSettings) -> discord.TextChannel:
-        """Find the server's channel, from cache or Discord, and check the bot may post there."""
-        assert settings.channel_id is not None
-        where = f"<#{settings.channel_id}>"
-        channel = self.bot.get_channel(settings.channel_id)
+    async def _channel(self, subscription: Subscription) -> Destination:
+        """Find the subscription's channel, from cache or Discord, and check the bot may post
+        there as the subscription asks (a thread per post needs more)."""
+        where = f"<#{subscription.channel_id}>"
+        channel = self.bot.get_channel(subscription.channel_id)
         if channel is None:
             try:
-                channel = await self.bot.fetch_channel(settings.channel_id)
+                channel = await self.bot.fetch_channel(subscription.channel_id)
             except discord.NotFound:
                 raise ChannelUnavailableError(
                     f"The auto-post channel {where} no longer exists."
@@ -247,23 +277,28 @@ class AutoPoster:
                     f"I can no longer see the auto-post channel {where}, "
                     "or I am no longer in this server."
                 ) from None
-        if not isinstance(channel, discord.TextChannel) or channel.guild.id != settings.guild_id:
-            raise ChannelUnavailableError(f"{where} is not a text or announcement channel.")
+        if (
+            not isinstance(channel, discord.TextChannel | discord.ForumChannel)
+            or channel.guild.id != subscription.guild_id
+        ):
+            raise ChannelUnavailableError(f"{where} is not a text, announcement or forum channel.")
         if channel.guild.me is None:
             # Fetched over REST while the gateway has not (re)sent the server: an outage.
             raise ServerUnavailableError("Discord has not sent me this server yet; retrying.")
-        missing = missing_permissions(channel.permissions_for(channel.guild.me))
+        missing = missing_permissions(
+            channel.permissions_for(channel.guild.me),
+            forum=isinstance(channel, discord.ForumChannel),
+            thread=subscription.thread,
+        )
         if missing:
             raise ChannelUnavailableError(f"I'm missing {', '.join(missing)} in {where}.")
         return channel
 
     async def _post(
         self,
-        settings: GuildSettings,
-        channel: discord.TextChannel,
+        subscription: Subscription,
+        channel: Destination,
         brief_id: int,
-        content: str | None,
-        allowed: discord.AllowedMentions,
         claimed: bool = False,
     ) -> Outcome:
         """Claim (unless `claimed`: a retry holds it already), send and record one brief.
@@ -271,31 +306,28 @@ class AutoPoster:
         The pacer's slot comes first, so a claim is sent at once: a claim left unrecorded for
         long means its process died.
         """
-        guild_id = settings.guild_id
+        guild_id = subscription.guild_id
         post_log = self.bot.storage.post_log
         ids = {"guild": guild_id, "brief": brief_id, "channel": channel.id}
         brief = await self.bot.storage.briefs.get(brief_id)
         if brief is None:
-            await post_log.skip(guild_id, [brief_id])
+            await post_log.skip(subscription, [brief_id])
             log.info("autopost brief removed before posting", extra=ids)
             return Outcome.PASSED
+        content, allowed = mention_for(subscription, channel.guild)
         embed, view = components.summary_message(brief)
         await self.pacer.wait()
-        if not claimed and not await post_log.claim(guild_id, brief_id, channel.id):
+        if not claimed and not await post_log.claim(subscription, brief_id):
             log.info("autopost already claimed", extra=ids)
             return Outcome.PASSED
         try:
-            message = await channel.send(
-                content,
-                embed=embed,
-                view=view,
-                allowed_mentions=allowed,
-                nonce=post_nonce(guild_id, brief_id),
+            message, thread = await self._send(
+                subscription, channel, brief, (embed, view), content, allowed
             )
         except Exception as error:
             outcome = classify(error)
             if outcome is Outcome.DROP:
-                await post_log.reject(guild_id, brief_id, describe(error))
+                await post_log.reject(channel.id, brief_id, describe(error))
                 await post_log.log(guild_id, brief_id, "rejected", describe(error))
                 log.error(
                     "autopost send rejected; kept until the brief is edited",
@@ -306,60 +338,120 @@ class AutoPoster:
                     },
                 )
             else:
-                await post_log.release(guild_id, brief_id)
+                await post_log.release(channel.id, brief_id)
                 await post_log.log(guild_id, brief_id, "failed", describe(error))
             if outcome is None:
                 raise
-            await self._failed(settings, channel, brief_id, error, outcome)
+            await self._failed(subscription, channel, brief_id, error, outcome)
             return outcome
         await post_log.record_message(
-            guild_id,
+            subscription,
             brief_id,
             message.id,
+            thread_id=thread.id if thread is not None else None,
             shown_hash=components.summary_hash(brief),
             shown_version=brief.updated_at,
-            crosspost=settings.crosspost and channel.is_news(),
+            crosspost=(
+                subscription.crosspost
+                and isinstance(channel, discord.TextChannel)
+                and channel.is_news()
+            ),
         )
-        await post_log.log(guild_id, brief_id, "sent", channel.mention)
+        await post_log.log(guild_id, brief_id, "sent", (thread or channel).mention)
         log.info("autopost sent", extra={**ids, "message_id": message.id})
+        if thread is None and subscription.thread:
+            await self._open_thread(subscription, message, brief)
         return Outcome.SENT
+
+    async def _send(
+        self,
+        subscription: Subscription,
+        channel: Destination,
+        brief: Brief,
+        payload: tuple[discord.Embed, discord.ui.View],
+        content: str | None,
+        allowed: discord.AllowedMentions,
+    ) -> tuple[discord.Message, discord.Thread | None]:
+        """Send one brief: a message in a text channel, or a post (a thread) in a forum."""
+        embed, view = payload
+        if isinstance(channel, discord.ForumChannel):
+            created = await channel.create_thread(
+                name=thread_name(brief.title),
+                content=content,
+                embed=embed,
+                view=view,
+                allowed_mentions=allowed,
+                applied_tags=forum_tags(channel.available_tags, brief.tags),
+                silent=subscription.silent,
+            )
+            return created.message, created.thread
+        message = await channel.send(
+            content,
+            embed=embed,
+            view=view,
+            allowed_mentions=allowed,
+            nonce=post_nonce(channel.id, brief.id),
+            silent=subscription.silent,
+        )
+        return message, None
+
+    async def _open_thread(
+        self, subscription: Subscription, message: discord.Message, brief: Brief
+    ) -> None:
+        """Open the discussion thread under a post; the post stands if that fails."""
+        ids = {"guild": subscription.guild_id, "brief": brief.id, "message_id": message.id}
+        try:
+            await self.pacer.wait()
+            thread = await message.create_thread(name=thread_name(brief.title))
+        except discord.HTTPException as error:
+            log.warning("autopost thread not opened", extra={**ids, "error": describe(error)})
+            await self.bot.storage.post_log.log(
+                subscription.guild_id, brief.id, "failed", f"thread not opened: {describe(error)}"
+            )
+            return
+        log.info("autopost thread opened", extra={**ids, "thread": thread.id})
 
     async def _failed(
         self,
-        settings: GuildSettings,
-        channel: discord.TextChannel,
+        subscription: Subscription,
+        channel: Destination,
         brief_id: int,
         error: Exception,
         outcome: Outcome,
     ) -> None:
         """Pause, or note the problem for `/autopost status`, after a send failed."""
-        ids = {"guild": settings.guild_id, "brief": brief_id, "channel": channel.id}
+        ids = {"guild": subscription.guild_id, "brief": brief_id, "channel": channel.id}
         detail = describe(error)
         if outcome is Outcome.PAUSE:
             if isinstance(error, discord.NotFound):
                 reason = f"The auto-post channel {channel.mention} was deleted."
             else:
                 reason = f"Discord refused my post in {channel.mention} ({detail})."
-            await self._pause(settings, reason)
+            await self._pause(subscription, reason)
         elif outcome is Outcome.RETRY:
             log.warning("autopost send failed; will retry", extra={**ids, "error": detail})
             await self._record_error(
-                settings.guild_id, f"Discord had a temporary problem ({detail}); retrying."
+                subscription.id, f"Discord had a temporary problem ({detail}); retrying."
             )
         else:
             await self._record_error(
-                settings.guild_id,
+                subscription.id,
                 f"Discord refused brief #{brief_id} ({detail}); it is posted once edited.",
             )
 
-    async def _pause(self, settings: GuildSettings, reason: str) -> None:
-        """Stop posting to this server and tell it once, where it can see it."""
-        guild_id = settings.guild_id
-        await self.bot.storage.guilds.pause(guild_id, reason)
+    async def _pause(self, subscription: Subscription, reason: str) -> None:
+        """Stop posting for this subscription and tell the server once, where it can see it."""
+        guild_id = subscription.guild_id
+        await self.bot.storage.subscriptions.pause(subscription.id, reason)
         await self.bot.storage.post_log.log(guild_id, None, "paused", reason)
         log.warning(
             "autopost paused",
-            extra={"guild": guild_id, "channel": settings.channel_id, "reason": reason},
+            extra={
+                "guild": guild_id,
+                "subscription": subscription.id,
+                "channel": subscription.channel_id,
+                "reason": reason,
+            },
         )
         await self._tell_guild(guild_id, reason)
 
@@ -384,14 +476,17 @@ class AutoPoster:
         else:
             log.info("autopost pause notified", extra={"guild": guild_id, "channel": channel.id})
 
-    async def _record_error(self, guild_id: int, error: str) -> None:
+    async def _record_error(self, subscription_id: int, error: str) -> None:
         """Keep the problem for `/autopost status`; a failure here must not hide the first."""
         try:
-            await self.bot.storage.guilds.record_error(guild_id, error)
+            await self.bot.storage.subscriptions.record_error(subscription_id, error)
         except Exception:
-            log.exception("autopost could not record an error", extra={"guild": guild_id})
+            log.exception(
+                "autopost could not record an error", extra={"subscription": subscription_id}
+            )
 
 
 def _link(copy: PostedCopy) -> str:
-    """Return a link that jumps to a posted copy."""
-    return f"https://discord.com/channels/{copy.guild_id}/{copy.channel_id}/{copy.message_id}"
+    """Return a link that jumps to a posted copy (in its thread, if it is in one)."""
+    channel = copy.thread_id or copy.channel_id
+    return f"https://discord.com/channels/{copy.guild_id}/{channel}/{copy.message_id}"

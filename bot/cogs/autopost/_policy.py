@@ -19,7 +19,8 @@ import discord
 
 from bot.limits import GLOBAL_REQUESTS_PER_SECOND
 from storage.base import Shards
-from storage.models import DeliveryEvent, GuildSettings, RejectedPost
+from storage.models import DeliveryEvent, RejectedPost, Subscription
+from storage.topics import Match, topic_key
 
 #: Channel permissions the bot needs to post a summary with its button, by display name.
 REQUIRED_PERMISSIONS: dict[str, str] = {
@@ -27,6 +28,22 @@ REQUIRED_PERMISSIONS: dict[str, str] = {
     "send_messages": "Send Messages",
     "embed_links": "Embed Links",
 }
+#: What a thread under each post needs besides (in a text or announcement channel).
+THREAD_PERMISSIONS: dict[str, str] = {
+    "create_public_threads": "Create Public Threads",
+    "send_messages_in_threads": "Send Messages in Threads",
+}
+#: What a forum channel needs: Send Messages there is "Create Posts".
+FORUM_PERMISSIONS: dict[str, str] = {
+    "view_channel": "View Channel",
+    "send_messages": "Create Posts",
+    "send_messages_in_threads": "Send Messages in Posts",
+    "embed_links": "Embed Links",
+}
+#: Longest thread (and forum post) name Discord accepts.
+THREAD_NAME_MAX = 100
+#: Most forum tags one post may carry.
+FORUM_TAGS_MAX = 5
 
 #: Auto-post requests per second for a process serving every shard: just below Discord's
 #: global limit, leaving room for the bot's few other requests (interaction responses, the
@@ -57,7 +74,10 @@ COPY_RETRY = timedelta(seconds=30)
 CROSSPOST_BATCH = 20
 CROSSPOST_LEASE = timedelta(minutes=5)
 
-RESUME_HINT = "Someone with Manage Server can fix this, then run `/autopost channel` again."
+RESUME_HINT = (
+    "Someone with Manage Server can fix this, then run `/autopost channel` again "
+    "(or `/autopost edit` for that subscription)."
+)
 NO_MENTIONS = discord.AllowedMentions.none()
 
 
@@ -142,14 +162,14 @@ class Pacer:
             self._waiting -= 1
 
 
-def post_nonce(guild_id: int, brief_id: int) -> str:
-    """Return the nonce every attempt to post this brief to this server sends.
+def post_nonce(channel_id: int, brief_id: int) -> str:
+    """Return the nonce every attempt to post this brief to this channel sends.
 
     Discord answers a send whose nonce it saw in the past few minutes with the first message
     instead of a second one (discord.py sets `enforce_nonce`), so a retry after a crash
     between send and record never posts twice. At most 25 characters.
     """
-    digest = hashlib.sha256(f"briefbot:{guild_id}:{brief_id}".encode()).digest()
+    digest = hashlib.sha256(f"briefbot:{channel_id}:{brief_id}".encode()).digest()
     return str(int.from_bytes(digest[:8], "big"))
 
 
@@ -175,16 +195,70 @@ def plan_catchup(pending: Sequence[int], cap: int) -> tuple[list[int], list[int]
     return list(pending[-keep:]), list(pending[:-keep])
 
 
-def missing_permissions(permissions: discord.Permissions) -> list[str]:
-    """Name the required channel permissions the bot lacks, in a fixed order."""
-    return [label for name, label in REQUIRED_PERMISSIONS.items() if not getattr(permissions, name)]
+def missing_permissions(
+    permissions: discord.Permissions, *, forum: bool = False, thread: bool = False
+) -> list[str]:
+    """Name the channel permissions the bot lacks to post there, in a fixed order: in a forum
+    (a post per brief), or in a text channel with or without a thread under each post."""
+    needed = dict(FORUM_PERMISSIONS if forum else REQUIRED_PERMISSIONS)
+    if thread and not forum:
+        needed |= THREAD_PERMISSIONS
+    return [label for name, label in needed.items() if not getattr(permissions, name)]
+
+
+def thread_name(title: str) -> str:
+    """Return a thread or forum post name for a brief: its title, cut to Discord's limit."""
+    name = " ".join(title.split())
+    if len(name) <= THREAD_NAME_MAX:
+        return name
+    return name[: THREAD_NAME_MAX - 1].rstrip() + "…"
+
+
+def forum_tags(
+    available: Sequence[discord.ForumTag], topics: Sequence[str]
+) -> list[discord.ForumTag]:
+    """Return the forum's tags whose names match one of the brief's topics (by topic key)."""
+    wanted = {topic_key(topic) for topic in topics}
+    return [tag for tag in available if topic_key(tag.name) in wanted][:FORUM_TAGS_MAX]
+
+
+#: Topics a one-line overview names before "+N more" (25 lines must fit one embed).
+OVERVIEW_TOPICS = 2
+
+
+def describe_subscription(subscription: Subscription, *, short: bool = False) -> str:
+    """Describe what a subscription posts where, in one line (Discord markdown); `short`
+    names only the first topics, for a list of up to 25."""
+    parts = [f"**#{subscription.id}** → <#{subscription.channel_id}>"]
+    if subscription.topics:
+        words = {Match.ANY: "any of", Match.ALL: "all of", Match.NONE: "none of"}
+        shown = subscription.topics[:OVERVIEW_TOPICS] if short else subscription.topics
+        topics = ", ".join(f"`{topic}`" for topic in shown)
+        if len(shown) < len(subscription.topics):
+            topics += f" +{len(subscription.topics) - len(shown)} more"
+        parts.append(f"topics {words[subscription.match]} {topics}")
+    else:
+        parts.append("every brief")
+    if subscription.mention_role_id:
+        parts.append(f"mentions <@&{subscription.mention_role_id}>")
+    if subscription.silent:
+        parts.append("silent")
+    if subscription.thread:
+        parts.append("a thread per post")
+    if subscription.daily_cap:
+        parts.append(f"at most {subscription.daily_cap} a day")
+    if subscription.crosspost:
+        parts.append("published to followers")
+    if subscription.paused_reason:
+        parts.append("**paused**")
+    return " · ".join(parts)
 
 
 def mention_for(
-    settings: GuildSettings, guild: discord.Guild
+    subscription: Subscription, guild: discord.Guild
 ) -> tuple[str | None, discord.AllowedMentions]:
     """Return the message content and allowed mentions: only the chosen role may be pinged."""
-    role = guild.get_role(settings.mention_role_id) if settings.mention_role_id else None
+    role = guild.get_role(subscription.mention_role_id) if subscription.mention_role_id else None
     if role is None:
         return None, NO_MENTIONS
     allowed = discord.AllowedMentions(everyone=False, users=False, roles=[role], replied_user=False)
@@ -214,36 +288,46 @@ def payload_shape(content: str | None, embed: discord.Embed, view: discord.ui.Vi
 
 
 def status_text(
-    settings: GuildSettings | None,
+    subscription: Subscription | None,
     *,
     pending: int,
     next_check: datetime | None,
     rejected: Sequence[RejectedPost] = (),
     behind: int = 0,
+    posted_today: int = 0,
 ) -> str:
-    """Describe a server's auto-post setup and health for `/autopost status`."""
-    if settings is None or settings.channel_id is None:
-        return "Auto-posting is **off**. Turn it on with `/autopost channel`."
-    lines: list[str] = []
-    if settings.paused_reason is not None:
-        lines.append(f"Auto-posting to <#{settings.channel_id}> is **paused**.")
-        lines.append(f"**Problem:** {settings.paused_reason}")
+    """Describe one subscription's setup and health for `/autopost status`."""
+    if subscription is None:
+        return (
+            "Auto-posting is **off**. Turn it on with `/autopost channel` (every brief) or "
+            "`/autopost add` (by topic)."
+        )
+    where = f"<#{subscription.channel_id}>"
+    lines: list[str] = [describe_subscription(subscription)]
+    if subscription.paused_reason is not None:
+        lines.append(f"Auto-posting to {where} is **paused**.")
+        lines.append(f"**Problem:** {subscription.paused_reason}")
         lines.append(RESUME_HINT)
     else:
-        lines.append(f"Auto-posting to <#{settings.channel_id}> is **on**.")
-    if settings.crosspost:
+        lines.append(f"Auto-posting to {where} is **on**.")
+    if subscription.crosspost:
         lines.append("Posts are published to following servers.")
-    role = f"<@&{settings.mention_role_id}>" if settings.mention_role_id else "nobody"
+    role = f"<@&{subscription.mention_role_id}>" if subscription.mention_role_id else "nobody"
     lines.append(f"**Mentions:** {role}")
-    last = discord.utils.format_dt(settings.last_post_at, "R") if settings.last_post_at else "never"
-    lines.append(f"**Last post:** {last}")
-    if settings.paused_reason is None and next_check is not None:
+    last = subscription.last_post_at
+    lines.append(f"**Last post:** {discord.utils.format_dt(last, 'R') if last else 'never'}")
+    if subscription.paused_reason is None and next_check is not None:
         lines.append(f"**Next check:** {discord.utils.format_dt(next_check, 'R')}")
     lines.append(f"**Waiting to post:** {pending}")
+    if subscription.daily_cap:
+        reached = " (reached: the rest wait)" if posted_today >= subscription.daily_cap else ""
+        lines.append(
+            f"**Today:** {posted_today} of at most {subscription.daily_cap} posts{reached}"
+        )
     if behind:
         lines.append(f"**Posts being updated to a corrected version:** {behind}")
-    if settings.paused_reason is None and settings.last_error:
-        lines.append(f"**Last problem:** {settings.last_error}")
+    if subscription.paused_reason is None and subscription.last_error:
+        lines.append(f"**Last problem:** {subscription.last_error}")
     for post in rejected:
         then = (
             "it goes out again now that it was edited"
@@ -254,6 +338,21 @@ def status_text(
             f"**Refused by Discord:** brief #{post.brief_id}, "
             f"{discord.utils.format_dt(post.at, 'R')}: {post.reason}; {then}."
         )
+    return "\n".join(lines)
+
+
+def overview_text(subscriptions: Sequence[Subscription], pending: Sequence[int]) -> str:
+    """Describe several subscriptions, one line each (`/autopost list`, and `status` of a
+    server with several): what each posts where, paused or on, and what waits."""
+    if not subscriptions:
+        return status_text(None, pending=0, next_check=None)
+    lines = [f"This server has {len(subscriptions)} auto-post subscription(s):"]
+    for subscription, waiting in zip(subscriptions, pending, strict=True):
+        state = f" · {waiting} waiting" if waiting else ""
+        lines.append(f"- {describe_subscription(subscription, short=True)}{state}")
+    lines.append(
+        "`/autopost status subscription:<n>` shows one in full; `/autopost edit` changes one."
+    )
     return "\n".join(lines)
 
 

@@ -13,6 +13,7 @@ from bot.cogs.briefs._deletion import DeleteButton, confirm_delete
 from bot.cogs.briefs._form import answer_expired_form
 from bot.cogs.briefs._history import show_history
 from bot.cogs.briefs._permissions import publisher_only
+from bot.limits import CHOICE_VALUE
 from storage.models import CORRECTION_CHARS
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 #: The persistent components this feature sends (and answers, after restarts too).
 ITEMS = (*_lookup.ITEMS, _publishing.DraftButton, DeleteButton)
 BRIEF_OPTION = "Start typing a title, or a brief number"
+TOPIC_OPTION = "Only briefs with this topic (start typing to see the topics)"
 
 
 class BriefCommands(
@@ -106,16 +108,37 @@ class BriefCommands(
     ) -> list[app_commands.Choice[str]]:
         return await _lookup.suggest(self.bot, current)
 
-    @app_commands.command(name="search", description="Search all briefs")
-    @app_commands.describe(query="Words to look for")
+    @app_commands.command(name="search", description="Search all briefs (or one topic's)")
+    @app_commands.describe(query="Words to look for", topic=TOPIC_OPTION)
     async def search(
-        self, interaction: Interaction, query: app_commands.Range[str, 1, 200]
+        self,
+        interaction: Interaction,
+        query: app_commands.Range[str, 1, 200],
+        topic: app_commands.Range[str, 1, CHOICE_VALUE] | None = None,
     ) -> None:
-        await _lookup.search(interaction, query)
+        await _lookup.search(interaction, query, topic)
 
-    @app_commands.command(name="list", description="Browse all briefs, newest first")
-    async def list_(self, interaction: Interaction) -> None:
-        await _lookup.browse(interaction)
+    @app_commands.command(
+        name="list", description="Browse all briefs (or one topic's), newest first"
+    )
+    @app_commands.describe(topic=TOPIC_OPTION)
+    async def list_(
+        self,
+        interaction: Interaction,
+        topic: app_commands.Range[str, 1, CHOICE_VALUE] | None = None,
+    ) -> None:
+        await _lookup.browse(interaction, topic)
+
+    @list_.autocomplete("topic")
+    @search.autocomplete("topic")
+    async def _topic_autocomplete(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await _lookup.suggest_topics(self.bot, current)
+
+    @app_commands.command(name="topics", description="The topics briefs have, and how many each")
+    async def topics(self, interaction: Interaction) -> None:
+        await _lookup.topics(interaction)
 
 
 async def setup(bot: BriefBot) -> None:

@@ -31,7 +31,8 @@ FORM_EXPIRED = (
 )
 
 SECTIONS_PLACEHOLDER = (
-    "❓ WHAT HAPPENED: …\n👤 WHO WAS INVOLVED: …\n📍 WHEN & WHERE: …\n💬 KEY QUOTE: …"
+    "🏷️ TOPICS: sport, weather (optional)\n"
+    "❓ WHAT HAPPENED: …\n👤 WHO WAS INVOLVED: …\n📍 WHEN & WHERE: …"
 )
 ARTICLE_PLACEHOLDER = (
     "Up to 4,000 characters. Longer? Cancel and run /brief add file:<.txt/.md/.json>"
@@ -56,7 +57,7 @@ class _Input:
 _TITLE = _Input("title", "Title (blank: from WHAT HAPPENED)", EMBED_TITLE)
 _SECTIONS = _Input(
     "sections",
-    "Summary sections, with their labels",
+    "Topics line (optional), then the sections",
     TEXT_INPUT_VALUE,
     placeholder=SECTIONS_PLACEHOLDER,
     paragraph=True,
@@ -64,9 +65,9 @@ _SECTIONS = _Input(
 )
 _EDITED_SECTIONS = _Input(
     "sections",
-    "# Title, then the summary sections",
+    "# Title, topics, then the summary sections",
     TEXT_INPUT_VALUE,
-    placeholder="# Title\n" + SECTIONS_PLACEHOLDER,
+    placeholder="# Title\n🏷️ TOPICS: sport, weather\n❓ WHAT HAPPENED: …\n👤 WHO WAS INVOLVED: …",
     paragraph=True,
     required=True,
 )

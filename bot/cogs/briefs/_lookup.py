@@ -10,29 +10,39 @@ from discord import app_commands
 
 from bot.brief.text import truncate
 from bot.errors import NotFoundError
-from bot.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME
+from bot.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME, CHOICE_VALUE
 from bot.ui import components, embeds
 from bot.ui.components import (
     ARTICLE_PAGE,
     LIST_PAGE,
     MORE,
     OPEN_BRIEF,
+    OPEN_TOPIC,
     SEARCH_PAGE,
+    TOPICS_PAGE,
     PersistentItem,
     page_count,
     search_key,
+    topic_of,
 )
 from storage.base import SEARCH_COUNT_CAP, valid_id
 from storage.models import Brief, brief_number
+from storage.topics import TopicCount, matching
 
 if TYPE_CHECKING:
     from bot.app import BriefBot, Interaction
 
 LIST_PAGE_SIZE = 10
 SEARCH_PAGE_SIZE = 5
+#: Topics on one page of `/brief topics` (each an option of its menu: at most 25).
+TOPICS_PAGE_SIZE = 20
 EMPTY_LIBRARY = "There are no briefs yet. Publishers can add one with `/brief add`."
 REMOVED = "This brief was removed, so it can no longer be opened."
 EMPTY_QUERY = "Type a word or two to search for, for example `/brief search comet`."
+NO_TOPICS = (
+    "No brief has a topic yet. Publishers give a brief topics with a `🏷️TOPICS: sport, weather`"
+    " line, just before its summary sections."
+)
 
 
 # --- the commands --------------------------------------------------------------------------
@@ -84,18 +94,39 @@ async def suggest(bot: BriefBot, current: str) -> list[app_commands.Choice[str]]
     ]
 
 
-async def search(interaction: Interaction, query: str) -> None:
-    """Answer with ranked results, a menu to open one, and Prev/Next."""
-    embed, view = await search_message(interaction.client, search_key(query), 0)
+async def suggest_topics(bot: BriefBot, current: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete choices for a topic: known topics holding what was typed, most used first,
+    each with how many briefs have it."""
+    found = matching(await bot.storage.briefs.topics(), current)
+    return [
+        app_commands.Choice(
+            name=components.topic_choice(topic, CHOICE_NAME), value=topic.name[:CHOICE_VALUE]
+        )
+        for topic in found[:AUTOCOMPLETE_CHOICES]
+    ]
+
+
+async def search(interaction: Interaction, query: str, topic: str | None = None) -> None:
+    """Answer with ranked results (of one topic's briefs), a menu to open one, and Prev/Next."""
+    bot = interaction.client
+    found = await find_topic(bot, topic)
+    name = found.name if found else None
+    embed, view = await search_message(bot, search_key(query, name), 0, name)
     await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
 
-async def browse(interaction: Interaction) -> None:
-    """Answer with the first page of the library, newest first."""
+async def browse(interaction: Interaction, topic: str | None = None) -> None:
+    """Answer with the first page of the library (or of one topic's briefs), newest first."""
     bot = interaction.client
     if await bot.storage.briefs.count() == 0:
         raise NotFoundError(EMPTY_LIBRARY)
-    embed, view = await list_message(bot, 0)
+    embed, view = await list_message(bot, 0, topic)
+    await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+
+async def topics(interaction: Interaction) -> None:
+    """Answer with the library's topics and how many briefs have each, most used first."""
+    embed, view = await topics_message(interaction.client, 0)
     await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
 
@@ -111,36 +142,84 @@ async def fetch_brief(bot: BriefBot, brief_id: int) -> Brief:
     return brief
 
 
-async def list_message(bot: BriefBot, page: int) -> tuple[discord.Embed, discord.ui.View]:
-    """Return one page of `/brief list`, newest first, with an opener and Prev/Next."""
+async def find_topic(bot: BriefBot, name: str | None) -> TopicCount | None:
+    """Return the topic a member chose (None: none, every brief), or raise NotFoundError
+    when no live brief has it."""
+    if name is None or not name.strip():
+        return None
+    topic = await bot.storage.briefs.topic(name)
+    if topic is None:
+        raise NotFoundError(
+            f"No brief has the topic “{truncate(' '.join(name.split()), 100)}”. "
+            "Pick one from the suggestions, or see them all with `/brief topics`."
+        )
+    return topic
+
+
+async def list_message(
+    bot: BriefBot, page: int, topic: str | None = None
+) -> tuple[discord.Embed, discord.ui.View]:
+    """Return one page of `/brief list` (of one topic's briefs), newest first, with an opener
+    and Prev/Next."""
     briefs = bot.storage.briefs
-    total = await briefs.count()
+    found = await find_topic(bot, topic)
+    total = found.briefs if found else await briefs.count()
     pages = page_count(total, LIST_PAGE_SIZE)
     page = min(max(page, 0), pages - 1)
-    shown = await briefs.page(page * LIST_PAGE_SIZE, LIST_PAGE_SIZE)
-    embed = embeds.list_embed(shown, page=page, pages=pages, total=total)
+    shown = await briefs.page(page * LIST_PAGE_SIZE, LIST_PAGE_SIZE, topic=found)
+    name = found.name if found else None
+    embed = embeds.list_embed(shown, page=page, pages=pages, total=total, topic=name)
     rows = [(b.id, b.title, b.what_happened) for b in shown]
-    return embed, components.list_view(rows, page=page, pages=pages)
+    return embed, components.list_view(rows, page=page, pages=pages, topic=name)
 
 
 async def search_message(
-    bot: BriefBot, query: str, page: int
+    bot: BriefBot, query: str, page: int, topic: str | None = None
 ) -> tuple[discord.Embed, discord.ui.View]:
-    """Return one page of ranked results for a normalised query."""
+    """Return one page of ranked results for a normalised query (in one topic's briefs)."""
     if not query:
         raise NotFoundError(EMPTY_QUERY)
     briefs = bot.storage.briefs
-    total = await briefs.search_count(query)
+    found = await find_topic(bot, topic)
+    total = await briefs.search_count(query, topic=found)
     if total == 0:
-        raise NotFoundError(f"No briefs match “{truncate(query, 100)}”. Try fewer or other words.")
+        quoted = f"“{truncate(query, 100)}”"
+        if found is not None:
+            raise NotFoundError(
+                f"No briefs with the topic “{found.name}” match {quoted}. "
+                "Try other words, or leave the topic out to search every brief."
+            )
+        raise NotFoundError(f"No briefs match {quoted}. Try fewer or other words.")
     pages = page_count(total, SEARCH_PAGE_SIZE)
     page = min(max(page, 0), pages - 1)
-    hits = await briefs.search(query, limit=SEARCH_PAGE_SIZE, offset=page * SEARCH_PAGE_SIZE)
+    hits = await briefs.search(
+        query, limit=SEARCH_PAGE_SIZE, offset=page * SEARCH_PAGE_SIZE, topic=found
+    )
+    name = found.name if found else None
     embed = embeds.search_results_embed(
-        query, hits, page=page, pages=pages, total=total, at_least=total >= SEARCH_COUNT_CAP
+        query,
+        hits,
+        page=page,
+        pages=pages,
+        total=total,
+        at_least=total >= SEARCH_COUNT_CAP,
+        topic=name,
     )
     rows = [(hit.brief_id, hit.title, hit.snippet) for hit in hits]
-    return embed, components.search_view(query, rows, page=page, pages=pages)
+    return embed, components.search_view(query, rows, page=page, pages=pages, topic=name)
+
+
+async def topics_message(bot: BriefBot, page: int) -> tuple[discord.Embed, discord.ui.View]:
+    """Return one page of `/brief topics`, with a menu listing a topic's briefs and Prev/Next."""
+    briefs = bot.storage.briefs
+    every = await briefs.topics()
+    if not every:
+        raise NotFoundError(EMPTY_LIBRARY if await briefs.count() == 0 else NO_TOPICS)
+    pages = page_count(len(every), TOPICS_PAGE_SIZE)
+    page = min(max(page, 0), pages - 1)
+    shown = every[page * TOPICS_PAGE_SIZE : (page + 1) * TOPICS_PAGE_SIZE]
+    embed = embeds.topics_embed(shown, page=page, pages=pages, total=len(every))
+    return embed, components.topics_view(shown, page=page, pages=pages)
 
 
 # --- the clicks ----------------------------------------------------------------------------
@@ -190,10 +269,52 @@ class ArticlePageButton(PersistentItem[discord.ui.Button[Any]], id_format=ARTICL
 
 
 class ListPageButton(PersistentItem[discord.ui.Button[Any]], id_format=LIST_PAGE):
-    """Prev/Next under `/brief list`."""
+    """Prev/Next under `/brief list`; a topic filter rides in the custom_id."""
+
+    def __init__(self, page: int, topic: str | None = None) -> None:
+        custom_id = LIST_PAGE.format(page=page, topic=components.topic_part(topic))
+        super().__init__(components.nav_button(custom_id, components.NEXT))
+        self.page = page
+        self.topic = topic
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> Self:
+        """Rebuild the button from its custom_id."""
+        return cls(int(match["page"]), topic_of(match))
+
+    async def run(self, interaction: Interaction) -> None:
+        """Show another page of the library (of the topic's briefs)."""
+        embed, view = await list_message(interaction.client, self.page, self.topic)
+        await interaction.response.edit_message(embed=embed, view=view)
+
+
+class SearchPageButton(PersistentItem[discord.ui.Button[Any]], id_format=SEARCH_PAGE):
+    """Prev/Next under `/brief search`; the (normalised) query and any topic filter ride in the
+    custom_id."""
+
+    def __init__(self, query: str, page: int, topic: str | None = None) -> None:
+        custom_id = SEARCH_PAGE.format(page=page, query=query, topic=components.topic_part(topic))
+        super().__init__(components.nav_button(custom_id, components.NEXT))
+        self.query = query
+        self.page = page
+        self.topic = topic
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> Self:
+        """Rebuild the button from its custom_id."""
+        return cls(match["query"], int(match["page"]), topic_of(match))
+
+    async def run(self, interaction: Interaction) -> None:
+        """Show another page of results for the same query (and topic)."""
+        embed, view = await search_message(interaction.client, self.query, self.page, self.topic)
+        await interaction.response.edit_message(embed=embed, view=view)
+
+
+class TopicsPageButton(PersistentItem[discord.ui.Button[Any]], id_format=TOPICS_PAGE):
+    """Prev/Next under `/brief topics`."""
 
     def __init__(self, page: int) -> None:
-        super().__init__(components.nav_button(LIST_PAGE.format(page=page), components.NEXT))
+        super().__init__(components.nav_button(TOPICS_PAGE.format(page=page), components.NEXT))
         self.page = page
 
     @classmethod
@@ -202,29 +323,27 @@ class ListPageButton(PersistentItem[discord.ui.Button[Any]], id_format=LIST_PAGE
         return cls(int(match["page"]))
 
     async def run(self, interaction: Interaction) -> None:
-        """Show another page of the library."""
-        embed, view = await list_message(interaction.client, self.page)
+        """Show another page of topics."""
+        embed, view = await topics_message(interaction.client, self.page)
         await interaction.response.edit_message(embed=embed, view=view)
 
 
-class SearchPageButton(PersistentItem[discord.ui.Button[Any]], id_format=SEARCH_PAGE):
-    """Prev/Next under `/brief search`; the (normalised) query rides in the custom_id."""
+class OpenTopicSelect(PersistentItem[discord.ui.Select[Any]], id_format=OPEN_TOPIC):
+    """The menu under `/brief topics`: lists the chosen topic's briefs for the chooser."""
 
-    def __init__(self, query: str, page: int) -> None:
-        custom_id = SEARCH_PAGE.format(page=page, query=query)
-        super().__init__(components.nav_button(custom_id, components.NEXT))
-        self.query = query
-        self.page = page
+    def __init__(self) -> None:
+        super().__init__(components.open_topic_select())
 
     @classmethod
     def from_match(cls, match: re.Match[str]) -> Self:
-        """Rebuild the button from its custom_id."""
-        return cls(match["query"], int(match["page"]))
+        """Rebuild the menu; the chosen value arrives with the interaction."""
+        return cls()
 
     async def run(self, interaction: Interaction) -> None:
-        """Show another page of results for the same query."""
-        embed, view = await search_message(interaction.client, self.query, self.page)
-        await interaction.response.edit_message(embed=embed, view=view)
+        """Answer with the first page of the topic's briefs, newest first, to the chooser."""
+        values = self.item.values
+        embed, view = await list_message(interaction.client, 0, values[0] if values else "-")
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
 
 class OpenBriefSelect(PersistentItem[discord.ui.Select[Any]], id_format=OPEN_BRIEF):
@@ -248,4 +367,12 @@ class OpenBriefSelect(PersistentItem[discord.ui.Select[Any]], id_format=OPEN_BRI
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
 
-ITEMS = (MoreButton, ArticlePageButton, ListPageButton, SearchPageButton, OpenBriefSelect)
+ITEMS = (
+    MoreButton,
+    ArticlePageButton,
+    ListPageButton,
+    SearchPageButton,
+    OpenBriefSelect,
+    TopicsPageButton,
+    OpenTopicSelect,
+)

@@ -54,3 +54,45 @@ def test_blank_title_is_derived_from_what_happened():
 def test_bad_forms_name_the_problem(form: BriefForm, expected: str):
     with pytest.raises(UserFacingError, match=expected):
         content_from_form(form)
+
+
+# --- topics -------------------------------------------------------------------------------
+
+TAGGED = BriefContent(
+    title="Ferry back",
+    what_happened="The ferry runs.",
+    impact="Queues shorten.",
+    tags=["transport", "local news"],
+)
+
+
+def test_topics_lead_the_add_forms_sections_and_read_back():
+    form = form_from_content(TAGGED)
+    assert form is not None
+    assert form.sections.split("\n")[0] == "🏷️TOPICS: transport, local news"
+    assert content_from_form(form) == TAGGED
+
+
+def test_topics_follow_the_title_in_the_edit_form_and_read_back():
+    form = form_from_content(TAGGED, edit=True)
+    assert form is not None
+    assert form.sections.split("\n")[:3] == [
+        "# Ferry back",
+        "🏷️TOPICS: transport, local news",
+        "❓WHAT HAPPENED: The ferry runs.",
+    ]
+    assert content_from_form(form) == TAGGED
+
+
+def test_topics_typed_into_the_form_are_cleaned():
+    form = BriefForm(sections="topics: Sport;  sport ; Local  News\nWHAT HAPPENED: Rain.")
+    assert content_from_form(form).tags == ["Sport", "Local News"]
+
+
+def test_a_bad_topic_in_the_form_names_the_line():
+    form = BriefForm(sections=f"WHAT HAPPENED: Rain.\nTOPICS: {'x' * 41}")
+    with pytest.raises(UserFacingError, match="line 2: the TOPICS line goes before"):
+        content_from_form(form)
+    form = BriefForm(sections=f"TOPICS: {'x' * 41}\nWHAT HAPPENED: Rain.")
+    with pytest.raises(UserFacingError, match="line 1: in the TOPICS line, topic"):
+        content_from_form(form)

@@ -584,7 +584,7 @@ def test_format_brief_is_canonical() -> None:
         tags=["x"],
     )
     assert format_brief(content) == (
-        "# T\n❓WHAT HAPPENED: a\n📍WHEN & WHERE: b\nc\n🎯IMPACT: d\n---\np1\n\np2\n"
+        "# T\n🏷️TOPICS: x\n❓WHAT HAPPENED: a\n📍WHEN & WHERE: b\nc\n🎯IMPACT: d\n---\np1\n\np2\n"
     )
     assert format_brief(BriefContent(title="T", what_happened="a")) == (
         "# T\n❓WHAT HAPPENED: a\n---\n"
@@ -964,3 +964,164 @@ def test_any_json_parses_or_raises_one_line_naming_the_item(raw: object) -> None
         assert error.message
         assert "\n" not in str(error)
         assert not (isinstance(raw, list) and raw) or re.match(r"item \d+: ", str(error))
+
+
+# --- topics -------------------------------------------------------------------------------
+
+SUMMARY = "❓WHAT HAPPENED: The ferry runs again.\n🎯IMPACT: Queues shorten.\n---\nThe article."
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "🏷️TOPICS: transport, local news",
+        "🏷 TOPICS: transport, local news",
+        "🏷️ Topics - transport; local news",
+        "**🏷️ TOPICS:** transport, local news",
+        "topics: transport ,  local   news ,",
+        "Tags: transport, local news",
+        "🔖 TAGS: transport; local news",
+        "TOPICS transport, local news",
+        "topics\ttransport, local news",
+    ],
+)
+def test_a_topics_line_after_the_title_gives_the_topics(line: str) -> None:
+    brief = parse_brief(f"# Ferry back\n{line}\n{SUMMARY}")
+    assert brief.tags == ["transport", "local news"]
+    assert (brief.title, brief.what_happened, brief.body) == (
+        "Ferry back",
+        "The ferry runs again.",
+        "The article.",
+    )
+
+
+def test_the_topics_line_may_lead_without_a_title_and_between_blank_lines() -> None:
+    brief = parse_brief(f"\n🏷️TOPICS: transport\n\n---\n\n{SUMMARY}")
+    assert brief.tags == ["transport"]
+    assert brief.title == "The ferry runs again."
+
+
+def test_topics_repeated_by_key_are_kept_once_as_first_written() -> None:
+    brief = parse_brief(f"TOPICS: Local News, local  news, LOCAL NEWS; Sport, sport\n{SUMMARY}")
+    assert brief.tags == ["Local News", "Sport"]
+
+
+def test_no_topics_line_leaves_the_topics_unstated() -> None:
+    brief = parse_brief(SUMMARY)
+    assert brief.tags == []
+    assert "tags" not in brief.model_fields_set
+
+
+def test_an_empty_topics_line_states_no_topics() -> None:
+    brief = parse_brief(f"# T\n🏷️TOPICS:\n{SUMMARY}")
+    assert brief.tags == []
+    assert "tags" in brief.model_fields_set
+
+
+def test_format_brief_writes_the_topics_line_and_reads_it_back() -> None:
+    content = BriefContent(
+        title="Ferry back", what_happened="x", impact="y", tags=["transport", "Ça va", "C++"]
+    )
+    text = format_brief(content)
+    assert text.split("\n")[:2] == ["# Ferry back", "🏷️TOPICS: transport, Ça va, C++"]
+    assert parse_brief(text) == content
+
+
+TOPIC_TEXT = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00,;"), max_size=45
+)
+
+
+@FAST
+@given(st.lists(TOPIC_TEXT, max_size=12))
+def test_any_valid_topics_round_trip_through_the_text_format(topics: list[str]) -> None:
+    try:
+        content = BriefContent(title="T", what_happened="x", tags=topics)
+    except ValueError:
+        return  # too many or too long: refused by the model, as by the parser below
+    assert parse_brief(format_brief(content)).tags == content.tags
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "❓WHAT HAPPENED: x\nTopics: a\n🎯IMPACT: y\n---\nbody",
+            "line 2: the TOPICS line goes before the first section (after the title line)",
+        ),
+        (
+            "❓WHAT HAPPENED: x\n🎯IMPACT: y\n🏷️TOPICS: a\n---\nbody",
+            "line 3: the TOPICS line goes before the first section",
+        ),
+        (
+            "❓WHAT HAPPENED: x\n🎯IMPACT: y\n\nTopics: a\nThe article.",
+            "line 4: the TOPICS line goes before the first section",
+        ),
+        (
+            "Topics: a\n\nTags: b\n❓WHAT HAPPENED: x",
+            "line 3: the TOPICS line appears twice (first on line 1)",
+        ),
+        (
+            "Topics: a\n❓WHAT HAPPENED: x\nTopics: b\n---\nbody",
+            "line 3: the TOPICS line appears twice (first on line 1)",
+        ),
+        (
+            "Topics: a\n# Title\n❓WHAT HAPPENED: x",
+            "line 2: unexpected text before the first section",
+        ),
+        (
+            f"# T\nTopics: ok, {'x' * 41}\n❓WHAT HAPPENED: x",
+            "line 2: in the TOPICS line, topic 'xxxx",
+        ),
+        (
+            "Topics: " + ", ".join(f"t{n}" for n in range(11)) + "\n❓WHAT HAPPENED: x",
+            "line 1: in the TOPICS line, at most 10 topics, got 11",
+        ),
+    ],
+)
+def test_topics_line_problems_name_the_line(text: str, message: str) -> None:
+    with pytest.raises(BriefParseError) as caught:
+        parse_brief(text)
+    assert str(caught.value).startswith(message)
+
+
+def test_a_topics_line_in_the_article_is_article_text() -> None:
+    brief = parse_brief("❓WHAT HAPPENED: x\n---\nTopics: how the vote went.\nMore.")
+    assert brief.tags == []
+    assert brief.body == "Topics: how the vote went.\nMore."
+
+
+def test_a_sentence_starting_with_topics_is_not_a_label() -> None:
+    brief = parse_brief("❓WHAT HAPPENED: x\nTopics of the day were many.\n🎯IMPACT: y")
+    assert brief.what_happened == "x\nTopics of the day were many."
+
+
+def test_json_tags_are_the_topics_under_the_same_rules() -> None:
+    (brief,) = parse_brief_json('{"what_happened": "x", "tags": [" Sport ", "sport", "a  b"]}')
+    assert brief.tags == ["Sport", "a b"]
+    assert parse_brief_json('{"what_happened": "x"}')[0].model_fields_set == {
+        "what_happened",
+        "title",
+    }
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            '{"what_happened": "x", "topics": ["a"]}',
+            'unknown field "topics" (did you mean "tags"?)',
+        ),
+        ('{"what_happened": "x", "Topic": ["a"]}', 'unknown field "Topic" (did you mean "tags"?)'),
+        ('{"what_happened": "x", "tags": ["a, b"]}', "field \"tags\": topic 'a, b' holds a comma"),
+        ('{"what_happened": "x", "tags": ["' + "y" * 41 + '"]}', 'field "tags": topic \'yyy'),
+        (
+            '{"what_happened": "x", "tags": [' + ", ".join(f'"t{n}"' for n in range(11)) + "]}",
+            'field "tags": at most 10 topics, got 11',
+        ),
+    ],
+)
+def test_json_topic_problems_name_the_field(data: str, message: str) -> None:
+    with pytest.raises(BriefParseError) as caught:
+        parse_brief_json(data)
+    assert str(caught.value).startswith(message)

@@ -16,15 +16,19 @@ from bot.brief.parsing import parse_brief
 from bot.ui.embeds import (
     BRIEF_COLOUR,
     NO_ARTICLE,
+    NO_TOPICS,
+    TOPICS,
     article_embed,
     embed_size,
     format_date,
     list_embed,
     search_results_embed,
     summary_embed,
+    topics_embed,
 )
 from storage.links import EMBED_URL, shown_link
 from storage.models import STORED, Brief, BriefContent, SearchHit
+from storage.topics import MAX_TOPICS, TOPIC_MAX_CHARS, TopicCount
 from tests.helpers import EXAMPLES
 
 PUBLISHED = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
@@ -405,6 +409,8 @@ CONTENTS = st.builds(
     body=st.one_of(st.just(""), text_of(100_000)),
     source_url=URLS,
     image_url=URLS,
+    #: As stored before the topic rules, too: any number, any length.
+    tags=st.lists(st.one_of(text_of(60), st.sampled_from(["", " ", "\n"])), max_size=30),
     published_at=st.one_of(st.none(), st.just(PUBLISHED)),
 )
 
@@ -425,8 +431,10 @@ def test_summary_within_limits_for_any_brief(content: BriefContent, brief_id: in
         )
         if content.section(field) is not None
     ]
-    assert [f["name"] for f in data.get("fields", [])] == [name for name, _ in present]
-    for field, (_, original) in zip(data.get("fields", []), present, strict=True):
+    topics = [tag for tag in content.tags if tag.strip()]
+    names = [name for name, _ in present] + ([TOPICS] if topics else [])
+    assert [f["name"] for f in data.get("fields", [])] == names
+    for field, (_, original) in zip(data.get("fields", []), present, strict=False):
         assert original is not None
         assert_verbatim_or_cut(field["value"], original)
 
@@ -495,3 +503,65 @@ HITS = st.lists(
 def test_search_within_limits(query: str, hits: list[SearchHit]) -> None:
     data = assert_within_limits(search_results_embed(query, hits, page=3, pages=99, total=10_000))
     assert data["footer"]["text"] == "Page 4/99 · 10,000 results"
+
+
+# --- topics -------------------------------------------------------------------------------
+
+
+def test_summary_shows_the_topics_last() -> None:
+    brief = stored(COMET.model_copy(update={"tags": ["space", "local_news", "*stars*"]}))
+    embed = summary_embed(brief, correction="An earlier version gave the wrong day.")
+    assert [field.name for field in embed.fields][-2:] == ["✏️ Correction", TOPICS]
+    assert embed.fields[-1].value == "space · local\\_news · \\*stars\\*"
+    assert embed.fields[-1].inline is False
+
+
+def test_summary_without_topics_has_no_topics_field() -> None:
+    assert TOPICS not in [field.name for field in summary_embed(stored(COMET)).fields]
+
+
+def test_most_topics_fit_beside_the_longest_brief() -> None:
+    tags = [f"{n:02d}" + "t" * (TOPIC_MAX_CHARS - 2) for n in range(MAX_TOPICS)]
+    huge = "word " * 20_000
+    content = BriefContent(
+        title="t" * 256,
+        what_happened=huge,
+        who_was_involved=huge,
+        when_and_where=huge,
+        key_quote=huge,
+        impact=huge,
+        tags=tags,
+    )
+    data = assert_within_limits(summary_embed(content, correction="c" * 500))
+    assert data["fields"][-1]["name"] == TOPICS
+    assert data["fields"][-1]["value"].startswith("00tttt")
+
+
+def test_list_and_search_of_one_topic_say_so() -> None:
+    listed = list_embed([], page=0, pages=1, total=0, topic="local news")
+    assert listed.title == "📚 Briefs · 🏷️ local news"
+    found = search_results_embed("comet", [], page=0, pages=1, total=0, topic="space")
+    assert found.title == "🔎 Results for “comet” in 🏷️ space"
+
+
+def test_topics_page_lists_names_and_counts() -> None:
+    topics = [TopicCount("sport", "sport", 12, ("sport",)), TopicCount("Ça va", "ça va", 1, ())]
+    embed = topics_embed(topics, page=0, pages=2, total=30)
+    assert embed.description == "**sport** · 12 briefs\n**Ça va** · 1 brief"
+    assert embed.footer.text == "Page 1/2 · 30 topics"
+    assert topics_embed([], page=0, pages=1, total=0).description == NO_TOPICS
+
+
+@given(
+    topics=st.lists(
+        st.builds(
+            lambda name, n: TopicCount(name, name, n, (name,)),
+            text_of(TOPIC_MAX_CHARS),
+            st.integers(1, 10**9),
+        ),
+        max_size=25,
+    )
+)
+@WORST
+def test_topics_page_within_limits(topics: list[TopicCount]) -> None:
+    assert_within_limits(topics_embed(topics, page=0, pages=1, total=len(topics)))

@@ -30,11 +30,11 @@ async def fill(store: Storage) -> None:
     gone = await store.briefs.add(make_content(title="Gone"))
     await store.briefs.update(kept.id, make_content(title="Comet returns"), actor_id=3)
     await store.briefs.delete(gone.id, actor_id=4)
-    await store.guilds.set_channel(GUILD, CHANNEL, crosspost=True)
-    await store.guilds.pause(GUILD, "Missing permission")
-    assert await store.post_log.claim(GUILD, kept.id, CHANNEL)
-    await store.post_log.record_message(GUILD, kept.id, 999)
-    await store.post_log.skip(GUILD, [7])
+    sub = await store.subscriptions.set_channel(GUILD, CHANNEL, crosspost=True)
+    await store.subscriptions.pause(sub.id, "Missing permission")
+    assert await store.post_log.claim(sub, kept.id)
+    await store.post_log.record_message(sub, kept.id, 999)
+    await store.post_log.skip(sub, [7])
     await store.state.set("command_hash:global", "abc")
 
 
@@ -58,7 +58,7 @@ async def test_dump_yields_neutral_rows_in_key_order(pg: Storage) -> None:
     audit = rows["audit_log"]
     assert [row["id"] for row in audit] == [1, 2, 3, 4, 5]
     assert isinstance(audit[0]["snapshot"], str)
-    assert rows["guild_settings"][0]["crosspost"] is True
+    assert rows["subscriptions"][0]["crosspost"] is True
     assert rows["post_log"] == [
         {**rows["post_log"][0], "brief_id": 7, "skipped": True},
         {**rows["post_log"][1], "brief_id": 8, "message_id": 999, "skipped": False},

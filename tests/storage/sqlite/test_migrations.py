@@ -23,7 +23,7 @@ from tests.storage.conftest import make_content
 
 def test_migrations_are_numbered_in_order() -> None:
     migrations = load_migrations()
-    assert [m.version for m in migrations] == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert [m.version for m in migrations] == [1, 2, 3, 4, 5, 6, 7, 8, 9]
     assert [m.name for m in migrations] == [
         "briefs",
         "autopost",
@@ -33,6 +33,7 @@ def test_migrations_are_numbered_in_order() -> None:
         "content_hash_and_rejections",
         "no_pause_notice_flag",
         "corrections",
+        "subscriptions",
     ]
 
 
@@ -66,7 +67,7 @@ async def test_reopening_applies_nothing_twice(db_path: Path) -> None:
         db = await SqliteDatabase.open(db_path)
         try:
             assert await db.schema_version() == latest_version()
-            assert {"briefs", "guild_settings", "post_log", "audit_log", "bot_state"} <= (
+            assert {"briefs", "subscriptions", "post_log", "audit_log", "bot_state"} <= (
                 await table_names(db)
             )
         finally:
@@ -146,5 +147,65 @@ async def test_briefs_from_before_content_hashes_are_recognised_on_reimport(db_p
     try:
         assert await store.briefs.add_many([make_content()], skip_present=True) == []
         assert await store.briefs.count() == 1
+    finally:
+        await store.close()
+
+
+async def test_each_servers_setting_becomes_one_subscription_and_nothing_posts_again(
+    db_path: Path,
+) -> None:
+    """From the schema before subscriptions (version 8): a subscribed server, a paused one
+    with a mention, a server that turned posting off, and their post logs."""
+    db_path.parent.mkdir(parents=True)
+    async with aiosqlite.connect(db_path, isolation_level=None) as conn:
+        assert await apply_migrations(conn, up_to=8) == 8
+        for n in (1, 2, 3):
+            await conn.execute(
+                "INSERT INTO briefs (id, title, what_happened, created_at, content_hash)"
+                " VALUES (?, ?, 'x', '2026-11-01T00:00:00.000000+00:00', ?)",
+                (n, f"Brief {n}", f"h{n}"),
+            )
+        await conn.executemany(
+            "INSERT INTO guild_settings (guild_id, channel_id, mention_role_id, crosspost,"
+            " subscribed_at, paused_reason, paused_at, last_post_at, last_error)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (10, 100, None, 1, "2026-10-01T00:00:00.000000+00:00", None, None,
+                 "2026-11-02T00:00:00.000000+00:00", None),
+                (20, 200, 7, 0, "2026-10-01T00:00:00.000000+00:00", "Channel deleted.",
+                 "2026-11-03T00:00:00.000000+00:00", None, "Channel deleted."),
+                (30, None, None, 0, "2026-10-01T00:00:00.000000+00:00", None, None, None, None),
+            ],
+        )  # fmt: skip
+        await conn.executemany(
+            "INSERT INTO post_log (guild_id, brief_id, channel_id, message_id, posted_at,"
+            " skipped, claimed_at, shown_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (10, 1, 100, 1001, "2026-11-02T00:00:00.000000+00:00", 0, None, None),
+                (10, 2, None, None, "2026-11-02T00:00:00.000000+00:00", 1, None, None),
+                (20, 1, 200, 2001, "2026-11-02T00:00:00.000000+00:00", 0, None, None),
+                (30, 1, None, None, "2026-11-02T00:00:00.000000+00:00", 1, None, None),
+            ],
+        )
+    store = await open_storage(sqlite_url(db_path))
+    try:
+        [first] = await store.subscriptions.of_guild(10)
+        assert (first.channel_id, first.crosspost, first.topics, first.paused_reason) == (
+            100, True, [], None,
+        )  # fmt: skip
+        assert first.last_post_at is not None
+        [paused] = await store.subscriptions.of_guild(20)
+        assert (paused.channel_id, paused.mention_role_id, paused.paused_reason) == (
+            200, 7, "Channel deleted.",
+        )  # fmt: skip
+        assert await store.subscriptions.of_guild(30) == []  # it had turned posting off
+        # Posted and skipped stay so, for the subscription now holding the channel.
+        assert not await store.post_log.claim(first, 1)
+        assert not await store.post_log.claim(first, 2)
+        assert await store.post_log.claim(first, 3)
+        copy = await store.post_log.copy(100, 1)
+        assert copy is not None
+        assert (copy.guild_id, copy.message_id) == (10, 1001)
+        assert await store.integrity_problems() == []
     finally:
         await store.close()

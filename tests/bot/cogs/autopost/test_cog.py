@@ -53,7 +53,7 @@ async def test_member_let_in_by_a_server_override_is_still_refused(server):
 
     assert result.ephemeral
     assert "Manage Server" in result.response.content
-    assert (await server.env.bot.storage.guilds.get(server.guild.id)) is None
+    assert (await server.env.bot.storage.subscriptions.first(server.guild.id)) is None
 
 
 async def test_configure_replies_no_backlog_and_status_shows_the_setup(server):
@@ -93,7 +93,7 @@ async def test_configure_names_the_permissions_the_bot_lacks(server):
 
     assert result.ephemeral
     assert "Send Messages, Embed Links" in result.response.content
-    assert (await server.env.bot.storage.guilds.get(server.guild.id)) is None
+    assert (await server.env.bot.storage.subscriptions.first(server.guild.id)) is None
 
 
 async def test_crosspost_needs_an_announcement_channel(server):
@@ -103,7 +103,7 @@ async def test_crosspost_needs_an_announcement_channel(server):
 
     assert result.ephemeral
     assert "announcement channel" in result.response.content
-    assert (await server.env.bot.storage.guilds.get(server.guild.id)) is None
+    assert (await server.env.bot.storage.subscriptions.first(server.guild.id)) is None
 
 
 async def test_mention_refuses_everyone_and_can_be_cleared(server):
@@ -121,7 +121,7 @@ async def test_mention_refuses_everyone_and_can_be_cleared(server):
     assert readers.mention in chosen.response.content
     assert readers.mention in shown.response.content
     assert "not mention anyone" in cleared.response.content
-    settings = await server.env.bot.storage.guilds.get(server.guild.id)
+    settings = await server.env.bot.storage.subscriptions.first(server.guild.id)
     assert settings is not None
     assert settings.mention_role_id is None
 

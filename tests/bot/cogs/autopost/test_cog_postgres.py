@@ -38,7 +38,7 @@ async def test_a_brief_stored_by_another_process_is_posted_at_once(
     bot: BriefBot = simcord_env.bot
     guild = simcord_env.create_guild(name="On shard 1", shard_id=1)
     news = guild.create_text_channel("news")
-    await bot.storage.guilds.set_channel(guild.id, news.id)
+    await bot.storage.subscriptions.set_channel(guild.id, news.id)
     await simcord_env.settle()  # the first sweep has run; the next is an hour away
 
     other = await open_storage(settings.database)  # the process serving shard 0

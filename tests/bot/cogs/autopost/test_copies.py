@@ -92,7 +92,7 @@ async def test_a_deleted_copy_is_marked_gone_and_never_pauses_the_server(simcord
     assert titles(env, gone.news) == ["Brief number 2"]  # still delivered to
     status = await gone.status()
     assert "**on**" in status
-    copy = await env.bot.storage.post_log.copy(gone.guild.id, brief.id)
+    copy = await env.bot.storage.post_log.copy(gone.news.id, brief.id)
     assert copy is not None
     log = await gone.manager.slash(gone.news, "autopost log")
     assert "copy deleted in Discord" in log.response.content

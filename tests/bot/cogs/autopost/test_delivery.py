@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-import discord
-from simcord.backend.models import Overwrite
-from simcord.enums import OverwriteType
-
 from bot.cogs.autopost._delivery import AutoPoster
 from bot.config import Settings
 from storage.models import BriefContent
-from tests.helpers import Restart, Server, announce, posts, publish, titles
+from tests.helpers import Restart, Server, announce, deny_bot, posts, publish, titles
 
 BOT_POST = "POST"
 
@@ -24,15 +20,6 @@ def content(n: int) -> BriefContent:
 def send_requests(env, channel) -> list:
     path = f"/channels/{channel.id}/messages"
     return [r for r in env.http_requests if r.method == "POST" and r.path == path]
-
-
-def deny_bot(env, channel, **permissions: bool) -> None:
-    """Remove permissions from the bot in one channel, as a server admin would."""
-    deny = discord.Permissions(**permissions)
-    overwrite = Overwrite(
-        target_id=env.bot.user.id, type=OverwriteType.MEMBER, allow=0, deny=deny.value
-    )
-    env.backend.set_overwrite(channel.id, overwrite)
 
 
 async def test_publish_posts_once_in_each_subscribed_channel_with_more_button(simcord_env):
@@ -203,11 +190,11 @@ async def test_server_that_removed_the_bot_is_paused_and_others_carry_on(simcord
     await publish(env, content(1))
 
     assert titles(env, staying.news) == ["Brief number 1"]
-    settings = await env.bot.storage.guilds.get(gone.guild.id)
+    settings = await env.bot.storage.subscriptions.first(gone.guild.id)
     assert settings is not None
     assert settings.paused_reason is not None
-    assert await env.bot.storage.guilds.active() == [
-        await env.bot.storage.guilds.get(staying.guild.id)
+    assert await env.bot.storage.subscriptions.active() == [
+        await env.bot.storage.subscriptions.first(staying.guild.id)
     ]
 
 
