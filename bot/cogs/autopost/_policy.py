@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 import aiohttp
 import discord
 
-from bot.limits import GLOBAL_REQUESTS_PER_SECOND
+from bot.limits import GLOBAL_REQUESTS_PER_SECOND, MESSAGE_CONTENT
 from storage.base import Shards
 from storage.models import DeliveryEvent, RejectedPost, Subscription
 from storage.topics import Match, topic_key
@@ -287,6 +287,28 @@ def payload_shape(content: str | None, embed: discord.Embed, view: discord.ui.Vi
     return " ".join(parts)
 
 
+#: Longest line of a status, list or log message (a long error or many topics is cut).
+LINE_MAX = 400
+
+
+def fit(lines: Sequence[str], *, limit: int = MESSAGE_CONTENT) -> str:
+    """Join lines into one message within Discord's limit: each line cut to LINE_MAX, and
+    the lines that do not fit left out, saying how many."""
+    cut = [line if len(line) <= LINE_MAX else line[: LINE_MAX - 1] + "…" for line in lines]
+    kept: list[str] = []
+    used = 0
+    for index, line in enumerate(cut):
+        left = len(cut) - index
+        note = f"… and {left - 1} more" if left > 1 else ""
+        room = limit - used - (len(line) + 1) - (len(note) + 1 if note else 0)
+        if room < 0:
+            kept.append(f"… and {left} more")
+            break
+        kept.append(line)
+        used += len(line) + 1
+    return "\n".join(kept)
+
+
 def status_text(
     subscription: Subscription | None,
     *,
@@ -338,7 +360,7 @@ def status_text(
             f"**Refused by Discord:** brief #{post.brief_id}, "
             f"{discord.utils.format_dt(post.at, 'R')}: {post.reason}; {then}."
         )
-    return "\n".join(lines)
+    return fit(lines)
 
 
 def overview_text(subscriptions: Sequence[Subscription], pending: Sequence[int]) -> str:
@@ -350,10 +372,8 @@ def overview_text(subscriptions: Sequence[Subscription], pending: Sequence[int])
     for subscription, waiting in zip(subscriptions, pending, strict=True):
         state = f" · {waiting} waiting" if waiting else ""
         lines.append(f"- {describe_subscription(subscription, short=True)}{state}")
-    lines.append(
-        "`/autopost status subscription:<n>` shows one in full; `/autopost edit` changes one."
-    )
-    return "\n".join(lines)
+    hint = "`/autopost status subscription:<n>` shows one in full; `/autopost edit` changes one."
+    return fit(lines, limit=MESSAGE_CONTENT - len(hint) - 1) + "\n" + hint
 
 
 #: How each delivery event reads in `/autopost log`.
@@ -383,7 +403,7 @@ def log_text(events: Sequence[DeliveryEvent]) -> str:
         detail = f": {event.detail}" if event.detail else ""
         words = EVENT_WORDS.get(event.event, event.event)
         lines.append(f"{discord.utils.format_dt(event.at, 'R')} · {brief}{words}{detail}")
-    return "\n".join(lines)
+    return fit(lines)
 
 
 def describe(error: BaseException) -> str:

@@ -7,8 +7,17 @@ import time
 
 import discord
 
-from bot.cogs.autopost._policy import SEND_RATE, Outcome, Pacer, classify, plan_catchup, send_rate
-from bot.limits import GLOBAL_REQUESTS_PER_SECOND
+from bot.cogs.autopost._policy import (
+    LINE_MAX,
+    SEND_RATE,
+    Outcome,
+    Pacer,
+    classify,
+    fit,
+    plan_catchup,
+    send_rate,
+)
+from bot.limits import GLOBAL_REQUESTS_PER_SECOND, MESSAGE_CONTENT
 from storage.base import Shards
 
 
@@ -67,3 +76,15 @@ def test_processes_splitting_the_shards_split_the_global_budget() -> None:
     assert send_rate(Shards(4, (1, 2, 3))) == SEND_RATE * 3 / 4
     # Every process of a deployment together stays under the limit.
     assert sum(send_rate(Shards(3, (n,))) for n in range(3)) <= GLOBAL_REQUESTS_PER_SECOND
+
+
+def test_fit_keeps_a_message_within_discords_limit_and_says_what_it_left_out() -> None:
+    assert fit(["one", "two"]) == "one\ntwo"
+    long = fit([f"line {n} " + "x" * 300 for n in range(20)])
+    assert len(long) <= MESSAGE_CONTENT
+    assert long.endswith("more")
+    kept = long.count("\n")
+    assert f"… and {20 - kept} more" in long
+    huge = fit(["y" * 5000])
+    assert len(huge) <= LINE_MAX
+    assert huge.endswith("…")

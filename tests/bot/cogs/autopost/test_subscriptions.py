@@ -230,3 +230,23 @@ async def test_topics_autocomplete_offers_known_topics_for_the_last_one_typed(si
     assert values(more) == ["sport, Local news"]
     after = await server.manager.autocomplete(server.news, "autopost add", "topics", "Sport,")
     assert values(after) == ["Sport, Local news", "Sport, Weather"]  # not Sport again
+
+
+async def test_25_subscriptions_with_long_topic_lists_fit_one_answer(simcord_env):
+    env = simcord_env
+    server = Server(env)
+    for n in range(MAX_SUBSCRIPTIONS):
+        topics = [f"{n} topic {k} " + "x" * 28 for k in range(10)]
+        await env.bot.storage.subscriptions.add(
+            server.guild.id,
+            SubscriptionOptions(
+                channel_id=server.news.id, topics=topics, silent=True, thread=True, daily_cap=999
+            ),
+        )
+    for command in ("autopost list", "autopost status"):
+        answer = (await server.manager.slash(server.news, command)).response.content
+        assert len(answer) <= 2000  # (the contract check holds every payload to Discord's limits)
+        assert "/autopost status subscription:" in answer
+    first = (await env.bot.storage.subscriptions.of_guild(server.guild.id))[0]
+    one = await server.manager.slash(server.news, "autopost status", subscription=first.id)
+    assert "**Waiting to post:** 0" in one.response.content
