@@ -28,16 +28,14 @@ REQUIRED_PERMISSIONS: dict[str, str] = {
     "send_messages": "Send Messages",
     "embed_links": "Embed Links",
 }
-#: What a thread under each post needs besides (in a text or announcement channel).
-THREAD_PERMISSIONS: dict[str, str] = {
-    "create_public_threads": "Create Public Threads",
-    "send_messages_in_threads": "Send Messages in Threads",
-}
-#: What a forum channel needs: Send Messages there is "Create Posts".
+#: What a thread under each post needs besides (in a text or announcement channel); the bot
+#: only opens it, and writes nothing in it.
+THREAD_PERMISSIONS: dict[str, str] = {"create_public_threads": "Create Public Threads"}
+#: What a forum channel needs: Send Messages there is "Create Posts" (the post's first
+#: message comes with it).
 FORUM_PERMISSIONS: dict[str, str] = {
     "view_channel": "View Channel",
     "send_messages": "Create Posts",
-    "send_messages_in_threads": "Send Messages in Posts",
     "embed_links": "Embed Links",
 }
 #: Longest thread (and forum post) name Discord accepts.

@@ -120,10 +120,10 @@ async def test_subscribing_names_the_missing_permissions(simcord_env):
     env = simcord_env
     server = Server(env)
     forum = server.guild.create_forum_channel("briefs")
-    deny_bot(env, forum, send_messages_in_threads=True)
+    deny_bot(env, forum, send_messages=True)
     deny_bot(env, server.news, create_public_threads=True)
 
-    assert "Send Messages in Posts" in await add(server, forum)
+    assert "Create Posts" in await add(server, forum)
     assert "Create Public Threads" in await add(server, server.news, thread=True)
     assert "Done" in await add(server, server.news)  # no thread: nothing missing
     assert len(await env.bot.storage.subscriptions.of_guild(server.guild.id)) == 1
