@@ -46,6 +46,12 @@ SEVERAL = (
     "This server has several subscriptions, so I can't tell which one you mean: use "
     "`/autopost edit` for one of them (see `/autopost list`)"
 )
+#: How a subscription's topics select briefs, as `match` offers it.
+MATCH_CHOICES = [
+    app_commands.Choice(name="any of the topics", value=Match.ANY.value),
+    app_commands.Choice(name="all of the topics", value=Match.ALL.value),
+    app_commands.Choice(name="none of the topics", value=Match.NONE.value),
+]
 #: Lines `/autopost log` shows (each at most a few hundred characters: within 2,000).
 LOG_LINES = 10
 #: How long shutdown waits for a delivery pass in flight before cancelling it.
@@ -168,6 +174,7 @@ class AutoPost(
     # --- subscriptions: many per server ------------------------------------------------
 
     @app_commands.command(name="add", description="Post new briefs (of some topics) in a channel")
+    @app_commands.choices(match=MATCH_CHOICES)
     @app_commands.describe(
         channel="A text, announcement or forum channel",
         topics="Only briefs with these topics, separated by commas (empty: every brief)",
@@ -183,7 +190,7 @@ class AutoPost(
         interaction: Interaction,
         channel: app_commands.Transform[Destination, DestinationChannel],
         topics: str | None = None,
-        match: Match = Match.ANY,
+        match: app_commands.Choice[str] | None = None,
         mention: discord.Role | None = None,
         silent: bool = False,
         thread: bool = False,
@@ -196,7 +203,7 @@ class AutoPost(
         options = SubscriptionOptions(
             channel_id=channel.id,
             topics=parse_topics(topics) or [],
-            match=match,
+            match=Match(match.value) if match else Match.ANY,
             mention_role_id=mention.id if mention else None,
             silent=silent,
             thread=thread or isinstance(channel, discord.ForumChannel),
@@ -224,6 +231,7 @@ class AutoPost(
         await send_ephemeral(interaction, overview_text(subscriptions, pending))
 
     @app_commands.command(name="edit", description="Change one of this server's subscriptions")
+    @app_commands.choices(match=MATCH_CHOICES)
     @app_commands.describe(
         subscription="The subscription to change (see /autopost list)",
         channel="Post in this channel instead",
@@ -242,7 +250,7 @@ class AutoPost(
         subscription: int,
         channel: app_commands.Transform[Destination, DestinationChannel] | None = None,
         topics: str | None = None,
-        match: Match | None = None,
+        match: app_commands.Choice[str] | None = None,
         mention: discord.Role | None = None,
         no_mention: bool = False,
         silent: bool | None = None,
@@ -257,7 +265,7 @@ class AutoPost(
         changes: dict[str, object] = {
             "channel_id": channel.id if channel else None,
             "topics": parse_topics(topics),
-            "match": match,
+            "match": Match(match.value) if match else None,
             "silent": silent,
             "thread": thread,
             "crosspost": crosspost,
