@@ -236,6 +236,25 @@ class PostLog:
     def __init__(self, db: Backend) -> None:
         self._db = db
 
+    async def _on_row(
+        self,
+        statement: str,
+        *values: Any,
+        row: tuple[int, int],
+        only: str | None = None,
+        only_args: Sequence[Any] = (),
+    ) -> int:
+        """Run an UPDATE or DELETE (`statement` up to its WHERE, then its `values`) on the post
+        log's row of (channel, brief), `only` if that condition holds; return rows changed."""
+        condition = f" AND {only}" if only else ""
+        async with self._db.transaction() as conn:
+            return await conn.execute(
+                f"{statement} WHERE channel_id = ? AND brief_id = ?{condition}",
+                *values,
+                *row,
+                *only_args,
+            )
+
     async def pending(self, subscription: Subscription, *, limit: int) -> tuple[list[int], int]:
         """Return the oldest `limit` live briefs the subscription selects, published since it
         began and not posted to its channel yet, and how many there are."""
@@ -308,26 +327,20 @@ class PostLog:
     async def retry(self, channel_id: int, brief_id: int, *, stale_after: timedelta) -> bool:
         """Take over an unsent claim for another attempt; True only for the one caller that won."""
         now = utcnow()
-        async with self._db.transaction() as conn:
-            won = await conn.execute(
-                f"UPDATE post_log SET posted_at = ? WHERE channel_id = ? AND brief_id = ?"
-                f" AND {_UNSENT} AND posted_at < ?",
-                now,
-                channel_id,
-                brief_id,
-                now - stale_after,
-            )
+        won = await self._on_row(
+            "UPDATE post_log SET posted_at = ?",
+            now,
+            row=(channel_id, brief_id),
+            only=f"{_UNSENT} AND posted_at < ?",
+            only_args=(now - stale_after,),
+        )
         return won == 1
 
     async def give_up(self, channel_id: int, brief_id: int) -> None:
         """Never post an unsent claim again (too old for its nonce to protect a retry)."""
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                f"UPDATE post_log SET skipped = TRUE WHERE channel_id = ? AND brief_id = ?"
-                f" AND {_UNSENT}",
-                channel_id,
-                brief_id,
-            )
+        await self._on_row(
+            "UPDATE post_log SET skipped = TRUE", row=(channel_id, brief_id), only=_UNSENT
+        )
 
     async def record_message(
         self,
@@ -381,25 +394,21 @@ class PostLog:
 
     async def release(self, channel_id: int, brief_id: int) -> None:
         """Give back a claim whose send failed in a retryable way, so it is tried again."""
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "DELETE FROM post_log WHERE channel_id = ? AND brief_id = ?"
-                " AND message_id IS NULL AND skipped = FALSE",
-                channel_id,
-                brief_id,
-            )
+        await self._on_row(
+            "DELETE FROM post_log",
+            row=(channel_id, brief_id),
+            only="message_id IS NULL AND skipped = FALSE",
+        )
 
     async def reject(self, channel_id: int, brief_id: int, reason: str) -> None:
         """Keep a claim Discord refused, with why: not retried until the brief is edited."""
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "UPDATE post_log SET rejected_at = ?, rejected_reason = ?"
-                " WHERE channel_id = ? AND brief_id = ? AND message_id IS NULL",
-                utcnow(),
-                reason,
-                channel_id,
-                brief_id,
-            )
+        await self._on_row(
+            "UPDATE post_log SET rejected_at = ?, rejected_reason = ?",
+            utcnow(),
+            reason,
+            row=(channel_id, brief_id),
+            only="message_id IS NULL",
+        )
 
     async def rejected(self, channel_id: int, *, limit: int = 10) -> list[RejectedPost]:
         """Return the channel's rejected posts of live briefs, newest first."""
@@ -492,37 +501,30 @@ class PostLog:
         retracted: bool = False,
     ) -> None:
         """Record what a copy shows now (after an edit, or found unchanged); end its lease."""
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "UPDATE post_log SET shown_hash = ?, shown_version = ?, lease_until = NULL,"
-                " copy_state = ? WHERE channel_id = ? AND brief_id = ?",
-                shown_hash,
-                shown_version,
-                "retracted" if retracted else None,
-                channel_id,
-                brief_id,
-            )
+        await self._on_row(
+            "UPDATE post_log SET shown_hash = ?, shown_version = ?, lease_until = NULL,"
+            " copy_state = ?",
+            shown_hash,
+            shown_version,
+            "retracted" if retracted else None,
+            row=(channel_id, brief_id),
+        )
 
     async def copy_lost(self, channel_id: int, brief_id: int, state: str) -> None:
         """Stop keeping a copy right: `gone` (deleted) or `unreachable` (closed to the bot)."""
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "UPDATE post_log SET copy_state = ?, lease_until = NULL"
-                " WHERE channel_id = ? AND brief_id = ?",
-                state,
-                channel_id,
-                brief_id,
-            )
+        await self._on_row(
+            "UPDATE post_log SET copy_state = ?, lease_until = NULL",
+            state,
+            row=(channel_id, brief_id),
+        )
 
     async def release_copy(self, channel_id: int, brief_id: int, *, retry_after: timedelta) -> None:
         """After a temporary failure, let the copy be tried again `retry_after` from now."""
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "UPDATE post_log SET lease_until = ? WHERE channel_id = ? AND brief_id = ?",
-                utcnow() + retry_after,
-                channel_id,
-                brief_id,
-            )
+        await self._on_row(
+            "UPDATE post_log SET lease_until = ?",
+            utcnow() + retry_after,
+            row=(channel_id, brief_id),
+        )
 
     async def crossposts_due(
         self, *, limit: int, lease: timedelta, shards: Shards | None = None
@@ -554,15 +556,12 @@ class PostLog:
     ) -> None:
         """Record a crosspost's outcome: `done`, `failed`, or `pending` (tried again once
         `retry_after` has passed; at once when None)."""
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "UPDATE post_log SET crosspost_state = ?, crosspost_after = ?"
-                " WHERE channel_id = ? AND brief_id = ?",
-                state,
-                None if retry_after is None else utcnow() + retry_after,
-                channel_id,
-                brief_id,
-            )
+        await self._on_row(
+            "UPDATE post_log SET crosspost_state = ?, crosspost_after = ?",
+            state,
+            None if retry_after is None else utcnow() + retry_after,
+            row=(channel_id, brief_id),
+        )
 
     async def log(
         self, guild_id: int, brief_id: int | None, event: str, detail: str | None = None
