@@ -28,6 +28,7 @@ from bot.cogs.autopost._policy import (
     NO_MENTIONS,
     Outcome,
     Pacer,
+    Rounds,
     classify,
     describe,
 )
@@ -46,34 +47,22 @@ class CopyKeeper:
     def __init__(self, bot: BriefBot, pacer: Pacer) -> None:
         self.bot = bot
         self._pacer = pacer
-        self._lock = asyncio.Lock()
-        self._again = False
         self._slots = asyncio.Semaphore(bot.settings.autopost_concurrency)
+        self._rounds = Rounds(self._all, failure="autopost could not update posted copies")
+
+    async def run(self) -> None:
+        """Update every copy that is behind, then crosspost; a call during a round makes it go
+        round again. Never raises, so neither the sweep nor a listener can be broken by it."""
+        await self._rounds.run()
 
     async def drain(self) -> None:
         """Return once no round is running (and none is queued to go round again)."""
-        self._again = False
-        async with self._lock:
-            return
+        await self._rounds.drain()
 
-    async def run(self) -> None:
-        """Update every copy that is behind; a call during a round makes it go round again.
-
-        Never raises, so neither the sweep nor a listener can be broken by it.
-        """
-        if self._lock.locked():
-            self._again = True
-            return
-        async with self._lock:
-            self._again = True
-            while self._again:
-                self._again = False
-                try:
-                    await self._round()
-                    await self._crossposts()
-                except Exception:
-                    log.exception("autopost could not update posted copies")
-                    return
+    async def _all(self) -> None:
+        """One round: the copies that are behind, then the announcement posts to publish."""
+        await self._round()
+        await self._crossposts()
 
     async def _round(self) -> None:
         """Lease copies that are behind, batch after batch, and bring each up to date."""

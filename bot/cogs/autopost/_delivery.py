@@ -40,6 +40,7 @@ from bot.cogs.autopost._policy import (
     RETRY_UNSENT_AFTER,
     Outcome,
     Pacer,
+    Rounds,
     classify,
     describe,
     forum_tags,
@@ -81,38 +82,24 @@ class AutoPoster:
 
     def __init__(self, bot: BriefBot) -> None:
         self.bot = bot
-        self._lock = asyncio.Lock()
-        self._again = False
         self._slots = asyncio.Semaphore(bot.settings.autopost_concurrency)
         #: Shared with the copy keeper: one budget for every request auto-posting makes.
         self.pacer = Pacer(send_rate(bot.served_shards()))
+        self._rounds = Rounds(self._pass, failure="autopost could not list subscriptions")
+
+    async def run(self) -> None:
+        """Deliver to every active subscription; a call during a pass makes that pass go round
+        again. Never raises, so neither the sweep nor a listener can be broken by it."""
+        await self._rounds.run()
 
     async def drain(self) -> None:
         """Return once no delivery pass is running (and none is queued to go round again)."""
-        self._again = False
-        async with self._lock:
-            return
+        await self._rounds.drain()
 
-    async def run(self) -> None:
-        """Deliver to every active server; a call during a pass makes that pass go round again.
-
-        Never raises, so neither the sweep loop nor the publish listener can be broken by it.
-        """
-        if self._lock.locked():
-            self._again = True
-            return
-        async with self._lock:
-            self._again = True
-            while self._again:
-                self._again = False
-                try:
-                    subscriptions = await self.bot.storage.subscriptions.active(
-                        self.bot.served_shards()
-                    )
-                except Exception:
-                    log.exception("autopost could not list subscriptions")
-                    return
-                await asyncio.gather(*(self._bounded(sub) for sub in subscriptions))
+    async def _pass(self) -> None:
+        """One delivery pass: every active subscription of the shards served here."""
+        subscriptions = await self.bot.storage.subscriptions.active(self.bot.served_shards())
+        await asyncio.gather(*(self._bounded(sub) for sub in subscriptions))
 
     async def post_latest(self, subscription: Subscription) -> str:
         """`/autopost test`: post the newest brief the subscription selects now, recorded like

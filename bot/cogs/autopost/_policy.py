@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import enum
 import hashlib
+import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 import aiohttp
@@ -79,6 +80,9 @@ RESUME_HINT = (
 NO_MENTIONS = discord.AllowedMentions.none()
 
 
+log = logging.getLogger("bot.autopost")
+
+
 class Outcome(enum.Enum):
     """What happened to one brief for one server, and so what the claim and server do next."""
 
@@ -92,6 +96,41 @@ class Outcome(enum.Enum):
     PAUSE = "pause"
     #: Discord rejected this one message: the claim is kept, with the reason, until an edit.
     DROP = "drop"
+
+
+class Rounds:
+    """Runs one round of some work at a time: a call while a round runs makes it go round
+    once more instead (whatever woke it is then seen), so callers never queue up.
+
+    A round that raises is logged and ends the run, so no caller is ever broken by it.
+    """
+
+    def __init__(self, work: Callable[[], Awaitable[None]], *, failure: str) -> None:
+        self._work = work
+        self._failure = failure
+        self._lock = asyncio.Lock()
+        self._again = False
+
+    async def run(self) -> None:
+        """Do a round now, or have the one running go round again; never raise."""
+        if self._lock.locked():
+            self._again = True
+            return
+        async with self._lock:
+            self._again = True
+            while self._again:
+                self._again = False
+                try:
+                    await self._work()
+                except Exception:
+                    log.exception(self._failure)
+                    return
+
+    async def drain(self) -> None:
+        """Return once no round is running (and none is queued to go round again)."""
+        self._again = False
+        async with self._lock:
+            return
 
 
 class Pacer:
