@@ -142,19 +142,26 @@ async def claimer(db: Path, server: Server, briefs: list[Brief], *args: str):
     )  # fmt: skip
 
 
+async def claimed_by_a_dead_process(bot: BriefBot, db: Path, server: Server) -> Brief:
+    """Store a brief and have another process claim it for the server, then SIGKILL that
+    process "sending": claimed, its message never recorded."""
+    claimed = await bot.storage.briefs.add(brief(1))
+    process = await claimer(db, server, [claimed], "--hang")
+    assert process.stdout is not None
+    won = json.loads(await asyncio.wait_for(process.stdout.readline(), PROCESS_TIMEOUT))
+    assert won == [claimed.id]
+    process.kill()
+    assert await process.wait() == KILLED
+    return claimed
+
+
 async def test_delivery_killed_between_claim_and_send_is_retried_once_and_only_once(
     simcord_env, settings, restart: Restart
 ) -> None:
     server = Server(simcord_env)
     assert "Done" in await server.subscribe()
     bot: BriefBot = simcord_env.bot
-    claimed = await bot.storage.briefs.add(brief(1))
-    process = await claimer(settings.database_path, server, [claimed], "--hang")
-    assert process.stdout is not None
-    won = json.loads(await asyncio.wait_for(process.stdout.readline(), PROCESS_TIMEOUT))
-    assert won == [claimed.id]
-    process.kill()  # it dies "sending": claimed, message never recorded
-    assert await process.wait() == KILLED
+    claimed = await claimed_by_a_dead_process(bot, settings.database_path, server)
 
     await publish(simcord_env, brief(2))
     assert server.posted_titles() == ["Auto-post 2"]  # a fresh claim may still be in flight
@@ -182,12 +189,7 @@ async def test_a_claim_older_than_its_nonce_is_given_up_never_posted(
     server = Server(simcord_env)
     assert "Done" in await server.subscribe()
     bot: BriefBot = simcord_env.bot
-    claimed = await bot.storage.briefs.add(brief(1))
-    process = await claimer(settings.database_path, server, [claimed], "--hang")
-    assert process.stdout is not None
-    assert json.loads(await asyncio.wait_for(process.stdout.readline(), PROCESS_TIMEOUT))
-    process.kill()
-    assert await process.wait() == KILLED
+    claimed = await claimed_by_a_dead_process(bot, settings.database_path, server)
 
     bot = await restart()
     await age_claims(bot.storage, NONCE_WINDOW + timedelta(seconds=1))

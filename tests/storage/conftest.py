@@ -15,7 +15,7 @@ import pytest
 from storage.backends import open_storage
 from storage.briefs import Briefs
 from storage.library import Storage
-from storage.models import BriefContent
+from storage.models import BriefContent, Subscription
 from tests.databases import BACKENDS, database_url
 
 
@@ -60,3 +60,26 @@ async def store(store_url: str) -> AsyncIterator[Storage]:
 @pytest.fixture
 def repo(store: Storage) -> Briefs:
     return store.briefs
+
+
+async def check_upgraded_to_subscriptions(store: Storage) -> Subscription:
+    """Check a library upgraded from before subscriptions, as both backends' upgrade tests
+    fill it: guild 10 posted to #100 (brief 1 posted, 2 skipped), guild 20 paused with a
+    mention, guild 30 had turned posting off. Return guild 10's subscription."""
+    [first] = await store.subscriptions.of_guild(10)
+    assert (first.channel_id, first.crosspost, first.topics, first.paused_reason) == (
+        100, True, [], None,
+    )  # fmt: skip
+    [paused] = await store.subscriptions.of_guild(20)
+    assert (paused.channel_id, paused.mention_role_id, paused.paused_reason) == (
+        200, 7, "Channel deleted.",
+    )  # fmt: skip
+    assert await store.subscriptions.of_guild(30) == []  # it had turned posting off
+    # Posted and skipped stay so, for the subscription now holding the channel.
+    assert not await store.post_log.claim(first, 1)
+    assert not await store.post_log.claim(first, 2)
+    assert await store.post_log.claim(first, 3)
+    copy = await store.post_log.copy(100, 1)
+    assert copy is not None
+    assert (copy.guild_id, copy.message_id) == (10, 1001)
+    return first

@@ -18,7 +18,7 @@ from storage.sqlite.migrations import (
     load_migrations,
     split_statements,
 )
-from tests.storage.conftest import make_content
+from tests.storage.conftest import check_upgraded_to_subscriptions, make_content
 
 
 def test_migrations_are_numbered_in_order() -> None:
@@ -189,23 +189,8 @@ async def test_each_servers_setting_becomes_one_subscription_and_nothing_posts_a
         )
     store = await open_storage(sqlite_url(db_path))
     try:
-        [first] = await store.subscriptions.of_guild(10)
-        assert (first.channel_id, first.crosspost, first.topics, first.paused_reason) == (
-            100, True, [], None,
-        )  # fmt: skip
+        first = await check_upgraded_to_subscriptions(store)
         assert first.last_post_at is not None
-        [paused] = await store.subscriptions.of_guild(20)
-        assert (paused.channel_id, paused.mention_role_id, paused.paused_reason) == (
-            200, 7, "Channel deleted.",
-        )  # fmt: skip
-        assert await store.subscriptions.of_guild(30) == []  # it had turned posting off
-        # Posted and skipped stay so, for the subscription now holding the channel.
-        assert not await store.post_log.claim(first, 1)
-        assert not await store.post_log.claim(first, 2)
-        assert await store.post_log.claim(first, 3)
-        copy = await store.post_log.copy(100, 1)
-        assert copy is not None
-        assert (copy.guild_id, copy.message_id) == (10, 1001)
         assert await store.integrity_problems() == []
     finally:
         await store.close()
