@@ -9,7 +9,9 @@ or a misconfiguration), so only the post log's uniqueness stands between them an
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,6 +34,16 @@ def start_worker(url: str, name: str, go: Path, expect: int, *shard_args: str):
         "--guilds", ",".join(map(str, GUILDS)), "--expect", str(expect),
         "--publish", str(PER_WORKER), *shard_args,
     )  # fmt: skip
+
+
+def final_reports(workers: list[subprocess.Popen[str]]) -> list[Any]:
+    """Wait for every worker to end well; return the JSON line each printed last."""
+    reports = []
+    for worker in workers:
+        out, err = worker.communicate(timeout=PROCESS_TIMEOUT)
+        assert worker.returncode == 0, err
+        reports.append(json.loads(out.splitlines()[-1]))
+    return reports
 
 
 @pytest.mark.parametrize("layout", ["split", "overlap"])
@@ -78,11 +90,7 @@ async def race(store: Storage, url: str, layout: str, tmp_path: Path) -> None:
                 BriefContent(title=f"Early {n}", what_happened="Before.", tags=["news"])
             )
         go.touch()
-        reports = []
-        for worker in workers:
-            out, err = worker.communicate(timeout=PROCESS_TIMEOUT)
-            assert worker.returncode == 0, err
-            reports.append(json.loads(out.splitlines()[-1]))
+        reports = final_reports(workers)
     finally:
         for worker in workers:
             worker.kill()
@@ -141,11 +149,7 @@ async def correct_across_processes(store: Storage, url: str, tmp_path: Path) -> 
         for worker in workers:
             json.loads(read_line(worker))  # delivered
         go2.touch()
-        reports = []
-        for worker in workers:
-            out, err = worker.communicate(timeout=PROCESS_TIMEOUT)
-            assert worker.returncode == 0, err
-            reports.append(json.loads(out.splitlines()[-1]))
+        reports = final_reports(workers)
     finally:
         for worker in workers:
             worker.kill()
