@@ -42,6 +42,16 @@ _RETRY_REJECTED = (
 _OPTIONS = tuple(SubscriptionOptions.model_fields)
 
 
+def _owned(db: Backend, shards: Shards | None, guild_id: str) -> tuple[str, list[Any]]:
+    """Return the condition (with its leading AND) keeping the rows whose guild, in column
+    `guild_id`, these shards own, by Discord's formula (`Shards.owns`) in SQL, and its
+    arguments; nothing when every shard is served."""
+    if shards is None:
+        return "", []
+    owned = db.dialect.any_of(f"(({guild_id} >> 22) % ?)")
+    return f" AND {owned}", [shards.count, list(shards.ids)]
+
+
 def _stored(options: SubscriptionOptions) -> list[Any]:
     """Return the options as stored, in `_OPTIONS` order (topics as JSON text)."""
     values = options.model_dump()
@@ -207,11 +217,8 @@ class Subscriptions:
 
     async def active(self, shards: Shards | None = None) -> list[Subscription]:
         """Return the subscriptions that are not paused (of these shards' guilds only)."""
-        where = "paused_at IS NULL"
-        args: tuple[Any, ...] = ()
-        if shards is not None:
-            where += f" AND {self._db.dialect.any_of('((guild_id >> 22) % ?)')}"
-            args = (shards.count, list(shards.ids))
+        owned, args = _owned(self._db, shards, "guild_id")
+        where = f"paused_at IS NULL{owned}"
         async with self._db.read() as conn:
             rows = await conn.fetch(
                 f"SELECT {_SUBSCRIPTION} FROM subscriptions WHERE {where} ORDER BY guild_id, id",
@@ -460,11 +467,9 @@ class PostLog:
         then (and take it over after, should this one die).
         """
         now = utcnow()
-        where = f"{_KEPT} AND {_BEHIND} AND (p.lease_until IS NULL OR p.lease_until < ?)"
-        args: list[Any] = [now]
-        if shards is not None:
-            where += f" AND {self._db.dialect.any_of('((p.guild_id >> 22) % ?)')}"
-            args += [shards.count, list(shards.ids)]
+        owned, args = _owned(self._db, shards, "p.guild_id")
+        where = f"{_KEPT} AND {_BEHIND} AND (p.lease_until IS NULL OR p.lease_until < ?){owned}"
+        args = [now, *args]
         async with self._db.transaction() as conn:
             rows = await conn.fetch(
                 f"SELECT {_COPY} FROM post_log AS p JOIN briefs AS b ON b.id = p.brief_id"
@@ -531,14 +536,12 @@ class PostLog:
     ) -> list[PostedCopy]:
         """Lease up to `limit` announcement posts waiting to be published to followers."""
         now = utcnow()
+        owned, args = _owned(self._db, shards, "p.guild_id")
         where = (
             "p.crosspost_state = 'pending' AND p.copy_state IS NULL"
-            " AND (p.crosspost_after IS NULL OR p.crosspost_after < ?)"
+            f" AND (p.crosspost_after IS NULL OR p.crosspost_after < ?){owned}"
         )
-        args: list[Any] = [now]
-        if shards is not None:
-            where += f" AND {self._db.dialect.any_of('((p.guild_id >> 22) % ?)')}"
-            args += [shards.count, list(shards.ids)]
+        args = [now, *args]
         async with self._db.transaction() as conn:
             rows = await conn.fetch(
                 f"SELECT {_COPY} FROM post_log AS p WHERE {where} ORDER BY p.posted_at LIMIT ?",
