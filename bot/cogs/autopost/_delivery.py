@@ -209,7 +209,7 @@ class AutoPoster:
             await self._record_error(subscription.id, str(error))
             return 0
         sent = 0
-        retries = [(brief_id, True) for brief_id in await self._take_over(subscription, unsent)]
+        retries = [(brief_id, True) for brief_id in await self._take_over(channel, unsent)]
         for brief_id, claimed in [*retries, *((brief_id, False) for brief_id in to_post)]:
             outcome = await self._post(subscription, channel, brief_id, claimed)
             if outcome is Outcome.RETRY or outcome is Outcome.PAUSE:
@@ -217,7 +217,7 @@ class AutoPoster:
             sent += outcome is Outcome.SENT
         return sent
 
-    async def _take_over(self, subscription: Subscription, claims: list[UnsentPost]) -> list[int]:
+    async def _take_over(self, channel: Destination, claims: list[UnsentPost]) -> list[int]:
         """Take over the claims a dead process left unrecorded; give up the too old ones.
 
         A forum post carries no nonce (Discord takes none there), so an unsent forum claim
@@ -225,7 +225,7 @@ class AutoPoster:
         """
         post_log = self.bot.storage.post_log
         now = utcnow()  # the database's clock: the claims' times come from it
-        forum = isinstance(self.bot.get_channel(subscription.channel_id), discord.ForumChannel)
+        forum = isinstance(channel, discord.ForumChannel)
         retried: list[int] = []
         for unsent in claims:
             ids = {"guild": unsent.guild_id, "brief": unsent.brief_id}

@@ -16,6 +16,7 @@ from bot.errors import UserFacingError
 from storage.models import Subscription, SubscriptionOptions
 from storage.topics import (
     MAX_FILTER_TOPICS,
+    Match,
     TopicCount,
     clean_topics,
     join_topics,
@@ -103,7 +104,7 @@ def choice_name(subscription: Subscription, channel_name: str | None) -> str:
     """Name a subscription in autocomplete (plain text: choices show no markdown)."""
     where = f"#{channel_name}" if channel_name else f"channel {subscription.channel_id}"
     what = ", ".join(subscription.topics) if subscription.topics else "every brief"
-    if subscription.topics and subscription.match != "any":
+    if subscription.topics and subscription.match is not Match.ANY:
         what = f"{subscription.match} of {what}"
     name = f"#{subscription.id} → {where}: {what}"
     if subscription.paused_reason:
