@@ -1,13 +1,15 @@
 """Topics: the tags a brief carries, and the rule a subscription's topic filter applies.
 
-A topic is shown as the publisher wrote it, and compared by its key: whitespace collapsed and
-case folded, so "World News", "world  news" and "WORLD NEWS" are one topic. The rules live here,
-in pure Python, so the model, the form, files, search, autocomplete and delivery agree.
+A topic is shown as the publisher wrote it, and compared by its key: what shows is what
+matches, so "World News", "world  news", "WORLD NEWS", "Ｗｏｒｌｄ News" and one pasted with a
+zero-width space are one topic. The rules live here, in pure Python, so the model, the form,
+files, search, autocomplete and delivery agree, on topics stored before the rule too.
 """
 
 from __future__ import annotations
 
 import enum
+import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
@@ -28,9 +30,26 @@ class Match(enum.StrEnum):
     NONE = "none"  # the brief has none of them
 
 
+#: Characters that show as nothing besides the format characters (Unicode category Cf): the
+#: combining grapheme joiner, variation selectors and the Hangul fillers.
+INVISIBLE = frozenset(
+    "\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180f\u3164\uffa0"
+    + "".join(map(chr, range(0xFE00, 0xFE10)))
+    + "".join(map(chr, range(0xE0100, 0xE01F0)))
+)
+
+
 def topic_key(topic: str) -> str:
-    """Return the form topics are compared by: collapsed whitespace, folded case."""
-    return " ".join(topic.split()).casefold()
+    """Return the form topics are compared by: what people see, not how it was typed.
+
+    Invisible characters dropped, compatibility forms (fullwidth letters, ligatures) and
+    combining sequences normalised (NFKC), every kind of space one space, case folded.
+    """
+    visible = "".join(
+        char for char in topic if char not in INVISIBLE and unicodedata.category(char) != "Cf"
+    )
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", visible).casefold())
+    return " ".join(folded.split())
 
 
 def clean_topics(topics: Iterable[str], *, most: int = MAX_TOPICS) -> list[str]:
@@ -41,7 +60,7 @@ def clean_topics(topics: Iterable[str], *, most: int = MAX_TOPICS) -> list[str]:
     kept: dict[str, str] = {}
     for topic in topics:
         shown = " ".join(topic.split())
-        if not shown:
+        if not topic_key(shown):  # blank, or only characters that show as nothing
             continue
         if len(shown) > TOPIC_MAX_CHARS:
             raise ValueError(

@@ -5,13 +5,50 @@ from __future__ import annotations
 import pytest
 
 from storage.topics import (
+    Match,
     TopicCount,
     clean_topics,
     join_topics,
+    matches,
     matching,
     split_topics,
     tally,
+    topic_key,
 )
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [
+        ("sport\u200b", "sport"),  # zero-width space, pasted along
+        ("\ufeffspo\u00adrt\u2060", "sport"),  # byte order mark, soft hyphen, word joiner
+        ("local\u00a0news", "local news"),  # no-break space
+        ("local\u3000\u202f news", "local news"),  # ideographic and narrow spaces
+        ("ＳＰＯＲＴ", "sport"),  # fullwidth letters
+        ("\ufb01nance", "finance"),  # the fi ligature
+        ("e\u0301conomie", "économie"),  # e and a combining acute accent
+        ("ÉCONOMIE", "économie"),
+        ("Straße", "strasse"),
+        ("❤\ufe0f", "❤"),  # an emoji's variation selector
+        ("\u200b\u3164", ""),  # nothing that shows
+    ],
+)
+def test_a_topic_key_is_what_people_see(typed: str, key: str) -> None:
+    assert topic_key(typed) == key
+
+
+def test_what_shows_as_a_topic_matches_it() -> None:
+    assert matches(["sport\u200b"], ["sport"], Match.ANY)
+    assert matches(["ｓｐｏｒｔ", "local\u00a0news"], ["Sport", "LOCAL NEWS"], Match.ALL)
+    assert not matches(["e\u0301conomie"], ["Économie"], Match.NONE)
+    assert not matches(["sports"], ["sport\u200b"], Match.ANY)
+
+
+def test_a_topic_of_invisible_characters_is_blank_and_spellings_are_one_topic() -> None:
+    assert clean_topics(["\u200b", "\u3164 ", "sport", "SPORT\u200b", "ｓｐｏｒｔ"]) == ["sport"]
+    assert tally([("sport", 2), ("sport\u200b", 1), ("ＳＰＯＲＴ", 1), ("\u200b", 4)]) == [
+        TopicCount("sport", "sport", 4, ("sport", "sport\u200b", "ＳＰＯＲＴ"))
+    ]
 
 
 @pytest.mark.parametrize("topic", ["a, b", "a;b", "sport,"])
