@@ -69,6 +69,9 @@ class BriefBot(commands.AutoShardedBot):
         self.drafts = DraftStore()
         self._storage = storage
         self._id_formats: set[IdFormat] = set()
+        #: Whether answers link to messages on discord.com; off where there is no Discord to
+        #: open them in (the demo's simulated one): answers then only name the channel.
+        self.message_links = True
 
     @property
     def storage(self) -> Storage:

@@ -1,4 +1,8 @@
-"""Expected failures: exceptions whose message is safe and useful to show a user."""
+"""Expected failures: exceptions whose message is safe and useful to show a user.
+
+They are refusals (not found, no permission, bad input). An ordinary empty result (no briefs
+yet, nothing matches, nothing to post) is an answer, sent as one: it is not a failure.
+"""
 
 
 class UserFacingError(Exception):

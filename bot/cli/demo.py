@@ -31,6 +31,7 @@ from storage.errors import DatabaseUnavailableError
 
 if TYPE_CHECKING:
     import simcord
+    from simcord import _clock as simcord_clock
 
 NEEDS_PREVIEW = "the demo needs simcord's preview: pip install -e '.[demo]'"
 #: What the preview page needs besides simcord itself (simcord's `preview` extra).
@@ -149,18 +150,17 @@ async def demo_server(
 ) -> AsyncIterator[DemoServer]:
     """Run the bot on `database` in a simulated server, with `examples` published, if given.
 
-    The simulated clock starts now, so posts and briefs carry today's date. On leaving, the
-    simulation stops and the bot's database is closed.
+    The simulated Discord tells the wall clock's time, as the library does, so "2 minutes
+    ago" means it. On leaving, the simulation stops and the bot's database is closed.
     """
     import discord
     import simcord
 
     bot = create_bot(demo_settings(settings, database))
+    bot.message_links = False  # its messages are on this page, not on discord.com
     env = simcord.Env(bot, check_errors=False)
     env.backend.bot_user.name = "briefbot"
-    # simcord's clock starts at a fixed date; start it at today's instead. (Advancing it would
-    # move its monotonic time too, far from the event loop's.)
-    env.backend.clock._epoch = datetime.now(UTC)
+    env.backend.clock = wall_clock()
     try:
         await env.start()
         # The simulated Discord is new at every run, so the commands are synced to it here too:
@@ -193,6 +193,22 @@ async def demo_server(
         finally:
             with contextlib.suppress(RuntimeError):  # a bot that never started has no storage
                 await bot.storage.close()
+
+
+def wall_clock() -> simcord_clock.Clock:
+    """Return a clock for simcord's Discord that reads the wall clock.
+
+    simcord's own starts at a fixed date and moves only when its timers fire, so it lags
+    real time: message times and the bot's relative times ("in 5 minutes") would disagree
+    with the library's. Its elapsed time, which runs the bot's timers, is left as it is.
+    """
+    from simcord import _clock as simcord_clock  # the one clock simcord's backend reads
+
+    class WallClock(simcord_clock.Clock):
+        def now(self) -> datetime:
+            return datetime.now(UTC)
+
+    return WallClock()
 
 
 async def subscribe(server: DemoServer) -> None:

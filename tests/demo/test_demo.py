@@ -7,6 +7,8 @@ manager; `--db FILE` shows a copy of a library, or with `--write` the library it
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,10 +30,11 @@ from bot.cli.demo import (
     prepare_library,
     read_examples,
 )
+from bot.cogs.briefs._lookup import NO_TOPICS
 from bot.config import Settings
 from bot.ui.replies import is_expected_failure
 from tests.contract.check import check_requests, report
-from tests.helpers import run_cli
+from tests.helpers import last, run_cli
 
 NEW_BRIEF = (
     "❓WHAT HAPPENED: The harbour ferry will run every ten minutes from Monday.\n"
@@ -87,6 +90,34 @@ async def test_demo_server_is_subscribed_seeded_and_the_visitor_publishes(
         assert not unexpected
         violations = check_requests(server.env.http_requests)
         assert not violations, report(violations)
+
+
+async def test_ordinary_answers_are_not_failures_and_link_to_no_discord_com(
+    settings: Settings, tmp_path: Path
+) -> None:
+    async with demo_server(settings, tmp_path / "demo.db", examples=read_examples()) as server:
+        cursor = server.env.error_cursor  # what the demo's page counts failures from
+
+        topics = await server.visitor.slash(server.news, "brief topics")
+        assert topics.response.content == NO_TOPICS  # the samples have no topics
+        nothing = await server.visitor.slash(server.news, "brief search", query="zebra")
+        assert "No briefs match “zebra”" in nothing.response.content
+        tested = await server.visitor.slash(server.news, "autopost test")
+        said = last(tested).content
+        assert said == "The latest brief, #7, is already posted there."
+
+        assert server.env.errors_since(cursor) == ()
+        answers = [topics.response, nothing.response, *tested.followups]
+        assert not any("discord.com" in str(answer.content) for answer in answers)
+
+
+async def test_the_demo_tells_the_wall_clock_time(settings: Settings, tmp_path: Path) -> None:
+    async with demo_server(settings, tmp_path / "demo.db", examples=read_examples()[:1]) as server:
+        await asyncio.to_thread(time.sleep, 1.5)  # real time passes; simcord's clock stands still
+        assert abs(server.env.now() - datetime.now(UTC)) < timedelta(seconds=0.5)
+        latest = await server.visitor.slash(server.news, "brief latest")
+        sent = latest.response.message.created_at
+        assert abs(sent - datetime.now(UTC)) < timedelta(seconds=1)
 
 
 def titles(server: DemoServer) -> list[str | None]:

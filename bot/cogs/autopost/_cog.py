@@ -429,8 +429,11 @@ class AutoPost(
             sub: Subscription | None = await self._subscription(interaction.guild.id, subscription)
         else:
             sub = await self.bot.storage.subscriptions.first(interaction.guild.id)
-        if sub is None:
-            raise UserFacingError("Auto-posting is off: choose a channel with `/autopost channel`.")
+        if sub is None:  # an answer, not a refusal: there is nothing to test
+            await send_ephemeral(
+                interaction, "Auto-posting is off: choose a channel with `/autopost channel`."
+            )
+            return
         await interaction.response.defer(ephemeral=True, thinking=True)
         await send_ephemeral(interaction, await self.poster.post_latest(sub))
 

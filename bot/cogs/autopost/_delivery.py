@@ -106,18 +106,18 @@ class AutoPoster:
         any post; say how it went.
 
         Never a duplicate: a brief already posted (or being posted) there is only linked.
-        Raises UserFacingError when there is nothing to post or the channel refuses.
+        Nothing to post is an answer; raises UserFacingError when the channel refuses.
         """
         storage = self.bot.storage
         latest = await storage.briefs.latest(TEST_CANDIDATES)
         brief = next((b for b in latest if subscription.selects(b.tags)), None)
         if brief is None:
-            raise UserFacingError(
+            return (
                 "There are no briefs this subscription would post yet, so there is nothing to post."
             )
         posted = await storage.post_log.copy(subscription.channel_id, brief.id)
         if posted is not None:
-            return f"The latest brief, #{brief.id}, is already posted there: {_link(posted)}"
+            return f"The latest brief, #{brief.id}, is already posted there{self._jump(posted)}"
         try:
             channel = await self._channel(subscription)
         except (ChannelUnavailableError, ServerUnavailableError) as error:
@@ -126,12 +126,20 @@ class AutoPoster:
         posted = await storage.post_log.copy(subscription.channel_id, brief.id)
         if outcome is Outcome.SENT and posted is not None:
             await storage.post_log.log(subscription.guild_id, brief.id, "test", channel.mention)
-            return f"Posted the latest brief, #{brief.id}, in {channel.mention}: {_link(posted)}"
+            return f"Posted the latest brief, #{brief.id}, in {channel.mention}{self._jump(posted)}"
         if outcome is Outcome.PASSED:
             return f"The latest brief, #{brief.id}, is being posted in {channel.mention} already."
         refreshed = await storage.subscriptions.get(subscription.id)
         problem = refreshed.last_error if refreshed is not None else None
         raise UserFacingError(f"The post did not go out: {problem or outcome.value}.")
+
+    def _jump(self, copy: PostedCopy) -> str:
+        """End a sentence with a link that jumps to a posted copy (in its thread, if it is in
+        one), or with a full stop where the bot makes no links to discord.com."""
+        if not self.bot.message_links:
+            return "."
+        channel = copy.thread_id or copy.channel_id
+        return f": https://discord.com/channels/{copy.guild_id}/{channel}/{copy.message_id}"
 
     async def pending_count(self, subscription: Subscription) -> int:
         """Return how many briefs are waiting to be posted for this subscription."""
@@ -471,9 +479,3 @@ class AutoPoster:
             log.exception(
                 "autopost could not record an error", extra={"subscription": subscription_id}
             )
-
-
-def _link(copy: PostedCopy) -> str:
-    """Return a link that jumps to a posted copy (in its thread, if it is in one)."""
-    channel = copy.thread_id or copy.channel_id
-    return f"https://discord.com/channels/{copy.guild_id}/{channel}/{copy.message_id}"

@@ -25,6 +25,7 @@ from bot.ui.components import (
     search_key,
     topic_of,
 )
+from bot.ui.replies import send_ephemeral
 from storage.base import SEARCH_COUNT_CAP, valid_id
 from storage.models import Brief, brief_number
 from storage.topics import TopicCount, matching
@@ -44,6 +45,10 @@ NO_TOPICS = (
     " line, just before its summary sections."
 )
 
+#: One page of a paged answer, or the short text that says there is nothing to page through:
+#: an ordinary answer (an empty library, no match), not an error.
+Page = tuple[discord.Embed, discord.ui.View] | str
+
 
 # --- the commands --------------------------------------------------------------------------
 
@@ -52,7 +57,8 @@ async def latest(interaction: Interaction, count: int) -> None:
     """Post the newest brief(s), one message each so every one keeps its More button."""
     briefs = await interaction.client.storage.briefs.latest(count)
     if not briefs:
-        raise NotFoundError(EMPTY_LIBRARY)
+        await send_ephemeral(interaction, EMPTY_LIBRARY)
+        return
     first, *rest = briefs
     embed, view = components.summary_message(first)
     await interaction.response.send_message(embed=embed, view=view)
@@ -111,23 +117,34 @@ async def search(interaction: Interaction, query: str, topic: str | None = None)
     bot = interaction.client
     found = await find_topic(bot, topic)
     name = found.name if found else None
-    embed, view = await search_message(bot, search_key(query, name), 0, name)
-    await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+    await show_page(interaction, await search_message(bot, search_key(query, name), 0, name))
 
 
 async def browse(interaction: Interaction, topic: str | None = None) -> None:
     """Answer with the first page of the library (or of one topic's briefs), newest first."""
     bot = interaction.client
     if await bot.storage.briefs.count() == 0:
-        raise NotFoundError(EMPTY_LIBRARY)
-    embed, view = await list_message(bot, 0, topic)
-    await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+        await send_ephemeral(interaction, EMPTY_LIBRARY)
+        return
+    await show_page(interaction, await list_message(bot, 0, topic))
 
 
 async def topics(interaction: Interaction) -> None:
     """Answer with the library's topics and how many briefs have each, most used first."""
-    embed, view = await topics_message(interaction.client, 0)
-    await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+    await show_page(interaction, await topics_message(interaction.client, 0))
+
+
+async def show_page(interaction: Interaction, page: Page, *, edit: bool = False) -> None:
+    """Show a page to the member only (in place of the clicked one, with `edit`), or the text
+    saying there is nothing to show."""
+    if isinstance(page, str):
+        await send_ephemeral(interaction, page)
+        return
+    embed, view = page
+    if edit:
+        await interaction.response.edit_message(embed=embed, view=view)
+    else:
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
 
 # --- the pages -----------------------------------------------------------------------------
@@ -173,10 +190,9 @@ async def list_message(
     return embed, components.list_view(rows, page=page, pages=pages, topic=name)
 
 
-async def search_message(
-    bot: BriefBot, query: str, page: int, topic: str | None = None
-) -> tuple[discord.Embed, discord.ui.View]:
-    """Return one page of ranked results for a normalised query (in one topic's briefs)."""
+async def search_message(bot: BriefBot, query: str, page: int, topic: str | None = None) -> Page:
+    """Return one page of ranked results for a normalised query (in one topic's briefs), or
+    the text saying nothing matches."""
     if not query:
         raise NotFoundError(EMPTY_QUERY)
     briefs = bot.storage.briefs
@@ -185,11 +201,11 @@ async def search_message(
     if total == 0:
         quoted = f"“{truncate(query, 100)}”"
         if found is not None:
-            raise NotFoundError(
+            return (
                 f"No briefs with the topic “{found.name}” match {quoted}. "
                 "Try other words, or leave the topic out to search every brief."
             )
-        raise NotFoundError(f"No briefs match {quoted}. Try fewer or other words.")
+        return f"No briefs match {quoted}. Try fewer or other words."
     pages = page_count(total, SEARCH_PAGE_SIZE)
     page = min(max(page, 0), pages - 1)
     hits = await briefs.search(
@@ -209,12 +225,13 @@ async def search_message(
     return embed, components.search_view(query, rows, page=page, pages=pages, topic=name)
 
 
-async def topics_message(bot: BriefBot, page: int) -> tuple[discord.Embed, discord.ui.View]:
-    """Return one page of `/brief topics`, with a menu listing a topic's briefs and Prev/Next."""
+async def topics_message(bot: BriefBot, page: int) -> Page:
+    """Return one page of `/brief topics`, with a menu listing a topic's briefs and Prev/Next,
+    or the text saying there are none."""
     briefs = bot.storage.briefs
     every = await briefs.topics()
     if not every:
-        raise NotFoundError(EMPTY_LIBRARY if await briefs.count() == 0 else NO_TOPICS)
+        return EMPTY_LIBRARY if await briefs.count() == 0 else NO_TOPICS
     pages = page_count(len(every), TOPICS_PAGE_SIZE)
     page = min(max(page, 0), pages - 1)
     shown = every[page * TOPICS_PAGE_SIZE : (page + 1) * TOPICS_PAGE_SIZE]
@@ -284,8 +301,9 @@ class ListPageButton(PersistentItem[discord.ui.Button[Any]], id_format=LIST_PAGE
 
     async def run(self, interaction: Interaction) -> None:
         """Show another page of the library (of the topic's briefs)."""
-        embed, view = await list_message(interaction.client, self.page, self.topic)
-        await interaction.response.edit_message(embed=embed, view=view)
+        await show_page(
+            interaction, await list_message(interaction.client, self.page, self.topic), edit=True
+        )
 
 
 class SearchPageButton(PersistentItem[discord.ui.Button[Any]], id_format=SEARCH_PAGE):
@@ -306,8 +324,8 @@ class SearchPageButton(PersistentItem[discord.ui.Button[Any]], id_format=SEARCH_
 
     async def run(self, interaction: Interaction) -> None:
         """Show another page of results for the same query (and topic)."""
-        embed, view = await search_message(interaction.client, self.query, self.page, self.topic)
-        await interaction.response.edit_message(embed=embed, view=view)
+        found = await search_message(interaction.client, self.query, self.page, self.topic)
+        await show_page(interaction, found, edit=True)
 
 
 class TopicsPageButton(PersistentItem[discord.ui.Button[Any]], id_format=TOPICS_PAGE):
@@ -324,8 +342,7 @@ class TopicsPageButton(PersistentItem[discord.ui.Button[Any]], id_format=TOPICS_
 
     async def run(self, interaction: Interaction) -> None:
         """Show another page of topics."""
-        embed, view = await topics_message(interaction.client, self.page)
-        await interaction.response.edit_message(embed=embed, view=view)
+        await show_page(interaction, await topics_message(interaction.client, self.page), edit=True)
 
 
 class OpenTopicSelect(PersistentItem[discord.ui.Select[Any]], id_format=OPEN_TOPIC):
@@ -342,8 +359,9 @@ class OpenTopicSelect(PersistentItem[discord.ui.Select[Any]], id_format=OPEN_TOP
     async def run(self, interaction: Interaction) -> None:
         """Answer with the first page of the topic's briefs, newest first, to the chooser."""
         values = self.item.values
-        embed, view = await list_message(interaction.client, 0, values[0] if values else "-")
-        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+        await show_page(
+            interaction, await list_message(interaction.client, 0, values[0] if values else "-")
+        )
 
 
 class OpenBriefSelect(PersistentItem[discord.ui.Select[Any]], id_format=OPEN_BRIEF):

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import discord
 
 from storage.models import BriefContent
-from tests.helpers import Restart, Server, announce, posts, publish, titles
+from tests.helpers import Restart, Server, announce, last, posts, publish, titles
 
 NOTE = "An earlier version gave the wrong town."
 
@@ -223,6 +223,16 @@ async def test_a_crosspost_rate_limit_never_holds_delivery_up(simcord_env, setti
     assert len({r.path for r in crossposts}) == 2  # both published in the end
     log = await loud.manager.slash(loud.news, "autopost log")
     assert "published to following servers" in log.response.content
+
+
+async def test_autopost_test_with_nothing_to_post_answers_without_failing(simcord_env):
+    server = Server(simcord_env, "one")
+    off = await server.manager.slash(server.news, "autopost test")
+    assert off.response.content.startswith("Auto-posting is off")
+    await server.subscribe()
+    nothing = await server.manager.slash(server.news, "autopost test")
+    assert "so there is nothing to post" in last(nothing).content
+    assert not simcord_env.errors  # answers, not failures (the demo's page would flag those)
 
 
 async def test_autopost_test_posts_the_latest_once(simcord_env):
