@@ -309,6 +309,11 @@ class Backend(Database, Protocol):
         """Hold, until the transaction ends, the right to hand out new brief ids."""
         ...
 
+    async def lock_guild(self, conn: Connection, guild_id: int) -> None:
+        """Hold, until the transaction ends, the right to change which subscriptions a guild
+        has, so a count-then-insert (the MAX_SUBSCRIPTIONS cap) holds under concurrency."""
+        ...
+
     async def insert(self, conn: Connection, table: str, rows: Sequence[Row]) -> None:
         """Insert rows of one table exactly as given, the fastest way the database has."""
         ...

@@ -23,6 +23,7 @@ from storage.models import (
     UnsentPost,
     utcnow,
 )
+from storage.sql import Connection
 
 _SUBSCRIPTION = ", ".join(COLUMNS["subscriptions"])
 #: Delivery log lines kept per guild.
@@ -72,20 +73,28 @@ class Subscriptions:
 
         Raises SubscriptionLimitError when the guild has MAX_SUBSCRIPTIONS already.
         """
+        async with self._db.transaction() as conn:
+            await self._db.lock_guild(conn, guild_id)
+            return await self._insert(conn, guild_id, options)
+
+    async def _insert(
+        self, conn: Connection, guild_id: int, options: SubscriptionOptions
+    ) -> Subscription:
+        """Insert a subscription unless the guild has MAX_SUBSCRIPTIONS; the caller holds the
+        guild's lock (`Backend.lock_guild`), so the count is still true when the row goes in."""
         columns = ", ".join(_OPTIONS)
         slots = ", ".join("?" for _ in _OPTIONS)
-        async with self._db.transaction() as conn:
-            row = await conn.fetchrow(
-                f"INSERT INTO subscriptions (guild_id, subscribed_at, {columns})"
-                f" SELECT ?, ?, {slots}"
-                " WHERE (SELECT count(*) FROM subscriptions WHERE guild_id = ?) < ?"
-                f" RETURNING {_SUBSCRIPTION}",
-                guild_id,
-                utcnow(),
-                *_stored(options),
-                guild_id,
-                MAX_SUBSCRIPTIONS,
-            )
+        row = await conn.fetchrow(
+            f"INSERT INTO subscriptions (guild_id, subscribed_at, {columns})"
+            f" SELECT ?, ?, {slots}"
+            " WHERE (SELECT count(*) FROM subscriptions WHERE guild_id = ?) < ?"
+            f" RETURNING {_SUBSCRIPTION}",
+            guild_id,
+            utcnow(),
+            *_stored(options),
+            guild_id,
+            MAX_SUBSCRIPTIONS,
+        )
         if row is None:
             raise SubscriptionLimitError(
                 f"this server has {MAX_SUBSCRIPTIONS} subscriptions already, the most it may have"
@@ -137,20 +146,31 @@ class Subscriptions:
         return None if row is None else Subscription.model_validate(row)
 
     async def remove(self, guild_id: int, subscription_id: int) -> bool:
-        """Delete one of a guild's subscriptions (its posts stay recorded); False if absent."""
-        async with self._db.transaction() as conn:
-            return bool(
-                await conn.execute(
-                    "DELETE FROM subscriptions WHERE guild_id = ? AND id = ?",
-                    guild_id,
-                    subscription_id,
-                )
-            )
+        """Delete one of a guild's subscriptions; False if absent. Its posts stay recorded
+        for their channel, no longer as its own (see `_delete`)."""
+        return bool(await self._delete(guild_id, " AND id = ?", subscription_id))
 
     async def remove_all(self, guild_id: int) -> int:
         """Stop auto-posting to this guild altogether; return how many subscriptions ended."""
+        return await self._delete(guild_id)
+
+    async def _delete(self, guild_id: int, only: str = "", *args: Any) -> int:
+        """Delete a guild's subscriptions (those `only` keeps) and forget which posts were
+        theirs: a number is never handed out again, and nothing kept under it outlives it
+        (today's posts against a daily cap), so no later subscription can inherit them."""
         async with self._db.transaction() as conn:
-            return await conn.execute("DELETE FROM subscriptions WHERE guild_id = ?", guild_id)
+            await self._db.lock_guild(conn, guild_id)
+            rows = await conn.fetch(
+                f"DELETE FROM subscriptions WHERE guild_id = ?{only} RETURNING id", guild_id, *args
+            )
+            ids = [int(row["id"]) for row in rows]
+            if ids:
+                await conn.execute(
+                    "UPDATE post_log SET subscription_id = NULL"
+                    f" WHERE {self._db.dialect.any_of('subscription_id')}",
+                    ids,
+                )
+        return len(ids)
 
     async def set_channel(
         self, guild_id: int, channel_id: int, *, crosspost: bool = False
@@ -158,26 +178,27 @@ class Subscriptions:
         """Post every brief to this channel from now on (`/autopost channel`): the guild's one
         subscription moves there (no backlog, any pause and error cleared), or is created.
 
-        Raises AmbiguousSubscriptionError when the guild has several subscriptions.
+        Raises AmbiguousSubscriptionError when the guild has several subscriptions. Under the
+        guild's lock, so two at once never both create "the one" subscription.
         """
-        current = await self._only(guild_id)
-        if current is None:
-            return await self.add(
-                guild_id, SubscriptionOptions(channel_id=channel_id, crosspost=crosspost)
-            )
-        now = utcnow()
         async with self._db.transaction() as conn:
+            await self._db.lock_guild(conn, guild_id)
+            ids = await conn.fetch("SELECT id FROM subscriptions WHERE guild_id = ?", guild_id)
+            if len(ids) > 1:
+                raise AmbiguousSubscriptionError(f"this server has {len(ids)} subscriptions")
+            if not ids:
+                options = SubscriptionOptions(channel_id=channel_id, crosspost=crosspost)
+                return await self._insert(conn, guild_id, options)
             row = await conn.fetchrow(
                 "UPDATE subscriptions SET channel_id = ?, crosspost = ?, subscribed_at = ?,"
                 " paused_reason = NULL, paused_at = NULL, last_error = NULL"
                 f" WHERE id = ? RETURNING {_SUBSCRIPTION}",
                 channel_id,
                 crosspost,
-                now,
-                current.id,
+                utcnow(),
+                ids[0]["id"],
             )
-        if row is None:  # removed meanwhile: start again
-            return await self.set_channel(guild_id, channel_id, crosspost=crosspost)
+        assert row is not None  # the guild's lock keeps it from being removed meanwhile
         return Subscription.model_validate(row)
 
     async def set_mention(self, guild_id: int, role_id: int | None) -> Subscription | None:

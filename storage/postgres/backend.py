@@ -32,6 +32,10 @@ SEARCH_INDEXES = ("briefs_search", "briefs_title_search")
 SERVER_SETTINGS = {"plan_cache_mode": "force_custom_plan"}
 #: pg_advisory_xact_lock key serialising brief id allocation ("highest id + 1") across processes.
 ID_LOCK = 0x62726965_66000002
+#: pg_advisory_xact_lock(class, key) class serialising changes to one guild's subscriptions;
+#: the key is the guild id folded into an int4 (two guilds sharing one only wait for each
+#: other). Two-key locks never collide with the one-key ID_LOCK.
+GUILD_LOCK, GUILD_LOCK_KEYS = 0x62726966, 2**31
 #: NOTIFY channel announcing new briefs; the payload is the newest stored id.
 PUBLISHED_CHANNEL = "briefbot_published"
 
@@ -172,6 +176,13 @@ class PostgresDatabase:
     async def lock_ids(self, conn: Connection) -> None:
         """Another process handing out brief ids waits here until this transaction ends."""
         await conn.execute("SELECT pg_advisory_xact_lock(?)", ID_LOCK)
+
+    async def lock_guild(self, conn: Connection, guild_id: int) -> None:
+        """Another transaction changing this guild's subscriptions waits here until this one
+        ends (a count under READ COMMITTED alone would let concurrent adds pass the cap)."""
+        await conn.execute(
+            "SELECT pg_advisory_xact_lock(?, ?)", GUILD_LOCK, guild_id % GUILD_LOCK_KEYS
+        )
 
     async def insert(self, conn: Connection, table: str, rows: Sequence[Row]) -> None:
         """Insert rows in one statement, each column sent as one array (far faster than a row

@@ -209,6 +209,9 @@ class SqliteDatabase:
     async def lock_ids(self, conn: Connection) -> None:
         """Nothing to do: BEGIN IMMEDIATE already keeps every other writer out."""
 
+    async def lock_guild(self, conn: Connection, guild_id: int) -> None:
+        """Nothing to do: BEGIN IMMEDIATE already keeps every other writer out."""
+
     async def insert(self, conn: Connection, table: str, rows: Sequence[Row]) -> None:
         """Insert rows with one prepared statement (the search index follows by trigger)."""
         if not rows:

@@ -89,6 +89,35 @@ async def test_many_subscriptions_per_server_up_to_the_limit(store: Storage) -> 
     assert len(await subs.of_guild(GUILD)) == MAX_SUBSCRIPTIONS - 1
 
 
+async def test_concurrent_adds_never_pass_the_limit(store_url: str) -> None:
+    """Several connections (three pools on PostgreSQL; on SQLite, two connections to one
+    file) add at once: each add counts and inserts under the guild's lock."""
+    stores = [await open_storage(store_url) for _ in range(3)]
+    try:
+        for n in range(MAX_SUBSCRIPTIONS - 5):
+            await subscribed(stores[0], channel=CHANNEL + n)
+
+        async def add(store: Storage, n: int) -> bool:
+            try:
+                await subscribed(store, channel=CHANNEL + 100 + n)
+            except SubscriptionLimitError:
+                return False
+            return True
+
+        added = await asyncio.gather(*(add(stores[n % 3], n) for n in range(12)))
+        assert added.count(True) == 5
+        assert len(await stores[1].subscriptions.of_guild(GUILD)) == MAX_SUBSCRIPTIONS
+        # Nor do concurrent `/autopost channel` on a new server make two "only" subscriptions.
+        moved = await asyncio.gather(
+            *(stores[n % 3].subscriptions.set_channel(GUILD + 1, CHANNEL + n) for n in range(8))
+        )
+        assert len({sub.id for sub in moved}) == 1
+        assert len(await stores[2].subscriptions.of_guild(GUILD + 1)) == 1
+    finally:
+        for store in stores:
+            await store.close()
+
+
 async def test_edit_replaces_options_and_a_new_channel_starts_afresh(store: Storage) -> None:
     subs = store.subscriptions
     sub = await subscribed(store, topics=["Sport"])
