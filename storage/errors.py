@@ -22,6 +22,10 @@ class MigrationError(RuntimeError):
     """The migration files or the database's schema version are not usable."""
 
 
+class NotALibraryError(MigrationError):
+    """The database holds another program's tables: it is refused, and left as it was."""
+
+
 class TransferError(Exception):
     """A whole-library copy cannot start or did not verify; the target is left as it was."""
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from importlib import resources
 
-from storage.errors import MigrationError
+from storage.errors import MigrationError, NotALibraryError
 
 _FILE_NAME = re.compile(r"^(\d{4})_(\w+)\.sql$")
+#: Tables every library has, both created by its first migration: the runner's and the briefs.
+LIBRARY_TABLES = frozenset({"schema_version", "briefs"})
+#: Most of a foreign database's table names a refusal lists.
+SHOWN_TABLES = 5
 
 
 @dataclass(frozen=True)
@@ -48,3 +53,19 @@ def to_apply(migrations: list[Migration], version: int, up_to: int | None) -> li
             f"database schema version {version} is newer than this code ({len(migrations)})"
         )
     return migrations[version:target]
+
+
+def check_library(tables: Collection[str]) -> None:
+    """Refuse a database that holds tables but is not a library, before anything is written.
+
+    Empty (a new file or schema) or a library (its first migration applied) may be migrated;
+    anything else belongs to another program, whose data a migration would change.
+    """
+    if not tables or LIBRARY_TABLES.issubset(tables):
+        return
+    names = sorted(tables)
+    shown = ", ".join(names[:SHOWN_TABLES])
+    more = f" and {len(names) - SHOWN_TABLES} more" if len(names) > SHOWN_TABLES else ""
+    raise NotALibraryError(
+        f"not a briefbot library (it holds other tables: {shown}{more}); nothing was changed"
+    )

@@ -27,7 +27,9 @@ from bot.app import BriefBot, create_bot
 from bot.cli.output import EXIT_FAILED, EXIT_OK, writing
 from bot.config import Settings
 from storage.backends import sqlite_url
-from storage.errors import DatabaseUnavailableError
+from storage.errors import DatabaseUnavailableError, NotALibraryError
+from storage.migrations import check_library
+from storage.sqlite.migrations import TABLE_NAMES
 
 if TYPE_CHECKING:
     import simcord
@@ -129,6 +131,7 @@ async def prepare_library(folder: Path, db: Path | None, *, write: bool) -> Libr
     if not await asyncio.to_thread(db.is_file):
         raise DemoError(f"cannot open {sqlite_url(db)}: no such database file")
     try:
+        await asyncio.to_thread(check_is_library, db)
         if write:
             if others := await asyncio.to_thread(other_servers, db):
                 raise DemoError(
@@ -141,6 +144,8 @@ async def prepare_library(folder: Path, db: Path | None, *, write: bool) -> Libr
         await asyncio.to_thread(copy_library, db, copy)
     except sqlite3.Error as exc:
         raise DemoError(f"cannot read {sqlite_url(db)}: {exc}") from exc
+    except NotALibraryError as exc:
+        raise DemoError(f"cannot open {sqlite_url(db)}: {exc}") from exc
     return copy, []
 
 
@@ -266,6 +271,12 @@ def copy_library(source: Path, target: Path) -> None:
         with copy:
             for table in server_tables(copy):
                 copy.execute(f'DELETE FROM "{table}" WHERE {SERVER_COLUMN} != ?', (DEMO_GUILD_ID,))
+
+
+def check_is_library(path: Path) -> None:
+    """Refuse another program's SQLite file, read-only, before it is copied or changed."""
+    with contextlib.closing(sqlite3.connect(read_only(path), uri=True)) as reading:
+        check_library([row[0] for row in reading.execute(TABLE_NAMES)])
 
 
 def other_servers(path: Path) -> list[int]:

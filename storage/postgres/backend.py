@@ -16,7 +16,13 @@ from typing import Any
 import asyncpg
 
 from storage.postgres.checks import integrity_problems
-from storage.postgres.migrations import Driver, apply_migrations, current_version, latest_version
+from storage.postgres.migrations import (
+    Driver,
+    apply_migrations,
+    current_version,
+    latest_version,
+    refuse_foreign,
+)
 from storage.postgres.search import PostgresSearch, search_vector, title_vector
 from storage.sql import POSTGRES, Connection, Reads, Row, numbered
 
@@ -127,7 +133,7 @@ class PostgresDatabase:
 
     @classmethod
     async def open(cls, url: str) -> PostgresDatabase:
-        """Connect and apply pending migrations."""
+        """Connect and apply pending migrations, unless the schema is another program's."""
         pool = await asyncpg.create_pool(
             url,
             min_size=POOL_MIN,
@@ -137,6 +143,7 @@ class PostgresDatabase:
         )
         try:
             async with pool.acquire() as conn:
+                await refuse_foreign(conn)
                 await apply_migrations(conn)
         except BaseException:
             await pool.close()

@@ -7,7 +7,7 @@ from typing import TypeAlias
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
-from storage.migrations import Migration, to_apply
+from storage.migrations import Migration, check_library, to_apply
 from storage.migrations import load_migrations as load_shared
 
 #: A connection as the pool lends it (or as `asyncpg.connect` returns it).
@@ -36,6 +36,14 @@ async def _ensure_version_table(conn: Driver) -> None:
     await conn.execute(
         "INSERT INTO schema_version (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING"
     )
+
+
+async def refuse_foreign(conn: Driver) -> None:
+    """Raise NotALibraryError for a schema holding another program's tables; it reads only."""
+    rows = await conn.fetch(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+    )
+    check_library([row["table_name"] for row in rows])
 
 
 async def current_version(conn: Driver) -> int:

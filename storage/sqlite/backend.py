@@ -20,7 +20,12 @@ from typing import Any
 import aiosqlite
 
 from storage.sql import FLAG_COLUMNS, SQLITE, TIME_COLUMNS, Connection, Reads, Row
-from storage.sqlite.migrations import apply_migrations, current_version, latest_version
+from storage.sqlite.migrations import (
+    apply_migrations,
+    current_version,
+    latest_version,
+    refuse_foreign,
+)
 from storage.sqlite.search import SqliteSearch
 
 #: Milliseconds a writer waits for another connection's write lock before giving up.
@@ -148,13 +153,18 @@ class SqliteDatabase:
 
     @classmethod
     async def open(cls, path: Path | str, *, url: str | None = None) -> SqliteDatabase:
-        """Connect (creating the folder), set pragmas and apply pending migrations."""
+        """Connect (creating the folder), set pragmas and apply pending migrations.
+
+        Another program's database is refused (NotALibraryError) before anything is written
+        to it, even the write-ahead log mode.
+        """
         if str(path) != MEMORY:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(str(path), isolation_level=None)
         try:
             conn.row_factory = aiosqlite.Row
             await _pragma(conn, f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await refuse_foreign(conn)
             await _enable_wal(conn)
             await _pragma(conn, "PRAGMA synchronous = NORMAL")
             await _pragma(conn, "PRAGMA foreign_keys = ON")

@@ -7,8 +7,14 @@ import sqlite3
 import aiosqlite
 
 from storage.errors import MigrationError
-from storage.migrations import Migration, to_apply
+from storage.migrations import Migration, check_library, to_apply
 from storage.migrations import load_migrations as load_shared
+
+#: The tables and views a SQLite database holds, SQLite's own left out.
+TABLE_NAMES = (
+    "SELECT name FROM sqlite_schema"
+    " WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+)
 
 
 def load_migrations() -> list[Migration]:
@@ -48,6 +54,12 @@ async def _ensure_version_table(conn: aiosqlite.Connection) -> None:
         " version INTEGER NOT NULL)"
     )
     await conn.execute("INSERT OR IGNORE INTO schema_version (id, version) VALUES (1, 0)")
+
+
+async def refuse_foreign(conn: aiosqlite.Connection) -> None:
+    """Raise NotALibraryError for a file holding another program's tables; it reads only."""
+    async with conn.execute(TABLE_NAMES) as cursor:
+        check_library([row[0] for row in await cursor.fetchall()])
 
 
 async def current_version(conn: aiosqlite.Connection) -> int:

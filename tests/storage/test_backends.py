@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import sqlite3
+from pathlib import Path
+
+import asyncpg
 import pytest
 
-from storage.backends import DatabaseUnavailableError, open_storage
+from storage.backends import DatabaseUnavailableError, open_storage, redact, sqlite_path
 
 
 async def test_close_is_idempotent(store_url: str) -> None:
@@ -25,3 +31,67 @@ async def test_a_schema_newer_than_the_code_is_refused_naming_the_database(
     with pytest.raises(DatabaseUnavailableError, match="newer than this code") as caught:
         await open_storage(store_url)
     assert str(caught.value).startswith("cannot open ")
+
+
+def notes_file(path: Path) -> bytes:
+    """Make another program's SQLite database (a table `notes`); return its bytes."""
+    path.parent.mkdir(parents=True)
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
+        conn.execute("CREATE TABLE notes (text TEXT)")
+        conn.execute("INSERT INTO notes VALUES ('buy milk')")
+    return path.read_bytes()
+
+
+def files_beside(path: Path) -> dict[str, bytes]:
+    """Every file in the database's folder, with its bytes."""
+    return {p.name: p.read_bytes() for p in path.parent.iterdir()}
+
+
+async def schema_tables(url: str) -> list[str]:
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+        )
+    finally:
+        await conn.close()
+    return [row["table_name"] for row in rows]
+
+
+async def test_another_programs_database_is_refused_and_left_unchanged(
+    store_url: str, backend: str
+) -> None:
+    path = Path(sqlite_path(store_url))
+    if backend == "sqlite":
+        before = {path.name: notes_file(path)}
+    else:
+        conn = await asyncpg.connect(store_url)
+        try:
+            await conn.execute("CREATE TABLE notes (text text)")
+        finally:
+            await conn.close()
+
+    with pytest.raises(DatabaseUnavailableError) as caught:
+        await open_storage(store_url)
+
+    assert str(caught.value) == (
+        f"cannot open {redact(store_url)}: not a briefbot library"
+        " (it holds other tables: notes); nothing was changed"
+    )
+    if backend == "sqlite":
+        assert files_beside(path) == before  # byte for byte, and no journal left beside it
+    else:
+        assert await schema_tables(store_url) == ["notes"]
+
+
+async def test_an_empty_file_or_schema_becomes_a_library(store_url: str, backend: str) -> None:
+    if backend == "sqlite":  # as `touch briefs.db` leaves it
+        path = Path(sqlite_path(store_url))
+        await asyncio.to_thread(path.parent.mkdir, parents=True)
+        await asyncio.to_thread(path.touch)
+    for _ in range(2):  # made a library, then opened as one
+        store = await open_storage(store_url, create=False)
+        try:
+            assert await store.schema_version() == store.latest_version()
+        finally:
+            await store.close()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -391,3 +393,45 @@ def test_a_full_disk_is_one_line(tmp_path: Path, command: tuple[str, ...]) -> No
 
     assert result.returncode == 1
     assert result.stderr.splitlines() == ["error: cannot write: No space left on device"]
+
+
+# --- only a briefbot library is ever written ------------------------------------------------
+
+
+def notes_file(path: Path) -> bytes:
+    """Make another program's SQLite database (a table `notes`); return its bytes."""
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
+        conn.execute("CREATE TABLE notes (text TEXT)")
+        conn.execute("INSERT INTO notes VALUES ('buy milk')")
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("export", "--db", "notes.db"),
+        ("import", str(EXAMPLES), "--db", "notes.db"),
+        ("migrate-db", "--from", "notes.db", "--to", "copy.db"),
+        ("migrate-db", "--from", "lib.db", "--to", "notes.db"),
+        ("demo", "--db", "notes.db", "--write", "--no-browser"),
+        ("demo", "--db", "notes.db", "--no-browser"),
+    ],
+    ids=["export", "import", "migrate-db --from", "migrate-db --to", "demo --write", "demo"],
+)
+def test_another_programs_database_is_refused_in_one_line_and_left_unchanged(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    run_cli("import", str(EXAMPLES), "--db", "lib.db", cwd=tmp_path)
+    before = notes_file(tmp_path / "notes.db")
+    files = sorted(p.name for p in tmp_path.iterdir())
+
+    result = run_cli(*command, cwd=tmp_path)
+
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "error: cannot open sqlite:///notes.db: not a briefbot library"
+        " (it holds other tables: notes); nothing was changed"
+    ]
+    assert (tmp_path / "notes.db").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == files  # no copy.db, no journal
