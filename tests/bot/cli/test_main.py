@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.databases import BACKENDS, database_url
-from tests.helpers import EXAMPLES, FIXTURES, cli_env, run_cli
+from tests.helpers import EXAMPLES, FIXTURES, ROOT, cli_env, run_cli
 
 
 def test_run_without_token_says_how_to_set_one(tmp_path: Path) -> None:
@@ -22,6 +22,28 @@ def test_run_without_token_says_how_to_set_one(tmp_path: Path) -> None:
     assert "DISCORD_TOKEN" in result.stderr
     assert ".env" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_without_its_dependencies_it_says_what_to_run_in_one_line(tmp_path: Path) -> None:
+    # -S: no site-packages, as when the system's python3 runs it instead of the venv's
+    result = subprocess.run(
+        [sys.executable, "-S", "-m", "bot", "check", "--db", "my library.db"],
+        cwd=tmp_path,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: briefbot's dependencies are not installed for ")
+    venv = ROOT / ".venv" / "bin" / "python"
+    if venv.exists():
+        assert line.endswith(f"run: {venv} -m bot check --db 'my library.db'")
+    else:
+        assert "run: python3 -m venv .venv && .venv/bin/pip install -e ." in line
 
 
 def test_default_command_is_run(tmp_path: Path) -> None:
