@@ -19,7 +19,7 @@ import discord
 
 from bot.brief.drafts import TOKEN_HEX
 from bot.brief.pages import paginate
-from bot.brief.text import truncate
+from bot.brief.text import ELLIPSIS, shorten_title, truncate
 from bot.limits import (
     CUSTOM_ID,
     SELECT_OPTION_DESCRIPTION,
@@ -291,14 +291,20 @@ def results_view(
     if rows:
         options = [
             discord.SelectOption(
-                label=truncate(f"#{brief_id} · {title}", SELECT_OPTION_LABEL),
+                label=_option_label(brief_id, title),
                 value=str(brief_id),
-                description=truncate(detail, SELECT_OPTION_DESCRIPTION) or None,
+                description=shorten_title(detail, SELECT_OPTION_DESCRIPTION) or None,
             )
             for brief_id, title, detail in rows
         ]
         items.append(open_select(options))
     return message_view(*items, *buttons)
+
+
+def _option_label(brief_id: int, title: str) -> str:
+    """Label a brief in the opener: its number, then its title cut at a word to fit."""
+    number = f"#{brief_id} · "
+    return number + (shorten_title(title, SELECT_OPTION_LABEL - len(number)) or ELLIPSIS)
 
 
 def list_view(

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import discord
 
-from bot.brief.text import ELLIPSIS, truncate
+from bot.brief.text import ELLIPSIS, display_title, headline, shorten_title, truncate
 from bot.limits import (
     EMBED_DESCRIPTION,
     EMBED_FIELD_NAME,
@@ -56,6 +56,9 @@ def summary_embed(
 ) -> discord.Embed:
     """Render a brief's summary: WHAT HAPPENED as description, the other sections as fields.
 
+    A brief without a title of its own shows WHAT HAPPENED's first sentence once, as the
+    title, the rest beneath it (`bot.brief.text.headline`).
+
     An edited brief says when it was updated, and its correction note follows the sections;
     both come from a stored Brief unless given (a preview of an edit shows them as they will
     be once saved).
@@ -64,7 +67,7 @@ def summary_embed(
     if isinstance(brief, Brief):
         correction = correction if correction is not None else brief.correction
         updated = updated or brief.updated_at
-    what_happened = _text(brief.what_happened) or ELLIPSIS
+    head = headline(brief)
     fields: list[tuple[str, str]] = []
     for section in SECTIONS[1:]:
         value = _text(brief.section(section.field))
@@ -87,17 +90,18 @@ def summary_embed(
     if updated is not None:
         footer += f" · Updated {format_date(updated)}"
     footer = truncate(footer, EMBED_FOOTER)
-    title = _title(brief.title)
+    title = None if head.title is None else _title(head.title)
+    text = _text(head.text) or ("" if title else ELLIPSIS)
 
-    fixed = len(title) + len(footer) + sum(len(name) for name, _ in fields)
+    fixed = len(title or "") + len(footer) + sum(len(name) for name, _ in fields)
     description, *values = _fit(
-        [truncate(what_happened, EMBED_DESCRIPTION), *(value for _, value in fields)],
+        [truncate(text, EMBED_DESCRIPTION), *(value for _, value in fields)],
         EMBEDS_TOTAL - fixed,
     )
     embed = discord.Embed(
         title=title,
-        url=shown_link(brief.source_url, limit=EMBED_URL),
-        description=description,
+        url=shown_link(brief.source_url, limit=EMBED_URL) if title else None,
+        description=description or None,
         colour=BRIEF_COLOUR,
         timestamp=_when(brief),
     )
@@ -176,7 +180,10 @@ def list_embed(
     With `topic`, the page is of the briefs that have it, and the title says so.
     """
     lines = [
-        _line(brief.id, brief.title, brief.published_at or brief.created_at) for brief in briefs
+        _line(
+            brief.id, display_title(brief, LIST_TITLE_CHARS), brief.published_at or brief.created_at
+        )
+        for brief in briefs
     ]
     title = "📚 Briefs" if topic is None else f"📚 Briefs · 🏷️ {topics_text([topic])}"
     embed = discord.Embed(
@@ -205,7 +212,8 @@ def search_results_embed(
     """
     lines = []
     for hit in hits:
-        line = _line(hit.brief_id, hit.title, hit.published_at or hit.created_at)
+        name = shorten_title(hit.title, LIST_TITLE_CHARS)
+        line = _line(hit.brief_id, name, hit.published_at or hit.created_at)
         snippet = truncate(_one_line(hit.snippet), SNIPPET_CHARS)
         lines.append(f"{line}\n{snippet}" if snippet else line)
     title = f"🔎 Results for “{_one_line(query)}”"
@@ -306,7 +314,8 @@ def count_briefs(count: int) -> str:
 
 
 def _line(brief_id: int, title: str, when: datetime) -> str:
-    name = truncate(_one_line(title), LIST_TITLE_CHARS) or ELLIPSIS
+    """One brief's line in a list or search page: its number, its title (already cut), a date."""
+    name = title or ELLIPSIS
     return f"`#{brief_id}` **{name}** · {format_date(when)}"
 
 

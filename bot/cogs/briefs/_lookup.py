@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Self
 import discord
 from discord import app_commands
 
-from bot.brief.text import truncate
+from bot.brief.text import headline, truncate
 from bot.errors import NotFoundError
 from bot.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME, CHOICE_VALUE
 from bot.ui import components, embeds
@@ -186,7 +186,7 @@ async def list_message(
     shown = await briefs.page(page * LIST_PAGE_SIZE, LIST_PAGE_SIZE, topic=found)
     name = found.name if found else None
     embed = embeds.list_embed(shown, page=page, pages=pages, total=total, topic=name)
-    rows = [(b.id, b.title, b.what_happened) for b in shown]
+    rows = [(b.id, b.title, headline(b).text) for b in shown]
     return embed, components.list_view(rows, page=page, pages=pages, topic=name)
 
 

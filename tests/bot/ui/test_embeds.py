@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -13,8 +15,11 @@ from hypothesis import strategies as st
 from bot import limits
 from bot.brief.pages import paginate
 from bot.brief.parsing import parse_brief
+from bot.brief.text import display_title, headline
+from bot.ui.components import list_view
 from bot.ui.embeds import (
     BRIEF_COLOUR,
+    LIST_TITLE_CHARS,
     NO_ARTICLE,
     NO_TOPICS,
     TOPICS,
@@ -29,7 +34,7 @@ from bot.ui.embeds import (
 from storage.links import EMBED_URL, shown_link
 from storage.models import STORED, Brief, BriefContent, SearchHit
 from storage.topics import MAX_TOPICS, TOPIC_MAX_CHARS, TopicCount
-from tests.helpers import EXAMPLES
+from tests.helpers import EXAMPLES, ROOT
 
 PUBLISHED = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
 CREATED = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
@@ -159,11 +164,12 @@ def test_comet_summary_exactly() -> None:
 def test_harbor_summary_exactly() -> None:
     embed = summary_embed(stored(HARBOR, brief_id=7))
     data = assert_within_limits(embed)
+    # Untitled: WHAT HAPPENED's one sentence is the title, shown once (no description).
     assert data["title"] == (
         "The Harbor City council approved a plan to build 14 km of protected bike lanes across "
         "the downtown core."
     )
-    assert data["description"] == HARBOR.what_happened
+    assert "description" not in data
     assert [f["name"] for f in data["fields"]] == FIELD_NAMES
     assert [f["value"] for f in data["fields"]] == [
         HARBOR.who_was_involved,
@@ -183,6 +189,122 @@ def test_parsed_examples_render_like_the_hand_built_ones(name: str, content: Bri
     parsed = parse_brief((EXAMPLES / f"{name}.txt").read_text(encoding="utf-8"))
     assert summary_embed(parsed).to_dict() == summary_embed(content).to_dict()
     assert paginate(parsed.body) == paginate(content.body)
+
+
+SAMPLES = sorted([*EXAMPLES.glob("*.txt"), *(ROOT / "docs" / "examples").glob("*.txt")])
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of some text, as whole words, for finding one shown twice."""
+    return [" ".join(s.split()) for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()]
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=[p.name for p in SAMPLES])
+def test_samples_show_no_sentence_twice(path: Path) -> None:
+    brief = stored(parse_brief(path.read_text(encoding="utf-8")))
+    data = assert_within_limits(summary_embed(brief))
+    shown = [data.get("title", ""), data.get("description", "")]
+    shown += [field["value"] for field in data["fields"]]
+    said = [sentence for part in shown for sentence in sentences(part)]
+    assert len(said) == len(set(said))
+    assert " ".join(brief.what_happened.split()) in " ".join(shown[:2])  # all of it, once
+
+
+def test_the_format_sample_without_a_title_is_read_as_one_sentence_once() -> None:
+    untitled = (ROOT / "docs" / "examples" / "01-harbor-bike-lanes.txt").read_text("utf-8")
+    assert not untitled.startswith("#")
+    data = summary_embed(stored(parse_brief(untitled))).to_dict()
+    assert data["title"] == HARBOR.what_happened
+    assert "description" not in data
+
+
+def test_an_untitled_brief_shows_its_first_sentence_as_title_and_the_rest_beneath() -> None:
+    brief = parse_brief(
+        "❓WHAT HAPPENED: The ferry is back. It runs hourly.\n🎯IMPACT: Fewer cars."
+    )
+    data = assert_within_limits(summary_embed(brief))
+    assert (data["title"], data["description"]) == ("The ferry is back.", "It runs hourly.")
+    # The article page has no WHAT HAPPENED, so it names the brief by its title.
+    assert article_embed(brief, ["page"], 0).title == "The ferry is back."
+
+
+def test_an_untitled_brief_whose_first_sentence_is_too_long_shows_it_once_untitled() -> None:
+    what = "The council " + "met again and " * 30 + "voted. Then it closed."
+    brief = parse_brief(f"❓WHAT HAPPENED: {what}")
+    assert brief.title.endswith("…")  # the derived title lists and search show
+    data = assert_within_limits(summary_embed(brief))
+    assert "title" not in data
+    assert data["description"] == what
+
+
+def test_a_title_of_its_own_shows_over_the_whole_of_what_happened() -> None:
+    brief = parse_brief("# Ferry back\n❓WHAT HAPPENED: The ferry is back. It runs hourly.")
+    data = summary_embed(brief).to_dict()
+    assert (data["title"], data["description"]) == ("Ferry back", brief.what_happened)
+
+
+def assert_cut_at_a_word(shown: str, original: str, limit: int) -> None:
+    """Shown whole, or cut within `limit` at the end of a word, with an ellipsis."""
+    original = " ".join(original.split())
+    assert len(shown) <= limit
+    if shown != original:
+        assert shown.endswith("…")
+        head = shown.removesuffix("…")
+        assert original.startswith(head)
+        assert original[len(head)] in " ,;:"  # the next word (or its punctuation) was cut
+
+
+LONG_LEAD = (
+    "A comet last seen from Earth about 6,000 years ago, when the first cities were being "
+    "built along the great rivers of the world, will be bright enough to see without a "
+    "telescope from every continent this weekend, astronomers said on Thursday."
+)
+
+
+def test_list_and_search_rows_cut_a_long_derived_title_at_a_word() -> None:
+    brief = stored(parse_brief(f"❓WHAT HAPPENED: {LONG_LEAD}"), published_at=PUBLISHED)
+    assert brief.title == LONG_LEAD
+    line = list_embed([brief], page=0, pages=1, total=1).description
+    assert line is not None
+    name = line.split("**")[1]
+    assert_cut_at_a_word(name, LONG_LEAD, LIST_TITLE_CHARS)
+    hit = SearchHit(
+        brief_id=42, title=brief.title, snippet="", rank=1, published_at=None, created_at=CREATED
+    )
+    found = search_results_embed("comet", [hit], page=0, pages=1, total=1).description
+    assert found is not None
+    assert found.split("**")[1] == name
+    assert display_title(brief, LIST_TITLE_CHARS) == name
+
+
+@pytest.mark.parametrize("limit", [20, 45, 77, 100, 150])
+def test_display_title_cuts_at_a_word_with_an_ellipsis(limit: int) -> None:
+    brief = parse_brief(f"❓WHAT HAPPENED: {LONG_LEAD}")
+    shown = display_title(brief, limit)
+    assert_cut_at_a_word(shown, LONG_LEAD, limit)
+    assert not shown.removesuffix("…").endswith((",", " "))
+
+
+def test_display_title_is_one_line() -> None:
+    brief = BriefContent(title="Ferry\nback  today", what_happened="x")
+    assert display_title(brief, 100) == "Ferry back today"
+    assert display_title(brief, 12) == "Ferry back…"
+
+
+def test_the_opener_under_a_list_shows_each_brief_once_cut_at_a_word() -> None:
+    untitled = stored(parse_brief(f"❓WHAT HAPPENED: {LONG_LEAD} It fades next week."), 9)
+    titled = stored(COMET, 42)
+    rows = [(b.id, b.title, headline(b).text) for b in (untitled, titled)]
+    (select,) = [
+        item for item in list_view(rows, page=0, pages=1).children if hasattr(item, "options")
+    ]
+    first, second = select.options
+    assert first.label.startswith("#9 · ")
+    assert_cut_at_a_word(first.label.removeprefix("#9 · "), LONG_LEAD, 100 - len("#9 · "))
+    assert first.description == "It fades next week."  # the rest, not the lead again
+    assert second.label == "#42 · A bright comet returns this weekend"
+    assert second.description is not None
+    assert COMET.what_happened.startswith(second.description.removesuffix("…"))
 
 
 def test_comet_article_exactly() -> None:
@@ -254,8 +376,8 @@ def test_only_http_urls_are_linked(url: str | None, expected: str | None) -> Non
 
 def test_text_is_verbatim_markdown_and_mentions_included() -> None:
     text = "**Breaking:** @everyone <@123> _said_ `x` > quote"
-    embed = summary_embed(BriefContent(title=text, what_happened=text, impact=text))
-    assert embed.title == text
+    embed = summary_embed(BriefContent(title=f"{text}!", what_happened=text, impact=text))
+    assert embed.title == f"{text}!"
     assert embed.description == text
     assert embed.fields[0].value == text
 
@@ -422,8 +544,15 @@ WORST = settings(deadline=None, max_examples=60, suppress_health_check=[HealthCh
 def test_summary_within_limits_for_any_brief(content: BriefContent, brief_id: int | None) -> None:
     embed = summary_embed(content, brief_id=brief_id)
     data = assert_within_limits(embed)
-    assert_verbatim_or_cut(data["title"], content.title)
-    assert_verbatim_or_cut(data["description"], content.what_happened)
+    title, text = headline(content)
+    if title is None:
+        assert "title" not in data
+    else:
+        assert_verbatim_or_cut(data["title"], title)
+    if text.strip():
+        assert_verbatim_or_cut(data["description"], text)
+    else:
+        assert "description" not in data
     present = [
         (name, content.section(field))
         for name, field in zip(

@@ -95,7 +95,7 @@ async def test_edit_button_reopens_form_and_updates_preview_in_place(world):
 
     changed = SECTIONS.replace("ten minutes", "five minutes")
     revised = await world.alice.submit_modal(reopened, form(sections=changed, article=ARTICLE))
-    assert "five minutes" in revised.response.embeds[0].description
+    assert "five minutes" in revised.response.embeds[0].title  # untitled: its first sentence
 
     await world.alice.click(revised.response.message, label="Publish")
     stored = await world.env.bot.storage.briefs.get(1)
@@ -472,3 +472,4 @@ async def test_a_correction_note_comes_with_a_replacement_file(world):
     stored = await world.env.bot.storage.briefs.get(1)
     assert stored is not None
     assert stored.correction == note
+
