@@ -77,6 +77,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "paused_at",
         "last_post_at",
         "last_error",
+        "forum_tag_id",
+        "mention_set_by",
     ),
     "post_log": (
         "channel_id",

@@ -77,6 +77,8 @@ _STORED_AS = {
 
 
 def aware(value: datetime) -> datetime:
+    "mention_set_by": "bigint",
+    "forum_tag_id": "bigint",
     """Read a naive datetime as UTC (as the SQLite backend does), so no local time sneaks in."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
