@@ -201,18 +201,15 @@ class Subscriptions:
         assert row is not None  # the guild's lock keeps it from being removed meanwhile
         return Subscription.model_validate(row)
 
-    async def set_mention(
-        self, guild_id: int, role_id: int | None, *, set_by: int | None = None
-    ) -> Subscription | None:
-        """Mention this role, chosen by member `set_by`, with each post of the guild's one
-        subscription (None: nobody); None if the guild has no subscription. Raises
-        AmbiguousSubscriptionError for several."""
+    async def set_mention(self, guild_id: int, role_id: int | None) -> Subscription | None:
+        """Mention this role with each post of the guild's one subscription (None: nobody);
+        None if the guild has no subscription. Raises AmbiguousSubscriptionError for several."""
         current = await self._only(guild_id)
         if current is None:
             return None
         async with self._db.transaction() as conn:
             row = await conn.fetchrow(
-                f"UPDATE subscriptions SET mention_role_id = ?, mention_set_by = ? WHERE id = ?"
+                f"UPDATE subscriptions SET mention_role_id = ? WHERE id = ?"
                 f" RETURNING {_SUBSCRIPTION}",
                 role_id,
                 current.id,
@@ -230,7 +227,6 @@ class Subscriptions:
         await self._change(
             "paused_reason = ?, paused_at = ?, last_error = ?",
             subscription_id,
-                set_by if role_id is not None else None,
             reason,
             utcnow(),
             reason,
@@ -423,6 +419,18 @@ class PostLog:
                     since,
                 )
             )
+
+    async def posted_times(self, subscription_id: int, since: datetime) -> list[datetime]:
+        """Return when the subscription's posts (and claims in flight) since then were made,
+        oldest first: when its daily cap lets the next one go."""
+        async with self._db.read() as conn:
+            rows = await conn.fetch(
+                "SELECT posted_at FROM post_log WHERE subscription_id = ? AND posted_at > ?"
+                " AND skipped = FALSE AND rejected_at IS NULL ORDER BY posted_at",
+                subscription_id,
+                since,
+            )
+        return [row["posted_at"] for row in rows]
 
     async def release(self, channel_id: int, brief_id: int) -> None:
         """Give back a claim whose send failed in a retryable way, so it is tried again."""

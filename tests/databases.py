@@ -106,3 +106,14 @@ async def age_claims(storage: Storage, by: timedelta) -> None:
                 for row in rows
             ],
         )
+
+
+async def age_posts(storage: Storage, by: timedelta) -> None:
+    """Move every post and claim of the post log `by` into the past, as a daily cap will
+    count them that much later (their times come from the database's own, real clock)."""
+    async with storage.db.transaction() as conn:
+        rows = await conn.fetch("SELECT channel_id, brief_id, posted_at FROM post_log")
+        await conn.executemany(
+            "UPDATE post_log SET posted_at = ? WHERE channel_id = ? AND brief_id = ?",
+            [(row["posted_at"] - by, row["channel_id"], row["brief_id"]) for row in rows],
+        )

@@ -417,7 +417,7 @@ class AutoPost(
             next_check=self.sweep.next_iteration,
             rejected=await post_log.rejected(sub.channel_id) if sub else (),
             behind=await post_log.copies_behind(interaction.guild.id),
-            posted_today=await self.poster.posted_today(sub) if sub and sub.daily_cap else 0,
+            window=await self.poster.cap_window(sub) if sub else None,
         )
         await send_ephemeral(interaction, text)
 

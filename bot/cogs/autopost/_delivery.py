@@ -10,6 +10,8 @@ Delivery rules, in the order they are applied for one server:
 * Only briefs stored after the server chose its channel are pending (no backlog).
 * At most ``AUTOPOST_CATCHUP_MAX`` are posted per pass, the newest ones, oldest first;
   older pending briefs are skipped for good, so a long outage never floods a channel.
+* A subscription with a daily cap skips nothing: its cap already paces any backlog, so the
+  briefs over it wait their turn, oldest first, for the rolling day to make room.
 * A brief is claimed in ``post_log`` before it is sent and the message id recorded after,
   so restarts, reconnects, overlapping passes and other processes never post it twice.
   Every attempt sends the same nonce, derived from (server, brief): a claim left unrecorded
@@ -28,16 +30,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import discord
 
 from bot.cogs.autopost._policy import (
+    DAILY_CAP_WINDOW,
     NO_MENTIONS,
     NONCE_WINDOW,
     RESUME_HINT,
     RETRY_UNSENT_AFTER,
+    CapWindow,
     Outcome,
     Pacer,
     Rounds,
@@ -63,8 +66,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("bot.autopost")
 
 
-#: How far back the daily cap counts posts.
-DAILY_CAP_WINDOW = timedelta(days=1)
 #: `/autopost test` picks the newest of this many latest briefs the subscription selects.
 TEST_CANDIDATES = 50
 
@@ -146,11 +147,15 @@ class AutoPoster:
         _, total = await self.bot.storage.post_log.pending(subscription, limit=0)
         return total
 
-    async def posted_today(self, subscription: Subscription) -> int:
-        """Return how many posts the subscription made in the last 24 hours."""
-        return await self.bot.storage.post_log.posted_since(
-            subscription.id, utcnow() - DAILY_CAP_WINDOW
+    async def cap_window(self, subscription: Subscription) -> CapWindow | None:
+        """Return where a capped subscription stands against its daily cap (None: no cap)."""
+        if subscription.daily_cap is None:
+            return None
+        now = utcnow()
+        posts = await self.bot.storage.post_log.posted_times(
+            subscription.id, now - DAILY_CAP_WINDOW
         )
+        return CapWindow(subscription.daily_cap, posts, now)
 
     async def _bounded(self, subscription: Subscription) -> None:
         """Deliver for one subscription while holding one of the concurrency slots."""
@@ -176,8 +181,8 @@ class AutoPoster:
             return 0
 
     async def _deliver(self, subscription: Subscription) -> int:
-        """Skip the backlog beyond the cap, then post the rest (within the daily cap) until
-        one fails."""
+        """Skip the backlog beyond the catch-up cap (a daily cap defers it instead: the oldest
+        go as it makes room), then post the rest until one fails."""
         guild_id = subscription.guild_id
         post_log = self.bot.storage.post_log
         cap = self.bot.settings.autopost_catchup_max
@@ -185,9 +190,16 @@ class AutoPoster:
         unsent = await post_log.unsent(subscription.channel_id, stale_after=RETRY_UNSENT_AFTER)
         if not ids and not unsent:
             return 0
-        if total > len(ids):
-            ids, total = await post_log.pending(subscription, limit=total)
-        to_post, to_skip = plan_catchup(ids, cap)
+        to_skip: list[int] = []
+        window = await self.cap_window(subscription)
+        if window is not None:  # the cap paces the backlog: nothing is skipped
+            if len(ids) < min(window.room, total):
+                ids, total = await post_log.pending(subscription, limit=window.room)
+            to_post = ids[: window.room]
+        else:
+            if total > len(ids):
+                ids, total = await post_log.pending(subscription, limit=total)
+            to_post, to_skip = plan_catchup(ids, cap)
         if to_skip:
             await post_log.skip(subscription, to_skip)
             await post_log.log(
@@ -204,9 +216,6 @@ class AutoPoster:
                     "cap": cap,
                 },
             )
-        if subscription.daily_cap is not None:
-            room = subscription.daily_cap - await self.posted_today(subscription)
-            to_post = to_post[: max(room, 0)]  # the rest wait, oldest first, for tomorrow
         try:
             channel = await self._channel(subscription)
         except ChannelUnavailableError as error:

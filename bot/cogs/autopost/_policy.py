@@ -13,6 +13,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import aiohttp
@@ -72,6 +73,8 @@ COPY_RETRY = timedelta(seconds=30)
 #: Crossposts leased per round, and how long before a leased one may be tried again.
 CROSSPOST_BATCH = 20
 CROSSPOST_LEASE = timedelta(minutes=5)
+#: How far back a daily cap counts posts: a rolling day, so a slot opens a day after its post.
+DAILY_CAP_WINDOW = timedelta(days=1)
 
 RESUME_HINT = (
     "Someone with Manage Server can fix this, then run `/autopost channel` again "
@@ -197,6 +200,35 @@ class Pacer:
                 await asyncio.sleep(delay)
         finally:
             self._waiting -= 1
+
+
+@dataclass(frozen=True)
+class CapWindow:
+    """A capped subscription's last day of posts: how many more may go now, and when each
+    brief waiting its turn will. A daily cap defers briefs, never drops them."""
+
+    cap: int
+    #: When each post (or claim in flight) of the last DAILY_CAP_WINDOW was made, oldest first.
+    posts: Sequence[datetime]
+    now: datetime
+
+    @property
+    def used(self) -> int:
+        """Return how many posts count against the cap now."""
+        return len(self.posts)
+
+    @property
+    def room(self) -> int:
+        """Return how many more may be posted now."""
+        return max(self.cap - self.used, 0)
+
+    def turn(self, ahead: int) -> datetime:
+        """Return when a brief with `ahead` briefs waiting before it goes out (`now` if it
+        fits the cap at once), were each slot used again as soon as it opens."""
+        free = [self.now - DAILY_CAP_WINDOW] * self.room
+        slots = sorted([*free, *self.posts])[-self.cap :]
+        rounds, slot = divmod(ahead, self.cap)
+        return max(self.now, slots[slot] + DAILY_CAP_WINDOW * (rounds + 1))
 
 
 def post_nonce(channel_id: int, brief_id: int) -> str:
@@ -353,9 +385,10 @@ def status_text(
     next_check: datetime | None,
     rejected: Sequence[RejectedPost] = (),
     behind: int = 0,
-    posted_today: int = 0,
+    window: CapWindow | None = None,
 ) -> str:
-    """Describe one subscription's setup and health for `/autopost status`."""
+    """Describe one subscription's setup and health for `/autopost status` (`window`: where a
+    capped one stands against its daily cap)."""
     if subscription is None:
         return (
             "Auto-posting is **off**. Turn it on with `/autopost channel` (every brief) or "
@@ -378,11 +411,15 @@ def status_text(
     if subscription.paused_reason is None and next_check is not None:
         lines.append(f"**Next check:** {discord.utils.format_dt(next_check, 'R')}")
     lines.append(f"**Waiting to post:** {pending}")
-    if subscription.daily_cap:
-        reached = " (reached: the rest wait)" if posted_today >= subscription.daily_cap else ""
-        lines.append(
-            f"**Today:** {posted_today} of at most {subscription.daily_cap} posts{reached}"
-        )
+    if window is not None:
+        lines.append(f"**Last 24 hours:** {window.used} of at most {window.cap} posts")
+        waiting = pending - window.room
+        if waiting > 0:
+            lines.append(
+                f"**Waiting for the daily cap:** {waiting}, the next from "
+                f"{discord.utils.format_dt(window.turn(window.room), 'R')}, the last by "
+                f"{discord.utils.format_dt(window.turn(pending - 1), 'f')}"
+            )
     if behind:
         lines.append(f"**Posts being updated to a corrected version:** {behind}")
     if subscription.paused_reason is None and subscription.last_error:

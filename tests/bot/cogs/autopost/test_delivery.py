@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from bot.cogs.autopost._delivery import AutoPoster
 from bot.config import Settings
 from storage.models import BriefContent
+from tests.databases import age_posts
 from tests.helpers import Restart, Server, announce, deny_bot, posts, publish, titles
 
 BOT_POST = "POST"
@@ -382,3 +384,42 @@ async def test_off_stops_posting(simcord_env):
     assert "off" in result.response.content
     assert posts(env, server.news) == []
     assert "**off**" in await server.status()
+
+
+async def test_a_daily_cap_defers_the_rest_to_the_next_window_never_drops_them(
+    simcord_env, settings: Settings
+):
+    env = simcord_env
+    settings.autopost_catchup_max = 1  # not what paces a capped subscription
+    server = Server(env, "one")
+    answer = await server.manager.slash(
+        server.news, "autopost add", channel=server.news, daily_cap=2
+    )
+    assert "at most 2 a day" in answer.response.content
+    for n in range(1, 6):
+        await publish(env, content(n))
+    assert titles(env, server.news) == ["Brief number 1", "Brief number 2"]
+
+    (sub,) = await env.bot.storage.subscriptions.of_guild(server.guild.id)
+    first, _ = await env.bot.storage.post_log.posted_times(sub.id, sub.subscribed_at)
+    status = await server.status()
+    assert "**Last 24 hours:** 2 of at most 2 posts" in status
+    assert "**Waiting to post:** 3" in status
+    next_turn = int((first + timedelta(days=1)).timestamp())
+    assert f"**Waiting for the daily cap:** 3, the next from <t:{next_turn}:R>" in status
+    last_turn = int((first + timedelta(days=2)).timestamp())
+    assert f"the last by <t:{last_turn}:f>" in status
+
+    await env.advance_time(2 * settings.autopost_interval_seconds)
+    assert len(posts(env, server.news)) == 2  # the window is full: they wait
+    await age_posts(env.bot.storage, timedelta(days=1))
+    await env.advance_time(2 * settings.autopost_interval_seconds)
+    assert titles(env, server.news)[2:] == ["Brief number 3", "Brief number 4"]
+    await age_posts(env.bot.storage, timedelta(days=1))
+    await env.advance_time(2 * settings.autopost_interval_seconds)
+    assert titles(env, server.news)[4:] == ["Brief number 5"]
+    status = await server.status()
+    assert "**Waiting to post:** 0" in status
+    assert "Waiting for the daily cap" not in status
+    events = await env.bot.storage.post_log.recent(server.guild.id)
+    assert "skipped" not in {event.event for event in events}

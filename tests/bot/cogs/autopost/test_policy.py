@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime, timedelta
 
 import discord
 
 from bot.cogs.autopost._policy import (
+    DAILY_CAP_WINDOW,
     LINE_MAX,
     SEND_RATE,
+    CapWindow,
     Outcome,
     Pacer,
     classify,
@@ -88,3 +91,18 @@ def test_fit_keeps_a_message_within_discords_limit_and_says_what_it_left_out() -
     huge = fit(["y" * 5000])
     assert len(huge) <= LINE_MAX
     assert huge.endswith("…")
+
+
+def test_a_cap_window_tells_when_each_waiting_brief_goes():
+    now = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    hours = [now - timedelta(hours=h) for h in (20, 5)]  # two posts in the last day
+    open_ = CapWindow(3, hours, now)
+    assert (open_.used, open_.room) == (2, 1)
+    assert open_.turn(0) == now  # fits the cap at once
+    assert open_.turn(1) == hours[0] + DAILY_CAP_WINDOW  # the oldest post's slot opens
+    assert open_.turn(2) == hours[1] + DAILY_CAP_WINDOW
+    assert open_.turn(3) == now + DAILY_CAP_WINDOW  # the slot used now, a day on
+    assert open_.turn(4) == hours[0] + 2 * DAILY_CAP_WINDOW
+    lowered = CapWindow(1, hours, now)  # the cap was lowered below today's posts
+    assert lowered.room == 0
+    assert lowered.turn(0) == hours[1] + DAILY_CAP_WINDOW
