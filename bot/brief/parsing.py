@@ -59,7 +59,8 @@ The format is docs/brief-format.md. Where it leaves room for doubt, this module 
 - `format_brief` always writes a separator after the summary, so its output reads back
   unchanged, multi-line last section included, as long as no line inside a section
   (possible only in briefs built from JSON) itself reads as a label or a separator. It
-  writes the topics line only for a brief with topics.
+  writes the topics line only for a brief with topics, and the title line only for a title
+  of the brief's own: a derived one (`bot.brief.text.has_derived_title`) is derived again.
 - JSON items are numbered from 1 in error messages; text fields are stored as given, and a
   missing or blank ``title`` falls back like a text brief's (so a missing WHAT HAPPENED is
   reported as ``what_happened``, not as the title it would have given).
@@ -81,18 +82,19 @@ from typing import Any, NamedTuple, NoReturn
 
 from pydantic import ValidationError
 
-from bot.brief.text import first_sentence, truncate
+from bot.brief.text import derived_title, has_derived_title, truncate
 from bot.errors import UserFacingError
-from bot.limits import EMBED_TITLE
 from storage.models import SECTIONS, Brief, BriefContent
 from storage.topics import clean_topics, join_topics, split_topics
 
 __all__ = [
     "DEFAULT_MAX_CHARS",
+    "NO_WHAT_HAPPENED",
     "BriefParseError",
     "briefs_from_json",
     "decode_text",
     "format_brief",
+    "is_separator",
     "parse_brief",
     "parse_brief_json",
 ]
@@ -102,7 +104,10 @@ DEFAULT_MAX_CHARS = 100_000
 _ORDER = {section.field: index for index, section in enumerate(SECTIONS)}
 _BY_FIELD = {section.field: section for section in SECTIONS}
 _LAST_FIELD = SECTIONS[-1].field
-_NO_WHAT = f"no {SECTIONS[0].emoji}{SECTIONS[0].label} section found — every brief needs one"
+#: The error for a brief without WHAT HAPPENED (an empty form's too).
+NO_WHAT_HAPPENED = (
+    f"no {SECTIONS[0].emoji}{SECTIONS[0].label} section found — every brief needs one"
+)
 #: The field a topics line fills, its label and emoji as `format_brief` writes them.
 _TOPICS = "tags"
 TOPICS_LABEL = "TOPICS"
@@ -219,14 +224,14 @@ def parse_brief(
         )
     what = sections.get("what_happened")
     if what is None:
-        raise BriefParseError(_NO_WHAT)
+        raise BriefParseError(NO_WHAT_HAPPENED)
     if not what:
         what_line = next(label.at for label in summary if label.field == "what_happened")
         raise BriefParseError("the WHAT HAPPENED section is empty", line=what_line + 1)
 
     body = _article(lines[article_start:], patterns)
     fields: dict[str, Any] = {field: value or None for field, value in sections.items()}
-    fields["title"] = title if title is not None else truncate(first_sentence(what), EMBED_TITLE)
+    fields["title"] = title if title is not None else derived_title(what)
     fields["body"] = body
     if topics_line is not None:
         fields[_TOPICS] = _topics(topics_line)
@@ -237,9 +242,12 @@ def parse_brief(
 
 
 def format_brief(content: BriefContent) -> str:
-    """Write a brief as canonical text, the form `parse_brief` reads back unchanged."""
+    """Write a brief as canonical text, the form `parse_brief` reads back unchanged.
+
+    A derived title is left out, so the text, edited and read back, derives it afresh.
+    """
     title = re.sub(r"\s*[\r\n]+\s*", " ", content.title.strip())
-    parts = [f"# {title}"]
+    parts = [] if has_derived_title(content) else [f"# {title}"]
     if content.tags:
         parts.append(f"{TOPICS_EMOJI}{TOPICS_LABEL}: {join_topics(content.tags)}")
     for section in SECTIONS:
@@ -250,6 +258,11 @@ def format_brief(content: BriefContent) -> str:
     if content.body:
         parts.append(content.body)
     return "\n".join(parts) + "\n"
+
+
+def is_separator(line: str) -> bool:
+    """Tell whether a line is a separator (`---`, `***`, `___`), which ends a summary."""
+    return _RULE.fullmatch(line.rstrip()) is not None
 
 
 def decode_text(data: str | bytes, name: str) -> str:
@@ -408,7 +421,7 @@ def _no_summary(lines: Sequence[str], index: int, topics_line: _Label | None) ->
         for i, line in enumerate(lines)
     )
     if index >= len(lines) or not has_what:
-        raise BriefParseError(_NO_WHAT)
+        raise BriefParseError(NO_WHAT_HAPPENED)
     label = _match_label(lines[index], index)
     if label is not None and label.field == _TOPICS:
         _misplaced_topics(label, topics_line)
@@ -537,15 +550,15 @@ def _brief_from_json(item: object, number: int, numbered: bool, max_chars: int) 
             raise BriefParseError(f'{where}field "{key}": contains a NUL character (\\u0000)')
     fields = dict(item)
     title, what = fields.get("title"), fields.get("what_happened")
-    derived_title = title is None or (isinstance(title, str) and not title.strip())
-    if derived_title and isinstance(what, str) and what.strip():
-        fields["title"] = truncate(first_sentence(what), EMBED_TITLE)
+    untitled = title is None or (isinstance(title, str) and not title.strip())
+    if untitled and isinstance(what, str) and what.strip():
+        fields["title"] = derived_title(what)
     model = Brief if _IDENTITY_KEYS.intersection(fields) else BriefContent
     try:
         return model.model_validate(fields)
     except ValidationError as exc:
         # A missing title is WHAT HAPPENED's first sentence: its error is WHAT HAPPENED's.
-        derived = ("title",) if derived_title else ()
+        derived = ("title",) if untitled else ()
         raise BriefParseError(where + _describe(exc, derived=derived)) from None
 
 

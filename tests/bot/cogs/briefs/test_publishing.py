@@ -13,8 +13,10 @@ from bot.cogs.briefs._form import FIELD_IDS
 from storage.models import BriefContent
 from tests.helpers import (
     ARTICLE,
+    ROOT,
     SECTIONS,
     Restart,
+    Server,
     brief_count,
     buttons,
     click_crafted,
@@ -23,6 +25,7 @@ from tests.helpers import (
     form,
     last,
     open_edit,
+    posts,
     preview_by_form,
     publish_by_form,
 )
@@ -260,8 +263,8 @@ async def test_edit_by_form_saves_new_version_and_history_shows_it(world):
     }
     assert defaults[FIELD_IDS["article"]] == ARTICLE
     assert defaults[FIELD_IDS["source_url"]] == "https://x.test/a"
-    assert FIELD_IDS["title"] not in defaults  # the title leads the sections instead
-    assert defaults[FIELD_IDS["sections"]].startswith("# The harbour ferry will run")
+    assert FIELD_IDS["title"] not in defaults  # a title of its own would lead the sections
+    assert defaults[FIELD_IDS["sections"]].startswith("❓WHAT HAPPENED: The harbour ferry")
     assert defaults[FIELD_IDS["note"]] is None
 
     changed = defaults[FIELD_IDS["sections"]].replace("ten minutes", "five minutes")
@@ -473,3 +476,48 @@ async def test_a_correction_note_comes_with_a_replacement_file(world):
     assert stored is not None
     assert stored.correction == note
 
+
+# --- untitled briefs ------------------------------------------------------------------------
+
+
+async def test_an_untitled_briefs_correction_corrects_its_title_and_its_posted_copies(world):
+    server = Server(world.env)
+    await server.subscribe()
+    await publish_by_form(world.alice, world.channel, article=ARTICLE)
+    stored = await world.env.bot.storage.briefs.get(1)
+    assert stored is not None
+    assert stored.title == "The harbour ferry will run every ten minutes from Monday."
+    assert server.posted_titles() == [stored.title]
+
+    shown, defaults = await open_edit(world.alice, world.channel)
+    assert not defaults[FIELD_IDS["sections"]].startswith("#")  # no title line to go stale
+    preview = await world.alice.submit_modal(
+        shown, edited(defaults, "every ten minutes", "every fifteen minutes")
+    )
+    await world.alice.click(preview.response.message, label="Save")
+    await world.env.settle()
+
+    stored = await world.env.bot.storage.briefs.get(1)
+    assert stored is not None
+    assert stored.title == "The harbour ferry will run every fifteen minutes from Monday."
+    (copy,) = posts(world.env, server.news)
+    assert copy.embeds[0].title == stored.title
+    assert "ten minutes" not in str(copy.embeds[0].to_dict())
+    listed = await world.bob.slash(world.channel, "brief list")
+    assert stored.title in listed.response.embeds[0].description
+
+
+async def test_a_whole_brief_pasted_into_the_form_is_the_brief_its_file_is(world):
+    text = (ROOT / "docs" / "examples" / "01-harbor-bike-lanes.txt").read_text("utf-8")
+    await publish_by_form(world.alice, world.channel, sections=text)
+    by_file = await world.alice.slash(world.channel, "brief add", file=("h.txt", text.encode()))
+    await world.alice.click(last(by_file).message, label="Publish anyway")
+
+    pasted, uploaded = [await world.env.bot.storage.briefs.get(n) for n in (1, 2)]
+    assert pasted is not None
+    assert uploaded is not None
+    assert pasted.content() == uploaded.content() == parse_brief(text)
+    assert pasted.impact is not None
+    assert pasted.impact.startswith("Two car lanes")
+    assert "The vote" not in pasted.impact
+    assert pasted.body.startswith("The vote")

@@ -70,8 +70,8 @@ async def test_the_edit_form_holds_the_topics_line_and_saves_its_changes(world):
 
     shown, defaults = await open_edit(world.alice, world.channel)
     assert defaults["brief-form:sections"].split("\n")[:2] == [
-        "# The harbour ferry will run every ten minutes from Monday.",
-        "🏷️TOPICS: Transport, local news",
+        "🏷️TOPICS: Transport, local news",  # no title line: the title is derived
+        "❓WHAT HAPPENED: The harbour ferry will run every ten minutes from Monday.",
     ]
     values = edited(defaults, "Transport, local news", "Transport, ferries")
     preview = await world.alice.submit_modal(shown, values)
