@@ -201,17 +201,21 @@ class Subscriptions:
         assert row is not None  # the guild's lock keeps it from being removed meanwhile
         return Subscription.model_validate(row)
 
-    async def set_mention(self, guild_id: int, role_id: int | None) -> Subscription | None:
-        """Mention this role with each post of the guild's one subscription (None: nobody);
-        None if the guild has no subscription. Raises AmbiguousSubscriptionError for several."""
+    async def set_mention(
+        self, guild_id: int, role_id: int | None, *, set_by: int | None = None
+    ) -> Subscription | None:
+        """Mention this role, chosen by member `set_by`, with each post of the guild's one
+        subscription (None: nobody); None if the guild has no subscription. Raises
+        AmbiguousSubscriptionError for several."""
         current = await self._only(guild_id)
         if current is None:
             return None
         async with self._db.transaction() as conn:
             row = await conn.fetchrow(
-                f"UPDATE subscriptions SET mention_role_id = ? WHERE id = ?"
+                f"UPDATE subscriptions SET mention_role_id = ?, mention_set_by = ? WHERE id = ?"
                 f" RETURNING {_SUBSCRIPTION}",
                 role_id,
+                set_by if role_id is not None else None,
                 current.id,
             )
         return None if row is None else Subscription.model_validate(row)
