@@ -227,6 +227,12 @@ class SubscriptionOptions(BaseModel):
     daily_cap: int | None = Field(default=None, ge=1, le=1000)
     #: In an announcement channel, publish each post to following servers.
     crosspost: bool = False
+    #: In a forum, the tag a post carries when none of its brief's topics names one of the
+    #: forum's tags (a forum may require a tag on every post); None: no tag then.
+    forum_tag_id: int | None = None
+    #: Who chose `mention_role_id`: the role is pinged only while they could ping it
+    #: themselves (None, as for a role chosen before this was kept: only if mentionable).
+    mention_set_by: int | None = None
 
     @field_validator("topics", mode="before")
     @classmethod
@@ -246,12 +252,6 @@ class Subscription(SubscriptionOptions):
     id: int
     guild_id: int
     subscribed_at: datetime
-    #: In a forum, the tag a post carries when none of its brief's topics names one of the
-    #: forum's tags (a forum may require a tag on every post); None: no tag then.
-    forum_tag_id: int | None = None
-    #: Who chose `mention_role_id`: the role is pinged only while they could ping it
-    #: themselves (None, as for a role chosen before this was kept: only if mentionable).
-    mention_set_by: int | None = None
     paused_reason: str | None = None
     paused_at: datetime | None = None
     last_post_at: datetime | None = None

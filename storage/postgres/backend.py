@@ -53,6 +53,8 @@ _TYPES = {
     "channel_id": "bigint",
     "message_id": "bigint",
     "mention_role_id": "bigint",
+    "mention_set_by": "bigint",
+    "forum_tag_id": "bigint",
     "actor_id": "bigint",
     "created_by": "bigint",
     "subscription_id": "bigint",
@@ -77,8 +79,6 @@ _STORED_AS = {
 
 
 def aware(value: datetime) -> datetime:
-    "mention_set_by": "bigint",
-    "forum_tag_id": "bigint",
     """Read a naive datetime as UTC (as the SQLite backend does), so no local time sneaks in."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
