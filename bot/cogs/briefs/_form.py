@@ -57,7 +57,7 @@ class _Input:
 _TITLE = _Input("title", "Title (blank: from WHAT HAPPENED)", EMBED_TITLE)
 _SECTIONS = _Input(
     "sections",
-    "Topics line (optional), then the sections",
+    "Topics (optional), sections, or a whole brief",
     TEXT_INPUT_VALUE,
     placeholder=SECTIONS_PLACEHOLDER,
     paragraph=True,
@@ -65,7 +65,7 @@ _SECTIONS = _Input(
 )
 _EDITED_SECTIONS = _Input(
     "sections",
-    "# Title, topics, then the summary sections",
+    "# Title (optional), topics, then the sections",
     TEXT_INPUT_VALUE,
     placeholder="# Title\n🏷️ TOPICS: sport, weather\n❓ WHAT HAPPENED: …\n👤 WHO WAS INVOLVED: …",
     paragraph=True,
@@ -92,7 +92,8 @@ _INPUTS = (
     _Input("source_url", "Source URL (optional)", LINK_LIMITS["source_url"], "https://…"),
     _Input("image_url", "Image URL (optional)", LINK_LIMITS["image_url"], "https://….png"),
 )
-#: The edit form: the title rides in the sections, making room for the correction note.
+#: The edit form: the title rides in the sections, making room for the correction note; a
+#: title derived from WHAT HAPPENED is not written there, so it stays derived.
 _EDIT_INPUTS = (_EDITED_SECTIONS, *_INPUTS[2:], _NOTE)
 
 
