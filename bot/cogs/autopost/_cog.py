@@ -184,6 +184,7 @@ class AutoPost(
         thread="Open a discussion thread under each post (forum posts always are threads)",
         daily_cap="At most this many posts a day",
         crosspost="In an announcement channel, also publish each post to following servers",
+        tag="In a forum, the tag a post carries when none of its brief's topics names one",
     )
     async def add(
         self,
@@ -196,21 +197,24 @@ class AutoPost(
         thread: bool = False,
         daily_cap: app_commands.Range[int, 1, 1000] | None = None,
         crosspost: bool = False,
+        tag: str | None = None,
     ) -> None:
         guild = interaction.guild
         assert guild is not None
-        check_role(mention)
+        assert isinstance(interaction.user, discord.Member)
+        check_role(mention, interaction.user, channel)
         options = SubscriptionOptions(
             channel_id=channel.id,
             topics=parse_topics(topics) or [],
             match=Match(match.value) if match else Match.ANY,
             mention_role_id=mention.id if mention else None,
+            mention_set_by=interaction.user.id if mention else None,
             silent=silent,
             thread=thread or isinstance(channel, discord.ForumChannel),
             daily_cap=daily_cap,
             crosspost=crosspost,
         )
-        check_destination(channel, guild.me, options)
+        options = check_destination(channel, guild.me, options, tag)
         try:
             subscription = await self.bot.storage.subscriptions.add(guild.id, options)
         except SubscriptionLimitError as error:
@@ -243,6 +247,7 @@ class AutoPost(
         thread="Open a discussion thread under each post",
         daily_cap="At most this many posts a day; 0 for no cap",
         crosspost="In an announcement channel, also publish each post to following servers",
+        tag="In a forum, the tag a post carries when none of its brief's topics names one",
     )
     async def edit(
         self,
@@ -257,11 +262,12 @@ class AutoPost(
         thread: bool | None = None,
         daily_cap: app_commands.Range[int, 0, 1000] | None = None,
         crosspost: bool | None = None,
+        tag: str | None = None,
     ) -> None:
         guild = interaction.guild
         assert guild is not None
+        assert isinstance(interaction.user, discord.Member)
         current = await self._subscription(guild.id, subscription)
-        check_role(mention)
         changes: dict[str, object] = {
             "channel_id": channel.id if channel else None,
             "topics": parse_topics(topics),
@@ -274,8 +280,9 @@ class AutoPost(
         values |= {name: value for name, value in changes.items() if value is not None}
         if mention is not None:
             values["mention_role_id"] = mention.id
+            values["mention_set_by"] = interaction.user.id
         elif no_mention:
-            values["mention_role_id"] = None
+            values["mention_role_id"] = values["mention_set_by"] = None
         if daily_cap is not None:
             values["daily_cap"] = daily_cap or None
         target = channel or guild.get_channel(current.channel_id)
@@ -283,7 +290,8 @@ class AutoPost(
             values["thread"] = True
         options = SubscriptionOptions.model_validate(values)
         if isinstance(target, discord.TextChannel | discord.ForumChannel):
-            check_destination(target, guild.me, options)
+            check_role(mention, interaction.user, target)
+            options = check_destination(target, guild.me, options, tag)
         else:
             raise UserFacingError(
                 f"<#{current.channel_id}> is gone or out of my reach: pick a `channel`."
@@ -451,10 +459,14 @@ class AutoPost(
     async def mention(self, interaction: Interaction, role: discord.Role | None = None) -> None:
         guild = interaction.guild
         assert guild is not None
-        check_role(role)
+        assert isinstance(interaction.user, discord.Member)
+        current = await self.bot.storage.subscriptions.first(guild.id)
+        check_role(
+            role, interaction.user, guild.get_channel(current.channel_id) if current else None
+        )
         try:
             subscription = await self.bot.storage.subscriptions.set_mention(
-                guild.id, role.id if role else None
+                guild.id, role.id if role else None, set_by=interaction.user.id
             )
         except AmbiguousSubscriptionError as error:
             raise UserFacingError(f"{SEVERAL} ({error}).") from None

@@ -8,6 +8,10 @@ edit of the article behind More only) costs no request: the post log keeps a has
 copy shows. A copy that is gone (404) or out of reach (403) is marked so and left alone; it
 never pauses the server's new posts. Every request waits for a slot of the same pacer as new
 posts, as one that can wait: a new brief's posts always go first.
+
+A forum post (a thread the bot created) is renamed after its brief's title, or its retraction,
+along with its message; one that Discord archived for inactivity is reopened for the edit and
+archived again, so it is left as it was.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.cogs.autopost._forums import THREAD_ARCHIVED
 from bot.cogs.autopost._policy import (
     COPY_BATCH,
     COPY_LEASE,
@@ -31,6 +36,7 @@ from bot.cogs.autopost._policy import (
     Rounds,
     classify,
     describe,
+    thread_name,
 )
 from bot.ui import components, embeds
 from storage.models import PostedCopy
@@ -86,6 +92,7 @@ class CopyKeeper:
                 embed, view = components.summary_message(brief)
                 shown = components.summary_hash(brief)
                 version, event = brief.updated_at, "updated"
+                name = thread_name(brief.title)
             else:
                 retraction = await self.bot.storage.briefs.retraction(copy.brief_id)
                 if retraction is None:  # never stored here: nothing to show instead
@@ -94,12 +101,9 @@ class CopyKeeper:
                 embed, view = embeds.retracted_embed(retraction), None
                 shown = components.payload_hash(embed, view)
                 version, event = retraction.at, "retracted"
+                name = thread_name(f"Retracted: {retraction.title}")
             if shown != copy.shown_hash:
-                await self._pacer.wait(urgent=False)
-                message = self.bot.get_partial_messageable(
-                    copy.thread_id or copy.channel_id, guild_id=copy.guild_id
-                ).get_partial_message(copy.message_id)
-                await message.edit(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
+                await self._edit(copy, embed, view, name)
                 await post_log.log(copy.guild_id, copy.brief_id, event)
                 log.info(f"autopost copy {event}", extra=ids)
             await post_log.copy_shown(
@@ -111,6 +115,54 @@ class CopyKeeper:
             )
         except Exception as error:
             await self._failed(copy, error)
+
+    async def _edit(
+        self, copy: PostedCopy, embed: discord.Embed, view: discord.ui.View | None, name: str
+    ) -> None:
+        """Edit a copy's message; a forum post is also renamed `name`, and reopened for the
+        edit (then archived again) if Discord archived it."""
+        message = self.bot.get_partial_messageable(
+            copy.thread_id or copy.channel_id, guild_id=copy.guild_id
+        ).get_partial_message(copy.message_id)
+        if copy.thread_id is None:
+            await self._pacer.wait(urgent=False)
+            await message.edit(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
+            return
+        thread = self.bot.get_channel(copy.thread_id)
+        if not isinstance(thread, discord.Thread):
+            thread = await self._thread(copy.thread_id)
+        if not thread.archived:
+            try:
+                await self._pacer.wait(urgent=False)
+                await message.edit(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
+            except discord.HTTPException as error:
+                if error.code != THREAD_ARCHIVED:
+                    raise
+                thread = await self._thread(copy.thread_id)  # archived since it was cached
+            else:
+                if thread.name != name:
+                    await self._pacer.wait(urgent=False)
+                    await thread.edit(name=name)
+                return
+        await self._pacer.wait(urgent=False)
+        thread = await thread.edit(archived=False)
+        try:
+            await self._pacer.wait(urgent=False)
+            await message.edit(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
+        except Exception:
+            await self._pacer.wait(urgent=False)
+            await thread.edit(archived=True)
+            raise
+        await self._pacer.wait(urgent=False)
+        await thread.edit(name=name, archived=True)
+
+    async def _thread(self, thread_id: int) -> discord.Thread:
+        """Fetch a forum post as Discord has it now (archived ones are not in the cache)."""
+        await self._pacer.wait(urgent=False)
+        channel = await self.bot.fetch_channel(thread_id)
+        if not isinstance(channel, discord.Thread):
+            raise TypeError(f"channel {thread_id} is not a thread")
+        return channel
 
     async def _failed(self, copy: PostedCopy, error: Exception) -> None:
         """A copy that is gone or out of reach is left alone from now on; others wait a round."""

@@ -23,7 +23,14 @@ Delivery rules, in the order they are applied for one server:
   (shown by ``/autopost status``) and tell it once through its system channel.
 * Discord refusing one message (another 4xx) is never a silent loss: the claim is kept with
   the reason, shown by ``/autopost status``, the payload's shape is logged, and the brief is
-  posted once it has been edited.
+  tried again once it has been edited.
+* A forum refusing a post for want of a tag pauses the subscription (every post would be
+  refused alike), as a forum that requires a tag the subscription cannot give does before
+  any send; each post carries the tags its brief's topics name, else the default tag.
+* The subscription's role is pinged only while whoever chose it could ping it themselves
+  (the role is mentionable, or they may Mention @everyone there); a role kept from before
+  the chooser was recorded is pinged only while mentionable. Otherwise the post goes out
+  without the mention, and `/autopost log` says so.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.cogs.autopost._forums import TAG_REQUIRED, post_tags, refusal, usable_tags
 from bot.cogs.autopost._policy import (
     DAILY_CAP_WINDOW,
     NO_MENTIONS,
@@ -46,7 +54,6 @@ from bot.cogs.autopost._policy import (
     Rounds,
     classify,
     describe,
-    forum_tags,
     mention_for,
     missing_permissions,
     payload_shape,
@@ -55,7 +62,7 @@ from bot.cogs.autopost._policy import (
     send_rate,
     thread_name,
 )
-from bot.cogs.autopost._subscribing import Destination
+from bot.cogs.autopost._subscribing import Destination, may_mention
 from bot.errors import UserFacingError
 from bot.ui import components
 from storage.models import Brief, PostedCopy, Subscription, UnsentPost, utcnow
@@ -296,6 +303,10 @@ class AutoPoster:
         )
         if missing:
             raise ChannelUnavailableError(f"I'm missing {', '.join(missing)} in {where}.")
+        if isinstance(channel, discord.ForumChannel):
+            refused = refusal(channel, channel.guild.me, subscription)
+            if refused is not None:
+                raise ChannelUnavailableError(refused)
         return channel
 
     async def _post(
@@ -318,7 +329,7 @@ class AutoPoster:
             await post_log.skip(subscription, [brief_id])
             log.info("autopost brief removed before posting", extra=ids)
             return Outcome.PASSED
-        content, allowed = mention_for(subscription, channel.guild)
+        content, allowed, unpinged = await self._mention(subscription, channel)
         embed, view = components.summary_message(brief)
         await self.pacer.wait()
         if not claimed and not await post_log.claim(subscription, brief_id):
@@ -329,7 +340,7 @@ class AutoPoster:
                 subscription, channel, brief, (embed, view), content, allowed
             )
         except Exception as error:
-            outcome = classify(error)
+            outcome = Outcome.PAUSE if _tag_refused(error) else classify(error)
             if outcome is Outcome.DROP:
                 await post_log.reject(channel.id, brief_id, describe(error))
                 await post_log.log(guild_id, brief_id, "rejected", describe(error))
@@ -361,11 +372,36 @@ class AutoPoster:
                 and channel.is_news()
             ),
         )
-        await post_log.log(guild_id, brief_id, "sent", (thread or channel).mention)
+        await post_log.log(guild_id, brief_id, "sent", (thread or channel).mention + unpinged)
         log.info("autopost sent", extra={**ids, "message_id": message.id})
         if thread is None and subscription.thread:
             await self._open_thread(subscription, message, brief)
         return Outcome.SENT
+
+    async def _mention(
+        self, subscription: Subscription, channel: Destination
+    ) -> tuple[str | None, discord.AllowedMentions, str]:
+        """Return a post's content and allowed mentions, and a note for the log when the role
+        goes unpinged: whoever chose it could not ping it now (never a confused deputy)."""
+        content, allowed = mention_for(subscription, channel.guild)
+        role = channel.guild.get_role(subscription.mention_role_id or 0)
+        if content is None or role is None or role.mentionable:
+            return content, allowed, ""
+        chooser = subscription.mention_set_by
+        member = channel.guild.get_member(chooser) if chooser else None
+        if chooser is not None and member is None:
+            await self.pacer.wait()
+            try:
+                member = await channel.guild.fetch_member(chooser)
+            except discord.NotFound:  # they left the server
+                member = None
+        if member is not None and may_mention(member, role, channel):
+            return content, allowed, ""
+        note = (
+            f"; {role.mention} not mentioned: it is not mentionable, and whoever chose it "
+            "may not mention it there (choose it again to confirm)"
+        )
+        return None, NO_MENTIONS, note
 
     async def _send(
         self,
@@ -385,7 +421,9 @@ class AutoPoster:
                 embed=embed,
                 view=view,
                 allowed_mentions=allowed,
-                applied_tags=forum_tags(channel.available_tags, brief.tags),
+                applied_tags=post_tags(
+                    usable_tags(channel, channel.guild.me), brief.tags, subscription.forum_tag_id
+                ),
                 silent=subscription.silent,
             )
             return created.message, created.thread
@@ -429,6 +467,11 @@ class AutoPoster:
         if outcome is Outcome.PAUSE:
             if isinstance(error, discord.NotFound):
                 reason = f"The auto-post channel {channel.mention} was deleted."
+            elif _tag_refused(error):
+                reason = (
+                    f"{channel.mention} refused a post without a tag ({detail}): choose the "
+                    f"tag posts carry with `/autopost edit subscription:{subscription.id} tag:`."
+                )
             else:
                 reason = f"Discord refused my post in {channel.mention} ({detail})."
             await self._pause(subscription, reason)
@@ -440,7 +483,7 @@ class AutoPoster:
         else:
             await self._record_error(
                 subscription.id,
-                f"Discord refused brief #{brief_id} ({detail}); it is posted once edited.",
+                f"Discord refused brief #{brief_id} ({detail}); it is tried again if edited.",
             )
 
     async def _pause(self, subscription: Subscription, reason: str) -> None:
@@ -488,3 +531,8 @@ class AutoPoster:
             log.exception(
                 "autopost could not record an error", extra={"subscription": subscription_id}
             )
+
+
+def _tag_refused(error: BaseException) -> bool:
+    """Say whether Discord refused a forum post for want of a tag: every post would be."""
+    return isinstance(error, discord.HTTPException) and error.code == TAG_REQUIRED

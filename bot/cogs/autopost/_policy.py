@@ -425,10 +425,11 @@ def status_text(
     if subscription.paused_reason is None and subscription.last_error:
         lines.append(f"**Last problem:** {subscription.last_error}")
     for post in rejected:
+        # Only what will happen: an edit earns another try, never a promise that it posts.
         then = (
-            "it goes out again now that it was edited"
+            "it is tried again now that it was edited"
             if post.retrying
-            else ("it will be posted once a publisher edits it")
+            else "it is tried again once a publisher edits it"
         )
         lines.append(
             f"**Refused by Discord:** brief #{post.brief_id}, "

@@ -11,6 +11,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.cogs.autopost._forums import default_tag
 from bot.cogs.autopost._policy import describe_subscription, missing_permissions
 from bot.errors import UserFacingError
 from storage.models import Subscription, SubscriptionOptions
@@ -77,9 +78,13 @@ def parse_topics(text: str | None) -> list[str] | None:
 
 
 def check_destination(
-    channel: Destination, me: discord.Member, options: SubscriptionOptions
-) -> None:
-    """Refuse a channel the bot cannot post to as asked, naming the missing permissions."""
+    channel: Destination,
+    me: discord.Member,
+    options: SubscriptionOptions,
+    tag: str | None = None,
+) -> SubscriptionOptions:
+    """Refuse a channel the bot cannot post to as asked, or that would refuse its posts,
+    saying why; return the options to keep, with a forum's default `tag` (typed or kept)."""
     forum = isinstance(channel, discord.ForumChannel)
     missing = missing_permissions(channel.permissions_for(me), forum=forum, thread=options.thread)
     if missing:
@@ -92,12 +97,44 @@ def check_destination(
             f"{channel.mention} is not an announcement channel, so posts there can't be "
             "published. Pick an announcement channel or leave `crosspost` off."
         )
+    if not isinstance(channel, discord.ForumChannel):
+        if tag is not None:
+            raise UserFacingError(
+                f"{channel.mention} is not a forum channel: `tag` is only for forums."
+            )
+        return options.model_copy(update={"forum_tag_id": None})
+    chosen = default_tag(channel, me, options, tag)
+    return options.model_copy(update={"forum_tag_id": chosen.id if chosen else None})
 
 
-def check_role(role: discord.Role | None) -> None:
-    """Refuse @everyone as a mention: auto-posts never ping everyone."""
-    if role is not None and role.is_default():
+def may_mention(
+    member: discord.Member, role: discord.Role, channel: discord.abc.GuildChannel | None
+) -> bool:
+    """Say whether a member could ping this role themselves (in `channel`, or anywhere in
+    the server): the bot never pings on a manager's behalf what they could not."""
+    if role.mentionable:
+        return True
+    permissions = channel.permissions_for(member) if channel else member.guild_permissions
+    return permissions.mention_everyone
+
+
+def check_role(
+    role: discord.Role | None,
+    member: discord.Member,
+    channel: discord.abc.GuildChannel | None,
+) -> None:
+    """Refuse @everyone as a mention (auto-posts never ping everyone), and a role the member
+    could not ping themselves where the subscription posts."""
+    if role is None:
+        return
+    if role.is_default():
         raise UserFacingError("Pick a specific role: auto-posts never mention @everyone.")
+    if not may_mention(member, role, channel):
+        where = f" in {channel.mention}" if channel else ""
+        raise UserFacingError(
+            f"You can't mention {role.mention} yourself: it is not mentionable and you lack "
+            f"Mention @everyone{where}. I only mention for you whom you could."
+        )
 
 
 def choice_name(subscription: Subscription, channel_name: str | None) -> str:
@@ -114,11 +151,12 @@ def choice_name(subscription: Subscription, channel_name: str | None) -> str:
 
 def added_text(subscription: Subscription, channel: Destination) -> str:
     """Confirm a new or changed subscription, and what it will do."""
-    forum = (
-        " Each brief becomes a post in the forum."
-        if isinstance(channel, discord.ForumChannel)
-        else ""
-    )
+    forum = ""
+    if isinstance(channel, discord.ForumChannel):
+        forum = " Each brief becomes a post in the forum."
+        tag = channel.get_tag(subscription.forum_tag_id) if subscription.forum_tag_id else None
+        if tag is not None:
+            forum += f" A post whose brief's topics name none of its tags is tagged `{tag.name}`."
     return (
         f"Done: {describe_subscription(subscription)}.{forum}\n"
         "Briefs published from now on are posted; earlier ones are not."

@@ -107,7 +107,7 @@ async def test_crosspost_needs_an_announcement_channel(server):
 
 
 async def test_mention_refuses_everyone_and_can_be_cleared(server):
-    readers = server.guild.create_role("Readers")
+    readers = server.guild.create_role("Readers", mentionable=True)
     await server.manager.slash(server.news, "autopost channel", channel=server.news)
 
     everyone = await server.manager.slash(

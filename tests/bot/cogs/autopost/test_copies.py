@@ -275,3 +275,104 @@ async def test_autopost_test_names_what_is_missing(simcord_env):
     assert "Send Messages" in text
     assert posts(env, server.news) == []
     assert "**on**" in await server.status()
+
+
+# --- forum posts: titled after the brief, reached when archived ------------------------------
+
+
+async def forum_post(env):
+    """A server subscribed with a forum, and the forum post (a thread) of one brief there."""
+    server = Server(env, "forum")
+    forum = server.guild.create_forum_channel("briefs")
+    await server.manager.slash(server.news, "autopost add", channel=forum)
+    brief = await publish(env, content(1))
+    (thread,) = forum.threads
+    return forum, thread, brief
+
+
+def archive(env, thread) -> None:
+    """Archive a thread, as Discord does after its inactivity period."""
+    env.backend.edit_channel(thread.id, {}, thread_metadata={"archived": True})
+
+
+def shown(env, thread):
+    """The thread as Discord has it (name, archived) and the title its first message shows."""
+    channel = env.backend.channels[thread.id]
+    (starter,) = [m for m in thread.history() if m.author.id == env.bot.user.id]
+    return channel.name, channel.thread_metadata.archived, starter.embeds[0].title
+
+
+def thread_changes(env, thread) -> list:
+    """The bot's changes to a thread (PATCH /channels/<thread>), and its message edits, in order."""
+    return [
+        r.json if r.path == f"/channels/{thread.id}" else "message edited"
+        for r in env.http_requests
+        if r.method == "PATCH" and r.path.startswith(f"/channels/{thread.id}")
+    ]
+
+
+async def test_a_forum_post_is_renamed_after_a_corrected_title(simcord_env):
+    env = simcord_env
+    forum, thread, brief = await forum_post(env)
+
+    await correct(env, brief.id, content(1, title="Corrected headline"))
+
+    assert shown(env, thread) == ("Corrected headline", False, "Corrected headline")
+    await correct(env, brief.id, content(1, title="Corrected headline", what_happened="Fixed."))
+    assert thread_changes(env, thread) == [
+        "message edited",
+        {"name": "Corrected headline"},
+        "message edited",  # the same title: not renamed again
+    ]
+
+
+async def test_a_correction_reaches_an_archived_forum_post_and_leaves_it_archived(simcord_env):
+    env = simcord_env
+    forum, thread, brief = await forum_post(env)
+    archive(env, thread)
+
+    await correct(env, brief.id, content(1, title="Corrected headline"))
+
+    assert shown(env, thread) == ("Corrected headline", True, "Corrected headline")
+    assert thread_changes(env, thread) == [
+        {"archived": False},
+        "message edited",
+        {"name": "Corrected headline", "archived": True},
+    ]
+    log = await env.bot.storage.post_log.recent(forum.guild.id)
+    assert log[0].event == "updated"
+
+
+async def test_a_retraction_reaches_an_archived_forum_post_and_renames_it(simcord_env):
+    env = simcord_env
+    forum, thread, brief = await forum_post(env)
+    archive(env, thread)
+
+    await env.bot.storage.briefs.delete(brief.id, actor_id=None, reason="The story was false.")
+    await announce(env, brief.id, event="brief_deleted")
+
+    assert shown(env, thread) == (
+        "Retracted: Brief number 1",
+        True,
+        "Retracted: Brief number 1",
+    )
+    copy = await env.bot.storage.post_log.copy(forum.id, brief.id)
+    assert copy is not None
+    assert await env.bot.storage.post_log.copies_behind(forum.guild.id) == 0
+
+
+async def test_a_post_discord_archived_unseen_is_reopened_when_discord_says_so(simcord_env):
+    env = simcord_env
+    forum, thread, brief = await forum_post(env)
+    env.backend.channels[thread.id].thread_metadata.archived = True  # no event: cache stale
+    env.inject_error(  # simcord edits archived threads' messages; Discord refuses
+        "PATCH",
+        f"/channels/{thread.id}/messages/*",
+        status=400,
+        code=50083,
+        message="Thread is archived",
+    )
+
+    await correct(env, brief.id, content(1, title="Corrected headline"))
+
+    assert shown(env, thread) == ("Corrected headline", True, "Corrected headline")

@@ -304,7 +304,7 @@ async def test_a_brief_with_a_stored_link_discord_refuses_is_still_posted(simcor
 async def test_mention_role_is_pinged_in_that_post_only(simcord_env):
     env = simcord_env
     pinged, quiet = Server(env, "pinged"), Server(env, "quiet")
-    readers = pinged.guild.create_role("Readers")
+    readers = pinged.guild.create_role("Readers", mentionable=True)
     await pinged.subscribe()
     await quiet.subscribe()
     reply = await pinged.manager.slash(pinged.news, "autopost mention", role=readers)

@@ -250,3 +250,73 @@ async def test_25_subscriptions_with_long_topic_lists_fit_one_answer(simcord_env
     first = (await env.bot.storage.subscriptions.of_guild(server.guild.id))[0]
     one = await server.manager.slash(server.news, "autopost status", subscription=first.id)
     assert "**Waiting to post:** 0" in one.response.content
+
+
+# --- mentions: never a confused deputy ------------------------------------------------------
+
+
+def mention_sends(env, channel) -> list:
+    """The content and pingable roles of each post the bot sent in a channel."""
+    path = f"/channels/{channel.id}/messages"
+    return [
+        (r.json.get("content"), [int(role) for role in r.json["allowed_mentions"].get("roles", [])])
+        for r in env.http_requests
+        if r.method == "POST" and r.path == path
+    ]
+
+
+async def test_a_manager_cannot_have_the_bot_ping_a_role_they_could_not(simcord_env):
+    env = simcord_env
+    server = Server(env)
+    hidden = server.guild.create_role("Everyone who reads")  # not mentionable
+    open_role = server.guild.create_role("Readers", mentionable=True)
+    await server.subscribe()
+    [subscription] = await env.bot.storage.subscriptions.of_guild(server.guild.id)
+
+    refusals = [
+        await add(server, server.news, mention=hidden),
+        (await server.manager.slash(server.news, "autopost mention", role=hidden)).response.content,
+        (
+            await server.manager.slash(
+                server.news, "autopost edit", subscription=subscription.id, mention=hidden
+            )
+        ).response.content,
+    ]
+
+    for refusal in refusals:
+        assert f"You can't mention {hidden.mention} yourself" in refusal
+        assert "Mention @everyone" in refusal
+    assert (await env.bot.storage.subscriptions.get(subscription.id)).mention_role_id is None
+    assert "Done" in await add(server, server.guild.create_text_channel("sport"), mention=open_role)
+    # Someone who may mention everyone may choose it, and the bot pings it for them.
+    editors = server.guild.create_role(
+        "Editors", permissions=discord.Permissions(manage_guild=True, mention_everyone=True)
+    )
+    editor = server.guild.add_member(env.create_user("editor"), roles=[editors])
+    chosen = await editor.slash(
+        server.news, "autopost edit", subscription=subscription.id, mention=hidden
+    )
+    assert f"mentions {hidden.mention}" in chosen.response.content
+    await publish(env, content(1))
+    assert mention_sends(env, server.news) == [(hidden.mention, [hidden.id])]
+
+
+async def test_a_role_its_chooser_can_no_longer_ping_is_not_pinged(simcord_env):
+    env = simcord_env
+    server = Server(env)
+    readers = server.guild.create_role("Readers", mentionable=True)
+    await server.subscribe()
+    await server.manager.slash(server.news, "autopost mention", role=readers)
+    await publish(env, content(1))
+
+    env.backend.edit_role(server.guild.id, readers.id, {"mentionable": False})
+    await env.settle()
+    await publish(env, content(2))
+
+    assert mention_sends(env, server.news) == [(readers.mention, [readers.id]), (None, [])]
+    log = await server.manager.slash(server.news, "autopost log")
+    assert "not mentioned" in log.response.content
+    # A role kept from before its chooser was recorded is pinged only while mentionable.
+    await env.bot.storage.subscriptions.set_mention(server.guild.id, readers.id)
+    await publish(env, content(3))
+    assert mention_sends(env, server.news)[-1] == (None, [])
