@@ -38,4 +38,8 @@ async def test_latest_then_more_shows_the_article_in_chromium(tmp_path: Path) ->
             text = await article.inner_text()
             assert "The comet brightened much faster than models predicted" in text
             assert "Only you can see this" in text
+
+            # An ordinary answer settles like any other: the page flags no failure.
+            nothing = await page.command("brief search", query="zebra")
+            assert "No briefs match “zebra”" in await nothing.inner_text()
         assert await demo.stop() == 0
