@@ -18,6 +18,7 @@ from bot.ui.replies import report_error, send_ephemeral
 from storage.backends import open_storage, redact
 from storage.base import Shards
 from storage.library import Storage
+from storage.sql import ANSWER_TIMEOUT
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,8 @@ class BriefBot(commands.AutoShardedBot):
         """Open the storage (unless given) and load the features: all that needs no Discord."""
         if self._storage is None:
             self._storage = await open_storage(self.settings.database)
+        # A hung database is answered as unreachable, within Discord's 3 s for a first answer.
+        await self._storage.db.answer_within(ANSWER_TIMEOUT)
         log.info("database opened", extra={"url": redact(self._storage.url)})
         for extension in EXTENSIONS:
             await self.load_extension(extension)

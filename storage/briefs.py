@@ -9,6 +9,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from storage.base import (
@@ -389,6 +390,32 @@ class Briefs:
             rows = await self._db.search.same_words(conn, title, what_happened)
         same = same_brief(rows, title, what_happened, exclude_id=exclude_id)
         return None if same is None else brief_of(same)
+
+    async def find_stored(
+        self,
+        content: BriefContent,
+        *,
+        since: datetime,
+        brief_id: int | None = None,
+        created_by: int | None = None,
+    ) -> Brief | None:
+        """Return the live brief saying exactly this, added by `created_by` (or, with
+        `brief_id`, that brief edited) since `since`: how a store whose commit was never
+        confirmed is checked before it is tried again."""
+        if brief_id is None:
+            which, arg = self._db.dialect.same("created_by"), created_by
+        else:
+            which, arg = "id = ?", brief_id
+        async with self._db.read() as conn:
+            row = await conn.fetchrow(
+                f"{_SELECT} WHERE content_hash = ? AND COALESCE(updated_at, created_at) >= ?"
+                f" AND {which} AND {_LIVE}"
+                " ORDER BY id DESC LIMIT 1",
+                content_key(content),
+                since,
+                arg,
+            )
+        return None if row is None else brief_of(row)
 
     async def history(self, brief_id: int) -> list[AuditEntry]:
         """Return every audited change to a brief, oldest first, even once it is deleted."""

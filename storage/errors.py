@@ -14,6 +14,19 @@ class DatabaseUnavailableError(RuntimeError):
     """The database cannot be opened: unreachable, refused, or not a database; says which."""
 
 
+class LibraryUnreachableError(DatabaseUnavailableError):
+    """An open database stopped answering: no reply in time, or the connection dropped.
+
+    `stored` says what became of the writes asked for: False when none was committed; None
+    when a commit was sent but never confirmed, so whoever retries must check first.
+    """
+
+    def __init__(self, reason: str, *, stored: bool | None = False) -> None:
+        self.reason = reason
+        self.stored = stored
+        super().__init__(f"the library cannot be reached: {reason}")
+
+
 class DatabaseMissingError(DatabaseUnavailableError):
     """The SQLite file does not exist, and this command may not create one."""
 

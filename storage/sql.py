@@ -9,12 +9,25 @@ What SQL itself cannot say the same way on both lives in `Dialect`.
 
 from __future__ import annotations
 
+import asyncio
+import enum
+import logging
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import AbstractAsyncContextManager
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
+
+from storage.errors import LibraryUnreachableError
+
+log = logging.getLogger("storage")
+
+#: Longest one operation (waiting for a connection, its statements, its commit) may take when
+#: the library answers people: well inside the 3 s Discord allows an interaction's first
+#: answer, so a hung database is reported instead of showing "interaction failed".
+ANSWER_TIMEOUT = 2.0
 
 #: One row, by column name, as every backend returns it.
 Row = dict[str, Any]
@@ -156,8 +169,105 @@ POSTGRES = Dialect(
 )
 
 
+class Phase(enum.StrEnum):
+    """How far one operation got: what a failure then says about what was stored."""
+
+    WORKING = "working"  # statements run: nothing is stored until the commit
+    COMMITTING = "committing"  # the commit was sent: stored or not, unknown until confirmed
+    DONE = "done"  # committed (or nothing to commit)
+
+
+class Operation:
+    """One database operation under its deadline; the backend marks its commit."""
+
+    def __init__(self) -> None:
+        self.phase = Phase.WORKING
+
+    def committing(self) -> None:
+        """The commit is being sent: from now on a failure leaves the outcome unknown."""
+        self.phase = Phase.COMMITTING
+
+    def done(self) -> None:
+        """The operation is complete: a failure after this loses nothing."""
+        self.phase = Phase.DONE
+
+
+class Reach(enum.StrEnum):
+    """Whether the database answers."""
+
+    REACHABLE = "reachable"
+    UNREACHABLE = "unreachable"
+
+
+class Reachability:
+    """Whether the database answers, logged once when an outage starts and once when it ends
+    (not once per failed query); callbacks run when it answers again."""
+
+    def __init__(self) -> None:
+        self.state = Reach.REACHABLE
+        self._since = 0.0
+        self._on_back: list[Callable[[], None]] = []
+
+    def on_back(self, callback: Callable[[], None]) -> None:
+        """Call `callback()` whenever the database answers again after an outage."""
+        self._on_back.append(callback)
+
+    def failed(self, reason: str) -> None:
+        """An operation found the database unreachable."""
+        if self.state is Reach.REACHABLE:
+            self.state = Reach.UNREACHABLE
+            self._since = time.monotonic()
+            log.warning("library unreachable", extra={"error": reason})
+
+    def answered(self) -> None:
+        """An operation completed: the database answers."""
+        if self.state is Reach.UNREACHABLE:
+            self.state = Reach.REACHABLE
+            seconds = round(time.monotonic() - self._since, 1)
+            log.info("library reachable again", extra={"outage_seconds": seconds})
+            for callback in self._on_back:
+                callback()
+
+
+@asynccontextmanager
+async def guarded(
+    reach: Reachability, seconds: float | None, lost: Callable[[BaseException], bool]
+) -> AsyncIterator[Operation]:
+    """Run one operation within `seconds` (None: however long it takes); raise
+    LibraryUnreachableError, saying whether anything was stored, when the deadline passes or
+    the error is one the backend calls `lost` (the connection or the file is gone)."""
+    operation = Operation()
+    try:
+        async with asyncio.timeout(seconds):
+            yield operation
+    except Exception as error:
+        if not (isinstance(error, TimeoutError) or lost(error)):
+            raise
+        if operation.phase is Phase.DONE:
+            reach.answered()
+            return
+        if isinstance(error, TimeoutError):
+            reason = f"no answer within {seconds:g} s"
+        else:
+            reason = f"{type(error).__name__}: {error}"
+        reach.failed(reason)
+        stored = False if operation.phase is Phase.WORKING else None
+        raise LibraryUnreachableError(reason, stored=stored) from error
+    reach.answered()
+
+
 class Database(Protocol):
     """An open database: transactions and reads on the backend's connections."""
+
+    #: Longest one operation may take (None: as long as the database takes).
+    timeout: float | None
+    #: Whether the database answers; logs outages once.
+    reach: Reachability
+
+    async def answer_within(self, seconds: float | None) -> None:
+        """Bound every operation from now on to `seconds` (None: no bound), waits for locks
+        included; past it, LibraryUnreachableError."""
+        ...
 
     @property
     def dialect(self) -> Dialect:

@@ -7,6 +7,7 @@ BRIEFBOT_REQUIRE_POSTGRES=1 (as in CI), which makes a missing server a failure.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 from collections.abc import AsyncIterator
@@ -106,6 +107,77 @@ async def age_claims(storage: Storage, by: timedelta) -> None:
                 for row in rows
             ],
         )
+
+
+class Freezer:
+    """A TCP proxy in front of the PostgreSQL test server that can freeze like a hung server
+    (connections still accepted, nothing answered), thaw, or drop every connection as a
+    restart does. `freeze_on(b"COMMIT")` freezes once a commit reached the server, so its
+    answer is lost."""
+
+    def __init__(self, server_url: str) -> None:
+        parts = urlsplit(server_url)
+        self._server_url = server_url
+        self._target = (parts.hostname or "127.0.0.1", parts.port or 5432)
+        self._flowing = asyncio.Event()
+        self._flowing.set()
+        self._freeze_on: bytes | None = None
+        self._streams: set[asyncio.StreamWriter] = set()
+        self._server: asyncio.Server | None = None
+        self.port = 0
+
+    async def __aenter__(self) -> Freezer:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        self.thaw()
+        self.drop()
+        if self._server is not None:
+            self._server.close()
+
+    def url(self, url: str) -> str:
+        """Return `url` (of the test server) going through the proxy."""
+        host, port = self._target
+        return url.replace(f"@{host}:{port}/", f"@127.0.0.1:{self.port}/", 1)
+
+    def freeze(self) -> None:
+        self._flowing.clear()
+
+    def freeze_on(self, marker: bytes) -> None:
+        self._freeze_on = marker
+
+    def thaw(self) -> None:
+        self._freeze_on = None
+        self._flowing.set()
+
+    def drop(self) -> None:
+        for stream in self._streams:
+            stream.transport.abort()
+        self._streams.clear()
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection(*self._target)
+        self._streams |= {writer, up_writer}
+        await asyncio.gather(
+            self._pump(reader, up_writer, watch=True),
+            self._pump(up_reader, writer, watch=False),
+            return_exceptions=True,
+        )
+
+    async def _pump(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, watch: bool
+    ) -> None:
+        try:
+            while data := await reader.read(65536):
+                await self._flowing.wait()
+                writer.write(data)
+                await writer.drain()
+                if watch and self._freeze_on is not None and self._freeze_on in data:
+                    self.freeze()
+        finally:
+            writer.transport.abort()
 
 
 async def age_posts(storage: Storage, by: timedelta) -> None:

@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
+from bot.errors import UserFacingError
 from storage.models import Brief, BriefContent
 
 #: How long a preview's buttons keep working.
@@ -18,6 +22,7 @@ TOKEN_HEX = 16
 #: How long a form submission's id is remembered as answered by its live form.
 RECEIPT_SECONDS = 60.0
 
+STORING = "This brief is being stored right now: its preview will say when it's done."
 EXPIRED = (
     "This preview expired (previews last 15 minutes and do not survive a restart). "
     "Nothing was stored: run `/brief add` (or `/brief edit`) again."
@@ -36,6 +41,9 @@ class Draft:
     base: Brief | None = None
     #: The correction note an edit will carry (shown with the brief once saved).
     note: str | None = None
+    #: When a store whose commit the database never confirmed began: it may have been
+    #: stored, so the next press checks before storing it again.
+    unconfirmed: datetime | None = None
 
     @property
     def brief_id(self) -> int | None:
@@ -77,6 +85,7 @@ class DraftStore:
         self.ttl = ttl
         self._drafts: dict[str, Draft] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._storing: set[str] = set()
         #: Submissions of the add/edit forms that a live form answered.
         self.forms = FormReceipts()
 
@@ -100,6 +109,18 @@ class DraftStore:
         """Remove and return the draft, so two clicks cannot both publish it."""
         self._cancel_timer(token)
         return self._drafts.pop(token, None)
+
+    @contextmanager
+    def storing(self, token: str) -> Iterator[None]:
+        """Mark a draft as being stored: it stays (until the caller pops it, once the store is
+        confirmed), and another press meanwhile gets STORING instead of storing it twice."""
+        if token in self._storing:
+            raise UserFacingError(STORING)
+        self._storing.add(token)
+        try:
+            yield
+        finally:
+            self._storing.discard(token)
 
     def clear(self) -> None:
         """Forget every draft and stop their timers (when the bot closes)."""

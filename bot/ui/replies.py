@@ -14,12 +14,26 @@ import discord
 from discord import app_commands
 
 from bot.errors import UserFacingError
+from storage.errors import LibraryUnreachableError
 
 log = logging.getLogger("bot.replies")
 
 AnyInteraction = discord.Interaction[discord.Client]
 
 GENERIC_FAILURE = "Something went wrong on our side. The team has been told; please try again."
+#: The database stopped answering before anything was committed, or after a commit was sent.
+UNREACHABLE = (
+    "The library can't be reached right now, so nothing was changed. Please try again in a minute."
+)
+UNREACHABLE_UNSURE = (
+    "The library can't be reached right now, and it did not confirm your change: it may or "
+    "may not have been stored. Please check in a minute before trying again."
+)
+
+
+def unreachable_message(error: LibraryUnreachableError) -> str:
+    """Say that the library can't be reached, and whether anything was stored."""
+    return UNREACHABLE if error.stored is False else UNREACHABLE_UNSURE
 
 
 async def send_ephemeral(interaction: AnyInteraction, content: str, **kwargs: Any) -> None:
@@ -50,11 +64,16 @@ def describe_check_failure(error: app_commands.AppCommandError) -> str:
     return "You can't use this command here."
 
 
+#: Failures we word for the user: our refusals, failed checks, and a library out of reach
+#: (storage logs an outage once, when it starts).
+_EXPECTED = (UserFacingError, app_commands.CheckFailure, LibraryUnreachableError)
+
+
 def is_expected_failure(error: BaseException) -> bool:
-    """Tell a refusal we word for the user (our errors, failed checks) from a real failure."""
+    """Tell a failure we word for the user from a real failure."""
     original = getattr(error, "original", None) or error.__cause__ or error
-    return isinstance(error, UserFacingError | app_commands.CheckFailure) or isinstance(
-        original, UserFacingError | app_commands.CheckFailure | app_commands.TransformerError
+    return isinstance(error, _EXPECTED) or isinstance(
+        original, (*_EXPECTED, app_commands.TransformerError)
     )
 
 
@@ -66,6 +85,8 @@ def user_message(error: BaseException) -> str | None:
     for candidate in (error, original):
         if isinstance(candidate, UserFacingError):
             return str(candidate)
+        if isinstance(candidate, LibraryUnreachableError):
+            return unreachable_message(candidate)
     for candidate in (error, original):
         if isinstance(candidate, app_commands.AppCommandError):
             return describe_check_failure(candidate)

@@ -7,9 +7,12 @@ every process with LISTEN/NOTIFY; ids are handed out under an advisory lock.
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import json
+import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,8 +27,29 @@ from storage.postgres.migrations import (
     refuse_foreign,
 )
 from storage.postgres.search import PostgresSearch, search_vector, title_vector
-from storage.sql import POSTGRES, Connection, Reads, Row, numbered
+from storage.sql import (
+    POSTGRES,
+    Connection,
+    Reachability,
+    Reads,
+    Row,
+    guarded,
+    numbered,
+)
 
+log = logging.getLogger("storage.postgres")
+
+#: What a dropped or refused connection raises (a deadline raises TimeoutError).
+LOST = (OSError, asyncpg.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError)
+
+
+def _lost(error: BaseException) -> bool:
+    return isinstance(error, LOST)
+
+
+#: Seconds between attempts to listen again after the listening connection dropped (the first
+#: waits the least; any operation that finds the database back tries at once).
+RELISTEN_SECONDS = (0.1, 0.5, 1.0, 2.0, 5.0)
 #: Connections one process keeps open: enough for concurrent commands and auto-posting.
 POOL_MIN, POOL_MAX = 1, 10
 #: Seconds to wait for the server to accept a connection before reporting it unreachable.
@@ -131,7 +155,13 @@ class PostgresDatabase:
         self.url = url
         self._pool = pool
         self._listener: asyncpg.Connection[asyncpg.Record] | None = None
+        self._heard: Callable[[int], None] | None = None
+        self._relisten: asyncio.Task[None] | None = None
+        self._back = asyncio.Event()
         self._closed = False
+        self.timeout: float | None = None
+        self.reach = Reachability()
+        self.reach.on_back(self._back.set)
 
     @classmethod
     async def open(cls, url: str) -> PostgresDatabase:
@@ -157,30 +187,68 @@ class PostgresDatabase:
         if self._closed:
             return
         self._closed = True
+        if self._relisten is not None:
+            self._relisten.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._relisten
         if self._listener is not None:
-            await self._listener.close()
-        await self._pool.close()
+            self._listener.terminate()  # closing it politely would wait out a hung server
+        try:
+            await asyncio.wait_for(self._pool.close(), self.timeout)
+        except TimeoutError:
+            self._pool.terminate()
+
+    async def answer_within(self, seconds: float | None) -> None:
+        """Bound every operation, and listening again, to `seconds` (None: no bound)."""
+        self.timeout = seconds
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresConnection]:
         """Borrow a connection inside a transaction; commit on success, roll back on any error."""
-        async with self._pool.acquire() as conn, conn.transaction():
-            yield PostgresConnection(conn)
+        async with self._session({}) as conn:
+            yield conn
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[PostgresConnection]:
         """Borrow a connection outside any transaction: each statement reads its own snapshot."""
-        async with self._pool.acquire() as conn:
-            yield PostgresConnection(conn)
+        async with self._session(None) as conn:
+            yield conn
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[PostgresConnection]:
         """Borrow a connection in a read-only repeatable-read transaction: one snapshot."""
-        async with (
-            self._pool.acquire() as conn,
-            conn.transaction(isolation="repeatable_read", readonly=True),
-        ):
-            yield PostgresConnection(conn)
+        async with self._session({"isolation": "repeatable_read", "readonly": True}) as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _session(self, begin: dict[str, Any] | None) -> AsyncIterator[PostgresConnection]:
+        """Borrow a connection (in a transaction begun with `begin`, unless None), the whole
+        operation within `timeout`. A connection that timed out or was cancelled is dropped,
+        not rolled back: a hung server would hang the rollback too; dropping it rolls back."""
+        async with guarded(self.reach, self.timeout, _lost) as operation:
+            conn = await self._pool.acquire()
+            reusable = False
+            try:
+                transaction = None if begin is None else conn.transaction(**begin)
+                if transaction is not None:
+                    await transaction.start()
+                try:
+                    yield PostgresConnection(conn)
+                except BaseException as error:
+                    if not isinstance(error, (asyncio.CancelledError, *LOST)):
+                        if transaction is not None:
+                            await transaction.rollback()
+                        reusable = True
+                    raise
+                if transaction is not None:
+                    operation.committing()
+                    await transaction.commit()
+                operation.done()
+                reusable = True
+            finally:
+                if not reusable:
+                    conn.terminate()
+                await self._pool.release(conn, timeout=self.timeout)
 
     async def lock_ids(self, conn: Connection) -> None:
         """Another process handing out brief ids waits here until this transaction ends."""
@@ -237,19 +305,69 @@ class PostgresDatabase:
     async def listen(self, callback: Callable[[int], None]) -> bool:
         """Keep a connection of its own listening for new briefs, calling `callback(id)`.
 
-        Idempotent while that connection lives; after it dropped (a server restart), the next
-        call connects again. Notifications sent while it was down are not replayed.
+        Idempotent while that connection lives. When it drops (a server restart), it connects
+        again by itself, as soon as the server answers, and then calls `callback` with the
+        newest id: briefs stored meanwhile were announced to nobody.
         """
         if self._closed:
             raise RuntimeError("the database is closed")
-        if self._listener is not None and not self._listener.is_closed():
+        self._heard = callback
+        listening = self._listener is not None and not self._listener.is_closed()
+        if listening or (self._relisten is not None and not self._relisten.done()):
             return True
-        listener = await asyncpg.connect(self.url, timeout=CONNECT_TIMEOUT)
-        await listener.add_listener(
-            PUBLISHED_CHANNEL, lambda _conn, _pid, _channel, payload: callback(int(payload))
-        )
-        self._listener = listener
+        try:
+            await self._connect_listener()
+        except (TimeoutError, *LOST) as error:
+            self.reach.failed(f"{type(error).__name__}: {error}")
+            self._listener_lost(None)
         return True
+
+    async def _connect_listener(self) -> None:
+        """Open the listening connection, within the connect timeout (or the answer one)."""
+        assert self._heard is not None
+        heard = self._heard
+        seconds = self.timeout or CONNECT_TIMEOUT
+        listener = await asyncpg.connect(self.url, timeout=seconds)
+        try:
+            async with asyncio.timeout(seconds):
+                await listener.add_listener(
+                    PUBLISHED_CHANNEL, lambda _conn, _pid, _channel, payload: heard(int(payload))
+                )
+        except BaseException:
+            listener.terminate()
+            raise
+        listener.add_termination_listener(self._listener_lost)
+        self._listener = listener
+
+    def _listener_lost(self, _listener: object) -> None:
+        """The listening connection dropped: listen again in the background until it works."""
+        if not self._closed and (self._relisten is None or self._relisten.done()):
+            self._relisten = asyncio.get_running_loop().create_task(self._listen_again())
+
+    async def _listen_again(self) -> None:
+        """Try to listen again, soon and then less often, or at once when an operation finds
+        the database back; then say which briefs may have gone unheard."""
+        for attempt in itertools.count():
+            self._back.clear()
+            try:
+                await self._connect_listener()
+                async with asyncio.timeout(self.timeout or CONNECT_TIMEOUT):
+                    newest = await self._listener_newest()
+            except (TimeoutError, *LOST) as error:
+                delay = RELISTEN_SECONDS[min(attempt, len(RELISTEN_SECONDS) - 1)]
+                log.debug("cannot listen yet", extra={"error": f"{type(error).__name__}"})
+                with suppress(TimeoutError):
+                    async with asyncio.timeout(delay):
+                        await self._back.wait()
+                continue
+            log.info("listening for new briefs again", extra={"attempts": attempt + 1})
+            if newest and self._heard is not None:
+                self._heard(newest)
+            return
+
+    async def _listener_newest(self) -> int:
+        assert self._listener is not None
+        return int(await self._listener.fetchval("SELECT COALESCE(MAX(id), 0) FROM briefs"))
 
     async def schema_version(self) -> int:
         """Return the migration version the database is at."""

@@ -19,7 +19,17 @@ from typing import Any
 
 import aiosqlite
 
-from storage.sql import FLAG_COLUMNS, SQLITE, TIME_COLUMNS, Connection, Reads, Row
+from storage.sql import (
+    FLAG_COLUMNS,
+    SQLITE,
+    TIME_COLUMNS,
+    Connection,
+    Operation,
+    Reachability,
+    Reads,
+    Row,
+    guarded,
+)
 from storage.sqlite.migrations import (
     apply_migrations,
     current_version,
@@ -34,6 +44,9 @@ BUSY_TIMEOUT_MS = 5000
 WAL_RETRY_MS = 50
 
 MEMORY = ":memory:"
+#: What SQLite says when the file is held too long by another process, or cannot be read or
+#: written: the library is unreachable, not broken.
+_LOST = ("locked", "busy", "disk i/o", "unable to open", "interrupted")
 
 #: Columns holding a list, kept as JSON text.
 _JSON_COLUMNS = frozenset({"tags"})
@@ -58,6 +71,12 @@ def _encode(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return json.dumps(list(value), ensure_ascii=False)
     return value
+
+
+def _lost(error: BaseException) -> bool:
+    if isinstance(error, sqlite3.OperationalError):
+        return any(words in str(error).lower() for words in _LOST)
+    return isinstance(error, OSError)
 
 
 def _args(values: Iterable[Any]) -> tuple[Any, ...]:
@@ -150,6 +169,8 @@ class SqliteDatabase:
         self._conn = conn
         self._lock = asyncio.Lock()
         self._closed = False
+        self.timeout: float | None = None
+        self.reach = Reachability()
 
     @classmethod
     async def open(cls, path: Path | str, *, url: str | None = None) -> SqliteDatabase:
@@ -186,32 +207,53 @@ class SqliteDatabase:
             gc.collect()
             await self._conn.close()
 
+    async def answer_within(self, seconds: float | None) -> None:
+        """Bound every operation to `seconds` (None: no bound), and a wait for another
+        process's write lock to half of it, so the rollback after a deadline is quick too."""
+        self.timeout = seconds
+        busy = BUSY_TIMEOUT_MS if seconds is None else min(BUSY_TIMEOUT_MS, int(seconds * 500))
+        async with self._lock:
+            await _pragma(self._conn, f"PRAGMA busy_timeout = {busy}")
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteConnection]:
         """Hold the lock inside BEGIN IMMEDIATE; commit on success, roll back on any error."""
-        async with self._lock, self._begin("BEGIN IMMEDIATE") as conn:
+        async with (
+            guarded(self.reach, self.timeout, _lost) as operation,
+            self._lock,
+            self._begin("BEGIN IMMEDIATE", operation) as conn,
+        ):
             yield conn
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqliteConnection]:
         """Hold the lock without a transaction, for reads (each statement its own snapshot)."""
-        async with self._lock:
+        async with guarded(self.reach, self.timeout, _lost) as operation, self._lock:
             yield SqliteConnection(self._conn)
+            operation.done()
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[SqliteConnection]:
         """Hold the lock inside a read transaction: every read sees one state of the file."""
-        async with self._lock, self._begin("BEGIN") as conn:
+        async with (
+            guarded(self.reach, self.timeout, _lost) as operation,
+            self._lock,
+            self._begin("BEGIN", operation) as conn,
+        ):
             yield conn
 
     @asynccontextmanager
-    async def _begin(self, begin: str) -> AsyncIterator[SqliteConnection]:
+    async def _begin(self, begin: str, operation: Operation) -> AsyncIterator[SqliteConnection]:
         conn = self._conn
         await conn.execute(begin)
         try:
             yield SqliteConnection(conn)
+            operation.committing()
             await conn.execute("COMMIT")
-        except BaseException:
+            operation.done()
+        except BaseException as error:
+            if isinstance(error, asyncio.CancelledError):
+                await conn.interrupt()  # a deadline: stop the statement under way
             if conn.in_transaction:
                 await asyncio.shield(conn.execute("ROLLBACK"))
             raise

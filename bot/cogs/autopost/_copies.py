@@ -39,6 +39,7 @@ from bot.cogs.autopost._policy import (
     thread_name,
 )
 from bot.ui import components, embeds
+from storage.errors import LibraryUnreachableError
 from storage.models import PostedCopy
 
 if TYPE_CHECKING:
@@ -168,6 +169,8 @@ class CopyKeeper:
         """A copy that is gone or out of reach is left alone from now on; others wait a round."""
         post_log = self.bot.storage.post_log
         ids = {"guild": copy.guild_id, "brief": copy.brief_id, "error": describe(error)}
+        if isinstance(error, LibraryUnreachableError):
+            raise error  # the round ends: nothing can be recorded until the library answers
         outcome = classify(error)
         if outcome is Outcome.RETRY or outcome is None:
             if outcome is None:

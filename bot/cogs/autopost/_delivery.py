@@ -65,6 +65,7 @@ from bot.cogs.autopost._policy import (
 from bot.cogs.autopost._subscribing import Destination, may_mention
 from bot.errors import UserFacingError
 from bot.ui import components
+from storage.errors import LibraryUnreachableError
 from storage.models import Brief, PostedCopy, Subscription, UnsentPost, utcnow
 
 if TYPE_CHECKING:
@@ -174,6 +175,8 @@ class AutoPoster:
         guild_id = subscription.guild_id
         try:
             return await self._deliver(subscription)
+        except LibraryUnreachableError:
+            raise  # the round ends: nothing can be recorded until the library answers
         except Exception as error:
             if classify(error) is None:
                 log.exception("autopost failed", extra={"guild": guild_id})

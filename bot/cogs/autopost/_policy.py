@@ -21,6 +21,7 @@ import discord
 
 from bot.limits import GLOBAL_REQUESTS_PER_SECOND, MESSAGE_CONTENT
 from storage.base import Shards
+from storage.errors import LibraryUnreachableError
 from storage.models import DeliveryEvent, RejectedPost, Subscription
 from storage.topics import Match, topic_key
 
@@ -125,6 +126,8 @@ class Rounds:
                 self._again = False
                 try:
                     await self._work()
+                except LibraryUnreachableError:
+                    return  # storage logs an outage once, when it starts: try next round
                 except Exception:
                     log.exception(self._failure)
                     return

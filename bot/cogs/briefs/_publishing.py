@@ -26,12 +26,22 @@ from bot.errors import NotFoundError, PermissionDeniedError, UserFacingError
 from bot.ui import components, embeds
 from bot.ui.components import DRAFT, DraftAction, PersistentItem
 from bot.ui.replies import text_file
-from storage.errors import StaleEditError
-from storage.models import Brief, BriefContent
+from storage.errors import LibraryUnreachableError, StaleEditError
+from storage.models import Brief, BriefContent, utcnow
 
 if TYPE_CHECKING:
     from bot.app import BriefBot, Interaction
 
+#: A store the library did not answer: refused before its commit, or never confirmed.
+NOT_STORED = (
+    "The library can't be reached right now, so nothing was stored. Your draft is kept: "
+    "press **{verb}** again in a minute."
+)
+UNCONFIRMED = (
+    "The library can't be reached right now, and it did not confirm storing your brief. "
+    "Your draft is kept: press **{verb}** again in a minute, and I'll check whether it was "
+    "stored before storing it."
+)
 NOT_YOURS = "This preview belongs to another publisher. Run `/brief add` to make your own."
 CANCELLED = "Cancelled: nothing was stored."
 
@@ -246,36 +256,28 @@ async def _revise(
 
 
 async def _store(interaction: Interaction, token: str, draft: Draft, *, force: bool) -> None:
-    """Publish or save the draft, unless it turned out to duplicate a brief and was not forced."""
+    """Publish or save the draft, unless it turned out to duplicate a brief and was not forced.
+
+    The draft stays until the store is confirmed: if the library stops answering, the next
+    press tries again, first checking whether an unconfirmed store went through after all.
+    """
     bot = interaction.client
-    briefs, drafts = bot.storage.briefs, bot.drafts
-    content = draft.content
-    if not force and await briefs.find_duplicate(
-        content.title, content.what_happened, exclude_id=draft.brief_id
-    ):
-        text, embed, view = await preview_message(bot, draft, token)
-        await interaction.response.edit_message(content=text, embed=embed, view=view)
-        return
-    if drafts.pop(token) is None:
-        raise UserFacingError(EXPIRED)
-    try:
-        if draft.base is None:
-            brief: Brief | None = await briefs.add(content, created_by=interaction.user.id)
-        else:
-            brief = await briefs.update(
-                draft.base.id,
-                content,
-                actor_id=interaction.user.id,
-                base=draft.base,
-                note=draft.note,
-            )
-    except StaleEditError as stale:
-        drafts.put(draft, token)
-        await _refuse_stale(interaction, token, draft, stale)
-        return
-    except Exception:
-        drafts.put(draft, token)
-        raise
+    with bot.drafts.storing(token):
+        brief = await _stored_already(interaction, draft)
+        if brief is None:
+            content = draft.content
+            if not force and await bot.storage.briefs.find_duplicate(
+                content.title, content.what_happened, exclude_id=draft.brief_id
+            ):
+                text, embed, view = await preview_message(bot, draft, token)
+                await interaction.response.edit_message(content=text, embed=embed, view=view)
+                return
+            try:
+                brief = await _write(interaction, token, draft)
+            except StaleEditError as stale:
+                await _refuse_stale(interaction, token, draft, stale)
+                return
+        bot.drafts.pop(token)
     if brief is None:
         raise NotFoundError(f"Brief #{draft.brief_id} was removed meanwhile, so nothing was saved.")
     if draft.is_edit:
@@ -290,6 +292,45 @@ async def _store(interaction: Interaction, token: str, draft: Draft, *, force: b
         content=done, embed=embeds.summary_embed(brief), view=None
     )
     bot.dispatch(event, brief)
+
+
+async def _stored_already(interaction: Interaction, draft: Draft) -> Brief | None:
+    """Return the brief an unconfirmed earlier press stored, if it did."""
+    if draft.unconfirmed is None:
+        return None
+    try:
+        return await interaction.client.storage.briefs.find_stored(
+            draft.content,
+            since=draft.unconfirmed,
+            brief_id=draft.brief_id,
+            created_by=interaction.user.id,
+        )
+    except LibraryUnreachableError as error:
+        verb = "Save" if draft.is_edit else "Publish"
+        raise UserFacingError(UNCONFIRMED.format(verb=verb)) from error
+
+
+async def _write(interaction: Interaction, token: str, draft: Draft) -> Brief | None:
+    """Store the draft; when the library stops answering, say whether anything was stored and
+    keep the draft, marked when its store went unconfirmed."""
+    briefs, started = interaction.client.storage.briefs, utcnow()
+    try:
+        if draft.base is None:
+            return await briefs.add(draft.content, created_by=interaction.user.id)
+        return await briefs.update(
+            draft.base.id,
+            draft.content,
+            actor_id=interaction.user.id,
+            base=draft.base,
+            note=draft.note,
+        )
+    except LibraryUnreachableError as error:
+        verb = "Save" if draft.is_edit else "Publish"
+        if error.stored is False:
+            raise UserFacingError(NOT_STORED.format(verb=verb)) from error
+        unconfirmed = draft.unconfirmed or started
+        interaction.client.drafts.put(replace(draft, unconfirmed=unconfirmed), token)
+        raise UserFacingError(UNCONFIRMED.format(verb=verb)) from error
 
 
 async def _refuse_stale(
