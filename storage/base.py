@@ -98,6 +98,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "lease_until",
         "crosspost_state",
         "crosspost_after",
+        "due_version",
     ),
     "bot_state": ("key", "value"),
     "delivery_log": ("id", "guild_id", "brief_id", "at", "event", "detail"),

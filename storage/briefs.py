@@ -38,6 +38,7 @@ from storage.models import (
     utcnow,
 )
 from storage.sql import Connection, Row
+from storage.subscriptions import mark_copies_due
 from storage.topics import TopicCount, tally, topic_key
 
 #: Briefs one `add_many` stores before the database is asked to settle (Backend.settle).
@@ -237,6 +238,7 @@ class Briefs:
                 return None
             brief = brief_of(row)
             await self._audit(conn, brief_id, "edit", actor_id, now, snapshot(brief), note)
+            await mark_copies_due(conn, brief_id, now)
             await self._db.announce(conn, brief_id)  # its posted copies are now behind
         return brief
 
@@ -263,6 +265,7 @@ class Briefs:
                 return False
             record = snapshot(brief_of(row))
             await self._audit(conn, brief_id, "delete", actor_id, now, record, reason)
+            await mark_copies_due(conn, brief_id, now)
             await self._db.announce(conn, brief_id)  # its posted copies now retract it
         return True
 

@@ -49,6 +49,7 @@ TIME_COLUMNS = frozenset(
         "shown_version",
         "lease_until",
         "crosspost_after",
+        "due_version",
     }
 )
 #: Yes/no columns, read as bool whatever the backend stores.

@@ -34,6 +34,10 @@ _UNSENT = "message_id IS NULL AND skipped = FALSE AND rejected_at IS NULL"
 _KEPT = "p.message_id IS NOT NULL AND p.copy_state IS NULL"
 #: A kept copy shows an older version of its brief than the stored one.
 _BEHIND = "b.updated_at IS NOT NULL AND (p.shown_version IS NULL OR p.shown_version < b.updated_at)"
+#: A kept copy waits to show the version `due_version` names (`_BEHIND`, kept in the row by
+#: `mark_copies_due`, `record_message` and `copy_shown`, so reading it needs no join with briefs:
+#: post_log_due and post_log_guild_due index exactly these rows).
+_DUE = "p.due_version IS NOT NULL"
 _COPY = "p.guild_id, p.brief_id, p.channel_id, p.thread_id, p.message_id, p.shown_hash"
 #: A rejected post goes again once its brief was edited after the rejection.
 _RETRY_REJECTED = (
@@ -51,6 +55,17 @@ def _owned(db: Backend, shards: Shards | None, guild_id: str) -> tuple[str, list
         return "", []
     owned = db.dialect.any_of(f"(({guild_id} >> 22) % ?)")
     return f" AND {owned}", [shards.count, list(shards.ids)]
+
+
+async def mark_copies_due(conn: Connection, brief_id: int, version: datetime) -> None:
+    """Mark a brief's kept copies due to show `version`, its new `updated_at`, in the
+    transaction that edits or retracts it: the correction keeper then reads only them."""
+    await conn.execute(
+        "UPDATE post_log SET due_version = ? WHERE brief_id = ? AND message_id IS NOT NULL"
+        " AND copy_state IS NULL",
+        version,
+        brief_id,
+    )
 
 
 def _stored(options: SubscriptionOptions) -> list[Any]:
@@ -406,6 +421,14 @@ class PostLog:
                 subscription.channel_id,
                 brief_id,
             )
+            # Edited or retracted while it was being sent: due at once.
+            await conn.execute(
+                "UPDATE post_log AS p SET due_version = b.updated_at FROM briefs AS b"
+                " WHERE p.channel_id = ? AND p.brief_id = ? AND b.id = p.brief_id"
+                f" AND {_KEPT} AND {_BEHIND}",
+                subscription.channel_id,
+                brief_id,
+            )
             await conn.execute(
                 "UPDATE subscriptions SET last_post_at = ?, last_error = NULL WHERE id = ?",
                 now,
@@ -505,12 +528,12 @@ class PostLog:
         """
         now = utcnow()
         owned, args = _owned(self._db, shards, "p.guild_id")
-        where = f"{_KEPT} AND {_BEHIND} AND (p.lease_until IS NULL OR p.lease_until < ?){owned}"
+        where = f"{_DUE} AND (p.lease_until IS NULL OR p.lease_until < ?){owned}"
         args = [now, *args]
         async with self._db.transaction() as conn:
             rows = await conn.fetch(
-                f"SELECT {_COPY} FROM post_log AS p JOIN briefs AS b ON b.id = p.brief_id"
-                f" WHERE {where} ORDER BY b.updated_at, p.guild_id LIMIT ?"
+                f"SELECT {_COPY} FROM post_log AS p"
+                f" WHERE {where} ORDER BY p.due_version, p.guild_id LIMIT ?"
                 f" {self._db.dialect.skip_locked('p')}",
                 *args,
                 limit,
@@ -527,8 +550,7 @@ class PostLog:
         async with self._db.read() as conn:
             return int(
                 await conn.fetchval(
-                    "SELECT count(*) FROM post_log AS p JOIN briefs AS b ON b.id = p.brief_id"
-                    f" WHERE p.guild_id = ? AND {_KEPT} AND {_BEHIND}",
+                    f"SELECT count(*) FROM post_log AS p WHERE p.guild_id = ? AND {_DUE}",
                     guild_id,
                 )
             )
@@ -542,20 +564,23 @@ class PostLog:
         shown_version: datetime | None,
         retracted: bool = False,
     ) -> None:
-        """Record what a copy shows now (after an edit, or found unchanged); end its lease."""
+        """Record what a copy shows now (after an edit, or found unchanged); end its lease.
+
+        It stays due if its brief was edited again since `shown_version` was read."""
         await self._on_row(
             "UPDATE post_log SET shown_hash = ?, shown_version = ?, lease_until = NULL,"
-            " copy_state = ?",
+            " copy_state = ?, due_version = CASE WHEN due_version > ? THEN due_version END",
             shown_hash,
             shown_version,
             "retracted" if retracted else None,
+            shown_version,
             row=(channel_id, brief_id),
         )
 
     async def copy_lost(self, channel_id: int, brief_id: int, state: str) -> None:
         """Stop keeping a copy right: `gone` (deleted) or `unreachable` (closed to the bot)."""
         await self._on_row(
-            "UPDATE post_log SET copy_state = ?, lease_until = NULL",
+            "UPDATE post_log SET copy_state = ?, lease_until = NULL, due_version = NULL",
             state,
             row=(channel_id, brief_id),
         )

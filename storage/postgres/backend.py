@@ -89,7 +89,7 @@ _TYPES = {
     **dict.fromkeys(("deleted_at", "at", "subscribed_at", "paused_at"), "timestamptz"),
     **dict.fromkeys(("last_post_at", "posted_at", "rejected_at"), "timestamptz"),
     **dict.fromkeys(("claimed_at", "shown_version", "lease_until"), "timestamptz"),
-    "crosspost_after": "timestamptz",
+    **dict.fromkeys(("crosspost_after", "due_version"), "timestamptz"),
 }
 #: Tables whose id is an identity column (numbered by the database).
 _IDENTITY = frozenset({"audit_log", "delivery_log", "subscriptions"})

@@ -7,6 +7,7 @@ tests/databases.py), dropped afterwards.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -83,3 +84,25 @@ async def check_upgraded_to_subscriptions(store: Storage) -> Subscription:
     assert copy is not None
     assert (copy.guild_id, copy.message_id) == (10, 1001)
     return first
+
+
+#: Post log rows an upgrade test stores before copies due were marked: (channel, brief, guild,
+#: message, shown_version, copy_state). Briefs 1 and 3 were edited on 2026-11-05, 4 retracted
+#: on 2026-11-06, 2 never changed; only #100's copies of 1 and 4 show an older version.
+COPIES_BEFORE_DUE = [
+    (100, 1, 10, 1001, "2026-11-02", None),
+    (100, 2, 10, 1002, "2026-11-02", None),
+    (100, 3, 10, 1003, "2026-11-05", None),
+    (100, 4, 10, 1004, "2026-11-02", None),
+    (200, 1, 20, 2001, "2026-11-02", "gone"),
+    (200, 3, 20, None, None, None),
+]
+
+
+async def check_copies_due_marked(store: Storage) -> None:
+    """Check a library upgraded as COPIES_BEFORE_DUE says: exactly the copies behind their
+    brief are due a correction, and counted as behind."""
+    due = await store.post_log.copies_due(limit=10, lease=timedelta(minutes=1))
+    assert sorted((copy.channel_id, copy.brief_id) for copy in due) == [(100, 1), (100, 4)]
+    assert await store.post_log.copies_behind(10) == 2
+    assert await store.post_log.copies_behind(20) == 0

@@ -16,7 +16,12 @@ from storage.postgres.migrations import (
     latest_version,
     load_migrations,
 )
-from tests.storage.conftest import check_upgraded_to_subscriptions, make_content
+from tests.storage.conftest import (
+    COPIES_BEFORE_DUE,
+    check_copies_due_marked,
+    check_upgraded_to_subscriptions,
+    make_content,
+)
 
 TABLES = {
     "schema_version",
@@ -42,15 +47,16 @@ async def table_names(url: str) -> set[str]:
 
 def test_migrations_are_numbered_in_order() -> None:
     migrations = load_migrations()
-    assert [m.version for m in migrations] == [1, 2, 3, 4, 5]
+    assert [m.version for m in migrations] == [1, 2, 3, 4, 5, 6]
     assert [m.name for m in migrations] == [
         "schema",
         "content_hash_and_rejections",
         "no_pause_notice_flag",
         "corrections",
         "subscriptions",
+        "due_copies_and_queue_indexes",
     ]
-    assert latest_version() == 5
+    assert latest_version() == 6
 
 
 async def test_two_processes_opening_an_empty_schema_migrate_once(pg_url: str) -> None:
@@ -134,7 +140,7 @@ async def test_briefs_from_before_content_hashes_are_recognised_on_reimport(pg_u
     )
     store = await open_storage(pg_url)
     try:
-        assert await store.schema_version() == latest_version() == 5
+        assert await store.schema_version() == latest_version()
         assert await store.briefs.add_many([plain], skip_present=True) == []
         assert [b.id for b in await store.briefs.add_many([plain])] == [8]
     finally:
@@ -182,5 +188,35 @@ async def test_each_servers_setting_becomes_one_subscription_and_nothing_posts_a
         # (The briefs were stored by hand, without search vectors: only those may show.)
         problems = await store.integrity_problems()
         assert [p for p in problems if not p.startswith("search index")] == []
+    finally:
+        await store.close()
+
+
+async def test_copies_behind_their_brief_are_due_after_an_upgrade(pg_url: str) -> None:
+    """From version 5, when a copy was behind only by comparison with its brief."""
+    conn = await asyncpg.connect(pg_url)
+    try:
+        assert await apply_migrations(conn, up_to=5) == 5
+        for n, changed in ((1, "2026-11-05"), (2, None), (3, "2026-11-05"), (4, "2026-11-06")):
+            await conn.execute(
+                "INSERT INTO briefs (id, title, what_happened, created_at, search, title_search,"
+                " updated_at, deleted_at) VALUES ($1, $2, 'x', '2026-11-01', '', '',"
+                " $3::text::timestamptz, $4::text::timestamptz)",
+                n,
+                f"Brief {n}",
+                changed,
+                changed if n == 4 else None,
+            )
+        await conn.executemany(
+            "INSERT INTO post_log (channel_id, brief_id, guild_id, message_id, posted_at,"
+            " shown_version, copy_state) VALUES ($1, $2, $3, $4, '2026-11-02',"
+            " $5::text::timestamptz, $6)",
+            COPIES_BEFORE_DUE,
+        )
+    finally:
+        await conn.close()
+    store = await open_storage(pg_url)
+    try:
+        await check_copies_due_marked(store)
     finally:
         await store.close()

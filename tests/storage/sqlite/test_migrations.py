@@ -18,12 +18,17 @@ from storage.sqlite.migrations import (
     load_migrations,
     split_statements,
 )
-from tests.storage.conftest import check_upgraded_to_subscriptions, make_content
+from tests.storage.conftest import (
+    COPIES_BEFORE_DUE,
+    check_copies_due_marked,
+    check_upgraded_to_subscriptions,
+    make_content,
+)
 
 
 def test_migrations_are_numbered_in_order() -> None:
     migrations = load_migrations()
-    assert [m.version for m in migrations] == [1, 2, 3, 4, 5, 6, 7, 8, 9]
+    assert [m.version for m in migrations] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
     assert [m.name for m in migrations] == [
         "briefs",
         "autopost",
@@ -34,6 +39,7 @@ def test_migrations_are_numbered_in_order() -> None:
         "no_pause_notice_flag",
         "corrections",
         "subscriptions",
+        "due_copies_and_queue_indexes",
     ]
 
 
@@ -191,6 +197,41 @@ async def test_each_servers_setting_becomes_one_subscription_and_nothing_posts_a
     try:
         first = await check_upgraded_to_subscriptions(store)
         assert first.last_post_at is not None
+        assert await store.integrity_problems() == []
+    finally:
+        await store.close()
+
+
+async def test_copies_behind_their_brief_are_due_after_an_upgrade(db_path: Path) -> None:
+    """From version 9, when a copy was behind only by comparison with its brief."""
+    db_path.parent.mkdir(parents=True)
+    async with aiosqlite.connect(db_path, isolation_level=None) as conn:
+        assert await apply_migrations(conn, up_to=9) == 9
+        for n, changed in ((1, "11-05"), (2, None), (3, "11-05"), (4, "11-06")):
+            await conn.execute(
+                "INSERT INTO briefs (id, title, what_happened, created_at, content_hash,"
+                " updated_at, deleted_at) VALUES (?, ?, 'x', '2026-11-01T00:00:00.000000+00:00',"
+                " ?, ?, ?)",
+                (
+                    n,
+                    f"Brief {n}",
+                    f"h{n}",
+                    changed and f"2026-{changed}T00:00:00.000000+00:00",
+                    f"2026-{changed}T00:00:00.000000+00:00" if n == 4 else None,
+                ),
+            )
+        await conn.executemany(
+            "INSERT INTO post_log (channel_id, brief_id, guild_id, message_id, posted_at,"
+            " shown_version, copy_state) VALUES (?, ?, ?, ?, '2026-11-02T00:00:00.000000+00:00',"
+            " ?, ?)",
+            [
+                (*row[:4], row[4] and f"{row[4]}T00:00:00.000000+00:00", row[5])
+                for row in COPIES_BEFORE_DUE
+            ],
+        )
+    store = await open_storage(sqlite_url(db_path))
+    try:
+        await check_copies_due_marked(store)
         assert await store.integrity_problems() == []
     finally:
         await store.close()

@@ -1,0 +1,343 @@
+"""Recurring queries cost the work, not the library: none scans briefs or the post log.
+
+The sweep, the delivery queue, the correction keeper, crossposts and the status counts run
+over a large library with a long post history; every statement the repositories actually
+ran (recorded by a wrapper of the backend) is explained by the database itself, which must
+not plan a full scan of `briefs` or `post_log`, nor of an index of either (a partial index of
+waiting work excepted: `WORK`). SQLite is explained without statistics and after ANALYZE,
+PostgreSQL after ANALYZE of the sizable tables.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+import pytest
+
+from storage.base import COLUMNS, TABLES, Backend, Shards
+from storage.briefs import brief_row
+from storage.library import Storage
+from storage.models import Brief, BriefContent, SubscriptionOptions, utcnow
+from storage.sql import Connection, Row
+
+#: Briefs in the library; the post log holds CHANNELS × POSTED copies besides the work.
+BRIEFS = 20_000
+CHANNELS, POSTED = 10, 2_000
+#: Tables that grow with the library: a full scan of one is what must not happen.
+GROWING = frozenset({"briefs", "post_log"})
+#: Partial indexes holding only work waiting to be done (due copies, unsent claims, refused
+#: posts, crossposts): reading one whole reads the work. Others (every live brief, every
+#: posted copy) grow with the library like their tables.
+WORK = frozenset(
+    {"post_log_due", "post_log_guild_due", "post_log_unsent", "post_log_rejected",
+     "post_log_crossposts"}
+)  # fmt: skip
+GUILD = 1 << 22
+EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+
+Statement = tuple[str, tuple[Any, ...]]
+
+
+class RecordingConnection:
+    """A connection that notes each statement (with its arguments) before running it."""
+
+    def __init__(self, conn: Connection, seen: list[Statement]) -> None:
+        self._conn = conn
+        self._seen = seen
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        self._seen.append((sql, args))
+        return await self._conn.fetch(sql, *args)
+
+    async def fetchrow(self, sql: str, *args: Any) -> Row | None:
+        self._seen.append((sql, args))
+        return await self._conn.fetchrow(sql, *args)
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        self._seen.append((sql, args))
+        return await self._conn.fetchval(sql, *args)
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        self._seen.append((sql, args))
+        return await self._conn.execute(sql, *args)
+
+    async def executemany(self, sql: str, args: Iterable[Sequence[Any]]) -> None:
+        rows = [tuple(values) for values in args]
+        if rows:
+            self._seen.append((sql, rows[0]))
+        await self._conn.executemany(sql, rows)
+
+
+class RecordingBackend:
+    """The backend as the repositories see it, noting every statement they run through it."""
+
+    def __init__(self, db: Backend) -> None:
+        self.db = db
+        self.seen: list[Statement] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.db, name)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Connection]:
+        async with self.db.transaction() as conn:
+            yield cast(Connection, RecordingConnection(conn, self.seen))
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Connection]:
+        async with self.db.read() as conn:
+            yield cast(Connection, RecordingConnection(conn, self.seen))
+
+
+@dataclass
+class Plan:
+    """What the database plans for one statement, and the full scans of growing tables in it."""
+
+    sql: str
+    lines: list[str]
+    scans: list[str] = field(default_factory=list)
+
+
+_ALIAS = re.compile(r"\b(\w+)\s+AS\s+(\w+)\b", re.IGNORECASE)
+_SQLITE_SCAN = re.compile(r"^SCAN (\w+)(?: USING (?:COVERING )?INDEX (\w+))?")
+
+
+def _tables(sql: str) -> dict[str, str]:
+    """Return the table each name in the statement stands for (aliases included).
+
+    Only tables the statement names count: SQLite also compiles into an insert of a brief
+    a scan of the post log for foreign keys, run only while a violation is outstanding.
+    """
+    names = {table: table for table in TABLES if re.search(rf"\b{table}\b", sql)}
+    names.update({alias: table for table, alias in _ALIAS.findall(sql) if table in TABLES})
+    return names
+
+
+async def explain(db: Backend, sql: str, args: Sequence[Any]) -> Plan:
+    """Return the database's plan for a statement, with the full scans of growing tables."""
+    tables = _tables(sql)
+    async with db.read() as conn:
+        if db.dialect.index_hint:  # SQLite
+            rows = await conn.fetch(f"EXPLAIN QUERY PLAN {sql}", *args)
+            plan = Plan(sql, [row["detail"] for row in rows])
+            for line in plan.lines:
+                scan = _SQLITE_SCAN.match(line)
+                if scan and tables.get(scan[1]) in GROWING and scan[2] not in WORK:
+                    plan.scans.append(line)
+            return plan
+        text = await conn.fetchval(f"EXPLAIN (FORMAT JSON) {sql}", *args)
+    root = json.loads(text)[0]["Plan"]
+    plan = Plan(sql, [])
+    nodes = [root]
+    while nodes:
+        node = nodes.pop()
+        nodes.extend(node.get("Plans", []))
+        kind, relation, index = node["Node Type"], node.get("Relation Name"), node.get("Index Name")
+        plan.lines.append(f"{kind} {relation or ''} {index or ''}".strip())
+        whole = kind == "Seq Scan" or (
+            kind in ("Index Scan", "Index Only Scan", "Bitmap Index Scan")
+            and "Index Cond" not in node
+            and index not in WORK
+        )
+        of = relation or next((t for t in GROWING if (index or "").startswith(f"{t}_")), None)
+        if whole and of in GROWING:
+            plan.scans.append(plan.lines[-1])
+    return plan
+
+
+def _brief(n: int) -> Row:
+    """Brief n of the library: one in three edited since, one in fifty retracted."""
+    created = EPOCH + timedelta(minutes=n)
+    brief = Brief(
+        **BriefContent(title=f"Brief {n}", what_happened=f"Event {n}.", tags=["news"]).model_dump(),
+        id=n,
+        created_at=created,
+        updated_at=created + timedelta(days=1) if n % 3 == 0 else None,
+    )
+    row = brief_row(brief)
+    row["deleted_at"] = created + timedelta(days=2) if n % 50 == 0 else None
+    return row
+
+
+def _copy(channel: int, brief_id: int, **values: Any) -> Row:
+    """A post-log row: by default a posted copy showing its brief as stored."""
+    posted = EPOCH + timedelta(minutes=brief_id, seconds=1)
+    row: Row = dict.fromkeys(COLUMNS["post_log"])
+    row |= {
+        "channel_id": channel,
+        "brief_id": brief_id,
+        "guild_id": GUILD + channel,
+        "subscription_id": None,
+        "message_id": channel * 1_000_000 + brief_id,
+        "posted_at": posted,
+        "skipped": False,
+        "claimed_at": posted,
+        "shown_hash": "shown",
+        "shown_version": posted + timedelta(days=1),
+    }
+    row.update(values)
+    return row
+
+
+#: Besides its history, channel 1 has posts Discord refused, a claim left unsent, and copies
+#: waiting to be crossposted; channel 2 has copies due a correction.
+REJECTED, UNSENT = range(POSTED + 1, POSTED + 6), POSTED + 10
+
+
+async def _fill(store: Storage) -> None:
+    """Store the library and a long post history, cheaply (the backends' bulk paths)."""
+    history = [
+        _copy(c, n, crosspost_state="pending" if c == 1 and n % 500 == 0 else "done")
+        for c in range(1, CHANNELS + 1)
+        for n in range(1, POSTED + 1)
+    ]
+    for row in history[POSTED : POSTED + 30 : 3]:
+        row["shown_version"], row["due_version"] = None, EPOCH + timedelta(days=9)
+    history += [
+        _copy(1, n, message_id=None, rejected_at=EPOCH, rejected_reason="HTTP 400")
+        for n in REJECTED
+    ]
+    history.append(_copy(1, UNSENT, message_id=None))
+    async with store.db.transaction() as conn:
+        for first in range(1, BRIEFS + 1, 5_000):
+            rows = [_brief(n) for n in range(first, min(first + 5_000, BRIEFS + 1))]
+            await store.db.insert(conn, "briefs", rows)
+        await store.db.insert(conn, "post_log", history)
+
+
+Operation = Callable[[Storage], Awaitable[object]]
+
+
+async def _recurring(store: Storage) -> list[tuple[str, Operation]]:
+    """Subscribe the channels (with their work waiting) and return the recurring operations,
+    each as the bot calls it, over the repositories given."""
+    subscriptions = [
+        await store.subscriptions.add(GUILD + c, SubscriptionOptions(channel_id=c))
+        for c in range(1, CHANNELS + 1)
+    ]
+    sub = subscriptions[0]
+    new = await store.briefs.add_many(
+        [BriefContent(title=f"New {n}", what_happened="Today.") for n in range(3)]
+    )
+    posted = new[0]
+    assert await store.post_log.claim(sub, posted.id)
+    await store.post_log.record_message(sub, posted.id, 42, shown_version=posted.updated_at)
+    assert await store.post_log.claim(sub, new[1].id)  # a claim in flight: unsent
+    await store.briefs.update(
+        posted.id, BriefContent(title="Fixed", what_happened="Now."), actor_id=1
+    )
+    shards = Shards(2, (0,))
+    since = utcnow() - timedelta(days=1)
+    lease = timedelta(minutes=5)
+
+    async def publish(s: Storage) -> None:
+        stored = await s.briefs.add(BriefContent(title="Breaking", what_happened="Just now."))
+        assert await s.post_log.claim(sub, stored.id)
+        await s.post_log.record_message(sub, stored.id, 7, shown_version=stored.updated_at)
+        await s.post_log.log(sub.guild_id, stored.id, "sent", "#news")
+
+    async def correct(s: Storage) -> None:
+        copy = (await s.post_log.copies_due(limit=10, lease=lease))[0]
+        brief = await s.briefs.get(copy.brief_id)
+        await s.briefs.retraction(copy.brief_id)
+        version = None if brief is None else brief.updated_at
+        await s.post_log.copy_shown(
+            copy.channel_id, copy.brief_id, shown_hash="new", shown_version=version
+        )
+        await s.post_log.release_copy(copy.channel_id, copy.brief_id, retry_after=lease)
+        await s.post_log.copy_lost(copy.channel_id, copy.brief_id, "gone")
+
+    async def edit(s: Storage) -> None:
+        await s.briefs.update(5, BriefContent(title="Edited", what_happened="Again."), actor_id=1)
+        await s.briefs.delete(6, actor_id=1)
+
+    def due(of: Shards | None) -> Operation:
+        return lambda s: s.post_log.copies_due(limit=10, lease=lease, shards=of)
+
+    def crossposts(of: Shards | None) -> Operation:
+        return lambda s: s.post_log.crossposts_due(limit=10, lease=lease, shards=of)
+
+    return [
+        ("sweep: active subscriptions", lambda s: s.subscriptions.active()),
+        ("sweep: active subscriptions of shards", lambda s: s.subscriptions.active(shards)),
+        ("delivery queue: pending", lambda s: s.post_log.pending(sub, limit=25)),
+        ("delivery queue: unsent", lambda s: s.post_log.unsent(1, stale_after=timedelta(0))),
+        ("daily cap: posted since", lambda s: s.post_log.posted_since(sub.id, since)),
+        ("publish: claim, record, log", publish),
+        ("reclaim a rejected post", lambda s: s.post_log.claim(sub, REJECTED[0])),
+        ("correction keeper: due copies", due(None)),
+        ("correction keeper: of shards", due(shards)),
+        ("correction keeper: one copy", correct),
+        ("edit and retract: copies due", edit),
+        ("crossposts due", crossposts(None)),
+        ("crossposts due of shards", crossposts(shards)),
+        ("status: copies behind", lambda s: s.post_log.copies_behind(sub.guild_id)),
+        ("status: rejected", lambda s: s.post_log.rejected(sub.channel_id)),
+        ("status: posted copy", lambda s: s.post_log.copy(sub.channel_id, posted.id)),
+        ("status: log", lambda s: s.post_log.recent(sub.guild_id)),
+    ]  # fmt: skip
+
+
+async def _plans(store: Storage, operations: list[tuple[str, Operation]]) -> dict[str, list[Plan]]:
+    """Run each operation through a recording backend; explain every statement it ran."""
+    plans: dict[str, list[Plan]] = {}
+    for name, operation in operations:
+        recorder = RecordingBackend(store.db)
+        await operation(Storage(cast(Backend, recorder)))
+        assert recorder.seen, f"{name} ran no statement"
+        plans[name] = [await explain(store.db, sql, args) for sql, args in recorder.seen]
+    return plans
+
+
+def _scans(plans: dict[str, list[Plan]]) -> list[str]:
+    return [
+        f"{name}: {scan}\n    in {plan.sql}"
+        for name, found in plans.items()
+        for plan in found
+        for scan in plan.scans
+    ]
+
+
+@pytest.fixture
+async def library(store: Storage) -> Storage:
+    await _fill(store)
+    return store
+
+
+async def test_recurring_queries_read_only_their_work(library: Storage) -> None:
+    operations = await _recurring(library)
+    if library.db.dialect.index_hint:  # SQLite: as a new file plans them, then with statistics
+        assert _scans(await _plans(library, operations)) == []
+        async with library.db.transaction() as conn:
+            await conn.execute("ANALYZE")
+    else:
+        await library.db.settle(TABLES)
+    plans = await _plans(library, operations)
+    assert _scans(plans) == []
+    touched = {p.sql for found in plans.values() for p in found if "post_log" in p.sql}
+    assert len(touched) > 10  # the post log's queries were seen, not bypassed
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT id FROM briefs WHERE title = ?",
+        "SELECT count(*) FROM post_log AS p WHERE p.shown_hash = ?",
+        # The correction keeper's query before due_version: every copy against its brief.
+        "SELECT p.brief_id FROM post_log AS p JOIN briefs AS b ON b.id = p.brief_id"
+        " WHERE p.message_id IS NOT NULL AND p.copy_state IS NULL AND b.updated_at IS NOT NULL"
+        " AND (p.shown_version IS NULL OR p.shown_version < b.updated_at) AND p.shown_hash <> ?"
+        " ORDER BY b.updated_at, p.guild_id LIMIT 10",
+    ],
+)
+async def test_a_full_scan_is_caught(library: Storage, sql: str) -> None:
+    """The check can fail: a statement no index serves is reported."""
+    await library.db.settle(TABLES)
+    plan = await explain(library.db, sql, ["x"])
+    assert plan.scans, plan.lines
