@@ -291,7 +291,7 @@ def results_view(
     if rows:
         options = [
             discord.SelectOption(
-                label=_option_label(brief_id, title),
+                label=brief_label(brief_id, title, SELECT_OPTION_LABEL),
                 value=str(brief_id),
                 description=shorten_title(detail, SELECT_OPTION_DESCRIPTION) or None,
             )
@@ -301,10 +301,10 @@ def results_view(
     return message_view(*items, *buttons)
 
 
-def _option_label(brief_id: int, title: str) -> str:
-    """Label a brief in the opener: its number, then its title cut at a word to fit."""
+def brief_label(brief_id: int, title: str, limit: int) -> str:
+    """Name a brief in a menu or suggestion: its number, then its title cut at a word to fit."""
     number = f"#{brief_id} · "
-    return number + (shorten_title(title, SELECT_OPTION_LABEL - len(number)) or ELLIPSIS)
+    return number + (shorten_title(title, limit - len(number)) or ELLIPSIS)
 
 
 def list_view(

@@ -94,7 +94,7 @@ async def suggest(bot: BriefBot, current: str) -> list[app_commands.Choice[str]]
     rows = await bot.storage.briefs.suggest(current, limit=AUTOCOMPLETE_CHOICES)
     return [
         app_commands.Choice(
-            name=truncate(f"#{brief_id} · {title}", CHOICE_NAME), value=str(brief_id)
+            name=components.brief_label(brief_id, title, CHOICE_NAME), value=str(brief_id)
         )
         for brief_id, title in rows
     ]

@@ -156,6 +156,29 @@ async def test_show_autocomplete_offers_titles_and_ids(newsroom):
     assert len(await newsroom.alice.autocomplete(newsroom.channel, "brief show", "brief", "")) == 2
 
 
+LONG_LEAD = (
+    "A comet last seen from Earth about 6,000 years ago, when the first cities were being "
+    "built along the great rivers of the world, will be bright enough to see this weekend."
+)
+
+
+async def test_a_long_derived_title_is_cut_at_a_word_in_suggestions_and_the_list(newsroom):
+    await add(newsroom.env, parse_brief(f"❓WHAT HAPPENED: {LONG_LEAD} It fades next week."))
+
+    (choice,) = await newsroom.alice.autocomplete(newsroom.channel, "brief show", "brief", "")
+    name = choice["name"]
+    assert len(name) <= 100
+    assert name.endswith("…")
+    assert LONG_LEAD.startswith(name.removeprefix("#1 · ").removesuffix("…"))
+    assert LONG_LEAD[len(name.removeprefix("#1 · ")) - 1] == " "  # a whole word, then "…"
+
+    listed = await newsroom.alice.slash(newsroom.channel, "brief list")
+    (menu,) = [c for row in listed.response.components for c in row["components"] if c["type"] == 3]
+    (option,) = menu["options"]
+    assert option["label"] == name
+    assert option["description"] == "It fades next week."  # not the first sentence again
+
+
 async def test_search_ranks_and_opens_a_result(newsroom):
     await add(
         newsroom.env,
