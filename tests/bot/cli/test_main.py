@@ -38,7 +38,7 @@ def test_without_its_dependencies_it_says_what_to_run_in_one_line(tmp_path: Path
     assert result.returncode == 2
     assert result.stdout == ""
     (line,) = result.stderr.splitlines()
-    assert line.startswith("error: briefbot's dependencies are not installed for ")
+    assert line.startswith(f"error: briefbot is not installed for {sys.executable} (no ")
     venv = ROOT / ".venv" / "bin" / "python"
     if venv.exists():
         assert line.endswith(f"run: {venv} -m bot check --db 'my library.db'")
