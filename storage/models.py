@@ -306,3 +306,33 @@ class DeliveryEvent(BaseModel):
     brief_id: int | None
     event: str
     detail: str | None
+
+
+class PostRecord(BaseModel):
+    """What the post log holds of one brief in one channel, for `/autopost why`."""
+
+    channel_id: int
+    #: The subscription that claimed it (None once that subscription was removed).
+    subscription_id: int | None
+    thread_id: int | None
+    message_id: int | None
+    posted_at: datetime
+    skipped: bool
+    rejected_at: datetime | None
+    rejected_reason: str | None
+    #: `gone`, `unreachable` or `retracted` once the posted copy is no longer kept right.
+    copy_state: str | None
+    #: Refused, and edited since: the next delivery pass tries it again.
+    retrying: bool
+
+
+class PostTrace(BaseModel):
+    """A brief (live or retracted) as `/autopost why` explains it, with its post log rows in
+    one guild's channels."""
+
+    brief_id: int
+    title: str
+    tags: list[str]
+    created_at: datetime
+    deleted_at: datetime | None
+    records: list[PostRecord]

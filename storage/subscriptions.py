@@ -17,6 +17,7 @@ from storage.models import (
     MAX_SUBSCRIPTIONS,
     DeliveryEvent,
     PostedCopy,
+    PostTrace,
     RejectedPost,
     Subscription,
     SubscriptionOptions,
@@ -506,6 +507,28 @@ class PostLog:
                     for brief_id in brief_ids
                 ],
             )
+
+    async def trace(self, guild_id: int, brief_id: int) -> PostTrace | None:
+        """Return a brief, live or retracted, with what the post log holds of it in the
+        guild's channels (`/autopost why`); None if no such brief was ever stored."""
+        async with self._db.read() as conn:
+            brief = await conn.fetchrow(
+                "SELECT id AS brief_id, title, tags, created_at, deleted_at FROM briefs"
+                " WHERE id = ?",
+                brief_id,
+            )
+            if brief is None:
+                return None
+            rows = await conn.fetch(
+                "SELECT p.channel_id, p.subscription_id, p.thread_id, p.message_id,"
+                " p.posted_at, p.skipped, p.rejected_at, p.rejected_reason, p.copy_state,"
+                f" {_RETRY_REJECTED} AS retrying FROM post_log AS p"
+                " JOIN briefs AS b ON b.id = p.brief_id"
+                " WHERE p.guild_id = ? AND p.brief_id = ? ORDER BY p.channel_id",
+                guild_id,
+                brief_id,
+            )
+        return PostTrace.model_validate({**brief, "records": rows})
 
     async def copy(self, channel_id: int, brief_id: int) -> PostedCopy | None:
         """Return the message a brief was posted as in a channel, if it was."""

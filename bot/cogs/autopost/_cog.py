@@ -16,6 +16,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
+from bot.brief.text import truncate
 from bot.cogs.autopost._copies import CopyKeeper
 from bot.cogs.autopost._delivery import AutoPoster
 from bot.cogs.autopost._policy import log_text, overview_text, status_text
@@ -30,10 +31,13 @@ from bot.cogs.autopost._subscribing import (
     parse_topics,
     topic_choices,
 )
+from bot.cogs.autopost._why import why_text
 from bot.errors import UserFacingError
+from bot.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME
+from bot.ui import components
 from bot.ui.replies import send_ephemeral
 from storage.errors import AmbiguousSubscriptionError, SubscriptionLimitError
-from storage.models import Brief, Subscription, SubscriptionOptions
+from storage.models import Brief, Subscription, SubscriptionOptions, brief_number
 from storage.topics import Match
 
 if TYPE_CHECKING:
@@ -447,6 +451,55 @@ class AutoPost(
 
     status.autocomplete("subscription")(_subscription_autocomplete)
     test.autocomplete("subscription")(_subscription_autocomplete)
+
+    @app_commands.command(name="why", description="Say why a brief was or was not posted here")
+    @app_commands.describe(
+        brief="The brief: its number, or words of its title",
+        subscription="One subscription (default: every one of this server)",
+    )
+    async def why(
+        self, interaction: Interaction, brief: str, subscription: int | None = None
+    ) -> None:
+        guild = interaction.guild
+        assert guild is not None
+        if subscription is not None:
+            chosen = [await self._subscription(guild.id, subscription)]
+        else:
+            chosen = await self.bot.storage.subscriptions.of_guild(guild.id)
+        trace = await self.bot.storage.post_log.trace(guild.id, await self._brief_id(brief))
+        if trace is None:
+            raise UserFacingError(f"There is no brief #{brief.strip().lstrip('#')}.")
+        standings = [await self.poster.standing(sub, trace) for sub in chosen]
+        text = why_text(trace, standings, next_check=self.sweep.next_iteration)
+        await send_ephemeral(interaction, text)
+
+    async def _brief_id(self, ref: str) -> int:
+        """Read a brief reference: a number (a retracted brief's too), else the best live
+        title match."""
+        number = brief_number(ref)
+        if number is not None:
+            return number
+        hits = await self.bot.storage.briefs.search(ref, limit=1)
+        if not hits:
+            raise UserFacingError(
+                f"I couldn't find a brief matching “{truncate(ref, 100)}”: pick one from the "
+                "suggestions, or give its number."
+            )
+        return hits[0].brief_id
+
+    @why.autocomplete("brief")
+    async def _brief_autocomplete(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        rows = await self.bot.storage.briefs.suggest(current, limit=AUTOCOMPLETE_CHOICES)
+        return [
+            app_commands.Choice(
+                name=components.brief_label(brief_id, title, CHOICE_NAME), value=str(brief_id)
+            )
+            for brief_id, title in rows
+        ]
+
+    why.autocomplete("subscription")(_subscription_autocomplete)
 
     @app_commands.command(name="log", description="Show the latest deliveries, updates, failures")
     async def log_(self, interaction: Interaction) -> None:

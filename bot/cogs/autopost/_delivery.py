@@ -63,10 +63,11 @@ from bot.cogs.autopost._policy import (
     thread_name,
 )
 from bot.cogs.autopost._subscribing import Destination, may_mention
+from bot.cogs.autopost._why import Standing
 from bot.errors import UserFacingError
 from bot.ui import components
 from storage.errors import LibraryUnreachableError
-from storage.models import Brief, PostedCopy, Subscription, UnsentPost, utcnow
+from storage.models import Brief, PostedCopy, PostTrace, Subscription, UnsentPost, utcnow
 
 if TYPE_CHECKING:
     from bot.app import BriefBot
@@ -164,6 +165,16 @@ class AutoPoster:
             subscription.id, now - DAILY_CAP_WINDOW
         )
         return CapWindow(subscription.daily_cap, posts, now)
+
+    async def standing(self, subscription: Subscription, trace: PostTrace) -> Standing:
+        """Return where a subscription stands with a brief (`/autopost why`): its post log
+        row there, how many pending briefs come before it, and the daily cap."""
+        record = next((r for r in trace.records if r.channel_id == subscription.channel_id), None)
+        post_log = self.bot.storage.post_log
+        _, total = await post_log.pending(subscription, limit=0)
+        ids, _ = await post_log.pending(subscription, limit=total)
+        ahead = ids.index(trace.brief_id) if trace.brief_id in ids else None
+        return Standing(subscription, record, ahead, await self.cap_window(subscription))
 
     async def _bounded(self, subscription: Subscription) -> None:
         """Deliver for one subscription while holding one of the concurrency slots."""
