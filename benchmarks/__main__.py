@@ -14,18 +14,21 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from benchmarks import corrections, fanout, imports, latency, memory, postgres, search
+from benchmarks import corrections, fanout, imports, latency, memory, postgres, scaling, search
 from benchmarks.library import CACHE_VARIABLE, default_cache_dir, prepared, working_copy
 from benchmarks.report import Result, render, summary
 from benchmarks.simulated import quiet_logs
 from storage.backends import redact
 
-BENCHMARKS = ("latency", "search", "import", "memory", "fanout", "corrections", "postgres")
+BENCHMARKS = (
+    "latency", "search", "import", "memory", "fanout", "corrections", "postgres", "scaling",
+)  # fmt: skip
 
 #: (default, --quick) sizes; every one can be set on the command line.
 SIZES: dict[str, tuple[object, object]] = {
     "briefs": (100_000, 5_000),
     "search_sizes": ("1000,10000,100000", "1000,5000"),
+    "scaling_sizes": ("10000,100000", "1000,5000"),
     "import_count": (10_000, 1_000),
     "channels": (1_000, 200),
     "library_channels": (50, 10),
@@ -47,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     size = parser.add_argument_group("sizes (defaults: full run / --quick)")
     size.add_argument("--briefs", type=int, help="library size for latency, memory (100000/5000)")
     size.add_argument("--search-sizes", help="comma-separated library sizes: search, postgres")
+    size.add_argument(
+        "--scaling-sizes", help="the two library sizes scaling compares (10000,100000/1000,5000)"
+    )
     size.add_argument("--import-count", type=int, help="briefs to import (10000/1000)")
     size.add_argument("--channels", type=int, help="subscribed channels for fan-out (1000/200)")
     size.add_argument(
@@ -80,6 +86,7 @@ def _resolve(args: argparse.Namespace) -> None:
         if getattr(args, name) is None:
             setattr(args, name, quick if args.quick else full)
     args.search_sizes = sorted({int(n) for n in str(args.search_sizes).split(",") if n.strip()})
+    args.scaling_sizes = sorted({int(n) for n in str(args.scaling_sizes).split(",") if n.strip()})
     args.cache_dir = args.cache_dir or default_cache_dir()
 
 
@@ -169,6 +176,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                             args.reps,
                             workdir,
                             args.seed,
+                        )
+                    ),
+                )
+            elif name == "scaling":
+                result = _attempt(
+                    name,
+                    "Scaling",
+                    lambda: asyncio.run(
+                        scaling.run(
+                            {n: prepared(n, args.seed, args.cache_dir) for n in args.scaling_sizes},
+                            args.reps,
+                            workdir,
                         )
                     ),
                 )
