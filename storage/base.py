@@ -165,14 +165,15 @@ def to_store(
     items: Sequence[BriefContent],
     *,
     live: Collection[str],
-    taken: Mapping[int, str | None],
+    taken: Mapping[int, tuple[str | None, bool]],
     skip_present: bool,
 ) -> list[BriefContent]:
     """Return the items of an `add_many` batch to store, in order.
 
     `live` holds the content keys of live briefs that some item shares, `taken` each kept id
-    already in use with its live brief's key (None once deleted). A kept id in use raises
-    DuplicateIdError, unless `skip_present` and it holds this very content. With
+    already in use with what it holds: its content key, and whether it is retracted. A kept id
+    in use raises DuplicateIdError, unless `skip_present` and it holds this very content,
+    retracted or live as the item is. With
     `skip_present`, content already stored (or earlier in the batch) is also left out; items
     keeping their id are told apart by it, so an export's two equal briefs both come back.
     """
@@ -183,7 +184,7 @@ def to_store(
         key = content_key(item)
         if isinstance(item, Brief):
             if item.id in taken:
-                if not (skip_present and taken[item.id] == key):
+                if not (skip_present and taken[item.id] == (key, item.retracted_at is not None)):
                     duplicates.append(item.id)
                 continue
         elif skip_present and (key in live or key in seen):

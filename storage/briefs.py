@@ -57,8 +57,8 @@ _NEWEST_FIRST = "ORDER BY COALESCE(published_at, created_at) DESC, id DESC"
 
 
 def brief_of(row: Row) -> Brief:
-    """Read a stored brief."""
-    return Brief.model_validate(row, context=STORED)
+    """Read a stored brief (a retracted one says when and why)."""
+    return Brief.model_validate({**row, "retracted_at": row.get("deleted_at")}, context=STORED)
 
 
 def audit_entry(row: Row) -> AuditEntry:
@@ -73,7 +73,7 @@ def content_values(content: BriefContent) -> dict[str, Any]:
     return values
 
 
-def brief_row(brief: Brief, *, deleted_at: Any = None) -> Row:
+def brief_row(brief: Brief) -> Row:
     """Return every column of a brief's row, as `Backend.insert` takes it."""
     return {
         "id": brief.id,
@@ -81,11 +81,40 @@ def brief_row(brief: Brief, *, deleted_at: Any = None) -> Row:
         "created_at": brief.created_at,
         "created_by": brief.created_by,
         "updated_at": brief.updated_at,
-        "deleted_at": deleted_at,
+        "deleted_at": brief.retracted_at,
         "content_hash": content_key(brief),
         "correction": brief.correction,
-        "retraction": None,
+        "retraction": brief.retraction,
     }
+
+
+def audit_rows(stored: Sequence[Brief], action: str, actor_id: int | None, at: Any) -> list[Row]:
+    """Return the audit entries of newly stored briefs: one `action` each, with its correction
+    note; then, for a retracted one (an export read back), its retraction, when and why."""
+    rows = [
+        {
+            "brief_id": brief.id,
+            "action": action,
+            "actor_id": actor_id,
+            "at": at,
+            "snapshot": snapshot(brief),
+            "note": brief.correction,
+        }
+        for brief in stored
+    ]
+    rows += [
+        {
+            "brief_id": brief.id,
+            "action": "delete",
+            "actor_id": None,
+            "at": brief.retracted_at,
+            "snapshot": snapshot(brief),
+            "note": brief.retraction,
+        }
+        for brief in stored
+        if brief.retracted_at is not None
+    ]
+    return rows
 
 
 @dataclass(frozen=True)
@@ -120,9 +149,11 @@ class Briefs:
         """Store all items or none, in one transaction; return what was stored.
 
         Items that are `Brief`s keep their id, created_at, created_by and updated_at (an
-        export read back); others get fresh ids. Raises DuplicateIdError if a kept id is taken
-        or repeated. With `skip_present`, content already stored is left out instead of
-        stored again (see `storage.base.to_store`).
+        export read back), and their correction note and retraction; others get fresh ids.
+        Raises DuplicateIdError if a kept id is taken or repeated. With `skip_present`, content
+        already stored is left out instead of stored again (see `storage.base.to_store`).
+        New ids are above every id ever stored, retracted briefs' included: a number is never
+        reused, so an old message's buttons never open another story.
         """
         kept = kept_ids(items, action)
         if not items:
@@ -132,11 +163,10 @@ class Briefs:
         async with self._db.transaction() as conn:
             await self._db.lock_ids(conn)  # another process handing out ids waits for us
             rows = await conn.fetch(
-                f"SELECT id, CASE WHEN {_LIVE} THEN content_hash END AS content_hash"
-                f" FROM briefs WHERE {any_of('id')}",
+                f"SELECT id, content_hash, {_LIVE} AS live FROM briefs WHERE {any_of('id')}",
                 kept,
             )
-            taken = {row["id"]: row["content_hash"] for row in rows}
+            taken = {row["id"]: (row["content_hash"], not row["live"]) for row in rows}
             live: set[str] = set()
             if skip_present:
                 keys = [content_key(item) for item in items]
@@ -151,20 +181,7 @@ class Briefs:
             highest = await conn.fetchval("SELECT COALESCE(MAX(id), 0) FROM briefs")
             stored = with_ids(fresh, max([int(highest), *kept]) + 1, now=now, created_by=created_by)
             await self._db.insert(conn, "briefs", [brief_row(brief) for brief in stored])
-            await self._db.insert(
-                conn,
-                "audit_log",
-                [
-                    {
-                        "brief_id": brief.id,
-                        "action": action,
-                        "actor_id": created_by,
-                        "at": now,
-                        "snapshot": snapshot(brief),
-                    }
-                    for brief in stored
-                ],
-            )
+            await self._db.insert(conn, "audit_log", audit_rows(stored, action, created_by, now))
             await self._db.announce(conn, stored[-1].id)
         if len(stored) >= BULK_WRITE:
             await self._db.settle(("briefs", "audit_log"))
@@ -432,18 +449,20 @@ class Briefs:
             )
         return [audit_entry(row) for row in rows]
 
-    async def iter_all(self, *, batch: int = 500) -> AsyncIterator[Brief]:
-        """Yield every live brief, oldest id first, reading `batch` rows at a time.
+    async def iter_all(self, *, batch: int = 500, retracted: bool = False) -> AsyncIterator[Brief]:
+        """Yield every live brief (with `retracted`, retracted ones too), oldest id first,
+        reading `batch` rows at a time.
 
         The database is free between batches, so the consumer may use it meanwhile.
         """
         if batch <= 0:
             raise ValueError("batch must be positive")
+        which = "" if retracted else f" AND {_LIVE}"
         last = 0  # below every brief id
         while True:
             async with self._db.read() as conn:
                 rows = await conn.fetch(
-                    f"{_SELECT} WHERE id > ? AND {_LIVE} ORDER BY id LIMIT ?", last, batch
+                    f"{_SELECT} WHERE id > ?{which} ORDER BY id LIMIT ?", last, batch
                 )
             for row in rows:
                 yield brief_of(row)

@@ -7,7 +7,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from storage.links import EMBED_URL, LINK_BUTTON_URL, link_problem
 from storage.topics import MAX_FILTER_TOPICS, Match, clean_topics, matches
@@ -155,6 +162,11 @@ class Brief(BriefContent):
     updated_at: datetime | None = None
     #: The publisher's note on the latest correction, shown with the brief (None: none given).
     correction: str | None = Field(default=None, max_length=CORRECTION_CHARS)
+    #: When the brief was retracted (None: it is live). An export carries retracted briefs, so
+    #: an import keeps their numbers and what their posted copies say.
+    retracted_at: datetime | None = None
+    #: The reason given for the retraction, shown on its posted copies (None: none given).
+    retraction: str | None = Field(default=None, max_length=CORRECTION_CHARS)
 
     @field_validator("id")
     @classmethod
@@ -169,10 +181,17 @@ class Brief(BriefContent):
     def _aware_created(cls, value: datetime) -> datetime:
         return check_time(value)
 
-    @field_validator("updated_at")
+    @field_validator("updated_at", "retracted_at")
     @classmethod
     def _aware_updated(cls, value: datetime | None) -> datetime | None:
         return None if value is None else check_time(value)
+
+    @model_validator(mode="after")
+    def _retraction_dated(self) -> Brief:
+        """A reason without a date would be dropped silently: the date says it is retracted."""
+        if self.retraction is not None and self.retracted_at is None:
+            raise ValueError('"retraction" needs "retracted_at", the date it was retracted')
+        return self
 
     def content(self) -> BriefContent:
         """Return the publisher-written part of this brief (as stored: checked when it came in)."""

@@ -60,7 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument(
         "--force", action="store_true", help="store briefs again even if already present"
     )
-    exp = sub.add_parser("export", help="print every brief as a JSON list")
+    exp = sub.add_parser(
+        "export", help="print every brief as a JSON list, retracted ones too (with why and when)"
+    )
+    exp.add_argument(
+        "--live-only",
+        action="store_true",
+        help="leave retracted briefs out (an import then cannot keep their numbers)",
+    )
     chk = sub.add_parser("check", help="validate settings, database and commands, offline")
     for command in (imp, exp, chk):
         command.add_argument("--db", metavar="URL_OR_FILE", help=DB_HELP)
@@ -148,7 +155,7 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return run_command(lambda: check(settings))
     from bot.cli.database import export
 
-    return run_command(lambda: export(settings))
+    return run_command(lambda: export(settings, live_only=args.live_only))
 
 
 # --- running a command -----------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,12 +12,13 @@ from hypothesis import HealthCheck, given, settings
 import storage.briefs
 import storage.postgres.search
 import storage.sqlite.search
+from storage.backends import open_storage
 from storage.base import SEARCH_CANDIDATES, SEARCH_COUNT_CAP
 from storage.briefs import Briefs
 from storage.errors import DuplicateIdError, StaleEditError
 from storage.library import Storage
 from storage.models import MAX_BRIEF_ID, MAX_IMPORTED_ID, STORED, Brief, BriefContent
-from tests.databases import highest_id
+from tests.databases import database_url, highest_id
 from tests.storage.sqlite.test_search import any_text
 
 from .conftest import make_content
@@ -228,6 +230,63 @@ async def test_reimporting_an_export_keeps_ids_and_refuses_clashes(repo: Briefs)
     with pytest.raises(DuplicateIdError):  # a deleted brief's id stays taken
         await repo.add_many([exported[1]], skip_present=True)
     assert await repo.count() == 1
+
+
+async def test_an_export_read_back_keeps_retractions_corrections_and_numbers(
+    store: Storage, backend: str, tmp_path: Path
+) -> None:
+    first = await store.briefs.add(make_content(title="First"))
+    await store.briefs.add(make_content(title="Second"))
+    third = await store.briefs.add(make_content(title="Third"))
+    await store.briefs.update(first.id, make_content(title="First!"), actor_id=7, note="Typo.")
+    await store.briefs.delete(third.id, actor_id=7, reason="The story was false.")
+    exported = [brief async for brief in store.briefs.iter_all(retracted=True)]
+    assert [brief.id async for brief in store.briefs.iter_all()] == [1, 2]
+    assert [(b.id, b.correction, b.retraction) for b in exported] == [
+        (1, "Typo.", None), (2, None, None), (3, None, "The story was false."),
+    ]  # fmt: skip
+    retracted = await store.briefs.retraction(third.id)
+    assert retracted is not None
+
+    async with database_url(backend, tmp_path / "new") as url:
+        new = await open_storage(url)
+        try:
+            assert len(await new.briefs.add_many(exported, skip_present=True)) == 3
+
+            assert await new.briefs.retraction(third.id) == retracted
+            assert await new.briefs.get(third.id) is None
+            assert await new.briefs.count() == 2
+            assert await new.briefs.search("Third") == []
+            corrected = await new.briefs.get(first.id)
+            assert corrected is not None
+            assert (corrected.title, corrected.correction) == ("First!", "Typo.")
+            assert [(e.action, e.note) for e in await new.briefs.history(first.id)] == [
+                ("import", "Typo.")
+            ]
+            assert [(e.action, e.note, e.at) for e in await new.briefs.history(third.id)][1:] == [
+                ("delete", "The story was false.", retracted.at)
+            ]
+            assert [b async for b in new.briefs.iter_all(retracted=True)] == exported
+            assert await new.briefs.add_many(exported, skip_present=True) == []  # all present
+            assert (await new.briefs.add(make_content(title="Fourth"))).id == 4  # never 3 again
+        finally:
+            await new.close()
+
+
+async def test_a_live_brief_never_counts_as_present_under_a_retracted_ones_id(
+    repo: Briefs,
+) -> None:
+    brief = await repo.add(make_content())
+    live = await repo.get(brief.id)
+    assert live is not None
+    await repo.delete(brief.id, actor_id=None, reason="Wrong.")
+    [retracted] = [b async for b in repo.iter_all(retracted=True)]
+
+    with pytest.raises(DuplicateIdError):  # the export says live, the library retracted
+        await repo.add_many([live], skip_present=True)
+    assert await repo.add_many([retracted], skip_present=True) == []
+    with pytest.raises(DuplicateIdError):
+        await repo.add_many([retracted])
 
 
 async def test_add_many_ten_thousand_in_one_call(repo: Briefs) -> None:

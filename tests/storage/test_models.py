@@ -151,3 +151,12 @@ def test_brief_number_reads_any_text(text: str, number: int | None) -> None:
 def test_content_fields_are_what_the_form_and_files_hold() -> None:
     assert "updated_at" not in BriefContent.model_fields
     assert {"id", "created_at", "created_by", "updated_at"} <= set(Brief.model_fields)
+
+
+def test_a_retraction_reason_needs_its_date() -> None:
+    fields = {**make_content().model_dump(), "id": 3, "created_at": NOW}
+    with pytest.raises(ValidationError, match='"retraction" needs "retracted_at"'):
+        Brief.model_validate({**fields, "retraction": "The story was false."})
+    retracted = Brief.model_validate({**fields, "retracted_at": "2026-11-26T08:00:00+01:00"})
+    assert retracted.retracted_at == datetime(2026, 11, 26, 7, tzinfo=UTC)
+    assert retracted.retraction is None  # retracted without a reason given

@@ -16,6 +16,7 @@ from bot.cli.importing import ImportReport, import_files
 from storage.backends import open_storage, sqlite_url
 from storage.library import Storage
 from storage.models import Brief, BriefContent
+from tests.helpers import Newsroom, click_crafted, publish, run_cli
 
 
 def brief_file(folder: Path, name: str, *titles: str) -> Path:
@@ -122,3 +123,32 @@ async def test_a_given_report_shows_what_was_stored_when_cancelled(
 
     assert (report.stored, report.files_ok, report.failures) == (4, 2, [])
     assert await library.briefs.count() == 4
+
+
+async def test_after_importing_an_export_an_old_more_button_still_says_retracted(
+    newsroom: Newsroom, tmp_path: Path
+) -> None:
+    """The bot runs on a new library filled from an old one's export: messages posted from the
+    old library (their More buttons name brief numbers) still show what they showed."""
+    old = await open_storage(sqlite_url(tmp_path / "old.db"))
+    try:
+        kept = await old.briefs.add(BriefContent(title="Kept", what_happened="It stayed."))
+        gone = await old.briefs.add(BriefContent(title="Gone", what_happened="It went."))
+        await old.briefs.delete(gone.id, actor_id=None, reason="The story was false.")
+    finally:
+        await old.close()
+    exported = await asyncio.to_thread(run_cli, "export", "--db", "old.db", cwd=tmp_path)
+    dump = tmp_path / "export.json"
+    await asyncio.to_thread(dump.write_text, exported.stdout, encoding="utf-8")
+
+    env, channel, alice = newsroom.env, newsroom.channel, newsroom.alice
+    report = await import_files(env.bot.storage.briefs, [dump])
+
+    assert (report.stored, report.failures) == (2, [])
+    more = await click_crafted(env, alice, channel, f"brief:more:{gone.id}")
+    assert "retracted" in more.response.content
+    assert "The story was false." in more.response.content
+    shown = await click_crafted(env, alice, channel, f"brief:more:{kept.id}")
+    assert shown.response.embeds[0].title == "Kept"
+    new = await publish(env, BriefContent(title="New", what_happened="A new story."))
+    assert new.id == gone.id + 1  # never the retracted brief's number

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -12,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from storage.backends import open_storage, sqlite_url
+from storage.models import BriefContent
 from tests.databases import BACKENDS, database_url
 from tests.helpers import EXAMPLES, FIXTURES, ROOT, cli_env, run_cli
 
@@ -245,6 +248,50 @@ def test_unknown_database_url_is_one_clear_line(tmp_path: Path) -> None:
         "error: setting DATABASE_URL: mysql://db/briefs: the database URL must "
         "start with sqlite:/// or postgresql://"
     ]
+
+
+async def retracted_library(path: Path) -> None:
+    """A library of three briefs: #1 corrected with a note, #2 as published, #3 retracted."""
+    store = await open_storage(sqlite_url(path))
+    try:
+        for n in (1, 2, 3):
+            await store.briefs.add(BriefContent(title=f"Brief {n}", what_happened=f"{n} happened."))
+        await store.briefs.update(
+            1,
+            BriefContent(title="Brief 1", what_happened="One happened."),
+            actor_id=7,
+            note="Typo.",
+        )
+        await store.briefs.delete(3, actor_id=7, reason="The story was false.")
+    finally:
+        await store.close()
+
+
+def test_export_writes_retracted_briefs_and_import_restores_them(tmp_path: Path) -> None:
+    asyncio.run(retracted_library(tmp_path / "old.db"))
+
+    exported = run_cli("export", "--db", "old.db", cwd=tmp_path)
+    live = run_cli("export", "--db", "old.db", "--live-only", cwd=tmp_path)
+
+    assert exported.returncode == live.returncode == 0
+    briefs = json.loads(exported.stdout)
+    assert [(b["id"], b["correction"], b["retraction"]) for b in briefs] == [
+        (1, "Typo.", None), (2, None, None), (3, None, "The story was false."),
+    ]  # fmt: skip
+    assert briefs[2]["retracted_at"] is not None
+    assert [b["id"] for b in json.loads(live.stdout)] == [1, 2]
+    (tmp_path / "export.json").write_text(exported.stdout, encoding="utf-8")
+    imported = run_cli("import", "export.json", "--db", "new.db", cwd=tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    assert run_cli("export", "--db", "new.db", cwd=tmp_path).stdout == exported.stdout
+    again = run_cli("import", "export.json", "--db", "new.db", cwd=tmp_path)
+    assert again.stderr.splitlines() == [
+        "Imported 0 brief(s) from 1 file(s); 3 already present; 0 file(s) failed."
+    ]
+    new = run_cli("import", str(EXAMPLES / "comet-weekend.txt"), "--db", "new.db", cwd=tmp_path)
+    assert new.returncode == 0, new.stderr
+    after = json.loads(run_cli("export", "--db", "new.db", cwd=tmp_path).stdout)
+    assert [b["id"] for b in after] == [1, 2, 3, 4]  # the new brief never takes #3
 
 
 # --- no traps: missing databases, odd files, closed pipes, full disks -----------------------
