@@ -7,7 +7,7 @@ tests/databases.py), dropped afterwards.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ import pytest
 from storage.backends import open_storage
 from storage.briefs import Briefs
 from storage.library import Storage
-from storage.models import BriefContent, Subscription
+from storage.models import BriefContent, Subscription, SubscriptionOptions
 from tests.databases import BACKENDS, database_url
 
 
@@ -84,6 +84,26 @@ async def check_upgraded_to_subscriptions(store: Storage) -> Subscription:
     assert copy is not None
     assert (copy.guild_id, copy.message_id) == (10, 1001)
     return first
+
+
+#: Post log rows an upgrade test stores before subscription numbers were kept for good:
+#: (channel, brief, guild, subscription), each posted. Subscriptions 1 (guild 10, #100) and
+#: 2 (guild 20, #200, capped) exist; 3 (guild 30, the highest) was removed, and the number 2
+#: once belonged to a removed subscription of guild 40.
+POSTS_BEFORE_NUMBERS = [(100, 1, 10, 1), (300, 1, 30, 3), (200, 1, 40, 2)]
+
+
+async def check_numbers_kept(store: Storage) -> None:
+    """Check a library upgraded as POSTS_BEFORE_NUMBERS says: no subscription is credited
+    with another's posts, and no number, the removed highest included, is handed out again."""
+    long_ago = datetime(2000, 1, 1, tzinfo=UTC)
+    assert await store.post_log.posted_since(1, long_ago) == 1
+    assert await store.post_log.posted_since(2, long_ago) == 0  # guild 40's, not guild 20's
+    assert await store.post_log.posted_since(3, long_ago) == 0
+    new = await store.subscriptions.add(50, SubscriptionOptions(channel_id=500))
+    assert new.id == 4
+    assert await store.subscriptions.remove(50, new.id)
+    assert (await store.subscriptions.add(50, SubscriptionOptions(channel_id=500))).id == 5
 
 
 #: Post log rows an upgrade test stores before copies due were marked: (channel, brief, guild,

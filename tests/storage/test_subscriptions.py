@@ -89,6 +89,27 @@ async def test_many_subscriptions_per_server_up_to_the_limit(store: Storage) -> 
     assert len(await subs.of_guild(GUILD)) == MAX_SUBSCRIPTIONS - 1
 
 
+async def test_a_number_is_never_handed_out_again(store: Storage, repo: Briefs) -> None:
+    subs, log = store.subscriptions, store.post_log
+    brief = await repo.add(make_content())
+    first = await subscribed(store)
+    highest = await subscribed(store, channel=CHANNEL + 1, daily_cap=1)
+    assert await log.claim(highest, brief.id)
+    await log.record_message(highest, brief.id, 5001)
+    assert await log.posted_since(highest.id, highest.subscribed_at - timedelta(days=1)) == 1
+    assert await subs.remove(GUILD, highest.id)  # the highest number goes
+
+    elsewhere = await subscribed(store, guild=GUILD + 1, channel=CHANNEL + 2, daily_cap=1)
+    assert elsewhere.id > highest.id
+    assert await log.posted_since(elsewhere.id, elsewhere.subscribed_at - timedelta(days=1)) == 0
+    # The post stays recorded for its channel, no longer for a subscription.
+    assert not await log.claim(elsewhere.model_copy(update={"channel_id": CHANNEL + 1}), brief.id)
+    assert await log.posted_since(highest.id, highest.subscribed_at - timedelta(days=1)) == 0
+    assert await subs.remove_all(GUILD + 1) == 1
+    assert await subs.remove_all(GUILD) == 1  # every subscription gone: still no reuse
+    assert (await subscribed(store)).id > elsewhere.id > first.id
+
+
 async def test_concurrent_adds_never_pass_the_limit(store_url: str) -> None:
     """Several connections (three pools on PostgreSQL; on SQLite, two connections to one
     file) add at once: each add counts and inserts under the guild's lock."""

@@ -18,7 +18,9 @@ from storage.postgres.migrations import (
 )
 from tests.storage.conftest import (
     COPIES_BEFORE_DUE,
+    POSTS_BEFORE_NUMBERS,
     check_copies_due_marked,
+    check_numbers_kept,
     check_upgraded_to_subscriptions,
     make_content,
 )
@@ -47,7 +49,7 @@ async def table_names(url: str) -> set[str]:
 
 def test_migrations_are_numbered_in_order() -> None:
     migrations = load_migrations()
-    assert [m.version for m in migrations] == [1, 2, 3, 4, 5, 6]
+    assert [m.version for m in migrations] == list(range(1, 9))
     assert [m.name for m in migrations] == [
         "schema",
         "content_hash_and_rejections",
@@ -55,8 +57,10 @@ def test_migrations_are_numbered_in_order() -> None:
         "corrections",
         "subscriptions",
         "due_copies_and_queue_indexes",
+        "subscription_numbers",
+        "forum_tag_and_mention_chooser",
     ]
-    assert latest_version() == 6
+    assert latest_version() == 8
 
 
 async def test_two_processes_opening_an_empty_schema_migrate_once(pg_url: str) -> None:
@@ -188,6 +192,36 @@ async def test_each_servers_setting_becomes_one_subscription_and_nothing_posts_a
         # (The briefs were stored by hand, without search vectors: only those may show.)
         problems = await store.integrity_problems()
         assert [p for p in problems if not p.startswith("search index")] == []
+    finally:
+        await store.close()
+
+
+async def test_removed_subscriptions_posts_are_forgotten_on_upgrade(pg_url: str) -> None:
+    """From version 6: the post log still names removed subscriptions (numbers were never
+    reused here, but an imported library could have reused them)."""
+    conn = await asyncpg.connect(pg_url)
+    try:
+        assert await apply_migrations(conn, up_to=6) == 6
+        await conn.execute(
+            "INSERT INTO briefs (id, title, what_happened, created_at, search, title_search)"
+            " VALUES (1, 'Brief 1', 'x', '2026-11-01', '', '')"
+        )
+        await conn.executemany(
+            "INSERT INTO subscriptions (guild_id, channel_id, daily_cap, subscribed_at)"
+            " VALUES ($1, $2, $3, '2026-10-01')",
+            [(10, 100, None), (20, 200, 1), (30, 300, None)],
+        )
+        await conn.execute("DELETE FROM subscriptions WHERE id = 3")
+        await conn.executemany(
+            "INSERT INTO post_log (channel_id, brief_id, guild_id, subscription_id, message_id,"
+            " posted_at) VALUES ($1, $2, $3, $4, 9, '2026-11-02')",
+            POSTS_BEFORE_NUMBERS,
+        )
+    finally:
+        await conn.close()
+    store = await open_storage(pg_url)
+    try:
+        await check_numbers_kept(store)
     finally:
         await store.close()
 

@@ -20,7 +20,9 @@ from storage.sqlite.migrations import (
 )
 from tests.storage.conftest import (
     COPIES_BEFORE_DUE,
+    POSTS_BEFORE_NUMBERS,
     check_copies_due_marked,
+    check_numbers_kept,
     check_upgraded_to_subscriptions,
     make_content,
 )
@@ -28,7 +30,7 @@ from tests.storage.conftest import (
 
 def test_migrations_are_numbered_in_order() -> None:
     migrations = load_migrations()
-    assert [m.version for m in migrations] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+    assert [m.version for m in migrations] == list(range(1, 13))
     assert [m.name for m in migrations] == [
         "briefs",
         "autopost",
@@ -40,6 +42,8 @@ def test_migrations_are_numbered_in_order() -> None:
         "corrections",
         "subscriptions",
         "due_copies_and_queue_indexes",
+        "subscription_numbers",
+        "forum_tag_and_mention_chooser",
     ]
 
 
@@ -197,6 +201,34 @@ async def test_each_servers_setting_becomes_one_subscription_and_nothing_posts_a
     try:
         first = await check_upgraded_to_subscriptions(store)
         assert first.last_post_at is not None
+        assert await store.integrity_problems() == []
+    finally:
+        await store.close()
+
+
+async def test_subscription_numbers_are_kept_for_good_after_an_upgrade(db_path: Path) -> None:
+    """From version 10, when SQLite handed out the highest removed number again."""
+    db_path.parent.mkdir(parents=True)
+    async with aiosqlite.connect(db_path, isolation_level=None) as conn:
+        assert await apply_migrations(conn, up_to=10) == 10
+        await conn.execute(
+            "INSERT INTO briefs (id, title, what_happened, created_at, content_hash)"
+            " VALUES (1, 'Brief 1', 'x', '2026-11-01T00:00:00.000000+00:00', 'h1')"
+        )
+        await conn.executemany(
+            "INSERT INTO subscriptions (id, guild_id, channel_id, daily_cap, subscribed_at)"
+            " VALUES (?, ?, ?, ?, '2026-10-01T00:00:00.000000+00:00')",
+            [(1, 10, 100, None), (2, 20, 200, 1), (3, 30, 300, None)],
+        )
+        await conn.execute("DELETE FROM subscriptions WHERE id = 3")
+        await conn.executemany(
+            "INSERT INTO post_log (channel_id, brief_id, guild_id, subscription_id, message_id,"
+            " posted_at) VALUES (?, ?, ?, ?, 9, '2026-11-02T00:00:00.000000+00:00')",
+            POSTS_BEFORE_NUMBERS,
+        )
+    store = await open_storage(sqlite_url(db_path))
+    try:
+        await check_numbers_kept(store)
         assert await store.integrity_problems() == []
     finally:
         await store.close()
