@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.brief.text import headline
 from storage.backends import open_storage, sqlite_url
 from storage.models import BriefContent
 from tests.databases import BACKENDS, database_url
@@ -76,7 +77,9 @@ def test_preview_json_is_the_real_payload(tmp_path: Path, name: str) -> None:
     payload = json.loads(result.stdout)
     assert set(payload) == {"brief", "summary", "article_pages"}
     (embed,) = payload["summary"]["embeds"]
-    assert embed["description"] == payload["brief"]["what_happened"]
+    brief = BriefContent.model_validate(payload["brief"])
+    title, text = headline(brief)  # an untitled brief shows its first sentence once
+    assert (embed.get("title"), embed.get("description", "")) == (title, text)
     assert embed["footer"]["text"] == "Preview · not yet published"
     buttons = [c for row in payload["summary"]["components"] for c in row["components"]]
     assert [b["label"] for b in buttons] == ["More"]
