@@ -819,7 +819,7 @@ def test_json_shape_errors(data: str, message: str) -> None:
 # --- properties ---------------------------------------------------------------------------
 
 LINE_CHARS = st.characters(codec="utf-8", exclude_characters="\x00\r\n")
-SAFE_LINE = re.compile(r"(?i)happened|involved|where|quote|impact|title")
+SAFE_LINE = re.compile(r"(?i)happened|involved|where|quote|impact|title|topics")
 
 
 def _is_plain(line: str) -> bool:
