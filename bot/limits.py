@@ -32,6 +32,11 @@ TEXT_INPUT_VALUE = 4000
 TEXT_INPUT_LABEL = 45
 TEXT_INPUT_PLACEHOLDER = 100
 
+#: Thread and forum post names (channel object: name, 1-100 characters).
+THREAD_NAME = 100
+#: Most tags one forum post may carry (channel object: applied_tags).
+FORUM_TAGS_MAX = 5
+
 #: Discord's global rate limit for a bot: requests per second across all routes.
 GLOBAL_REQUESTS_PER_SECOND = 50
 

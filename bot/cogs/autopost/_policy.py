@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 import aiohttp
 import discord
 
-from bot.limits import GLOBAL_REQUESTS_PER_SECOND, MESSAGE_CONTENT
+from bot.brief.text import shorten_title
+from bot.limits import FORUM_TAGS_MAX, GLOBAL_REQUESTS_PER_SECOND, MESSAGE_CONTENT, THREAD_NAME
 from storage.base import Shards
 from storage.errors import LibraryUnreachableError
 from storage.models import DeliveryEvent, RejectedPost, Subscription
@@ -41,11 +42,6 @@ FORUM_PERMISSIONS: dict[str, str] = {
     "send_messages": "Create Posts",
     "embed_links": "Embed Links",
 }
-#: Longest thread (and forum post) name Discord accepts.
-THREAD_NAME_MAX = 100
-#: Most forum tags one post may carry.
-FORUM_TAGS_MAX = 5
-
 #: Auto-post requests per second for a process serving every shard: just below Discord's
 #: global limit, leaving room for the bot's few other requests (interaction responses, the
 #: bulk of the rest, do not count against it). A process serving some shards takes its share.
@@ -279,11 +275,9 @@ def missing_permissions(
 
 
 def thread_name(title: str) -> str:
-    """Return a thread or forum post name for a brief: its title, cut to Discord's limit."""
-    name = " ".join(title.split())
-    if len(name) <= THREAD_NAME_MAX:
-        return name
-    return name[: THREAD_NAME_MAX - 1].rstrip() + "…"
+    """Return a thread or forum post name for a brief: its title, cut at a word to Discord's
+    limit."""
+    return shorten_title(title, THREAD_NAME)
 
 
 def forum_tags(
