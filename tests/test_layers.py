@@ -9,6 +9,7 @@ the whole graph, so it also catches cycles that no single import shows.
 from __future__ import annotations
 
 import ast
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -167,6 +168,27 @@ def test_no_module_imports_a_layer_above_its_own() -> None:
 )
 def test_the_cycle_finder_finds_cycles(edges: dict[str, set[str]], expected: list[list[str]]):
     assert cycles(edges) == expected
+
+
+def banned_modules() -> Iterator[tuple[str, str]]:
+    """Yield (ruff config, banned name) for every banned-api entry of ours."""
+    for config in [ROOT / "pyproject.toml", *sorted((ROOT / "bot").rglob("ruff.toml"))]:
+        data = tomllib.loads(config.read_text(encoding="utf-8"))
+        lint = data.get("tool", {}).get("ruff", data).get("lint", {})
+        for name in lint.get("flake8-tidy-imports", {}).get("banned-api", {}):
+            yield str(config.relative_to(ROOT)), name
+
+
+def test_every_banned_module_of_ours_exists() -> None:
+    """A ban on a module that is gone guards nothing (storage.guilds was one)."""
+    ours = {name for _, name in banned_modules() if name.split(".")[0] in PACKAGES}
+    assert ours, "no bans found: the reader of ruff configs is broken"
+    stale = [
+        f"{config}: {name}"
+        for config, name in banned_modules()
+        if name.split(".")[0] in PACKAGES and name not in MODULES
+    ]
+    assert stale == []
 
 
 def test_a_nested_import_counts(tmp_path: Path) -> None:
