@@ -1,79 +1,11 @@
-"""Turn publisher text (or JSON) into `BriefContent`, and `BriefContent` back into text.
+"""The text format: read a publisher's brief, and write one back that reads the same.
 
-The format is docs/brief-format.md. Where it leaves room for doubt, this module decides:
-
-- Lines end at ``\\n``, ``\\r\\n`` or ``\\r`` only. A leading byte-order mark, whitespace at line
-  ends and blank lines around each section and the article are dropped; everything else
-  (curly quotes, dashes, emoji, any script, inner newlines, indentation) is kept verbatim.
-  Text with a NUL character or lone surrogates is rejected as not UTF-8 text.
-- A line is a label line when, after optional spaces, Markdown ``*``/``_`` and emoji, it
-  starts with a label (case-insensitive, ``&`` or ``and``) that ends at a word boundary and
-  is set off from its text in one of three ways:
-
-  1. a marker: a section emoji (or a close variant: ❔ 👥 📌 🗨 🗯), bold or italics closed
-     right after the label, or a separator (``:``, ``–``, ``—``, or ``-`` before a space);
-  2. the label in capitals, then spaces or nothing: ``IMPACT Two lanes close``;
-  3. the label in any case, then a tab or two or more spaces, then text:
-     ``impact   Roads closed.``, ``who was involved<TAB>The council``.
-
-  Anything else is text, wherever it stands: a label word in lower or mixed case followed
-  by exactly one space is how sentences begin (``Impact of the vote was…``, ``When and where
-  it happens is unclear``), and such a label alone on its line reads as an article
-  subheading. Spacing decides because it is what tells the two apart in practice: prose
-  puts one space after a word, aligned newsroom copy a run of them. ("Spaces" are any
-  Unicode white space; lines never end in any.) Whether a line is a label depends on that
-  line alone.
-- Labels are recognised only in the summary region, never in the article. The summary
-  starts at the first label line (after the optional title line; blank and separator lines
-  before it are skipped, any other text there is an error).
-- With a separator line (``---``, ``***``, ``___``, also spaced like ``* * *``) after the
-  first label, the summary is everything up to the first one: every label line before it is
-  a section (out of order or repeated is an error) and the last section runs up to it.
-  Consequence: a brief with no separator after its summary whose article contains such a
-  rule has the article's opening absorbed by its last section; adding a ``---`` line after
-  the summary fixes it. The format cannot tell the two apart, and this way everything
-  `format_brief` writes (it always writes the separator) reads back unchanged.
-- Without a separator, the last section present is the first IMPACT (always the last
-  section), or else the last label line in the text; this is the lookahead that lets a
-  brief without IMPACT work. Its text is its own line only and the article starts on the
-  next non-blank line, so ``IMPACT: …`` or ``Impact: …`` further down, after IMPACT, is
-  article text. If that next line is itself a label line, or the last section's line is
-  empty while text follows it, the brief is rejected rather than silently misread. Without
-  IMPACT and without a separator, a marked label deep in the article (``Impact: …``) is
-  read as a section: that ambiguity is inherent, and a ``---`` line resolves it.
-- Sections must appear in the documented order; a repeated or out-of-order label in the
-  summary is an error naming both lines. An empty optional section is simply absent.
-- An explicit title is kept as written (the renderer cuts it); only the fallback title, the
-  first sentence of WHAT HAPPENED, is cut to Discord's 256-character embed title.
-- Strip patterns are searched (``re.search``) in each line, from the end of the article
-  backwards, and stop at the first line that matches none; blank lines there go too.
-- The title line is ``# Title`` (one to six ``#``) or ``TITLE: Title`` in any case, with
-  optional bold or italics around ``TITLE``; it must be the first non-blank line.
-- The topics line is a label line like the sections' (``🏷️TOPICS: sport, local news``; the
-  label ``TOPICS`` or ``TAGS``, the emoji 🏷 or 🔖), split at commas and semicolons and
-  cleaned by `storage.topics.clean_topics`. It goes after the title line, before the first
-  section. Found in the summary (where it would silently end a section) or right after its
-  last section (where it would start the article), it is an error naming where it belongs;
-  in the article it is text. A brief without one states no topics (a replacement file then
-  keeps the brief's, see `bot.brief.drafts.merge_upload`); an empty one states none.
-- `format_brief` always writes a separator after the summary, so its output reads back
-  unchanged, multi-line last section included, as long as no line inside a section
-  (possible only in briefs built from JSON) itself reads as a label or a separator. It
-  writes the topics line only for a brief with topics, and the title line only for a title
-  of the brief's own: a derived one (`bot.brief.text.has_derived_title`) is derived again.
-- JSON items are numbered from 1 in error messages; text fields are stored as given, and a
-  missing or blank ``title`` falls back like a text brief's (so a missing WHAT HAPPENED is
-  reported as ``what_happened``, not as the title it would have given).
-- JSON keys are those of `BriefContent`, plus `Brief`'s own (``id``, ``created_at``, …), all
-  read from the models; an item with any of Brief's own keys is an export and validated as a
-  `Brief`. Any other key is refused, naming it and the nearest known key (`difflib`, ignoring
-  case) or, when none is near, the known fields. Each error is one line.
+The rules, down to the cases where the format leaves room for doubt, are
+docs/brief-format.md ("Fine points"); this module follows them and does not restate them.
 """
 
 from __future__ import annotations
 
-import difflib
-import json
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -82,46 +14,24 @@ from typing import Any, NamedTuple, NoReturn
 
 from pydantic import ValidationError
 
-from bot.brief.text import derived_title, has_derived_title, truncate
-from bot.errors import UserFacingError
-from storage.models import SECTIONS, Brief, BriefContent
+from bot.brief.parsing._common import (
+    DEFAULT_MAX_CHARS,
+    NO_WHAT_HAPPENED,
+    TOPICS_EMOJI,
+    TOPICS_FIELD,
+    TOPICS_LABEL,
+    BriefParseError,
+    decode_text,
+    describe,
+)
+from bot.brief.text import derived_title, has_derived_title
+from storage.models import SECTIONS, BriefContent
 from storage.topics import clean_topics, join_topics, split_topics
 
-__all__ = [
-    "DEFAULT_MAX_CHARS",
-    "NO_WHAT_HAPPENED",
-    "BriefParseError",
-    "briefs_from_json",
-    "decode_text",
-    "format_brief",
-    "is_separator",
-    "parse_brief",
-    "parse_brief_json",
-]
-
-#: The largest brief accepted, in characters, unless a caller (BRIEF_MAX_CHARS) says otherwise.
-DEFAULT_MAX_CHARS = 100_000
 _ORDER = {section.field: index for index, section in enumerate(SECTIONS)}
 _BY_FIELD = {section.field: section for section in SECTIONS}
 _LAST_FIELD = SECTIONS[-1].field
-#: The error for a brief without WHAT HAPPENED (an empty form's too).
-NO_WHAT_HAPPENED = (
-    f"no {SECTIONS[0].emoji}{SECTIONS[0].label} section found — every brief needs one"
-)
-#: The field a topics line fills, its label and emoji as `format_brief` writes them.
-_TOPICS = "tags"
-TOPICS_LABEL = "TOPICS"
-TOPICS_EMOJI = "🏷️"
 _TOPICS_PLACE = f"the {TOPICS_LABEL} line goes before the first section (after the title line)"
-#: Names people give the JSON field `tags`, which the unknown-key error points to.
-_KEY_HINTS = {"topics": "tags", "topic": "tags"}
-_TEXT_FIELDS = ("title", *(section.field for section in SECTIONS), "body")
-#: The keys a JSON brief may carry, read from the models (fields, and the computed fields
-#: `model_dump` writes) so that `python -m bot export` output always imports back. Any of
-#: Brief's own fields (its identity: id, created_at, …) makes an item an exported `Brief`.
-_CONTENT_KEYS = (*BriefContent.model_fields, *BriefContent.model_computed_fields)
-_EXPORT_KEYS = frozenset((*Brief.model_fields, *Brief.model_computed_fields))
-_IDENTITY_KEYS = frozenset(Brief.model_fields).difference(BriefContent.model_fields)
 
 #: Emoji accepted as a label marker: the format's own and the look-alikes publishers use.
 _SECTION_EMOJI = frozenset("❓❔👤👥📍📌💬🗨🗯🎯🏷🔖")
@@ -150,25 +60,6 @@ _TITLE_LINE = re.compile(
     r"(?P<open>[*_]{0,3})\s*title(?:(?P=open))?\s*:\s*(?:(?P=open))?(?P<title>.*)",
     re.IGNORECASE,
 )
-
-
-class BriefParseError(UserFacingError):
-    """One error type for every invalid brief: `message` says what, `line` (1-based) where."""
-
-    def __init__(self, message: str, *, line: int | None = None) -> None:
-        """Keep the message and line apart so callers can show or highlight either."""
-        self.message = message
-        self.line = line
-        super().__init__(f"line {line}: {message}" if line is not None else message)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        """Pickle with the keyword-only line, which the default reduction would lose."""
-        return (_rebuild_error, (self.message, self.line))
-
-
-def _rebuild_error(message: str, line: int | None) -> BriefParseError:
-    """Recreate a pickled BriefParseError."""
-    return BriefParseError(message, line=line)
 
 
 class _Label(NamedTuple):
@@ -205,7 +96,7 @@ def parse_brief(
         index += 1
     index = _skip_filler(lines, index)
     topics_line = _match_label(lines[index], index) if index < len(lines) else None
-    if topics_line is not None and topics_line.field == _TOPICS:
+    if topics_line is not None and topics_line.field == TOPICS_FIELD:
         index = _skip_filler(lines, index + 1)
     else:
         topics_line = None
@@ -234,11 +125,11 @@ def parse_brief(
     fields["title"] = title if title is not None else derived_title(what)
     fields["body"] = body
     if topics_line is not None:
-        fields[_TOPICS] = _topics(topics_line)
+        fields[TOPICS_FIELD] = _topics(topics_line)
     try:
         return BriefContent.model_validate(fields)
     except ValidationError as exc:
-        raise BriefParseError(_describe(exc)) from exc
+        raise BriefParseError(describe(exc)) from exc
 
 
 def format_brief(content: BriefContent) -> str:
@@ -263,24 +154,6 @@ def format_brief(content: BriefContent) -> str:
 def is_separator(line: str) -> bool:
     """Tell whether a line is a separator (`---`, `***`, `___`), which ends a summary."""
     return _RULE.fullmatch(line.rstrip()) is not None
-
-
-def decode_text(data: str | bytes, name: str) -> str:
-    """Return the data as text without a BOM, rejecting bytes that are not UTF-8 text."""
-    if isinstance(data, bytes):
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise BriefParseError(f"{name} is not UTF-8 text") from None
-    else:
-        text = data
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            raise BriefParseError(f"{name} is not UTF-8 text") from None
-    if "\x00" in text:
-        raise BriefParseError(f"{name} is not UTF-8 text (it contains NUL bytes)")
-    return text.removeprefix("\ufeff")
 
 
 def _normalise(text: str) -> str:
@@ -350,7 +223,7 @@ def _is_emoji(char: str) -> bool:
 
 
 def _match_label(line: str, index: int) -> _Label | None:
-    """Recognise a label line, conservatively: see the module docstring for the rules."""
+    """Recognise a label line, conservatively: docs/brief-format.md, "Fine points"."""
     pos, has_emoji, decorated = 0, False, False
     while pos < len(line):
         char = line[pos]
@@ -383,7 +256,7 @@ def _match_label(line: str, index: int) -> _Label | None:
 def _match_section(line: str, index: int) -> _Label | None:
     """Recognise a section's label line (a topics line is not one)."""
     label = _match_label(line, index)
-    return None if label is None or label.field == _TOPICS else label
+    return None if label is None or label.field == TOPICS_FIELD else label
 
 
 def _topics(label: _Label) -> list[str]:
@@ -400,7 +273,7 @@ def _check_no_topics_line(
     """Refuse a topics line inside the summary, where it would end up in a section's text."""
     for index in range(start, end):
         label = _match_label(lines[index], index)
-        if label is not None and label.field == _TOPICS:
+        if label is not None and label.field == TOPICS_FIELD:
             _misplaced_topics(label, topics_line)
 
 
@@ -423,7 +296,7 @@ def _no_summary(lines: Sequence[str], index: int, topics_line: _Label | None) ->
     if index >= len(lines) or not has_what:
         raise BriefParseError(NO_WHAT_HAPPENED)
     label = _match_label(lines[index], index)
-    if label is not None and label.field == _TOPICS:
+    if label is not None and label.field == TOPICS_FIELD:
         _misplaced_topics(label, topics_line)
     raise BriefParseError(
         "unexpected text before the first section — a brief starts with an optional "
@@ -450,7 +323,7 @@ def _summary(lines: Sequence[str], start: int) -> tuple[list[_Label], int, int]:
     follower = (
         _match_label(lines[article_start], article_start) if article_start < len(lines) else None
     )
-    if follower is not None and follower.field == _TOPICS:
+    if follower is not None and follower.field == TOPICS_FIELD:
         raise BriefParseError(_TOPICS_PLACE, line=follower.at + 1)
     _check_order(labels if follower is None else [*labels, follower])
     return labels, labels[-1].at + 1, article_start
@@ -501,105 +374,3 @@ def _article(lines: list[str], patterns: Sequence[re.Pattern[str]]) -> str:
 
 
 # --- JSON ---------------------------------------------------------------------------------
-
-
-def parse_brief_json(
-    data: str | bytes, *, max_chars: int = DEFAULT_MAX_CHARS
-) -> list[BriefContent]:
-    """Parse one brief object or a list of them; exported briefs come back as `Brief`."""
-    text = decode_text(data, "the JSON")
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BriefParseError(f"the file is not valid JSON: {exc.msg}", line=exc.lineno) from None
-    except (ValueError, RecursionError):
-        raise BriefParseError("the file is not valid JSON") from None
-    return briefs_from_json(raw, max_chars)
-
-
-def briefs_from_json(raw: object, max_chars: int) -> list[BriefContent]:
-    """Validate decoded JSON as briefs, naming the item and field of the first problem."""
-    if isinstance(raw, dict):
-        items: list[object] = [raw]
-    elif isinstance(raw, list):
-        items = raw
-        if not items:
-            raise BriefParseError("the JSON list holds no briefs")
-    else:
-        raise BriefParseError("the JSON must be one brief object or a list of brief objects")
-    numbered = isinstance(raw, list)
-    return [_brief_from_json(item, n, numbered, max_chars) for n, item in enumerate(items, 1)]
-
-
-def _brief_from_json(item: object, number: int, numbered: bool, max_chars: int) -> BriefContent:
-    """Validate one JSON object as a BriefContent, or a Brief when it carries its identity."""
-    where = f"item {number}: " if numbered else ""
-    if not isinstance(item, dict):
-        raise BriefParseError(f"{where}expected a brief object, found {_json_type(item)}")
-    size = sum(len(value) for key in _TEXT_FIELDS if isinstance(value := item.get(key), str))
-    if size > max_chars:
-        raise BriefParseError(
-            f"{where}the brief is {size:,} characters long; the limit is {max_chars:,}"
-        )
-    unknown = next((key for key in item if key not in _EXPORT_KEYS), None)
-    if unknown is not None:
-        raise BriefParseError(f"{where}unknown field {_quote(unknown)} ({_closest(unknown)})")
-    for key, value in item.items():
-        texts = value if isinstance(value, list) else [value]
-        if any(isinstance(text, str) and "\x00" in text for text in texts):
-            raise BriefParseError(f'{where}field "{key}": contains a NUL character (\\u0000)')
-    fields = dict(item)
-    title, what = fields.get("title"), fields.get("what_happened")
-    untitled = title is None or (isinstance(title, str) and not title.strip())
-    if untitled and isinstance(what, str) and what.strip():
-        fields["title"] = derived_title(what)
-    model = Brief if _IDENTITY_KEYS.intersection(fields) else BriefContent
-    try:
-        return model.model_validate(fields)
-    except ValidationError as exc:
-        # A missing title is WHAT HAPPENED's first sentence: its error is WHAT HAPPENED's.
-        derived = ("title",) if untitled else ()
-        raise BriefParseError(where + _describe(exc, derived=derived)) from None
-
-
-def _quote(key: str) -> str:
-    """Quote a key as JSON writes it, cut short: a key may hold anything, newlines included."""
-    return json.dumps(truncate(key, 40), ensure_ascii=False)
-
-
-def _closest(key: str) -> str:
-    """Suggest the known key nearest to an unknown one, or list the fields when none is near."""
-    by_folded = {known.casefold(): known for known in _EXPORT_KEYS}
-    hinted = _KEY_HINTS.get(key.strip().casefold())
-    if hinted is not None:
-        return f"did you mean {_quote(hinted)}?"
-    near = difflib.get_close_matches(key.casefold(), by_folded, n=1)
-    if near:
-        return f"did you mean {_quote(by_folded[near[0]])}?"
-    return "known fields: " + ", ".join(_CONTENT_KEYS)
-
-
-def _json_type(value: object) -> str:
-    """Name a decoded JSON value's type the way JSON does."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    return "a list"
-
-
-def _describe(exc: ValidationError, *, derived: Sequence[str] = ()) -> str:
-    """Turn pydantic's first error into one line naming the field.
-
-    Errors on `derived` fields (filled in from another field) come last: the other field's
-    error is the real one.
-    """
-    errors = exc.errors()
-    error = next((e for e in errors if not (e["loc"] and e["loc"][0] in derived)), errors[0])
-    field = ".".join(str(part) for part in error["loc"]) or "brief"
-    message = " ".join(str(error["msg"]).removeprefix("Value error, ").split())
-    return f'field "{field}": {message[:1].lower()}{message[1:]}'
