@@ -41,6 +41,9 @@ LEFTOVER_TIMEOUT = 0.3
 
 DB_HELP = "database URL or SQLite file (default: DATABASE_URL, else DATABASE_PATH)"
 
+#: What a subcommand runs, chosen by the parser (`set_defaults(func=...)`).
+Command = Callable[[argparse.Namespace, Settings], int]
+
 NO_TOKEN = (
     "DISCORD_TOKEN is not set. Create a bot in the Discord Developer Portal, copy its token, "
     "and put DISCORD_TOKEN=... in a .env file here (see .env.example) or export it."
@@ -50,12 +53,15 @@ NO_TOKEN = (
 def build_parser() -> argparse.ArgumentParser:
     """Describe the command line."""
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    parser.set_defaults(func=command_run)  # no command runs the bot, as `run` does
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="start the bot (the default)")
+    sub.add_parser("run", help="start the bot (the default)").set_defaults(func=command_run)
     preview = sub.add_parser("preview", help="show what the bot would post for a brief file")
+    preview.set_defaults(func=command_preview)
     preview.add_argument("file", type=Path)
     preview.add_argument("--json", action="store_true", help="print Discord payloads as JSON")
     imp = sub.add_parser("import", help="store brief files (.txt, .md, .json) or folders of them")
+    imp.set_defaults(func=command_import)
     imp.add_argument("paths", nargs="+", type=Path)
     imp.add_argument(
         "--force", action="store_true", help="store briefs again even if already present"
@@ -63,17 +69,20 @@ def build_parser() -> argparse.ArgumentParser:
     exp = sub.add_parser(
         "export", help="print every brief as a JSON list, retracted ones too (with why and when)"
     )
+    exp.set_defaults(func=command_export)
     exp.add_argument(
         "--live-only",
         action="store_true",
         help="leave retracted briefs out (an import then cannot keep their numbers)",
     )
     chk = sub.add_parser("check", help="validate settings, database and commands, offline")
+    chk.set_defaults(func=command_check)
     for command in (imp, exp, chk):
         command.add_argument("--db", metavar="URL_OR_FILE", help=DB_HELP)
     mig = sub.add_parser(
         "migrate-db", help="copy the whole library into another (empty) database, e.g. PostgreSQL"
     )
+    mig.set_defaults(func=command_migrate_db)
     mig.add_argument(
         "--from",
         dest="source",
@@ -86,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser(
         "demo", help="try the bot in a local web page: a simulated server, no Discord, no token"
     )
+    demo.set_defaults(func=run_demo)
     demo.add_argument("--db", metavar="FILE", help="show this SQLite library (a copy) instead")
     demo.add_argument(
         "--write", action="store_true", help="with --db: change the library itself, not a copy"
@@ -128,34 +138,60 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the chosen command; each command's module is imported only when it runs."""
-    command = args.command or "run"
-    if command == "run":
-        return run_bot(settings)
-    if command == "preview":
-        from bot.cli.preview import preview
+    """Run the command the parser chose (its `func`); each imports its module only when it runs."""
+    command: Command = args.func
+    return command(args, settings)
 
-        return run_command(lambda: preview(settings, args.file, as_json=args.json))
-    if command == "demo":
-        return run_demo(args, settings)
-    if getattr(args, "db", None):
-        settings = settings.model_copy(update={"database_url": database_arg(args.db)})
-    if command == "migrate-db":
-        from bot.cli.database import migrate_db
 
-        source = database_arg(args.source) if args.source else settings.database
-        return run_command(lambda: migrate_db(source, database_arg(args.target)))
-    if command == "import":
-        from bot.cli.importing import import_
+def with_database(args: argparse.Namespace, settings: Settings) -> Settings:
+    """Return the settings with the database a command's --db names, if it names one."""
+    if not args.db:
+        return settings
+    return settings.model_copy(update={"database_url": database_arg(args.db)})
 
-        return run_command(lambda: import_(settings, args.paths, force=args.force))
-    if command == "check":
-        from bot.cli.check import check
 
-        return run_command(lambda: check(settings))
+def command_run(args: argparse.Namespace, settings: Settings) -> int:
+    """`run` (and no command at all): start the bot."""
+    return run_bot(settings)
+
+
+def command_preview(args: argparse.Namespace, settings: Settings) -> int:
+    """`preview FILE`: show what the bot would post."""
+    from bot.cli.preview import preview
+
+    return run_command(lambda: preview(settings, args.file, as_json=args.json))
+
+
+def command_import(args: argparse.Namespace, settings: Settings) -> int:
+    """`import PATHS`: store brief files."""
+    from bot.cli.importing import import_
+
+    settings = with_database(args, settings)
+    return run_command(lambda: import_(settings, args.paths, force=args.force))
+
+
+def command_export(args: argparse.Namespace, settings: Settings) -> int:
+    """`export`: print the library as JSON."""
     from bot.cli.database import export
 
+    settings = with_database(args, settings)
     return run_command(lambda: export(settings, live_only=args.live_only))
+
+
+def command_check(args: argparse.Namespace, settings: Settings) -> int:
+    """`check`: validate settings, database and commands."""
+    from bot.cli.check import check
+
+    settings = with_database(args, settings)
+    return run_command(lambda: check(settings))
+
+
+def command_migrate_db(args: argparse.Namespace, settings: Settings) -> int:
+    """`migrate-db --to URL`: copy the library into another database."""
+    from bot.cli.database import migrate_db
+
+    source = database_arg(args.source) if args.source else settings.database
+    return run_command(lambda: migrate_db(source, database_arg(args.target)))
 
 
 # --- running a command -----------------------------------------------------------------------

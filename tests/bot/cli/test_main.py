@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import json
@@ -54,6 +55,36 @@ def test_default_command_is_run(tmp_path: Path) -> None:
     result = run_cli(cwd=tmp_path)
     assert result.returncode == 2
     assert "DISCORD_TOKEN" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "func"),
+    [
+        ((), "command_run"),
+        (("run",), "command_run"),
+        (("preview", "a.txt"), "command_preview"),
+        (("import", "a.txt"), "command_import"),
+        (("export",), "command_export"),
+        (("check",), "command_check"),
+        (("migrate-db", "--to", "b.db"), "command_migrate_db"),
+        (("demo",), "run_demo"),
+    ],
+)
+def test_each_subcommand_names_its_own_function(argv: tuple[str, ...], func: str) -> None:
+    """Dispatch is by subcommand: a command that names no function cannot fall through."""
+    from bot.cli.main import build_parser
+
+    assert build_parser().parse_args(argv).func.__name__ == func
+
+
+def test_every_subcommand_has_a_function() -> None:
+    from bot.cli.main import build_parser
+
+    parser = build_parser()
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    assert set(sub.choices) == {"run", "preview", "import", "export", "check", "migrate-db", "demo"}
+    for name, command in sub.choices.items():
+        assert callable(command.get_default("func")), name
 
 
 def test_malformed_setting_is_one_clear_line(tmp_path: Path) -> None:
