@@ -24,6 +24,7 @@ from storage.models import (
     UnsentPost,
     utcnow,
 )
+from storage.schema import visible
 from storage.sql import Connection
 
 _SUBSCRIPTION = ", ".join(COLUMNS["subscriptions"])
@@ -313,7 +314,7 @@ class PostLog:
         async with self._db.read() as conn:
             rows = await conn.fetch(
                 f"SELECT b.id, b.tags FROM briefs AS b {hint}"
-                " WHERE b.deleted_at IS NULL AND b.created_at > ?"
+                f" WHERE {visible('b')} AND b.created_at > ?"
                 " AND NOT EXISTS (SELECT 1 FROM post_log AS p"
                 f" WHERE p.channel_id = ? AND p.brief_id = b.id AND NOT {_RETRY_REJECTED})"
                 " ORDER BY b.id",
@@ -362,10 +363,13 @@ class PostLog:
         Their process died between claiming and recording (before or after the send
         reached Discord): they are retried with the same nonce, or given up.
         """
+        # INDEXED BY (SQLite): else the primary key's channel prefix reads the channel's
+        # whole history; post_log_unsent holds the unsent claims only.
+        hint = self._db.dialect.indexed_by("post_log_unsent")
         async with self._db.read() as conn:
             rows = await conn.fetch(
                 "SELECT guild_id, brief_id, channel_id, COALESCE(claimed_at, posted_at)"
-                f" AS claimed_at FROM post_log WHERE channel_id = ? AND {_UNSENT}"
+                f" AS claimed_at FROM post_log {hint} WHERE channel_id = ? AND {_UNSENT}"
                 " AND posted_at < ? ORDER BY brief_id",
                 channel_id,
                 utcnow() - stale_after,
@@ -480,12 +484,13 @@ class PostLog:
 
     async def rejected(self, channel_id: int, *, limit: int = 10) -> list[RejectedPost]:
         """Return the channel's rejected posts of live briefs, newest first."""
+        hint = self._db.dialect.indexed_by("post_log_rejected")  # not the channel's history
         async with self._db.read() as conn:
             rows = await conn.fetch(
                 "SELECT p.brief_id, p.rejected_reason AS reason, p.rejected_at AS at,"
-                f" {_RETRY_REJECTED} AS retrying FROM post_log AS p"
+                f" {_RETRY_REJECTED} AS retrying FROM post_log AS p {hint}"
                 " JOIN briefs AS b ON b.id = p.brief_id"
-                " WHERE p.channel_id = ? AND p.rejected_at IS NOT NULL AND b.deleted_at IS NULL"
+                f" WHERE p.channel_id = ? AND p.rejected_at IS NOT NULL AND {visible('b')}"
                 " ORDER BY p.rejected_at DESC LIMIT ?",
                 channel_id,
                 limit,
@@ -570,10 +575,11 @@ class PostLog:
 
     async def copies_behind(self, guild_id: int) -> int:
         """Return how many of a guild's posted copies wait to show their brief's latest version."""
+        hint = self._db.dialect.indexed_by("post_log_guild_due")  # not the guild's history
         async with self._db.read() as conn:
             return int(
                 await conn.fetchval(
-                    f"SELECT count(*) FROM post_log AS p WHERE p.guild_id = ? AND {_DUE}",
+                    f"SELECT count(*) FROM post_log AS p {hint} WHERE p.guild_id = ? AND {_DUE}",
                     guild_id,
                 )
             )
