@@ -24,6 +24,7 @@ from storage.models import (
     UnsentPost,
     utcnow,
 )
+from storage.schema import visible
 from storage.sql import Connection
 
 _SUBSCRIPTION = ", ".join(COLUMNS["subscriptions"])
@@ -313,7 +314,7 @@ class PostLog:
         async with self._db.read() as conn:
             rows = await conn.fetch(
                 f"SELECT b.id, b.tags FROM briefs AS b {hint}"
-                " WHERE b.deleted_at IS NULL AND b.created_at > ?"
+                f" WHERE {visible('b')} AND b.created_at > ?"
                 " AND NOT EXISTS (SELECT 1 FROM post_log AS p"
                 f" WHERE p.channel_id = ? AND p.brief_id = b.id AND NOT {_RETRY_REJECTED})"
                 " ORDER BY b.id",
@@ -489,7 +490,7 @@ class PostLog:
                 "SELECT p.brief_id, p.rejected_reason AS reason, p.rejected_at AS at,"
                 f" {_RETRY_REJECTED} AS retrying FROM post_log AS p {hint}"
                 " JOIN briefs AS b ON b.id = p.brief_id"
-                " WHERE p.channel_id = ? AND p.rejected_at IS NOT NULL AND b.deleted_at IS NULL"
+                f" WHERE p.channel_id = ? AND p.rejected_at IS NOT NULL AND {visible('b')}"
                 " ORDER BY p.rejected_at DESC LIMIT ?",
                 channel_id,
                 limit,

@@ -6,6 +6,7 @@ import asyncpg
 
 from storage.postgres.migrations import Driver, current_version, latest_version
 from storage.postgres.search import search_vector, title_vector
+from storage.schema import visible
 
 #: Newest live briefs whose search vectors are recomputed and compared (all would be slow).
 SAMPLE = 200
@@ -38,12 +39,12 @@ async def integrity_problems(conn: Driver) -> list[str]:
     # Every word of `title_search` is in `search` too, so a brief whose vectors were never
     # computed has an empty title_search: the small column is cheap to scan in full.
     empty = await conn.fetch(
-        f"SELECT {_CONTENT} FROM briefs WHERE deleted_at IS NULL"
+        f"SELECT {_CONTENT} FROM briefs WHERE {visible()}"
         " AND title_search = ''::tsvector ORDER BY id"
     )
     missing = [row["id"] for row in empty if any(_expected(row))]
     sample = await conn.fetch(
-        f"SELECT {_CONTENT} FROM briefs WHERE deleted_at IS NULL ORDER BY id DESC LIMIT $1",
+        f"SELECT {_CONTENT} FROM briefs WHERE {visible()} ORDER BY id DESC LIMIT $1",
         SAMPLE,
     )
     expected = [_expected(row) for row in sample]

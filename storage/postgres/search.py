@@ -16,6 +16,7 @@ from typing import Any, NamedTuple, Protocol
 
 from storage.base import BRIEF_COLUMNS, SEARCH_CANDIDATES
 from storage.models import SECTIONS, SearchHit
+from storage.schema import visible
 from storage.search import lexeme, lexemes, words
 from storage.snippets import snippet
 from storage.sql import POSTGRES, Connection, Row
@@ -179,7 +180,7 @@ def _selection(query: str, tags: Sequence[str]) -> _Selection | None:
 
 #: Newest live briefs `titles` scans in id order before it asks the title index.
 SUGGEST_WINDOW = 2000
-_LIVE_MATCH = "deleted_at IS NULL AND search @@ ?::tsquery"
+_LIVE_MATCH = f"{visible()} AND search @@ ?::tsquery"
 #: A brief's columns without its search vectors (what repositories read).
 _BRIEF = ", ".join(BRIEF_COLUMNS)
 
@@ -271,7 +272,7 @@ class PostgresSearch:
             return None
         rows = await conn.fetch(
             "SELECT id, title FROM ("
-            " SELECT id, title, title_search FROM briefs WHERE deleted_at IS NULL"
+            f" SELECT id, title, title_search FROM briefs WHERE {visible()}"
             " ORDER BY id DESC LIMIT ?"
             ") AS recent WHERE title_search @@ ?::tsquery ORDER BY id DESC LIMIT ?",
             SUGGEST_WINDOW,
@@ -282,7 +283,7 @@ class PostgresSearch:
             return rows
         return await conn.fetch(
             "WITH matches AS MATERIALIZED (SELECT id, title FROM briefs"
-            " WHERE deleted_at IS NULL AND title_search @@ ?::tsquery)"
+            f" WHERE {visible()} AND title_search @@ ?::tsquery)"
             " SELECT id, title FROM matches ORDER BY id DESC LIMIT ?",
             match,
             limit,
@@ -306,7 +307,7 @@ class PostgresSearch:
         if "\x00" in title + what_happened:
             return []  # PostgreSQL text cannot hold NUL, so no stored brief says this
         return await conn.fetch(
-            f"SELECT {_BRIEF} FROM briefs WHERE deleted_at IS NULL"
+            f"SELECT {_BRIEF} FROM briefs WHERE {visible()}"
             " AND btrim(title) = ? AND btrim(what_happened) = ? ORDER BY id",
             title.strip(),
             what_happened.strip(),

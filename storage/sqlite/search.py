@@ -19,6 +19,7 @@ from storage.base import (
     SNIPPET_TOKENS,
 )
 from storage.models import SearchHit
+from storage.schema import visible
 from storage.search import words
 from storage.sql import SQLITE, Connection, Row
 
@@ -135,7 +136,7 @@ class SqliteSearch:
                 "SELECT b.id, b.title, b.what_happened, b.published_at, b.created_at,"
                 " snippet(briefs_fts, -1, ?, ?, ?, ?) AS snippet"
                 " FROM briefs_fts JOIN briefs AS b ON b.id = briefs_fts.rowid"
-                " WHERE briefs_fts MATCH ? AND briefs_fts.rowid = ? AND b.deleted_at IS NULL",
+                f" WHERE briefs_fts MATCH ? AND briefs_fts.rowid = ? AND {visible('b')}",
                 SNIPPET_OPEN,
                 SNIPPET_CLOSE,
                 SNIPPET_ELLIPSIS,
@@ -198,14 +199,14 @@ class SqliteSearch:
             filters.append(f"what_happened : ({what_match})")
         if not filters:
             return await conn.fetch(
-                "SELECT * FROM briefs WHERE deleted_at IS NULL"
+                f"SELECT * FROM briefs WHERE {visible()}"
                 " AND trim(title) = ? AND trim(what_happened) = ? ORDER BY id",
                 title.strip(),
                 what_happened.strip(),
             )
         return await conn.fetch(
             "SELECT b.* FROM briefs_fts JOIN briefs AS b ON b.id = briefs_fts.rowid"
-            " WHERE briefs_fts MATCH ? AND b.deleted_at IS NULL ORDER BY b.id",
+            f" WHERE briefs_fts MATCH ? AND {visible('b')} ORDER BY b.id",
             " AND ".join(filters),
         )
 
