@@ -15,6 +15,8 @@ from storage.errors import (
 )
 from storage.library import Storage
 
+#: The bot_state key recording that briefs from before content hashes have theirs (how many).
+CONTENT_KEYS_FILLED = "upgrade:content_keys_filled"
 SQLITE_SCHEME = "sqlite"
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 
@@ -68,11 +70,27 @@ async def open_storage(url: str, *, create: bool = True) -> Storage:
     db = await _open_backend(url, create=create)
     storage = Storage(db)
     try:
-        await storage.briefs.fill_content_keys()
+        await _finish_upgrade(storage)
     except BaseException:
         await storage.close()
         raise
     return storage
+
+
+async def _finish_upgrade(storage: Storage) -> None:
+    """Run, once per library, the step its migrations could not: one that needs Python.
+
+    Briefs stored before content hashes were kept (SQLite 0006, PostgreSQL 0002) get theirs;
+    every later write keeps them, so once done it is recorded in bot_state and never scanned
+    for again. An empty library is left empty (migrate-db fills only empty ones).
+    """
+    if await storage.state.get(CONTENT_KEYS_FILLED) is not None:
+        return
+    filled = await storage.briefs.fill_content_keys()
+    async with storage.db.read() as conn:
+        holds_briefs = await conn.fetchval("SELECT 1 FROM briefs LIMIT 1") is not None
+    if holds_briefs:
+        await storage.state.set(CONTENT_KEYS_FILLED, str(filled))
 
 
 async def _open_backend(url: str, *, create: bool) -> Backend:

@@ -95,3 +95,44 @@ async def test_an_empty_file_or_schema_becomes_a_library(store_url: str, backend
             assert await store.schema_version() == store.latest_version()
         finally:
             await store.close()
+
+
+async def test_briefs_from_before_content_hashes_get_theirs_once_not_at_every_open(
+    store_url: str,
+) -> None:
+    """The backfill is a one-off upgrade step: recorded when done, never scanned for again."""
+    from storage.backends import CONTENT_KEYS_FILLED
+    from tests.storage.conftest import make_content
+
+    store = await open_storage(store_url)
+    try:
+        assert await store.state.get(CONTENT_KEYS_FILLED) is None  # an empty library stays so
+        (brief,) = await store.briefs.add_many([make_content()])
+    finally:
+        await store.close()
+
+    store = await open_storage(store_url)
+    try:
+        assert await store.state.get(CONTENT_KEYS_FILLED) == "0"  # every brief had its hash
+        await store.state.take(CONTENT_KEYS_FILLED)  # as if upgraded from before the hashes
+        async with store.db.transaction() as conn:
+            await conn.execute("UPDATE briefs SET content_hash = NULL")
+    finally:
+        await store.close()
+
+    store = await open_storage(store_url)
+    try:
+        assert await store.state.get(CONTENT_KEYS_FILLED) == "1"
+        assert await store.briefs.add_many([make_content()], skip_present=True) == []
+        async with store.db.transaction() as conn:  # what no write of this code leaves
+            await conn.execute("UPDATE briefs SET content_hash = NULL WHERE id = ?", brief.id)
+    finally:
+        await store.close()
+
+    store = await open_storage(store_url)
+    try:
+        async with store.db.read() as conn:
+            hashes = await conn.fetchval("SELECT COUNT(*) FROM briefs WHERE content_hash IS NULL")
+        assert hashes == 1  # this open did not scan the library for it
+    finally:
+        await store.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import aiosqlite
@@ -139,19 +140,17 @@ async def test_failed_migration_leaves_version_unchanged(tmp_path: Path) -> None
 
 async def test_briefs_from_before_content_hashes_are_recognised_on_reimport(db_path: Path) -> None:
     db_path.parent.mkdir(parents=True)
+    content = make_content()
+    fields = {k: v for k, v in content.model_dump().items() if v is not None}
+    fields["tags"] = json.dumps(fields["tags"])
     async with aiosqlite.connect(db_path, isolation_level=None) as conn:
         assert await apply_migrations(conn, up_to=5) == 5
-    db = await SqliteDatabase.open(db_path)
-    async with db.transaction() as conn:  # a brief stored by the code of version 5
-        await conn.execute("UPDATE briefs SET content_hash = NULL")
-    await db.close()
-    store = await open_storage(sqlite_url(db_path))
-    try:
-        await store.briefs.add(make_content())
-        async with store.db.transaction() as conn:
-            await conn.execute("UPDATE briefs SET content_hash = NULL")
-    finally:
-        await store.close()
+        # a brief stored by the code of version 5, which kept no content hash
+        await conn.execute(
+            f"INSERT INTO briefs ({', '.join(fields)}, created_at)"
+            f" VALUES ({', '.join('?' * len(fields))}, '2025-01-01T00:00:00+00:00')",
+            tuple(fields.values()),
+        )
 
     store = await open_storage(sqlite_url(db_path))
     try:
