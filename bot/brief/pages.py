@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterator
 
 from bot.brief.text import SENTENCE_BREAK
 
-#: Page size: below the 4096-character embed description so a page reads as one screen.
+#: Page size: below the embed description's limit (bot.limits.EMBED_DESCRIPTION), so a page
+#: reads as one screen.
 DEFAULT_PAGE_LIMIT = 3500
 
 PARAGRAPH_SEPARATOR = "\n\n"

@@ -22,7 +22,7 @@ from storage.backends import open_storage, redact
 from storage.errors import DatabaseMissingError, DatabaseUnavailableError
 
 #: Discord's rule for chat-input command and option names (lower case where the script has it).
-_NAME = re.compile(r"^[-_'\w]{1,32}$")
+_NAME = re.compile(rf"^[-_'\w]{{1,{COMMAND_NAME}}}$")
 
 
 @dataclass(frozen=True)

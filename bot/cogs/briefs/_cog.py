@@ -13,7 +13,7 @@ from bot.cogs.briefs._deletion import DeleteButton, confirm_delete
 from bot.cogs.briefs._form import answer_expired_form
 from bot.cogs.briefs._history import show_history
 from bot.cogs.briefs._permissions import publisher_only
-from bot.limits import CHOICE_VALUE
+from bot.limits import CHOICE_VALUE, TEXT_INPUT_VALUE
 from storage.models import CORRECTION_CHARS
 
 if TYPE_CHECKING:
@@ -59,7 +59,9 @@ class BriefCommands(
         await _lookup.show(interaction, brief)
 
     @app_commands.command(name="add", description="Add a brief (publishers only)")
-    @app_commands.describe(file="A .txt, .md or .json brief file (for articles over 4,000 chars)")
+    @app_commands.describe(
+        file=f"A .txt, .md or .json brief file (for articles over {TEXT_INPUT_VALUE:,} chars)"
+    )
     @publisher_only()
     async def add(self, interaction: Interaction, file: discord.Attachment | None = None) -> None:
         await _publishing.start_add(interaction, file)

@@ -35,7 +35,8 @@ SECTIONS_PLACEHOLDER = (
     "❓ WHAT HAPPENED: …\n👤 WHO WAS INVOLVED: …\n📍 WHEN & WHERE: …"
 )
 ARTICLE_PLACEHOLDER = (
-    "Up to 4,000 characters. Longer? Cancel and run /brief add file:<.txt/.md/.json>"
+    f"Up to {TEXT_INPUT_VALUE:,} characters. "
+    "Longer? Cancel and run /brief add file:<.txt/.md/.json>"
 )
 
 #: What a submitted form hands on: the brief, and the edit form's correction note (or None).
