@@ -68,28 +68,8 @@ def summary_embed(
         correction = correction if correction is not None else brief.correction
         updated = updated or brief.updated_at
     head = headline(brief)
-    fields: list[tuple[str, str]] = []
-    for section in SECTIONS[1:]:
-        value = _text(brief.section(section.field))
-        if value is not None:
-            name = truncate(f"{section.emoji} {section.label}", EMBED_FIELD_NAME)
-            fields.append((name, truncate(value, EMBED_FIELD_VALUE)))
-    note = _text(correction)
-    if note is not None:
-        fields.append((CORRECTION, truncate(note, EMBED_FIELD_VALUE)))
-    topics = [tag for tag in brief.tags if tag.strip()]
-    if topics:
-        fields.append((TOPICS, truncate(topics_text(topics), EMBED_FIELD_VALUE)))
-    fields = fields[:EMBED_FIELDS]
-
-    if brief_id is None:
-        footer = PREVIEW
-    else:
-        when = _when(brief)
-        footer = f"Brief #{brief_id}" + (f" · Published {format_date(when)}" if when else "")
-    if updated is not None:
-        footer += f" · Updated {format_date(updated)}"
-    footer = truncate(footer, EMBED_FOOTER)
+    fields = _summary_fields(brief, correction)
+    footer = _summary_footer(brief, brief_id, updated)
     title = None if head.title is None else _title(head.title)
     text = _text(head.text) or ("" if title else ELLIPSIS)
 
@@ -112,6 +92,35 @@ def summary_embed(
         embed.set_image(url=image)
     embed.set_footer(text=footer)
     return embed
+
+
+def _summary_fields(brief: BriefContent, correction: str | None) -> list[tuple[str, str]]:
+    """The summary's fields, in order: the sections after WHAT HAPPENED, the note, the topics."""
+    fields: list[tuple[str, str]] = []
+    for section in SECTIONS[1:]:
+        value = _text(brief.section(section.field))
+        if value is not None:
+            name = truncate(f"{section.emoji} {section.label}", EMBED_FIELD_NAME)
+            fields.append((name, truncate(value, EMBED_FIELD_VALUE)))
+    note = _text(correction)
+    if note is not None:
+        fields.append((CORRECTION, truncate(note, EMBED_FIELD_VALUE)))
+    topics = [tag for tag in brief.tags if tag.strip()]
+    if topics:
+        fields.append((TOPICS, truncate(topics_text(topics), EMBED_FIELD_VALUE)))
+    return fields[:EMBED_FIELDS]
+
+
+def _summary_footer(brief: BriefContent, brief_id: int | None, updated: datetime | None) -> str:
+    """The summary's footer: its number and dates, or that it is a preview."""
+    if brief_id is None:
+        footer = PREVIEW
+    else:
+        when = _when(brief)
+        footer = f"Brief #{brief_id}" + (f" · Published {format_date(when)}" if when else "")
+    if updated is not None:
+        footer += f" · Updated {format_date(updated)}"
+    return truncate(footer, EMBED_FOOTER)
 
 
 def retracted_embed(retraction: Retraction) -> discord.Embed:
