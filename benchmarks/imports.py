@@ -1,4 +1,4 @@
-"""Bulk import throughput: text files and one JSON file through `bot.importer.import_files`.
+"""Bulk import throughput: text files and one JSON file through `bot.cli.importing.import_files`.
 
 The baseline is the floor for storing the same rows at all: one `executemany` into a bare
 SQLite table (no index, full-text index or audit log) with the bot's pragmas. Two extra rows
@@ -21,6 +21,7 @@ from benchmarks.report import INFO, Result, Row, verdict
 from bot.brief.files import collect_files, read_file
 from bot.cli.importing import import_files
 from storage.briefs import Briefs
+from storage.library import Storage
 from storage.models import BriefContent
 from storage.sqlite.backend import SqliteDatabase, encode_time
 
@@ -71,7 +72,7 @@ async def _import(files: Sequence[Path], database: Path) -> tuple[float, int, in
     db = await SqliteDatabase.open(database)
     try:
         started = time.perf_counter()
-        report = await import_files(Briefs(db), files, max_bytes=2**31)
+        report = await import_files(Storage(db).publisher, files, max_bytes=2**31)
         return time.perf_counter() - started, report.stored, len(report.failures)
     finally:
         await db.close()

@@ -1,7 +1,7 @@
 -- The whole schema as of SQLite migration 0005, in PostgreSQL terms.
 -- Times are timestamptz (microseconds, UTC), flags boolean, tags a text array.
 -- Full-text search is the `search` tsvector, computed by the application from the same words
--- the SQLite backend indexes (storage/fts.py), so no locale or extension is involved.
+-- the SQLite backend indexes (storage/search.py), so no locale or extension is involved.
 
 -- Briefs, soft-deleted via deleted_at. `search` weights: A title, B what happened and tags,
 -- C the other summary sections, D the article body. `title_search` holds the title's words

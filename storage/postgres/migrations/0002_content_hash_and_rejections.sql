@@ -1,6 +1,6 @@
--- A hash of each brief's content (storage.interface.content_key), so a re-import recognises
--- briefs already stored; computed by the application (rows from before: when the database
--- is next opened). Indexed whole, so the rows still to compute are found without a scan.
+-- A hash of each brief's content (storage.base.content_key), so a re-import recognises
+-- briefs already stored; computed by the application (rows from before: once, by the upgrade step
+-- in storage/backends.py). Indexed whole, so the rows still to compute are found without a scan.
 ALTER TABLE briefs ADD COLUMN content_hash text;
 CREATE INDEX briefs_content_hash ON briefs (content_hash);
 
