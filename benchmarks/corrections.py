@@ -22,6 +22,7 @@ from benchmarks.fanout import GLOBAL_LIMIT_PER_S
 from benchmarks.report import INFO, Result, Row, verdict
 from benchmarks.simulated import briefbot, running
 from storage.models import BriefContent
+from storage.publishing import CLI
 
 #: The correction wave's target: its pace (non-urgent requests, behind new posts) allows some
 #: slack over the paced fan-out.
@@ -97,17 +98,14 @@ async def _wave(database: Path, channels: int) -> Wave:
             return answer
 
         bot.http.request = request  # type: ignore[method-assign]
-        first = await bot.storage.briefs.add(_brief("Before the correction"))
-        bot.dispatch("brief_published", first)
+        publisher = bot.storage.publisher
+        first = await publisher.publish(_brief("Before the correction"), by=CLI)
         await _until(lambda: state["posts"] >= channels, deadline, "the first fan-out")
         wave.fanout_seconds = time.perf_counter() - state["start"]
 
         async def correct(title: str) -> list[float]:
             state["start"], state["edits"] = time.perf_counter(), []
-            edited = await bot.storage.briefs.update(
-                first.id, _brief(title), actor_id=None, note="A fact was wrong."
-            )
-            bot.dispatch("brief_edited", edited)
+            await publisher.correct(first.id, _brief(title), by=CLI, note="A fact was wrong.")
             return state["edits"]  # type: ignore[no-any-return]
 
         wave.clean = await correct("Corrected once")
@@ -117,8 +115,7 @@ async def _wave(database: Path, channels: int) -> Wave:
         wave.edits = await correct("After the correction")
         await asyncio.wait_for(mid_wave.wait(), max(deadline - time.perf_counter(), 0))
         wave.news_at = time.perf_counter() - state["start"]
-        news = await bot.storage.briefs.add(_brief("News during the correction"))
-        bot.dispatch("brief_published", news)
+        await publisher.publish(_brief("News during the correction"), by=CLI)
         await _until(
             lambda: len(wave.edits) >= channels and len(wave.news_posts) >= channels,
             deadline,

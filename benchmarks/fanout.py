@@ -20,7 +20,9 @@ import discord
 
 from benchmarks.report import INFO, Result, Row, verdict
 from benchmarks.simulated import briefbot, running
+from bot.cogs.autopost._waking import TASK_NAME as WOKEN
 from storage.models import BriefContent, SubscriptionOptions
+from storage.publishing import Announcement, Change
 
 #: Discord's global limit for a bot, requests per second (discord.dev "Rate Limits").
 GLOBAL_LIMIT_PER_S = 50.0
@@ -102,11 +104,9 @@ async def _fan_out(database: Path, channels: int, rtt: float, *, per_server: int
         )
         before = len(env.http_requests)
         started = time.perf_counter()
-        bot.dispatch("brief_published", brief)
+        await bot.storage.announcements.announce(Announcement(Change.PUBLISHED, brief.id))
         listeners = [
-            task
-            for task in asyncio.all_tasks()
-            if task.get_name() == "discord.py: on_brief_published" and not task.done()
+            task for task in asyncio.all_tasks() if task.get_name() == WOKEN and not task.done()
         ]
         await asyncio.gather(*listeners)
         await env.settle(idle=0.001)

@@ -17,6 +17,8 @@ from typing import Any, Protocol
 
 from storage.errors import DuplicateIdError
 from storage.models import MAX_BRIEF_ID, STORED, Brief, BriefContent, SearchHit
+from storage.schema import PRIMARY_KEYS as SCHEMA_KEYS
+from storage.schema import TABLES as SCHEMA
 from storage.search import fingerprint
 from storage.sql import Connection, Database, Row
 
@@ -36,83 +38,13 @@ SNIPPET_OPEN, SNIPPET_CLOSE, SNIPPET_ELLIPSIS = "«", "»", "…"
 SNIPPET_TOKENS = 12
 
 #: A brief's own columns, in the order rows carry them (search columns are the backend's).
-BRIEF_COLUMNS = (
-    "id",
-    "title",
-    "what_happened",
-    "who_was_involved",
-    "when_and_where",
-    "key_quote",
-    "impact",
-    "body",
-    "source_url",
-    "image_url",
-    "tags",
-    "published_at",
-    "created_at",
-    "created_by",
-    "updated_at",
-    "deleted_at",
-    "content_hash",
-    "correction",
-    "retraction",
-)
-#: Every table a library consists of, with its columns, in the order a copy fills them.
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "briefs": BRIEF_COLUMNS,
-    "audit_log": ("id", "brief_id", "action", "actor_id", "at", "snapshot", "note"),
-    "subscriptions": (
-        "id",
-        "guild_id",
-        "channel_id",
-        "topics",
-        "match",
-        "mention_role_id",
-        "silent",
-        "thread",
-        "daily_cap",
-        "crosspost",
-        "subscribed_at",
-        "paused_reason",
-        "paused_at",
-        "last_post_at",
-        "last_error",
-        "forum_tag_id",
-        "mention_set_by",
-    ),
-    "post_log": (
-        "channel_id",
-        "brief_id",
-        "guild_id",
-        "subscription_id",
-        "thread_id",
-        "message_id",
-        "posted_at",
-        "skipped",
-        "rejected_at",
-        "rejected_reason",
-        "claimed_at",
-        "shown_hash",
-        "shown_version",
-        "copy_state",
-        "lease_until",
-        "crosspost_state",
-        "crosspost_after",
-        "due_version",
-    ),
-    "bot_state": ("key", "value"),
-    "delivery_log": ("id", "guild_id", "brief_id", "at", "event", "detail"),
-}
+BRIEF_COLUMNS = tuple(SCHEMA["briefs"])
+#: Every table a library consists of, with its columns, in the order a copy fills them
+#: (derived from storage/schema.py, where each column's kind is too).
+COLUMNS: dict[str, tuple[str, ...]] = {table: tuple(columns) for table, columns in SCHEMA.items()}
 TABLES = tuple(COLUMNS)
 #: Each table's primary key: the order a copy reads its rows in.
-PRIMARY_KEYS = {
-    "briefs": ("id",),
-    "audit_log": ("id",),
-    "subscriptions": ("id",),
-    "post_log": ("channel_id", "brief_id"),
-    "bot_state": ("key",),
-    "delivery_log": ("id",),
-}
+PRIMARY_KEYS = dict(SCHEMA_KEYS)
 
 
 def check_table(table: str) -> None:
@@ -322,17 +254,18 @@ class Backend(Database, Protocol):
         """Insert rows of one table exactly as given, the fastest way the database has."""
         ...
 
-    async def announce(self, conn: Connection, brief_id: int) -> None:
-        """Tell every process, once the transaction commits, that briefs were stored, edited
-        or retracted (the newest, or the one changed)."""
+    async def announce(self, change: str, brief_id: int) -> bool:
+        """After a commit, tell every listening process (this one included) that a brief was
+        published, edited or retracted; False when the database cannot (SQLite)."""
         ...
 
     async def settle(self, tables: Sequence[str]) -> None:
         """After a bulk write: bring the planner's statistics and indexes up to date."""
         ...
 
-    async def listen(self, callback: Callable[[int], None]) -> bool:
-        """Call `callback(newest id)` when any process stores briefs; False if it cannot."""
+    async def listen(self, callback: Callable[[str, int], None]) -> bool:
+        """Call `callback(change, brief id)` for every change any process announces; False
+        if it cannot."""
         ...
 
     async def schema_version(self) -> int:

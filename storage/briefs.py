@@ -37,6 +37,7 @@ from storage.models import (
     brief_number,
     utcnow,
 )
+from storage.schema import visible
 from storage.sql import Connection, Row
 from storage.subscriptions import mark_copies_due
 from storage.topics import TopicCount, tally, topic_key
@@ -52,7 +53,7 @@ TOPICS_TTL_SECONDS = 60.0
 #: The columns a brief's content fills, in the order the model lists them.
 _CONTENT = tuple(BriefContent.model_fields)
 _SELECT = f"SELECT {', '.join(BRIEF_COLUMNS)} FROM briefs"
-_LIVE = "deleted_at IS NULL"
+_LIVE = visible()
 _NEWEST_FIRST = "ORDER BY COALESCE(published_at, created_at) DESC, id DESC"
 
 
@@ -88,14 +89,22 @@ def brief_row(brief: Brief) -> Row:
     }
 
 
-def audit_rows(stored: Sequence[Brief], action: str, actor_id: int | None, at: Any) -> list[Row]:
-    """Return the audit entries of newly stored briefs: one `action` each, with its correction
-    note; then, for a retracted one (an export read back), its retraction, when and why."""
+def audit_rows(
+    stored: Sequence[Brief],
+    action: str,
+    actor_id: int | None,
+    at: Any,
+    source: str | None = None,
+) -> list[Row]:
+    """Return the audit entries of newly stored briefs: one `action` each (by the user
+    `actor_id` or the named `source`), with its correction note; then, for a retracted one
+    (an export read back), its retraction, when and why."""
     rows = [
         {
             "brief_id": brief.id,
             "action": action,
             "actor_id": actor_id,
+            "source": source,
             "at": at,
             "snapshot": snapshot(brief),
             "note": brief.correction,
@@ -107,6 +116,7 @@ def audit_rows(stored: Sequence[Brief], action: str, actor_id: int | None, at: A
             "brief_id": brief.id,
             "action": "delete",
             "actor_id": None,
+            "source": source,
             "at": brief.retracted_at,
             "snapshot": snapshot(brief),
             "note": brief.retraction,
@@ -133,9 +143,14 @@ class Briefs:
         self._db = db
         self._tally: _Tally | None = None
 
-    async def add(self, content: BriefContent, *, created_by: int | None = None) -> Brief:
-        """Store new content under a fresh id (audited as 'add')."""
-        stored = await self.add_many([plain(content)], created_by=created_by, action="add")
+    async def add(
+        self, content: BriefContent, *, created_by: int | None = None, source: str | None = None
+    ) -> Brief:
+        """Store new content under a fresh id (audited as 'add'), announcing nothing: entry
+        points publish through `storage.publishing.Publisher`."""
+        stored = await self.add_many(
+            [plain(content)], created_by=created_by, source=source, action="add"
+        )
         return stored[0]
 
     async def add_many(
@@ -143,6 +158,7 @@ class Briefs:
         items: Sequence[BriefContent],
         *,
         created_by: int | None = None,
+        source: str | None = None,
         action: str = "import",
         skip_present: bool = False,
     ) -> list[Brief]:
@@ -181,8 +197,8 @@ class Briefs:
             highest = await conn.fetchval("SELECT COALESCE(MAX(id), 0) FROM briefs")
             stored = with_ids(fresh, max([int(highest), *kept]) + 1, now=now, created_by=created_by)
             await self._db.insert(conn, "briefs", [brief_row(brief) for brief in stored])
-            await self._db.insert(conn, "audit_log", audit_rows(stored, action, created_by, now))
-            await self._db.announce(conn, stored[-1].id)
+            audit = audit_rows(stored, action, created_by, now, source)
+            await self._db.insert(conn, "audit_log", audit)
         if len(stored) >= BULK_WRITE:
             await self._db.settle(("briefs", "audit_log"))
         return stored
@@ -217,6 +233,7 @@ class Briefs:
         content: BriefContent,
         *,
         actor_id: int | None,
+        source: str | None = None,
         base: Brief | None = None,
         note: str | None = None,
     ) -> Brief | None:
@@ -254,13 +271,18 @@ class Briefs:
                     raise await self._stale(conn, brief_id)
                 return None
             brief = brief_of(row)
-            await self._audit(conn, brief_id, "edit", actor_id, now, snapshot(brief), note)
-            await mark_copies_due(conn, brief_id, now)
-            await self._db.announce(conn, brief_id)  # its posted copies are now behind
+            audit = (actor_id, source, now, snapshot(brief), note)
+            await self._audit(conn, brief_id, "edit", *audit)
+            await mark_copies_due(conn, brief_id, now)  # its posted copies are now behind
         return brief
 
     async def delete(
-        self, brief_id: int, *, actor_id: int | None, reason: str | None = None
+        self,
+        brief_id: int,
+        *,
+        actor_id: int | None,
+        source: str | None = None,
+        reason: str | None = None,
     ) -> bool:
         """Soft-delete (retract): hide from lookups, search and auto-post; keep history.
 
@@ -281,9 +303,8 @@ class Briefs:
             if row is None:
                 return False
             record = snapshot(brief_of(row))
-            await self._audit(conn, brief_id, "delete", actor_id, now, record, reason)
-            await mark_copies_due(conn, brief_id, now)
-            await self._db.announce(conn, brief_id)  # its posted copies now retract it
+            await self._audit(conn, brief_id, "delete", actor_id, source, now, record, reason)
+            await mark_copies_due(conn, brief_id, now)  # its posted copies now retract it
         return True
 
     async def retraction(self, brief_id: int) -> Retraction | None:
@@ -443,7 +464,7 @@ class Briefs:
             return []
         async with self._db.read() as conn:
             rows = await conn.fetch(
-                "SELECT id, brief_id, action, actor_id, at, snapshot, note FROM audit_log"
+                "SELECT id, brief_id, action, actor_id, source, at, snapshot, note FROM audit_log"
                 " WHERE brief_id = ? ORDER BY id",
                 brief_id,
             )
@@ -492,16 +513,18 @@ class Briefs:
         brief_id: int,
         action: str,
         actor_id: int | None,
+        source: str | None,
         at: Any,
         record: str,
         note: str | None = None,
     ) -> None:
         await conn.execute(
-            "INSERT INTO audit_log (brief_id, action, actor_id, at, snapshot, note)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO audit_log (brief_id, action, actor_id, source, at, snapshot, note)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
             brief_id,
             action,
             actor_id,
+            source,
             at,
             record,
             note,

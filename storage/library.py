@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from storage.base import COLUMNS, PRIMARY_KEYS, TABLES, Backend, check_table
 from storage.briefs import Briefs
+from storage.publishing import Announcements, Publisher
 from storage.sql import Connection, Row
 from storage.state import State
 from storage.subscriptions import PostLog, Subscriptions
 
 
 class Storage:
-    """A library: briefs, auto-post settings and log, and small state, in one database."""
+    """A library: briefs, auto-post settings and log, and small state, in one database.
+
+    Briefs are published, corrected and retracted through `publisher`, the one operation
+    every entry point uses; features hear of it through `announcements`.
+    """
 
     def __init__(self, db: Backend) -> None:
         self.db = db
         self.briefs = Briefs(db)
+        self.announcements = Announcements(db)
+        self.publisher = Publisher(self.briefs, self.announcements)
         self.subscriptions = Subscriptions(db)
         self.post_log = PostLog(db)
         self.state = State(db)
@@ -30,14 +37,6 @@ class Storage:
     async def close(self) -> None:
         """Close every connection; later calls do nothing."""
         await self.db.close()
-
-    async def listen_published(self, callback: Callable[[int], None]) -> bool:
-        """Have `callback(brief id)` called when any process stores new briefs.
-
-        Returns False when the backend cannot tell (SQLite): other processes' briefs are then
-        found by the auto-post sweep. Calling it again re-establishes a dropped listener.
-        """
-        return await self.db.listen(callback)
 
     async def schema_version(self) -> int:
         """Return the migration version the database is at."""

@@ -220,6 +220,8 @@ class AuditEntry(BaseModel):
     brief_id: int
     action: str
     actor_id: int | None
+    #: The named source (storage.publishing.Source) when no Discord user made the change.
+    source: str | None = None
     at: datetime
     snapshot: dict[str, Any]
     #: The correction note of an edit, or the reason given for a delete.

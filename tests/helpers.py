@@ -24,8 +24,10 @@ from bot.app import BriefBot
 from bot.cogs.autopost._cog import AutoPost
 from bot.cogs.autopost._copies import CopyKeeper
 from bot.cogs.autopost._delivery import AutoPoster
+from bot.cogs.autopost._waking import TASK_NAME as WOKEN
 from bot.cogs.briefs._form import FIELD_IDS
 from storage.models import Brief, BriefContent
+from storage.publishing import CLI, Announcement, Change
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -168,26 +170,32 @@ def copy_keeper(bot: BriefBot) -> CopyKeeper:
 # --- acting ----------------------------------------------------------------------------------
 
 
-async def announce(env: simcord.Env, *briefs: Brief, event: str = "brief_published") -> None:
-    """Dispatch `brief_published` (or `event`) as publishing does, and wait for what it starts.
+async def announce(
+    env: simcord.Env, *briefs: Brief | int, change: Change = Change.PUBLISHED
+) -> None:
+    """Announce briefs stored by the repository as publishing does after its commit, and
+    wait for what that starts.
 
-    simcord does not wait for listeners of an event the test dispatches itself.
+    simcord does not wait for work started outside the bot, as the test's announcement is.
     """
     for brief in briefs:
-        env.bot.dispatch(event, brief)
-    listeners = [
-        task
-        for task in asyncio.all_tasks()
-        if task.get_name() == f"discord.py: on_{event}" and not task.done()
-    ]
-    await asyncio.gather(*listeners)
+        brief_id = brief if isinstance(brief, int) else brief.id
+        await env.bot.storage.announcements.announce(Announcement(change, brief_id))
+    await woken(env)
+
+
+async def woken(env: simcord.Env) -> None:
+    """Wait for the auto-post work announcements started, then let the bot settle."""
+    started = [task for task in asyncio.all_tasks() if task.get_name() == WOKEN and not task.done()]
+    await asyncio.gather(*started)
     await env.settle()
 
 
 async def publish(env: simcord.Env, content: BriefContent) -> Brief:
-    """Store a brief through the real repository and announce it the way publishers must."""
-    stored = await env.bot.storage.briefs.add(content)
-    await announce(env, stored)
+    """Publish a brief the way every entry point does (as the command line), and wait for
+    the auto-posting it wakes."""
+    stored = await env.bot.storage.publisher.publish(content, by=CLI)
+    await woken(env)
     return stored
 
 

@@ -1,4 +1,10 @@
-"""`python -m bot import`: brief files into the library, each all-or-nothing, in batches."""
+"""`python -m bot import`: brief files into the library, each all-or-nothing, in batches.
+
+Imported briefs are published like any other (storage/publishing.py, by the `cli` source):
+each committed batch is announced, so running bots auto-post the new ones. An export read
+back keeps its briefs' publication times, older than every subscription, so it is never
+posted again.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import asyncio
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from rich.console import Console
@@ -17,9 +24,9 @@ from bot.brief.parsing import DEFAULT_MAX_CHARS, BriefParseError
 from bot.cli.database import open_database, storage_errors
 from bot.cli.output import EXIT_FAILED, EXIT_OK, one_line
 from bot.config import Settings
-from storage.briefs import Briefs
 from storage.errors import DuplicateIdError
 from storage.models import BriefContent
+from storage.publishing import CLI, Publisher
 
 #: Briefs stored per transaction; one file's briefs never straddle two batches.
 BATCH_SIZE = 1000
@@ -59,7 +66,7 @@ async def import_(settings: Settings, paths: Sequence[Path], *, force: bool = Fa
         with Progress(console=err, transient=True, disable=quiet) as progress:
             task = progress.add_task("Importing", total=len(files))
             await import_files(
-                db.briefs,
+                db.publisher,
                 files,
                 strip_patterns=settings.brief_strip_patterns,
                 max_chars=settings.brief_max_chars,
@@ -93,17 +100,19 @@ def summarize(err: Console, report: ImportReport, missing: int, *, force: bool) 
 
 
 async def import_files(
-    repo: Briefs,
+    publisher: Publisher,
     files: Sequence[Path],
     *,
     strip_patterns: Sequence[str] = (),
     max_chars: int = DEFAULT_MAX_CHARS,
     max_bytes: int = FILE_MAX_BYTES,
     skip_present: bool = False,
+    announce: bool = True,
     on_file: Callable[[], None] = lambda: None,
     report: ImportReport | None = None,
 ) -> ImportReport:
-    """Parse every file, then store the valid ones in batched transactions.
+    """Parse every file, then publish the valid ones in batched transactions (announced,
+    so auto-posted at once, unless `announce` is False: then only the sweep finds them).
 
     `report` (a new one by default) is updated as each batch commits, so a caller that is
     cancelled still knows what was stored: the batch in progress rolls back whole.
@@ -113,7 +122,9 @@ async def import_files(
 
     async def flush() -> None:
         if batch:
-            await _store_batch(repo, batch, report, skip_present=skip_present)
+            await _store_batch(
+                publisher, batch, report, skip_present=skip_present, announce=announce
+            )
             batch.clear()
 
     for path in files:
@@ -134,20 +145,22 @@ async def import_files(
 
 
 async def _store_batch(
-    repo: Briefs,
+    publisher: Publisher,
     batch: Sequence[tuple[Path, list[BriefContent]]],
     report: ImportReport,
     *,
     skip_present: bool,
+    announce: bool,
 ) -> None:
     """Store a batch in one transaction; if refused, retry file by file to find the culprit."""
     items = [brief for _, briefs in batch for brief in briefs]
+    publish = partial(publisher.publish_many, by=CLI, skip_present=skip_present, announce=announce)
     try:
-        stored = await repo.add_many(items, skip_present=skip_present)
+        stored = await publish(items)
     except (DuplicateIdError, *BAD_CONTENT):
         for path, briefs in batch:
             try:
-                kept = await repo.add_many(briefs, skip_present=skip_present)
+                kept = await publish(briefs)
             except DuplicateIdError as exc:
                 report.failures.append((path, str(exc)))
             except BAD_CONTENT as exc:

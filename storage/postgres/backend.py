@@ -27,6 +27,7 @@ from storage.postgres.migrations import (
     refuse_foreign,
 )
 from storage.postgres.search import PostgresSearch, search_vector, title_vector
+from storage.schema import KINDS, Kind
 from storage.sql import (
     POSTGRES,
     Connection,
@@ -66,31 +67,15 @@ ID_LOCK = 0x62726965_66000002
 #: the key is the guild id folded into an int4 (two guilds sharing one only wait for each
 #: other). Two-key locks never collide with the one-key ID_LOCK.
 GUILD_LOCK, GUILD_LOCK_KEYS = 0x62726966, 2**31
-#: NOTIFY channel announcing new briefs; the payload is the newest stored id.
+#: NOTIFY channel announcing changes to briefs; the payload is `change:id` (published,
+#: edited, retracted), or a bare id (published) from a process older than that.
 PUBLISHED_CHANNEL = "briefbot_published"
 
-#: Each column's type, for inserting many rows as one array per column (`unnest`).
-_TYPES = {
-    "id": "bigint",
-    "brief_id": "bigint",
-    "guild_id": "bigint",
-    "channel_id": "bigint",
-    "message_id": "bigint",
-    "mention_role_id": "bigint",
-    "mention_set_by": "bigint",
-    "forum_tag_id": "bigint",
-    "actor_id": "bigint",
-    "created_by": "bigint",
-    "subscription_id": "bigint",
-    "thread_id": "bigint",
-    "daily_cap": "integer",
-    **dict.fromkeys(("crosspost", "skipped", "silent", "thread"), "boolean"),
-    **dict.fromkeys(("published_at", "created_at", "updated_at"), "timestamptz"),
-    **dict.fromkeys(("deleted_at", "at", "subscribed_at", "paused_at"), "timestamptz"),
-    **dict.fromkeys(("last_post_at", "posted_at", "rejected_at"), "timestamptz"),
-    **dict.fromkeys(("claimed_at", "shown_version", "lease_until"), "timestamptz"),
-    **dict.fromkeys(("crosspost_after", "due_version"), "timestamptz"),
-}
+#: The type each kind of column (storage/schema.py) is sent as, for inserting many rows as one
+#: array per column (`unnest`); text, and lists sent as JSON text, are the rest.
+_SENT_AS = {Kind.INT: "bigint", Kind.FLAG: "boolean", Kind.TIME: "timestamptz"}
+#: Each column's type in an `unnest` insert, where it is not text.
+_TYPES = {name: _SENT_AS[kind] for name, kind in KINDS.items() if kind in _SENT_AS}
 #: Tables whose id is an identity column (numbered by the database).
 _IDENTITY = frozenset({"audit_log", "delivery_log", "subscriptions"})
 #: How an `unnest` column becomes the stored value, where it is not stored as sent.
@@ -155,7 +140,7 @@ class PostgresDatabase:
         self.url = url
         self._pool = pool
         self._listener: asyncpg.Connection[asyncpg.Record] | None = None
-        self._heard: Callable[[int], None] | None = None
+        self._heard: Callable[[str, int], None] | None = None
         self._relisten: asyncio.Task[None] | None = None
         self._back = asyncio.Event()
         self._closed = False
@@ -286,9 +271,11 @@ class PostgresDatabase:
                 f" GREATEST(max(id), 1), max(id) IS NOT NULL) FROM {table}"
             )
 
-    async def announce(self, conn: Connection, newest_id: int) -> None:
-        """NOTIFY, delivered at commit to every listening process."""
-        await conn.execute("SELECT pg_notify(?, ?)", PUBLISHED_CHANNEL, str(newest_id))
+    async def announce(self, change: str, brief_id: int) -> bool:
+        """NOTIFY every listening process, this one included, as `change:id`."""
+        async with self.read() as conn:
+            await conn.execute("SELECT pg_notify(?, ?)", PUBLISHED_CHANNEL, f"{change}:{brief_id}")
+        return True
 
     async def settle(self, tables: Sequence[str]) -> None:
         """After a bulk write: refresh planner statistics and merge the search indexes' backlog.
@@ -302,12 +289,12 @@ class PostgresDatabase:
             for index in SEARCH_INDEXES:
                 await conn.execute("SELECT gin_clean_pending_list($1::regclass)", index)
 
-    async def listen(self, callback: Callable[[int], None]) -> bool:
-        """Keep a connection of its own listening for new briefs, calling `callback(id)`.
+    async def listen(self, callback: Callable[[str, int], None]) -> bool:
+        """Keep a connection of its own listening for changes, calling `callback(change, id)`.
 
         Idempotent while that connection lives. When it drops (a server restart), it connects
-        again by itself, as soon as the server answers, and then calls `callback` with the
-        newest id: briefs stored meanwhile were announced to nobody.
+        again by itself, as soon as the server answers, and then calls `callback` with
+        "published" and the newest id: briefs stored meanwhile were announced to nobody.
         """
         if self._closed:
             raise RuntimeError("the database is closed")
@@ -331,7 +318,8 @@ class PostgresDatabase:
         try:
             async with asyncio.timeout(seconds):
                 await listener.add_listener(
-                    PUBLISHED_CHANNEL, lambda _conn, _pid, _channel, payload: heard(int(payload))
+                    PUBLISHED_CHANNEL,
+                    lambda _conn, _pid, _channel, payload: heard(*_change(payload)),
                 )
         except BaseException:
             listener.terminate()
@@ -362,7 +350,7 @@ class PostgresDatabase:
                 continue
             log.info("listening for new briefs again", extra={"attempts": attempt + 1})
             if newest and self._heard is not None:
-                self._heard(newest)
+                self._heard("published", newest)
             return
 
     async def _listener_newest(self) -> int:
@@ -382,3 +370,9 @@ class PostgresDatabase:
         """Return what the schema, search column and reference checks report (empty: sound)."""
         async with self._pool.acquire() as conn:
             return await integrity_problems(conn)
+
+
+def _change(payload: str) -> tuple[str, int]:
+    """Read a NOTIFY payload: `change:id`, or a bare id (published)."""
+    change, _, brief_id = payload.rpartition(":")
+    return change or "published", int(brief_id)

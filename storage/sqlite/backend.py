@@ -10,19 +10,20 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
+from storage.schema import KINDS, Kind
 from storage.sql import (
-    FLAG_COLUMNS,
     SQLITE,
-    TIME_COLUMNS,
     Connection,
     Operation,
     Reachability,
@@ -48,8 +49,8 @@ MEMORY = ":memory:"
 #: written: the library is unreachable, not broken.
 _LOST = ("locked", "busy", "disk i/o", "unable to open", "interrupted")
 
-#: Columns holding a list, kept as JSON text.
-_JSON_COLUMNS = frozenset({"tags"})
+#: Text exactly as `encode_time` writes it: what a time read under an undeclared name looks like.
+_ENCODED_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00")
 
 
 def encode_time(value: datetime) -> str:
@@ -83,18 +84,49 @@ def _args(values: Iterable[Any]) -> tuple[Any, ...]:
     return tuple(_encode(value) for value in values)
 
 
+def _undeclared(name: str) -> Callable[[Any], Any]:
+    def refuse_times(value: Any) -> Any:
+        if isinstance(value, str) and _ENCODED_TIME.fullmatch(value):
+            raise TypeError(
+                f"result column {name!r} holds a time but has no kind: name it as its column,"
+                " or declare it in storage/schema.py RESULTS (PostgreSQL would read a datetime)"
+            )
+        return value
+
+    return refuse_times
+
+
+#: How a stored value of each kind is read, so it comes back as PostgreSQL's driver gives it.
+_READ: dict[Kind, Callable[[Any], Any]] = {
+    Kind.TIME: decode_time,
+    Kind.FLAG: bool,
+    Kind.LIST: json.loads,
+}
+
+
+def _pass(value: Any) -> Any:
+    return value
+
+
+@lru_cache(maxsize=256)
+def _readers(names: tuple[str, ...]) -> tuple[Callable[[Any], Any], ...]:
+    """Return how to read each result column: by the kind storage/schema.py gives its name.
+
+    SQLite keeps no type a result column could be read by (a time is text, a flag a number),
+    so every name a query returns is a column's or a declared result's; a time under any other
+    name is refused rather than read as text.
+    """
+    return tuple(
+        _READ.get(KINDS[name], _pass) if name in KINDS else _undeclared(name) for name in names
+    )
+
+
 def _row(row: sqlite3.Row) -> Row:
-    decoded = dict(zip(row.keys(), row, strict=True))
-    for column, value in decoded.items():
-        if value is None:
-            continue
-        if column in TIME_COLUMNS:
-            decoded[column] = decode_time(value)
-        elif column in FLAG_COLUMNS:
-            decoded[column] = bool(value)
-        elif column in _JSON_COLUMNS:
-            decoded[column] = json.loads(value)
-    return decoded
+    names = tuple(row.keys())
+    return {
+        name: None if value is None else read(value)
+        for name, read, value in zip(names, _readers(names), row, strict=True)
+    }
 
 
 class SqliteConnection(Reads):
@@ -274,13 +306,14 @@ class SqliteDatabase:
             ([row[column] for column in columns] for row in rows),
         )
 
-    async def announce(self, conn: Connection, newest_id: int) -> None:
-        """Nothing to do: other processes find new briefs at their next sweep."""
+    async def announce(self, change: str, brief_id: int) -> bool:
+        """Return False: other processes find changes at their next sweep."""
+        return False
 
     async def settle(self, tables: Sequence[str]) -> None:
         """Nothing to do: SQLite plans without collected statistics here."""
 
-    async def listen(self, callback: Callable[[int], None]) -> bool:
+    async def listen(self, callback: Callable[[str, int], None]) -> bool:
         """Return False: SQLite cannot tell other processes' writes; the sweep finds them."""
         return False
 

@@ -30,6 +30,7 @@ import simcord
 from bot.app import BriefBot, create_bot
 from bot.config import Settings
 from storage.models import BriefContent
+from storage.publishing import CLI
 from tests.helpers import copy_keeper, poster
 from tests.reliability.claimer import wait_for
 
@@ -100,12 +101,12 @@ async def deliver(bot: BriefBot, args: argparse.Namespace) -> None:
         await asyncio.to_thread(wait_for, args.go)
 
         for n in range(args.publish):
-            brief = await bot.storage.briefs.add(
+            await bot.storage.publisher.publish(
                 BriefContent(
                     title=f"{args.name} brief {n}", what_happened="It happened.", tags=["news"]
-                )
+                ),
+                by=CLI,
             )
-            bot.dispatch("brief_published", brief)
         delivery = poster(bot)
         deadline = time.perf_counter() + DEADLINE_SECONDS
         while not await settled(bot, env, args.expect):
@@ -165,15 +166,14 @@ async def correct(
     before = len(env.http_requests)
     briefs = bot.storage.briefs
     if args.correct:
-        edited = await briefs.update(
+        publisher = bot.storage.publisher
+        await publisher.correct(
             args.edit,
             BriefContent(title="Corrected title", what_happened="It happened otherwise."),
-            actor_id=None,
+            by=CLI,
             note="The first version had the wrong facts.",
         )
-        bot.dispatch("brief_edited", edited)
-        await briefs.delete(args.retract, actor_id=None, reason="Not true after all.")
-        bot.dispatch("brief_deleted", args.retract)
+        await publisher.retract(args.retract, by=CLI, reason="Not true after all.")
     keeper = copy_keeper(bot)
     served = [g.guild_id for g in await bot.storage.subscriptions.active(bot.served_shards())]
     deadline = time.perf_counter() + DEADLINE_SECONDS

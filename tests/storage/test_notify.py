@@ -9,6 +9,7 @@ import pytest
 from storage.backends import open_storage
 from storage.errors import DuplicateIdError
 from storage.library import Storage
+from storage.publishing import CLI, Announcement, Subscriber
 
 from .conftest import make_content
 
@@ -20,14 +21,18 @@ async def test_new_briefs_are_announced_to_every_listening_process(
     store: Storage, store_url: str, backend: str
 ) -> None:
     heard: asyncio.Queue[int] = asyncio.Queue()
-    listening = await store.listen_published(heard.put_nowait)
+    subscriber = ids(heard)
+    listening = await store.announcements.subscribe(subscriber)
     assert listening == (backend == "postgresql")
-    assert await store.listen_published(heard.put_nowait) == listening  # idempotent
+    assert await store.announcements.subscribe(subscriber) == listening  # idempotent
     other = await open_storage(store_url)  # another process, as far as the database knows
     try:
-        first = await other.briefs.add(make_content(title="From the other shard"))
-        batch = await other.briefs.add_many([make_content(title=f"Batch {n}") for n in range(3)])
-        await other.briefs.update(first.id, make_content(title="Edited"), actor_id=None)
+        publisher = other.publisher
+        first = await publisher.publish(make_content(title="From the other shard"), by=CLI)
+        batch = await publisher.publish_many(
+            [make_content(title=f"Batch {n}") for n in range(3)], by=CLI
+        )
+        await publisher.correct(first.id, make_content(title="Edited"), by=CLI)
     finally:
         await other.close()
     if not listening:
@@ -42,12 +47,21 @@ async def test_new_briefs_are_announced_to_every_listening_process(
 
 async def test_a_rolled_back_import_announces_nothing(store: Storage, backend: str) -> None:
     heard: asyncio.Queue[int] = asyncio.Queue()
-    if not await store.listen_published(heard.put_nowait):
+    if not await store.announcements.subscribe(ids(heard)):
         return
-    [kept] = await store.briefs.add_many([make_content()])
+    [kept] = await store.publisher.publish_many([make_content()], by=CLI)
     assert await asyncio.wait_for(heard.get(), WAIT) == kept.id
     taken = kept.model_copy(update={"title": "Same id again"})
     with pytest.raises(DuplicateIdError):
-        await store.briefs.add_many([make_content(), taken])
+        await store.publisher.publish_many([make_content(), taken], by=CLI)
     await asyncio.sleep(0.2)
     assert heard.empty()
+
+
+def ids(heard: asyncio.Queue[int]) -> Subscriber:
+    """A subscriber putting the id of each brief announced into `heard`."""
+
+    def subscriber(announcement: Announcement) -> None:
+        heard.put_nowait(announcement.brief_id)
+
+    return subscriber

@@ -1,8 +1,8 @@
 """The `/autopost` command group, the periodic sweep and the listeners that wake delivery.
 
-Delivery itself lives in `_delivery` (its docstring states the publisher contract) and the rules
-it applies in `_policy`. On PostgreSQL, the database also announces briefs stored by any process
-(LISTEN/NOTIFY), so a brief published through one shard's process reaches the other shards'
+Delivery itself lives in `_delivery` and the rules it applies in `_policy`; `_waking` starts
+work on each change storage's publishing announces (on PostgreSQL, from any process, by
+LISTEN/NOTIFY), so a brief published through one shard's process reaches the other shards'
 servers at once.
 """
 
@@ -31,13 +31,14 @@ from bot.cogs.autopost._subscribing import (
     parse_topics,
     topic_choices,
 )
+from bot.cogs.autopost._waking import Waker
 from bot.cogs.autopost._why import why_text
 from bot.errors import UserFacingError
 from bot.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME
 from bot.ui import components
 from bot.ui.replies import send_ephemeral
 from storage.errors import AmbiguousSubscriptionError, SubscriptionLimitError
-from storage.models import Brief, Subscription, SubscriptionOptions, brief_number
+from storage.models import Subscription, SubscriptionOptions, brief_number
 from storage.topics import Match
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ class AutoPost(
         self.bot = bot
         self.poster = AutoPoster(bot)
         self.copies = CopyKeeper(bot, self.poster.pacer)
+        self.waker = Waker(bot, lambda deliver: self._work(deliver=deliver))
         self.sweep.change_interval(seconds=bot.settings.autopost_interval_seconds)
         #: Set at shutdown: no new work starts. `_idle` is set while no work is under way.
         self._closing = False
@@ -83,13 +85,16 @@ class AutoPost(
         self._idle.set()
 
     async def cog_load(self) -> None:
-        """Start the periodic sweep with the cog."""
+        """Start the periodic sweep with the cog, and hear of every publish, edit and
+        retraction storage announces."""
+        await self.waker.listen()
         self.sweep.start()
 
     async def cog_unload(self) -> None:
         """Start no more work; let the work in flight finish (bounded) so it records its posts,
         and only then cancel the sweep, between its rounds (never inside a query)."""
         self._closing = True
+        self.waker.stop()
         self.sweep.stop()
         try:
             async with asyncio.timeout(SHUTDOWN_GRACE_SECONDS):
@@ -127,53 +132,14 @@ class AutoPost(
 
     @tasks.loop(seconds=60)
     async def sweep(self) -> None:
-        """Deliver what no event delivered yet, then bring posted copies up to date."""
-        await self._listen()
-        await self._work()
-
-    async def _listen(self) -> None:
-        """Hear of briefs other processes store (PostgreSQL), re-listening after a drop."""
-        try:
-            await self.bot.storage.listen_published(self._stored_elsewhere)
-        except Exception as error:
-            log.warning(
-                "cannot listen for briefs stored by other processes; the sweep will find them",
-                extra={"error": f"{type(error).__name__}: {error}"},
-            )
-
-    def _stored_elsewhere(self, brief_id: int) -> None:
-        """A process (this one included) committed new briefs: deliver now, not at the sweep."""
-        if not self.bot.is_closed():
-            self.bot.dispatch("briefs_stored", brief_id)
-
-    @commands.Cog.listener()
-    async def on_briefs_stored(self, brief_id: int) -> None:
-        """Deliver briefs announced by the database, e.g. published through another shard."""
-        log.info("autopost woken by the database", extra={"brief": brief_id})
+        """Deliver what no announcement delivered yet, then bring posted copies up to date
+        (listening again first, should the database's listener have dropped)."""
+        await self.waker.listen()
         await self._work()
 
     @sweep.before_loop
     async def _before_sweep(self) -> None:
         await self.bot.wait_until_ready()
-
-    @commands.Cog.listener()
-    async def on_brief_published(self, brief: Brief) -> None:
-        """Deliver a newly stored brief now rather than at the next sweep (then publish the
-        announcement posts to following servers, apart from delivery)."""
-        log.info("autopost woken", extra={"brief": brief.id})
-        await self._work()
-
-    @commands.Cog.listener()
-    async def on_brief_edited(self, brief: Brief) -> None:
-        """An edit reaches every posted copy, and may make a refused post acceptable."""
-        log.info("autopost woken by an edit", extra={"brief": brief.id})
-        await self._work()
-
-    @commands.Cog.listener()
-    async def on_brief_deleted(self, brief_id: int) -> None:
-        """A retraction replaces every posted copy of the brief."""
-        log.info("autopost woken by a retraction", extra={"brief": brief_id})
-        await self._work(deliver=False)
 
     # --- subscriptions: many per server ------------------------------------------------
 

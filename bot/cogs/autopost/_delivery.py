@@ -1,9 +1,9 @@
 """Auto-posting: deliver every newly published brief, once, to each subscribed server's channel.
 
-Publisher contract: after a brief is stored, call ``bot.dispatch("brief_published", brief)``.
-The autopost cog's ``on_brief_published`` listener then runs a delivery pass straight away.
-A missed event loses nothing: a periodic sweep (``AUTOPOST_INTERVAL_SECONDS``) finds every
-pending brief from the post log, so the event only makes delivery prompt.
+Publishers store through ``storage.publisher``, which announces each publish after commit;
+``_waking`` then runs a delivery pass straight away. A missed announcement loses nothing: a
+periodic sweep (``AUTOPOST_INTERVAL_SECONDS``) finds every pending brief from the post log,
+so the announcement only makes delivery prompt.
 
 Delivery rules, in the order they are applied for one server:
 

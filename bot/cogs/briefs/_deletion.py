@@ -1,13 +1,16 @@
 """Deleting (retracting) a brief: an ephemeral confirmation whose buttons carry the brief's id.
 
 A reason given with `/brief delete` waits in the database (bot_state) under a token the buttons
-carry, so the confirmation works after a restart too, and is shown on every posted copy.
+carry, so the confirmation works after a restart too, and is shown on every posted copy. An
+unanswered question expires (CONFIRM_SECONDS): it says so, and its reason is forgotten.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Self, cast
 
 import discord
@@ -17,12 +20,18 @@ from bot.cogs.briefs._lookup import resolve_brief
 from bot.cogs.briefs._permissions import PublisherOnly
 from bot.ui import components, embeds
 from bot.ui.components import DELETE, DeleteChoice, PersistentItem
+from storage.publishing import User
 
 if TYPE_CHECKING:
     from bot.app import Interaction
 
 #: The bot_state key a pending delete's reason is kept under.
 REASON_KEY = "delete_reason:{token}"
+#: How long a delete question waits for an answer: within the interaction token's life, so the
+#: question can still be edited to say it lapsed.
+CONFIRM_SECONDS = 10 * 60
+#: What a lapsed question turns into, and what a late click on it (after a restart) is told.
+EXPIRED = "This delete question expired; brief #{id} is unchanged. Ask again with `/brief delete`."
 
 
 async def confirm_delete(interaction: Interaction, ref: str, reason: str | None) -> None:
@@ -38,9 +47,48 @@ async def confirm_delete(interaction: Interaction, ref: str, reason: str | None)
         + (" with your reason" if token else "")
         + ". Its history is kept.",
         embed=embeds.summary_embed(brief),
-        view=components.delete_view(brief.id, token),
+        view=DeleteQuestion(interaction, brief.id, token),
         ephemeral=True,
     )
+
+
+class DeleteQuestion(discord.ui.View):
+    """The live side of a delete question: it notices an answer, or lapses unanswered.
+
+    The persistent DeleteButton answers the clicks (after restarts too); this view only
+    stops once one comes, or else, after CONFIRM_SECONDS, says the question expired.
+    """
+
+    def __init__(self, asked: Interaction, brief_id: int, reason: str | None) -> None:
+        super().__init__(timeout=CONFIRM_SECONDS)
+        self.asked = asked
+        self.brief_id = brief_id
+        self.reason_token = reason
+        for item in components.delete_view(brief_id, reason).children:
+            self.add_item(item)
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        """Stop waiting once the question is answered; DeleteButton does the answering."""
+        self.stop()
+        return False
+
+    async def on_timeout(self) -> None:
+        """Turn the unanswered question into a note, and forget the reason it kept."""
+        bot = self.asked.client
+        if self.reason_token is not None:
+            await bot.storage.state.take(REASON_KEY.format(token=self.reason_token))
+        with contextlib.suppress(discord.HTTPException):
+            await self.asked.edit_original_response(
+                content=EXPIRED.format(id=self.brief_id), embed=None, view=None
+            )
+
+
+def expired(interaction: Interaction) -> bool:
+    """Tell whether a click comes on a question older than CONFIRM_SECONDS (a restart's)."""
+    message = interaction.message
+    if message is None:
+        return False
+    return discord.utils.utcnow() - message.created_at > timedelta(seconds=CONFIRM_SECONDS)
 
 
 class DeleteButton(PublisherOnly, PersistentItem[discord.ui.Button[Any]], id_format=DELETE):
@@ -64,13 +112,14 @@ class DeleteButton(PublisherOnly, PersistentItem[discord.ui.Button[Any]], id_for
         reason = None
         if self.reason_token is not None:
             reason = await bot.storage.state.take(REASON_KEY.format(token=self.reason_token))
-        if self.choice == "cancel":
+        if expired(interaction):
+            text = EXPIRED.format(id=self.brief_id)
+        elif self.choice == "cancel":
             text = f"Kept brief #{self.brief_id}; nothing changed."
-        elif await bot.storage.briefs.delete(
-            self.brief_id, actor_id=interaction.user.id, reason=reason
+        elif await bot.storage.publisher.retract(
+            self.brief_id, by=User(interaction.user.id), reason=reason
         ):
             text = f"🗑️ Deleted brief #{self.brief_id}; its posted copies now say it was retracted."
-            bot.dispatch("brief_deleted", self.brief_id)
         else:
             text = f"Brief #{self.brief_id} was already removed; nothing changed."
         await interaction.response.edit_message(content=text, embed=None, view=None)

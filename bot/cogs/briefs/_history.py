@@ -13,6 +13,7 @@ from bot.errors import NotFoundError
 from bot.limits import EMBED_DESCRIPTION, EMBED_TITLE
 from bot.ui.embeds import BRIEF_COLOUR
 from storage.models import AuditEntry, brief_number
+from storage.publishing import User, actor_of
 
 if TYPE_CHECKING:
     from bot.app import Interaction
@@ -60,7 +61,8 @@ def history_embed(brief_id: int, entries: Sequence[AuditEntry], *, removed: bool
 
 
 def _line(entry: AuditEntry) -> str:
-    who = f"<@{entry.actor_id}>" if entry.actor_id is not None else "the command line"
+    actor = actor_of(entry)
+    who = f"<@{actor.id}>" if isinstance(actor, User) else actor.label
     when = discord.utils.format_dt(entry.at, "f")
     ago = discord.utils.format_dt(entry.at, "R")
     line = f"**{ACTIONS.get(entry.action, entry.action)}** by {who} · {when} ({ago})"

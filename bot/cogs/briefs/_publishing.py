@@ -28,6 +28,7 @@ from bot.ui.components import DRAFT, DraftAction, PersistentItem
 from bot.ui.replies import text_file
 from storage.errors import LibraryUnreachableError, StaleEditError
 from storage.models import Brief, BriefContent, utcnow
+from storage.publishing import User
 
 if TYPE_CHECKING:
     from bot.app import BriefBot, Interaction
@@ -282,16 +283,13 @@ async def _store(interaction: Interaction, token: str, draft: Draft, *, force: b
         raise NotFoundError(f"Brief #{draft.brief_id} was removed meanwhile, so nothing was saved.")
     if draft.is_edit:
         done = f"✅ Saved a new version of brief #{brief.id}; its posted copies are being updated."
-        event = "brief_edited"
     else:
         done = (
             f"✅ Published as brief #{brief.id}. Anyone can open it with `/brief show {brief.id}`."
         )
-        event = "brief_published"
     await interaction.response.edit_message(
         content=done, embed=embeds.summary_embed(brief), view=None
     )
-    bot.dispatch(event, brief)
 
 
 async def _stored_already(interaction: Interaction, draft: Draft) -> Brief | None:
@@ -313,16 +311,13 @@ async def _stored_already(interaction: Interaction, draft: Draft) -> Brief | Non
 async def _write(interaction: Interaction, token: str, draft: Draft) -> Brief | None:
     """Store the draft; when the library stops answering, say whether anything was stored and
     keep the draft, marked when its store went unconfirmed."""
-    briefs, started = interaction.client.storage.briefs, utcnow()
+    publisher, started = interaction.client.storage.publisher, utcnow()
+    by = User(interaction.user.id)
     try:
         if draft.base is None:
-            return await briefs.add(draft.content, created_by=interaction.user.id)
-        return await briefs.update(
-            draft.base.id,
-            draft.content,
-            actor_id=interaction.user.id,
-            base=draft.base,
-            note=draft.note,
+            return await publisher.publish(draft.content, by=by)
+        return await publisher.correct(
+            draft.base.id, draft.content, by=by, base=draft.base, note=draft.note
         )
     except LibraryUnreachableError as error:
         verb = "Save" if draft.is_edit else "Publish"

@@ -36,15 +36,15 @@ async def library(tmp_path: Path) -> AsyncIterator[Storage]:
 
 async def test_reimporting_counts_what_is_already_present(library: Storage, tmp_path: Path) -> None:
     files = [brief_file(tmp_path, "a.json", "One", "Two"), brief_file(tmp_path, "b.json", "Three")]
-    first = await import_files(library.briefs, files, skip_present=True)
+    first = await import_files(library.publisher, files, skip_present=True)
     brief_file(tmp_path, "b.json", "Three", "Four")
 
-    again = await import_files(library.briefs, files, skip_present=True)
+    again = await import_files(library.publisher, files, skip_present=True)
 
     assert (first.stored, first.present, first.files_ok) == (3, 0, 2)
     assert (again.stored, again.present, again.files_ok) == (1, 3, 2)
     assert await library.briefs.count() == 4
-    forced = await import_files(library.briefs, files[:1])
+    forced = await import_files(library.publisher, files[:1])
     assert (forced.stored, forced.present) == (2, 0)
 
 
@@ -61,7 +61,7 @@ async def test_a_value_error_from_one_file_does_not_stop_the_others(
     monkeypatch.setattr(bot.brief.files, "load_briefs", load)
     files = [brief_file(tmp_path, name, name) for name in ("a.json", "bad.json", "c.json")]
 
-    report = await import_files(library.briefs, files)
+    report = await import_files(library.publisher, files)
 
     assert report.failures == [(files[1], "date value out of range")]
     assert (report.stored, report.files_ok) == (2, 2)
@@ -74,7 +74,7 @@ class RefusingStore:
         self.error = error
         self.stored: list[str] = []
 
-    async def add_many(
+    async def publish_many(
         self, items: Sequence[BriefContent], *, skip_present: bool = False, **_: Any
     ) -> list[Brief]:
         if any(item.title == "Poison" for item in items):
@@ -116,7 +116,7 @@ async def test_a_given_report_shows_what_was_stored_when_cancelled(
             importing.cancel()
 
     importing = asyncio.create_task(
-        import_files(library.briefs, files, report=report, on_file=on_file)
+        import_files(library.publisher, files, report=report, on_file=on_file)
     )
     with pytest.raises(asyncio.CancelledError):
         await importing
@@ -142,7 +142,7 @@ async def test_after_importing_an_export_an_old_more_button_still_says_retracted
     await asyncio.to_thread(dump.write_text, exported.stdout, encoding="utf-8")
 
     env, channel, alice = newsroom.env, newsroom.channel, newsroom.alice
-    report = await import_files(env.bot.storage.briefs, [dump])
+    report = await import_files(env.bot.storage.publisher, [dump])
 
     assert (report.stored, report.failures) == (2, [])
     more = await click_crafted(env, alice, channel, f"brief:more:{gone.id}")

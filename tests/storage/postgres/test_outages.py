@@ -14,6 +14,7 @@ from storage.backends import open_storage
 from storage.errors import LibraryUnreachableError
 from storage.library import Storage
 from storage.models import utcnow
+from storage.publishing import CLI
 from storage.sql import ANSWER_TIMEOUT
 from tests.databases import Freezer
 from tests.storage.conftest import make_content
@@ -80,19 +81,21 @@ async def test_listening_resumes_as_soon_as_the_server_is_back(
     bounded: Storage, freezer: Freezer, pg: Storage
 ) -> None:
     heard: asyncio.Queue[int] = asyncio.Queue()
-    assert await bounded.listen_published(heard.put_nowait)
-    first = await pg.briefs.add(make_content(title="Heard"))
+    assert await bounded.announcements.subscribe(
+        lambda heard_of: heard.put_nowait(heard_of.brief_id)
+    )
+    first = await pg.publisher.publish(make_content(title="Heard"), by=CLI)
     await hear(heard, first.id)
 
     freezer.drop()  # as a server restart drops every connection
     started = time.monotonic()
-    missed = await pg.briefs.add(make_content(title="Stored while nobody listened"))
+    missed = await pg.publisher.publish(make_content(title="Stored while nobody listened"), by=CLI)
     # Listening again says which briefs may have gone unheard (the newest id then, or this
     # one's own notification if listening was back first), without waiting for a sweep.
     await hear(heard, missed.id)
     assert time.monotonic() - started < 1.0
     assert bounded.db.reach.state == "reachable"
-    later = await pg.briefs.add(make_content(title="Heard again"))
+    later = await pg.publisher.publish(make_content(title="Heard again"), by=CLI)
     await hear(heard, later.id)
 
 

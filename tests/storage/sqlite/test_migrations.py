@@ -31,7 +31,7 @@ from tests.storage.conftest import (
 
 def test_migrations_are_numbered_in_order() -> None:
     migrations = load_migrations()
-    assert [m.version for m in migrations] == list(range(1, 13))
+    assert [m.version for m in migrations] == list(range(1, 14))
     assert [m.name for m in migrations] == [
         "briefs",
         "autopost",
@@ -45,6 +45,7 @@ def test_migrations_are_numbered_in_order() -> None:
         "due_copies_and_queue_indexes",
         "subscription_numbers",
         "forum_tag_and_mention_chooser",
+        "audit_source",
     ]
 
 

@@ -13,6 +13,7 @@ from bot.app import BriefBot
 from bot.config import Settings
 from storage.backends import open_storage
 from storage.models import BriefContent
+from storage.publishing import CLI
 from tests.databases import message_id, postgres_schema
 
 #: Real seconds to wait for the notification (a guard against hangs, not a timing).
@@ -43,7 +44,9 @@ async def test_a_brief_stored_by_another_process_is_posted_at_once(
 
     other = await open_storage(settings.database)  # the process serving shard 0
     try:
-        brief = await other.briefs.add(BriefContent(title="Via shard 0", what_happened="Hi."))
+        brief = await other.publisher.publish(
+            BriefContent(title="Via shard 0", what_happened="Hi."), by=CLI
+        )
     finally:
         await other.close()
     # The notification starts the delivery outside simcord's view, so settling does not wait

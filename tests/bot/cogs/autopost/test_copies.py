@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import discord
 
 from storage.models import BriefContent
+from storage.publishing import Change
 from tests.helpers import Restart, Server, announce, last, posts, publish, titles
 
 NOTE = "An earlier version gave the wrong town."
@@ -27,7 +28,7 @@ def edits(env, channel=None) -> list:
 async def correct(env, brief_id: int, new: BriefContent, note: str | None = None):
     """Save an edit the way `/brief edit` does, and wait for what it starts."""
     edited = await env.bot.storage.briefs.update(brief_id, new, actor_id=None, note=note)
-    await announce(env, edited, event="brief_edited")
+    await announce(env, edited, change=Change.EDITED)
     return edited
 
 
@@ -349,7 +350,7 @@ async def test_a_retraction_reaches_an_archived_forum_post_and_renames_it(simcor
     archive(env, thread)
 
     await env.bot.storage.briefs.delete(brief.id, actor_id=None, reason="The story was false.")
-    await announce(env, brief.id, event="brief_deleted")
+    await announce(env, brief.id, change=Change.RETRACTED)
 
     assert shown(env, thread) == (
         "Retracted: Brief number 1",

@@ -6,8 +6,10 @@ import asyncio
 from datetime import timedelta
 
 from bot.cogs.autopost._delivery import AutoPoster
+from bot.cogs.autopost._waking import TASK_NAME as WOKEN
 from bot.config import Settings
 from storage.models import BriefContent
+from storage.publishing import Announcement, Change
 from tests.databases import age_posts
 from tests.helpers import Restart, Server, announce, deny_bot, posts, publish, titles
 
@@ -273,7 +275,7 @@ async def test_a_refused_post_is_shown_in_status_and_posted_once_the_brief_is_ed
     assert len(send_requests(env, bad.news)) == 1
 
     edited = await env.bot.storage.briefs.update(brief.id, content(11), actor_id=None)
-    await announce(env, edited, event="brief_edited")
+    await announce(env, edited, change=Change.EDITED)
 
     assert titles(env, bad.news) == ["Brief number 11"]
     assert titles(env, good.news) == ["Brief number 11"]  # the correction reached it too
@@ -357,14 +359,15 @@ async def test_overlapping_triggers_and_sweeps_post_once(simcord_env, settings):
     await server.subscribe()
     brief = await env.bot.storage.briefs.add(content(1))
 
+    announcements = env.bot.storage.announcements
     for _ in range(5):
-        env.bot.dispatch("brief_published", brief)
+        await announcements.announce(Announcement(Change.PUBLISHED, brief.id))
     other_process = AutoPoster(env.bot)
     await asyncio.gather(
         other_process.run(),
         other_process.run(),
         AutoPoster(env.bot).run(),
-        *[t for t in asyncio.all_tasks() if t.get_name() == "discord.py: on_brief_published"],
+        *[t for t in asyncio.all_tasks() if t.get_name() == WOKEN],
     )
     await env.settle()
     await env.advance_time(3 * settings.autopost_interval_seconds)

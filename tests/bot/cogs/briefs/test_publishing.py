@@ -11,6 +11,7 @@ from bot.brief.drafts import DRAFT_TTL_SECONDS
 from bot.brief.parsing import format_brief, parse_brief
 from bot.cogs.briefs._form import FIELD_IDS
 from storage.models import BriefContent
+from storage.publishing import Announcement, Change
 from tests.helpers import (
     ARTICLE,
     ROOT,
@@ -32,12 +33,8 @@ from tests.helpers import (
 
 
 async def test_add_by_form_previews_then_publishes(world):
-    published: list[Any] = []
-
-    async def on_brief_published(brief: Any) -> None:
-        published.append(brief)
-
-    world.env.bot.add_listener(on_brief_published)
+    published: list[Announcement] = []
+    await world.env.bot.storage.announcements.subscribe(published.append)
 
     shown = await world.alice.slash(world.channel, "brief add")
     inputs = [c for row in shown.modal["components"] for c in row["components"]]
@@ -67,7 +64,7 @@ async def test_add_by_form_previews_then_publishes(world):
     assert stored.created_by == world.alice.id
     assert stored.body == ARTICLE
     assert stored.source_url == "https://x.test/a"
-    assert [b.id for b in published] == [1]
+    assert published == [Announcement(Change.PUBLISHED, 1)]
 
     latest = await world.bob.slash(world.channel, "brief latest")
     assert latest.response.embeds[0].title == embed.title
