@@ -3,9 +3,10 @@
 The sweep, the delivery queue, the correction keeper, crossposts and the status counts run
 over a large library with a long post history; every statement the repositories actually
 ran (recorded by a wrapper of the backend) is explained by the database itself, which must
-not plan a full scan of `briefs` or `post_log`, nor of an index of either (a partial index of
-waiting work excepted: `WORK`). SQLite is explained without statistics and after ANALYZE,
-PostgreSQL after ANALYZE of the sizable tables.
+not plan a full scan of `briefs` or `post_log` or of an index of either (a partial index of
+waiting work excepted: `WORK`), nor a search by only a prefix of an index's key (a channel's
+whole history). SQLite is explained without statistics and after ANALYZE, PostgreSQL after
+ANALYZE of the sizable tables.
 """
 
 from __future__ import annotations
