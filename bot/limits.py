@@ -37,6 +37,10 @@ THREAD_NAME = 100
 #: Most tags one forum post may carry (channel object: applied_tags).
 FORUM_TAGS_MAX = 5
 
+#: How long an interaction's token may edit its response (interactions: "Interaction tokens are
+#: valid for 15 minutes").
+INTERACTION_TOKEN_SECONDS = 15 * 60
+
 #: Discord's global rate limit for a bot: requests per second across all routes.
 GLOBAL_REQUESTS_PER_SECOND = 50
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.cogs.briefs._deletion import CONFIRM_SECONDS, REASON_KEY
+from bot.limits import INTERACTION_TOKEN_SECONDS
 from tests.helpers import (
     ARTICLE,
     Restart,
@@ -82,3 +84,55 @@ async def test_a_reason_given_with_delete_is_kept_through_a_restart_and_shown(
     assert entry.snapshot["body"] == ARTICLE  # the audit keeps the text
     async with world.env.bot.storage.db.read() as conn:
         assert await conn.fetchval("SELECT count(*) FROM bot_state WHERE key LIKE 'delete%'") == 0
+
+
+async def test_an_unanswered_delete_question_expires_and_says_so(world):
+    await publish_by_form(world.alice, world.channel)
+    asked = await world.alice.slash(
+        world.channel, "brief delete", brief="1", reason="Wrong ferry times."
+    )
+    token = buttons(asked.response)["Delete"].rpartition(":")[2]
+    key = REASON_KEY.format(token=token)
+    assert await world.env.bot.storage.state.get(key) == "Wrong ferry times."
+
+    await world.env.advance_time(CONFIRM_SECONDS - 5)
+    assert buttons(asked.response)  # still waiting
+    await world.env.advance_time(10)
+
+    assert "expired" in asked.response.content
+    assert "brief #1 is unchanged" in asked.response.content
+    assert asked.response.components == []
+    assert asked.response.embeds == []
+    assert await brief_count(world.env) == 1
+    assert await world.env.bot.storage.state.get(key) is None  # forgotten with the question
+
+
+async def test_an_answered_delete_question_is_not_turned_into_expired(world):
+    await publish_by_form(world.alice, world.channel)
+    asked = await world.alice.slash(world.channel, "brief delete", brief="1")
+    kept = await world.alice.click(asked.response.message, label="Cancel")
+    assert "Kept brief #1" in kept.response.content
+
+    await world.env.advance_time(CONFIRM_SECONDS + 60)
+
+    assert "Kept brief #1" in asked.response.content
+    assert await brief_count(world.env) == 1
+
+
+async def test_a_click_on_an_expired_question_after_a_restart_changes_nothing(
+    world, restart: Restart
+):
+    await publish_by_form(world.alice, world.channel)
+    asked = await world.alice.slash(world.channel, "brief delete", brief="1")
+    message = asked.response.message
+
+    await restart()
+    await world.env.advance_time(CONFIRM_SECONDS + 1)
+    late = await world.alice.click(message, label="Delete")
+
+    assert "expired" in late.response.content
+    assert await brief_count(world.env) == 1
+
+
+def test_a_question_can_still_be_edited_when_it_lapses():
+    assert CONFIRM_SECONDS < INTERACTION_TOKEN_SECONDS
