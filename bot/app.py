@@ -20,7 +20,7 @@ from storage.base import Shards
 from storage.library import Storage
 from storage.sql import ANSWER_TIMEOUT
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("bot.app")
 
 #: Longest rate-limit wait a request may sit out before it raises discord.RateLimited.
 MAX_RATELIMIT_WAIT = 30.0
