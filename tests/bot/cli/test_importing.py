@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import simcord
 
 import bot.brief.files
 import bot.cli.importing
@@ -16,7 +17,7 @@ from bot.cli.importing import ImportReport, import_files
 from storage.backends import open_storage, sqlite_url
 from storage.library import Storage
 from storage.models import Brief, BriefContent
-from tests.helpers import Newsroom, click_crafted, publish, run_cli
+from tests.helpers import Newsroom, Server, click_crafted, publish, run_cli, woken
 
 
 def brief_file(folder: Path, name: str, *titles: str) -> Path:
@@ -152,3 +153,24 @@ async def test_after_importing_an_export_an_old_more_button_still_says_retracted
     assert shown.response.embeds[0].title == "Kept"
     new = await publish(env, BriefContent(title="New", what_happened="A new story."))
     assert new.id == gone.id + 1  # never the retracted brief's number
+
+
+@pytest.mark.parametrize("announce", [True, False])
+async def test_an_import_is_auto_posted_at_once_only_when_announced(
+    simcord_env: simcord.Env, tmp_path: Path, announce: bool
+) -> None:
+    """Imported files are published like any brief: announced, running bots post them at
+    once; with `announce=False` they wait for the sweep (which then posts them as usual)."""
+    env = simcord_env
+    server = Server(env, "one")
+    await server.subscribe()
+    files = [brief_file(tmp_path, "a.json", "Imported one", "Imported two")]
+
+    report = await import_files(env.bot.storage.publisher, files, announce=announce)
+    await woken(env)
+
+    assert report.stored == 2
+    imported = ["Imported one", "Imported two"]
+    assert server.posted_titles() == (imported if announce else [])
+    await env.advance_time(2 * env.bot.settings.autopost_interval_seconds)
+    assert server.posted_titles() == imported

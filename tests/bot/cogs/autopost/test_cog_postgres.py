@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
 import pytest_asyncio
 import simcord
 
@@ -57,3 +59,28 @@ async def test_a_brief_stored_by_another_process_is_posted_at_once(
             await asyncio.sleep(0.01)
             await simcord_env.settle()
     assert [m.embeds[0].title for m in news.history()] == ["Via shard 0"]
+
+
+async def test_a_brief_published_here_wakes_delivery_once(
+    simcord_env: simcord.Env, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Its NOTIFY comes back to this process too, and is the only thing that wakes it."""
+    bot: BriefBot = simcord_env.bot
+    guild = simcord_env.create_guild(name="On shard 1", shard_id=1)
+    news = guild.create_text_channel("news")
+    await bot.storage.subscriptions.set_channel(guild.id, news.id)
+    await simcord_env.settle()
+    caplog.set_level(logging.INFO, logger="bot.autopost")
+
+    brief = await bot.storage.publisher.publish(
+        BriefContent(title="Published here", what_happened="Hi."), by=CLI
+    )
+    async with asyncio.timeout(WAIT_SECONDS):
+        while await message_id(bot.storage, guild.id, brief.id) is None:
+            await asyncio.sleep(0.01)
+            await simcord_env.settle()
+    await asyncio.sleep(0.2)  # a second wake, were there one, would have come by now
+
+    wakes = [r for r in caplog.records if r.getMessage() == "autopost woken"]
+    assert [getattr(r, "brief", None) for r in wakes] == [brief.id]
+    assert [m.embeds[0].title for m in news.history()] == ["Published here"]
