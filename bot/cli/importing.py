@@ -2,8 +2,7 @@
 
 Imported briefs are published like any other (storage/publishing.py, by the `cli` source):
 each committed batch is announced, so running bots auto-post the new ones. An export read
-back keeps its briefs' publication times, older than every subscription, so it is never
-posted again.
+back keeps when its briefs were stored: a subscription posts only those stored after it began.
 """
 
 from __future__ import annotations
