@@ -1,9 +1,10 @@
 """One way to run SQL on either database: the small interface the repositories are written on.
 
 The repositories (storage/briefs.py, subscriptions.py, state.py) hold every query once, written with
-`?` placeholders; each backend's connection (storage/sqlite/database.py,
-storage/postgres/database.py) turns them into what its driver takes and hands rows back
-backend-neutral: dicts by column name, times as aware UTC datetimes, yes/no columns as bool.
+`?` placeholders; each backend's connection (storage/sqlite/backend.py,
+storage/postgres/backend.py) turns them into what its driver takes and hands rows back
+backend-neutral: dicts by column name, each value as storage/schema.py gives its kind (times as
+aware UTC datetimes, yes/no columns as bool, lists as lists).
 What SQL itself cannot say the same way on both lives in `Dialect`.
 """
 
@@ -31,29 +32,6 @@ ANSWER_TIMEOUT = 2.0
 
 #: One row, by column name, as every backend returns it.
 Row = dict[str, Any]
-
-#: Columns that hold a time, in every table: stored as a backend likes, read as a datetime.
-TIME_COLUMNS = frozenset(
-    {
-        "published_at",
-        "created_at",
-        "updated_at",
-        "deleted_at",
-        "at",
-        "subscribed_at",
-        "paused_at",
-        "last_post_at",
-        "posted_at",
-        "rejected_at",
-        "claimed_at",
-        "shown_version",
-        "lease_until",
-        "crosspost_after",
-        "due_version",
-    }
-)
-#: Yes/no columns, read as bool whatever the backend stores.
-FLAG_COLUMNS = frozenset({"crosspost", "skipped", "retrying", "silent", "thread"})
 
 _PLACEHOLDER = re.compile(r"\?")
 
