@@ -11,7 +11,7 @@ from bot.brief.drafts import DRAFT_TTL_SECONDS
 from bot.brief.parsing import format_brief, parse_brief
 from bot.cogs.briefs._form import FIELD_IDS
 from storage.models import BriefContent
-from storage.publishing import Announcement, Change
+from storage.publishing import CLI, Announcement, Change, Source, User
 from tests.helpers import (
     ARTICLE,
     ROOT,
@@ -518,3 +518,19 @@ async def test_a_whole_brief_pasted_into_the_form_is_the_brief_its_file_is(world
     assert pasted.impact.startswith("Two car lanes")
     assert "The vote" not in pasted.impact
     assert pasted.body.startswith("The vote")
+
+
+async def test_history_names_who_changed_a_brief_a_member_or_a_source(world):
+    publisher = world.env.bot.storage.publisher
+    brief = await publisher.publish(parse_brief(SECTIONS), by=CLI)
+    await publisher.correct(brief.id, parse_brief(SECTIONS), by=Source("harbour-feed", "a feed"))
+    await publisher.retract(brief.id, by=User(world.alice.id), reason="Wrong harbour.")
+
+    history = await world.alice.slash(world.channel, "brief history", brief=str(brief.id))
+
+    lines = history.response.embeds[0].description.split("\n")
+    assert [line.split(" · ")[0] for line in lines] == [
+        "**Added** by the command line",
+        "**Edited** by harbour-feed",  # a source this bot does not know: its name
+        f"**Deleted** by <@{world.alice.id}>",
+    ]
