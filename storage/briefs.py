@@ -498,13 +498,15 @@ class Briefs:
     async def _stale(self, conn: Connection, brief_id: int) -> StaleEditError:
         """Describe who changed a brief last, and when."""
         row = await conn.fetchrow(
-            "SELECT actor_id, at FROM audit_log WHERE brief_id = ? ORDER BY id DESC LIMIT 1",
+            "SELECT actor_id, source, at FROM audit_log"
+            " WHERE brief_id = ? ORDER BY id DESC LIMIT 1",
             brief_id,
         )
         return StaleEditError(
             brief_id,
             changed_by=None if row is None else row["actor_id"],
             changed_at=None if row is None else row["at"],
+            changed_via=None if row is None else row["source"],
         )
 
     async def _audit(

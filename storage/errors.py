@@ -57,11 +57,18 @@ class StaleEditError(Exception):
     """An edit was based on an older version of the brief than the stored one."""
 
     def __init__(
-        self, brief_id: int, *, changed_by: int | None, changed_at: datetime | None
+        self,
+        brief_id: int,
+        *,
+        changed_by: int | None,
+        changed_at: datetime | None,
+        changed_via: str | None = None,
     ) -> None:
         self.brief_id = brief_id
         self.changed_by = changed_by
         self.changed_at = changed_at
+        #: The named source that changed it, when no Discord user did.
+        self.changed_via = changed_via
         super().__init__(f"brief #{brief_id} changed since the edit began")
 
 

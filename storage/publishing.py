@@ -67,9 +67,15 @@ def actor_of(entry: AuditEntry) -> Actor:
     """Return who made an audited change; entries without one were the command line's."""
     if entry.actor_id is not None:
         return User(entry.actor_id)
-    if entry.source is None:
+    return source_named(entry.source)
+
+
+def source_named(name: str | None) -> Source:
+    """Return the source the audit trail names (None: the command line); one this code does
+    not know is shown by its name."""
+    if name is None:
         return CLI
-    return SOURCES.get(entry.source, Source(entry.source, entry.source))
+    return SOURCES.get(name, Source(name, name))
 
 
 def _audited(actor: Actor) -> tuple[int | None, str | None]:

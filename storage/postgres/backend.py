@@ -67,9 +67,11 @@ ID_LOCK = 0x62726965_66000002
 #: the key is the guild id folded into an int4 (two guilds sharing one only wait for each
 #: other). Two-key locks never collide with the one-key ID_LOCK.
 GUILD_LOCK, GUILD_LOCK_KEYS = 0x62726966, 2**31
-#: NOTIFY channel announcing changes to briefs; the payload is `change:id` (published,
-#: edited, retracted), or a bare id (published) from a process older than that.
+#: NOTIFY channel announcing changes to briefs, followed by `:schema` (a channel is the whole
+#: database's: one per library); the payload is `change:id` (published, edited, retracted).
 PUBLISHED_CHANNEL = "briefbot_published"
+#: Longest channel name PostgreSQL takes (NAMEDATALEN - 1 bytes).
+CHANNEL_MAX = 63
 
 #: The type each kind of column (storage/schema.py) is sent as, for inserting many rows as one
 #: array per column (`unnest`); text, and lists sent as JSON text, are the rest.
@@ -141,6 +143,7 @@ class PostgresDatabase:
         self._pool = pool
         self._listener: asyncpg.Connection[asyncpg.Record] | None = None
         self._heard: Callable[[str, int], None] | None = None
+        self._notify_channel: str | None = None
         self._relisten: asyncio.Task[None] | None = None
         self._back = asyncio.Event()
         self._closed = False
@@ -274,8 +277,16 @@ class PostgresDatabase:
     async def announce(self, change: str, brief_id: int) -> bool:
         """NOTIFY every listening process, this one included, as `change:id`."""
         async with self.read() as conn:
-            await conn.execute("SELECT pg_notify(?, ?)", PUBLISHED_CHANNEL, f"{change}:{brief_id}")
+            channel = await self._channel(conn)
+            await conn.execute("SELECT pg_notify(?, ?)", channel, f"{change}:{brief_id}")
         return True
+
+    async def _channel(self, conn: Connection) -> str:
+        """Return the NOTIFY channel of this library: one per schema, since a channel is the
+        whole database's and another schema's library must not wake this one's listeners."""
+        if self._notify_channel is None:
+            self._notify_channel = _channel(await conn.fetchval("SELECT current_schema()"))
+        return self._notify_channel
 
     async def settle(self, tables: Sequence[str]) -> None:
         """After a bulk write: refresh planner statistics and merge the search indexes' backlog.
@@ -317,9 +328,9 @@ class PostgresDatabase:
         listener = await asyncpg.connect(self.url, timeout=seconds)
         try:
             async with asyncio.timeout(seconds):
+                channel = _channel(await listener.fetchval("SELECT current_schema()"))
                 await listener.add_listener(
-                    PUBLISHED_CHANNEL,
-                    lambda _conn, _pid, _channel, payload: heard(*_change(payload)),
+                    channel, lambda _conn, _pid, _channel, payload: heard(*_change(payload))
                 )
         except BaseException:
             listener.terminate()
@@ -370,6 +381,11 @@ class PostgresDatabase:
         """Return what the schema, search column and reference checks report (empty: sound)."""
         async with self._pool.acquire() as conn:
             return await integrity_problems(conn)
+
+
+def _channel(schema: object) -> str:
+    """Return the NOTIFY channel of the library in `schema`."""
+    return f"{PUBLISHED_CHANNEL}:{schema}"[:CHANNEL_MAX]
 
 
 def _change(payload: str) -> tuple[str, int]:

@@ -12,6 +12,7 @@ from storage.backends import open_storage
 from storage.errors import DuplicateIdError, StaleEditError
 from storage.library import Storage
 from storage.publishing import CLI, Announcement, Change, Source, User, actor_of
+from tests.databases import postgres_schema
 
 from .conftest import make_content
 
@@ -148,5 +149,26 @@ async def test_a_change_from_another_process_is_heard_there_once(
     if listening:
         got = await asyncio.wait_for(heard.get(), WAIT)
         assert got == Announcement(Change.PUBLISHED, brief.id)
+    await asyncio.sleep(QUIET)
+    assert heard.empty()
+
+
+async def test_a_library_in_another_schema_of_the_database_is_not_heard(
+    store: Storage, backend: str
+) -> None:
+    """A NOTIFY channel is the whole database's: each library (schema) announces on its own."""
+    if backend != "postgresql":
+        return
+    heard: asyncio.Queue[Announcement] = asyncio.Queue()
+    assert await store.announcements.subscribe(heard.put_nowait)
+    async with postgres_schema() as url:
+        neighbour = await open_storage(url)
+        try:
+            await neighbour.publisher.publish(make_content(title="Next door"), by=CLI)
+        finally:
+            await neighbour.close()
+    mine = await store.publisher.publish(make_content(title="Here"), by=CLI)
+
+    assert await asyncio.wait_for(heard.get(), WAIT) == Announcement(Change.PUBLISHED, mine.id)
     await asyncio.sleep(QUIET)
     assert heard.empty()

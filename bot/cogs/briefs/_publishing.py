@@ -28,7 +28,7 @@ from bot.ui.components import DRAFT, DraftAction, PersistentItem
 from bot.ui.replies import text_file
 from storage.errors import LibraryUnreachableError, StaleEditError
 from storage.models import Brief, BriefContent, utcnow
-from storage.publishing import User
+from storage.publishing import User, source_named
 
 if TYPE_CHECKING:
     from bot.app import BriefBot, Interaction
@@ -332,7 +332,10 @@ async def _refuse_stale(
     interaction: Interaction, token: str, draft: Draft, stale: StaleEditError
 ) -> None:
     """Say who changed the brief since the edit began; keep the publisher's version safe."""
-    who = f"<@{stale.changed_by}>" if stale.changed_by is not None else "the command line"
+    if stale.changed_by is not None:
+        who = f"<@{stale.changed_by}>"
+    else:
+        who = source_named(stale.changed_via).label
     when = (
         f" at {discord.utils.format_dt(stale.changed_at, 'f')}"
         f" ({discord.utils.format_dt(stale.changed_at, 'R')})"

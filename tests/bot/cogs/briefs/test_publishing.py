@@ -534,3 +534,19 @@ async def test_history_names_who_changed_a_brief_a_member_or_a_source(world):
         "**Edited** by harbour-feed",  # a source this bot does not know: its name
         f"**Deleted** by <@{world.alice.id}>",
     ]
+
+
+async def test_an_edit_refused_as_stale_names_the_source_that_changed_it(world):
+    await publish_by_form(world.alice, world.channel, article=ARTICLE)
+    upload = format_brief((await world.env.bot.storage.briefs.get(1)).content()).replace(
+        "ten", "nine"
+    )
+    result = await world.alice.slash(
+        world.channel, "brief edit", brief="1", file=("b.md", upload.encode())
+    )
+    feed = Source("harbour-feed", "a feed")
+    await world.env.bot.storage.publisher.correct(1, parse_brief(SECTIONS), by=feed)
+
+    refused = await world.alice.click(last(result).message, label="Save")
+
+    assert "changed by harbour-feed" in refused.response.content
