@@ -18,7 +18,7 @@ from storage.base import Backend
 from storage.briefs import Briefs
 from storage.models import AuditEntry, Brief, BriefContent
 
-log = logging.getLogger("storage.publishing")
+log = logging.getLogger("storage")
 
 
 class Change(StrEnum):

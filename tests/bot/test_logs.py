@@ -30,7 +30,6 @@ FEATURE_LOGGERS = {
 #: one must leave this list).
 KNOWN: dict[str, str] = {
     "bot/cogs/autopost/_cog.py": "logs as bot.cogs.autopost; being split by issue 20 item 4",
-    "storage/publishing.py": "logs as storage.publishing; new with issue 20 item 1",
 }
 #: Loggers of libraries we only tune (their level), never log to.
 THEIRS = ("discord",)
