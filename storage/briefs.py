@@ -137,7 +137,11 @@ class _Tally:
 
 
 class Briefs:
-    """Everything the bot does with briefs, as short transactions on one database."""
+    """Everything the bot does with briefs, as short transactions on one database.
+
+    Its writes announce nothing: entry points publish, correct and retract through
+    `storage.publishing.Publisher`, which runs them and then announces the change.
+    """
 
     def __init__(self, db: Backend) -> None:
         self._db = db
