@@ -22,9 +22,9 @@ from typing import Any, cast
 import pytest
 
 from storage.base import COLUMNS, TABLES, Backend, Shards
-from storage.briefs import brief_row
 from storage.library import Storage
 from storage.models import Brief, BriefContent, SubscriptionOptions, utcnow
+from storage.rows import brief_row
 from storage.sql import Connection, Row
 
 #: Briefs in the library; the post log holds CHANNELS × POSTED copies besides the work.

@@ -1,0 +1,84 @@
+"""A brief and its audit entries as the database keeps them: rows to write, and back."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from storage.base import content_key, snapshot
+from storage.models import STORED, AuditEntry, Brief, BriefContent
+from storage.sql import Row
+
+#: The columns a brief's content fills, in the order the model lists them.
+_CONTENT = tuple(BriefContent.model_fields)
+
+
+def brief_of(row: Row) -> Brief:
+    """Read a stored brief (a retracted one says when and why)."""
+    return Brief.model_validate({**row, "retracted_at": row.get("deleted_at")}, context=STORED)
+
+
+def audit_entry(row: Row) -> AuditEntry:
+    """Read one audit row (its snapshot is JSON text)."""
+    return AuditEntry.model_validate({**row, "snapshot": json.loads(row["snapshot"])})
+
+
+def content_values(content: BriefContent) -> dict[str, Any]:
+    """Return the content columns of a brief as stored."""
+    values = {column: getattr(content, column) for column in _CONTENT}
+    values["tags"] = list(content.tags)
+    return values
+
+
+def brief_row(brief: Brief) -> Row:
+    """Return every column of a brief's row, as `Backend.insert` takes it."""
+    return {
+        "id": brief.id,
+        **content_values(brief),
+        "created_at": brief.created_at,
+        "created_by": brief.created_by,
+        "updated_at": brief.updated_at,
+        "deleted_at": brief.retracted_at,
+        "content_hash": content_key(brief),
+        "correction": brief.correction,
+        "retraction": brief.retraction,
+    }
+
+
+def audit_rows(
+    stored: Sequence[Brief],
+    action: str,
+    actor_id: int | None,
+    at: Any,
+    source: str | None = None,
+) -> list[Row]:
+    """Return the audit entries of newly stored briefs: one `action` each (by the user
+    `actor_id` or the named `source`), with its correction note; then, for a retracted one
+    (an export read back), its retraction, when and why."""
+    rows = [
+        {
+            "brief_id": brief.id,
+            "action": action,
+            "actor_id": actor_id,
+            "source": source,
+            "at": at,
+            "snapshot": snapshot(brief),
+            "note": brief.correction,
+        }
+        for brief in stored
+    ]
+    rows += [
+        {
+            "brief_id": brief.id,
+            "action": "delete",
+            "actor_id": None,
+            "source": source,
+            "at": brief.retracted_at,
+            "snapshot": snapshot(brief),
+            "note": brief.retraction,
+        }
+        for brief in stored
+        if brief.retracted_at is not None
+    ]
+    return rows

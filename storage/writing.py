@@ -1,0 +1,222 @@
+"""Writing briefs: storing new ones, replacing one's content and retracting one, each in one
+transaction with its audit entry naming the actor.
+
+`storage.briefs.Briefs` has these writes; `storage.publishing.Publisher` runs them for every
+entry point and announces what they committed. They announce nothing themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from storage.base import (
+    BRIEF_COLUMNS,
+    Backend,
+    content_key,
+    kept_ids,
+    plain,
+    snapshot,
+    to_store,
+    valid_id,
+    with_ids,
+)
+from storage.errors import StaleEditError
+from storage.models import Brief, BriefContent, utcnow
+from storage.rows import audit_rows, brief_of, brief_row, content_values
+from storage.schema import visible
+from storage.sql import Connection
+from storage.subscriptions import mark_copies_due
+
+#: Briefs one `add_many` stores before the database is asked to settle (Backend.settle).
+BULK_WRITE = 1000
+
+_LIVE = visible()
+
+
+class BriefWriter:
+    """The briefs repository's writes, as short transactions on one database."""
+
+    def __init__(self, db: Backend) -> None:
+        self._db = db
+
+    async def add(
+        self, content: BriefContent, *, created_by: int | None = None, source: str | None = None
+    ) -> Brief:
+        """Store new content under a fresh id (audited as 'add'), announcing nothing: entry
+        points publish through `storage.publishing.Publisher`."""
+        stored = await self.add_many(
+            [plain(content)], created_by=created_by, source=source, action="add"
+        )
+        return stored[0]
+
+    async def add_many(
+        self,
+        items: Sequence[BriefContent],
+        *,
+        created_by: int | None = None,
+        source: str | None = None,
+        action: str = "import",
+        skip_present: bool = False,
+    ) -> list[Brief]:
+        """Store all items or none, in one transaction; return what was stored.
+
+        Items that are `Brief`s keep their id, created_at, created_by and updated_at (an
+        export read back), and their correction note and retraction; others get fresh ids.
+        Raises DuplicateIdError if a kept id is taken or repeated. With `skip_present`, content
+        already stored is left out instead of stored again (see `storage.base.to_store`).
+        New ids are above every id ever stored, retracted briefs' included: a number is never
+        reused, so an old message's buttons never open another story.
+        """
+        kept = kept_ids(items, action)
+        if not items:
+            return []
+        any_of = self._db.dialect.any_of
+        now = utcnow()
+        async with self._db.transaction() as conn:
+            await self._db.lock_ids(conn)  # another process handing out ids waits for us
+            rows = await conn.fetch(
+                f"SELECT id, content_hash, {_LIVE} AS live FROM briefs WHERE {any_of('id')}",
+                kept,
+            )
+            taken = {row["id"]: (row["content_hash"], not row["live"]) for row in rows}
+            live: set[str] = set()
+            if skip_present:
+                keys = [content_key(item) for item in items]
+                rows = await conn.fetch(
+                    f"SELECT content_hash FROM briefs WHERE {_LIVE} AND {any_of('content_hash')}",
+                    keys,
+                )
+                live = {row["content_hash"] for row in rows}
+            fresh = to_store(items, live=live, taken=taken, skip_present=skip_present)
+            if not fresh:
+                return []
+            highest = await conn.fetchval("SELECT COALESCE(MAX(id), 0) FROM briefs")
+            stored = with_ids(fresh, max([int(highest), *kept]) + 1, now=now, created_by=created_by)
+            await self._db.insert(conn, "briefs", [brief_row(brief) for brief in stored])
+            audit = audit_rows(stored, action, created_by, now, source)
+            await self._db.insert(conn, "audit_log", audit)
+        if len(stored) >= BULK_WRITE:
+            await self._db.settle(("briefs", "audit_log"))
+        return stored
+
+    async def update(
+        self,
+        brief_id: int,
+        content: BriefContent,
+        *,
+        actor_id: int | None,
+        source: str | None = None,
+        base: Brief | None = None,
+        note: str | None = None,
+    ) -> Brief | None:
+        """Replace a live brief's content (audited as 'edit'); None if missing or deleted.
+
+        With `base`, the version the edit started from, raise StaleEditError when the brief
+        was changed since (its `updated_at` differs), so no edit silently overwrites another.
+        A correction `note` is kept in the audit trail and shown with the brief (until the
+        next note replaces it).
+        """
+        if not valid_id(brief_id):
+            return None
+        now = utcnow()
+        values = content_values(content)
+        search = self._db.search.columns(values)
+        assignments = [f"{column} = ?" for column in values]
+        assignments += [f"{column} = {slot}" for column, slot, _ in search]
+        args = [*values.values(), *(value for _, _, value in search)]
+        if note is not None:
+            assignments.append("correction = ?")
+            args.append(note)
+        args += [now, content_key(content), brief_id]
+        based = ""
+        if base is not None:
+            based = f" AND {self._db.dialect.same('updated_at')}"
+            args.append(base.updated_at)
+        async with self._db.transaction() as conn:
+            row = await conn.fetchrow(
+                f"UPDATE briefs SET {', '.join(assignments)}, updated_at = ?, content_hash = ?"
+                f" WHERE id = ? AND {_LIVE}{based} RETURNING {', '.join(BRIEF_COLUMNS)}",
+                *args,
+            )
+            if row is None:
+                if base is not None and await self._is_live(conn, brief_id):
+                    raise await self._stale(conn, brief_id)
+                return None
+            brief = brief_of(row)
+            audit = (actor_id, source, now, snapshot(brief), note)
+            await self._audit(conn, brief_id, "edit", *audit)
+            await mark_copies_due(conn, brief_id, now)  # its posted copies are now behind
+        return brief
+
+    async def delete(
+        self,
+        brief_id: int,
+        *,
+        actor_id: int | None,
+        source: str | None = None,
+        reason: str | None = None,
+    ) -> bool:
+        """Soft-delete (retract): hide from lookups, search and auto-post; keep history.
+
+        Its posted copies then say it was retracted, with the `reason`. False if absent.
+        """
+        if not valid_id(brief_id):
+            return False
+        now = utcnow()
+        async with self._db.transaction() as conn:
+            row = await conn.fetchrow(
+                "UPDATE briefs SET deleted_at = ?, updated_at = ?, retraction = ?"
+                f" WHERE id = ? AND {_LIVE} RETURNING {', '.join(BRIEF_COLUMNS)}",
+                now,
+                now,
+                reason,
+                brief_id,
+            )
+            if row is None:
+                return False
+            record = snapshot(brief_of(row))
+            await self._audit(conn, brief_id, "delete", actor_id, source, now, record, reason)
+            await mark_copies_due(conn, brief_id, now)  # its posted copies now retract it
+        return True
+
+    async def _is_live(self, conn: Connection, brief_id: int) -> bool:
+        found = await conn.fetchval(f"SELECT 1 FROM briefs WHERE id = ? AND {_LIVE}", brief_id)
+        return found is not None
+
+    async def _stale(self, conn: Connection, brief_id: int) -> StaleEditError:
+        """Describe who changed a brief last, and when."""
+        row = await conn.fetchrow(
+            "SELECT actor_id, source, at FROM audit_log"
+            " WHERE brief_id = ? ORDER BY id DESC LIMIT 1",
+            brief_id,
+        )
+        return StaleEditError(
+            brief_id,
+            changed_by=None if row is None else row["actor_id"],
+            changed_at=None if row is None else row["at"],
+            changed_via=None if row is None else row["source"],
+        )
+
+    async def _audit(
+        self,
+        conn: Connection,
+        brief_id: int,
+        action: str,
+        actor_id: int | None,
+        source: str | None,
+        at: Any,
+        record: str,
+        note: str | None = None,
+    ) -> None:
+        await conn.execute(
+            "INSERT INTO audit_log (brief_id, action, actor_id, source, at, snapshot, note)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            brief_id,
+            action,
+            actor_id,
+            source,
+            at,
+            record,
+            note,
+        )
