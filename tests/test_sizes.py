@@ -21,7 +21,6 @@ MAX_MODULE_LINES = 450
 KNOWN: dict[str, str] = {
     "bot/cogs/autopost/_cog.py": "issue 20 item 4: the cog only declares",
     "bot/cogs/autopost/_delivery.py": "issue 20 item 4: _post returns what it learned",
-    "bot/cogs/autopost/_policy.py": "issue 20 item 4: pacing, outcomes and texts apart",
     "storage/briefs.py": "issue 20 items 1-3: the briefs repository",
     "storage/subscriptions.py": "issue 20 item 4: the post log's machines apart",
 }

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import BriefBot
-from bot.cogs.autopost._policy import NONCE_WINDOW, RETRY_UNSENT_AFTER, post_nonce
+from bot.cogs.autopost._outcomes import NONCE_WINDOW, RETRY_UNSENT_AFTER, post_nonce
 from storage.backends import open_storage
 from storage.base import SEARCH_COUNT_CAP
 from storage.briefs import Briefs

@@ -19,7 +19,6 @@ from discord.ext import commands, tasks
 from bot.brief.text import truncate
 from bot.cogs.autopost._copies import CopyKeeper
 from bot.cogs.autopost._delivery import AutoPoster
-from bot.cogs.autopost._policy import log_text, overview_text, status_text
 from bot.cogs.autopost._subscribing import (
     EVERY_TOPIC,
     Destination,
@@ -31,6 +30,7 @@ from bot.cogs.autopost._subscribing import (
     parse_topics,
     topic_choices,
 )
+from bot.cogs.autopost._texts import log_text, overview_text, status_text
 from bot.cogs.autopost._waking import Waker
 from bot.cogs.autopost._why import why_text
 from bot.errors import UserFacingError

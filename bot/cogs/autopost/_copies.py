@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.cogs.autopost._forums import THREAD_ARCHIVED
+from bot.cogs.autopost._outcomes import Outcome, classify, describe
+from bot.cogs.autopost._pacing import Pacer
 from bot.cogs.autopost._policy import (
     COPY_BATCH,
     COPY_LEASE,
@@ -31,13 +33,9 @@ from bot.cogs.autopost._policy import (
     CROSSPOST_BATCH,
     CROSSPOST_LEASE,
     NO_MENTIONS,
-    Outcome,
-    Pacer,
-    Rounds,
-    classify,
-    describe,
     thread_name,
 )
+from bot.cogs.autopost._rounds import Rounds
 from bot.ui import components, embeds
 from storage.errors import LibraryUnreachableError
 from storage.models import PostedCopy

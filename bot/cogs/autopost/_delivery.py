@@ -41,28 +41,29 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.cogs.autopost._forums import TAG_REQUIRED, post_tags, refusal, usable_tags
+from bot.cogs.autopost._forums import post_tags, refusal, usable_tags
+from bot.cogs.autopost._outcomes import (
+    NONCE_WINDOW,
+    RETRY_UNSENT_AFTER,
+    Outcome,
+    classify,
+    describe,
+    post_nonce,
+    tag_refused,
+)
+from bot.cogs.autopost._pacing import Pacer, send_rate
 from bot.cogs.autopost._policy import (
     DAILY_CAP_WINDOW,
     NO_MENTIONS,
-    NONCE_WINDOW,
-    RESUME_HINT,
-    RETRY_UNSENT_AFTER,
     CapWindow,
-    Outcome,
-    Pacer,
-    Rounds,
-    classify,
-    describe,
     mention_for,
     missing_permissions,
-    payload_shape,
     plan_catchup,
-    post_nonce,
-    send_rate,
     thread_name,
 )
+from bot.cogs.autopost._rounds import Rounds
 from bot.cogs.autopost._subscribing import Destination, may_mention
+from bot.cogs.autopost._texts import RESUME_HINT, payload_shape
 from bot.cogs.autopost._why import Standing
 from bot.errors import UserFacingError
 from bot.ui import components
@@ -94,7 +95,7 @@ class AutoPoster:
         self.bot = bot
         self._slots = asyncio.Semaphore(bot.settings.autopost_concurrency)
         #: Shared with the copy keeper: one budget for every request auto-posting makes.
-        self.pacer = Pacer(send_rate(bot.served_shards()))
+        self.pacer = Pacer(send_rate(bot.served_shards()), clock=asyncio.get_running_loop().time)
         self._rounds = Rounds(self._pass, failure="autopost could not list subscriptions")
 
     async def run(self) -> None:
@@ -354,7 +355,7 @@ class AutoPoster:
                 subscription, channel, brief, (embed, view), content, allowed
             )
         except Exception as error:
-            outcome = Outcome.PAUSE if _tag_refused(error) else classify(error)
+            outcome = Outcome.PAUSE if tag_refused(error) else classify(error)
             if outcome is Outcome.DROP:
                 await post_log.reject(channel.id, brief_id, describe(error))
                 await post_log.log(guild_id, brief_id, "rejected", describe(error))
@@ -481,7 +482,7 @@ class AutoPoster:
         if outcome is Outcome.PAUSE:
             if isinstance(error, discord.NotFound):
                 reason = f"The auto-post channel {channel.mention} was deleted."
-            elif _tag_refused(error):
+            elif tag_refused(error):
                 reason = (
                     f"{channel.mention} refused a post without a tag ({detail}): choose the "
                     f"tag posts carry with `/autopost edit subscription:{subscription.id} tag:`."
@@ -545,8 +546,3 @@ class AutoPoster:
             log.exception(
                 "autopost could not record an error", extra={"subscription": subscription_id}
             )
-
-
-def _tag_refused(error: BaseException) -> bool:
-    """Say whether Discord refused a forum post for want of a tag: every post would be."""
-    return isinstance(error, discord.HTTPException) and error.code == TAG_REQUIRED

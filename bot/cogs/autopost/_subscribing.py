@@ -12,7 +12,8 @@ import discord
 from discord import app_commands
 
 from bot.cogs.autopost._forums import default_tag
-from bot.cogs.autopost._policy import describe_subscription, missing_permissions
+from bot.cogs.autopost._policy import missing_permissions
+from bot.cogs.autopost._texts import describe_subscription
 from bot.errors import UserFacingError
 from storage.models import Subscription, SubscriptionOptions
 from storage.topics import (

@@ -15,7 +15,8 @@ from datetime import datetime
 import discord
 
 from bot.brief.text import truncate
-from bot.cogs.autopost._policy import CapWindow, fit
+from bot.cogs.autopost._policy import CapWindow
+from bot.cogs.autopost._texts import fit
 from storage.models import PostRecord, PostTrace, Subscription
 from storage.topics import Match
 

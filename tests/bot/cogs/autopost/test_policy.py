@@ -8,18 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import discord
 
-from bot.cogs.autopost._policy import (
-    DAILY_CAP_WINDOW,
-    LINE_MAX,
-    SEND_RATE,
-    CapWindow,
-    Outcome,
-    Pacer,
-    classify,
-    fit,
-    plan_catchup,
-    send_rate,
-)
+from bot.cogs.autopost._outcomes import Outcome, classify
+from bot.cogs.autopost._pacing import SEND_RATE, Pacer, send_rate
+from bot.cogs.autopost._policy import DAILY_CAP_WINDOW, CapWindow, plan_catchup
+from bot.cogs.autopost._texts import LINE_MAX, fit
 from bot.limits import GLOBAL_REQUESTS_PER_SECOND, MESSAGE_CONTENT
 from storage.base import Shards
 
@@ -51,7 +43,7 @@ def test_classify_sorts_discord_errors_into_retry_pause_or_drop():
 
 
 async def test_pacer_spaces_requests_below_discords_global_limit():
-    pacer = Pacer(rate=50)
+    pacer = Pacer(rate=50, clock=time.monotonic)
     started = time.monotonic()
 
     await asyncio.gather(*(pacer.wait() for _ in range(26)))
