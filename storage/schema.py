@@ -81,6 +81,9 @@ TABLES: Mapping[str, Mapping[str, Kind]] = MappingProxyType(
             "last_error": TEXT,
             "forum_tag_id": INT,
             "mention_set_by": INT,
+            "queue_from": INT,
+            "queue_version": INT,
+            "queue_scanned_at": TIME,
         },
         "post_log": {
             "channel_id": INT,
@@ -192,4 +195,5 @@ MIGRATIONS: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = (
     ((11,), (7,)),  # subscription_numbers
     ((12,), (8,)),  # forum_tag_and_mention_chooser
     ((13,), (9,)),  # audit_source
+    ((14,), (10,)),  # delivery_queue_mark
 )

@@ -24,6 +24,7 @@ from storage.models import (
     UnsentPost,
     utcnow,
 )
+from storage.queue import MARK_SINCE, RETRY_REJECTED, Queue, move_back
 from storage.schema import visible
 from storage.sql import Connection
 
@@ -41,10 +42,11 @@ _BEHIND = "b.updated_at IS NOT NULL AND (p.shown_version IS NULL OR p.shown_vers
 #: post_log_due and post_log_guild_due index exactly these rows).
 _DUE = "p.due_version IS NOT NULL"
 _COPY = "p.guild_id, p.brief_id, p.channel_id, p.thread_id, p.message_id, p.shown_hash"
-#: A rejected post goes again once its brief was edited after the rejection.
-_RETRY_REJECTED = (
-    "(p.rejected_at IS NOT NULL AND b.updated_at IS NOT NULL AND b.updated_at > p.rejected_at)"
-)
+#: When an edited subscription begins (two arguments: its channel, now): afresh when it was
+#: paused or moved, else as before; its queue is read again from then (a new topic may select
+#: briefs it passed over).
+_SINCE_EDIT = "CASE WHEN paused_at IS NOT NULL OR channel_id <> ? THEN ? ELSE subscribed_at END"
+_MARK_EDIT = MARK_SINCE.replace("?", _SINCE_EDIT)
 #: The options a subscription's edit may change, as stored.
 _OPTIONS = tuple(SubscriptionOptions.model_fields)
 
@@ -101,13 +103,15 @@ class Subscriptions:
         guild's lock (`Backend.lock_guild`), so the count is still true when the row goes in."""
         columns = ", ".join(_OPTIONS)
         slots = ", ".join("?" for _ in _OPTIONS)
+        now = utcnow()
         row = await conn.fetchrow(
-            f"INSERT INTO subscriptions (guild_id, subscribed_at, {columns})"
-            f" SELECT ?, ?, {slots}"
+            f"INSERT INTO subscriptions (guild_id, subscribed_at, queue_from, {columns})"
+            f" SELECT ?, ?, {MARK_SINCE}, {slots}"
             " WHERE (SELECT count(*) FROM subscriptions WHERE guild_id = ?) < ?"
             f" RETURNING {_SUBSCRIPTION}",
             guild_id,
-            utcnow(),
+            now,
+            now,
             *_stored(options),
             guild_id,
             MAX_SUBSCRIPTIONS,
@@ -151,11 +155,13 @@ class Subscriptions:
         async with self._db.transaction() as conn:
             row = await conn.fetchrow(
                 f"UPDATE subscriptions SET {assignments},"
-                " subscribed_at = CASE WHEN paused_at IS NOT NULL OR channel_id <> ? THEN ?"
-                " ELSE subscribed_at END,"
+                f" subscribed_at = {_SINCE_EDIT}, queue_from = {_MARK_EDIT},"
+                " queue_version = queue_version + 1, queue_scanned_at = NULL,"
                 " paused_reason = NULL, paused_at = NULL, last_error = NULL"
                 f" WHERE id = ? RETURNING {_SUBSCRIPTION}",
                 *_stored(options),
+                options.channel_id,
+                now,
                 options.channel_id,
                 now,
                 subscription_id,
@@ -306,23 +312,8 @@ class PostLog:
 
     async def pending(self, subscription: Subscription, *, limit: int) -> tuple[list[int], int]:
         """Return the oldest `limit` live briefs the subscription selects, published since it
-        began and not posted to its channel yet, and how many there are."""
-        # INDEXED BY (SQLite): with an unknown `since`, its planner would rather walk the whole
-        # table in id order than sort; the range seek on briefs_created reads only briefs
-        # created since subscribing. Topics are matched here, by topic key (storage/topics.py).
-        hint = self._db.dialect.indexed_by("briefs_created")
-        async with self._db.read() as conn:
-            rows = await conn.fetch(
-                f"SELECT b.id, b.tags FROM briefs AS b {hint}"
-                f" WHERE {visible('b')} AND b.created_at > ?"
-                " AND NOT EXISTS (SELECT 1 FROM post_log AS p"
-                f" WHERE p.channel_id = ? AND p.brief_id = b.id AND NOT {_RETRY_REJECTED})"
-                " ORDER BY b.id",
-                subscription.subscribed_at,
-                subscription.channel_id,
-            )
-        ids = [int(row["id"]) for row in rows if subscription.selects(row["tags"])]
-        return ids[: max(limit, 0)], len(ids)
+        began and not posted to its channel yet, and how many there are (storage/queue.py)."""
+        return await Queue(self._db).pending(subscription, limit=limit)
 
     async def claim(self, subscription: Subscription, brief_id: int) -> bool:
         """Reserve posting this brief to the subscription's channel; True only for the one
@@ -348,7 +339,7 @@ class PostLog:
                 "UPDATE post_log AS p SET rejected_at = NULL, rejected_reason = NULL,"
                 " subscription_id = ?, posted_at = ?, claimed_at = ? FROM briefs AS b"
                 " WHERE p.channel_id = ? AND p.brief_id = ? AND b.id = p.brief_id"
-                f" AND p.message_id IS NULL AND {_RETRY_REJECTED}",
+                f" AND p.message_id IS NULL AND {RETRY_REJECTED}",
                 subscription.id,
                 now,
                 now,
@@ -466,11 +457,15 @@ class PostLog:
 
     async def release(self, channel_id: int, brief_id: int) -> None:
         """Give back a claim whose send failed in a retryable way, so it is tried again."""
-        await self._on_row(
-            "DELETE FROM post_log",
-            row=(channel_id, brief_id),
-            only="message_id IS NULL AND skipped = FALSE",
-        )
+        async with self._db.transaction() as conn:
+            given_back = await conn.execute(
+                "DELETE FROM post_log WHERE channel_id = ? AND brief_id = ?"
+                " AND message_id IS NULL AND skipped = FALSE",
+                channel_id,
+                brief_id,
+            )
+            if given_back:
+                await move_back(conn, channel_id, brief_id)
 
     async def reject(self, channel_id: int, brief_id: int, reason: str) -> None:
         """Keep a claim Discord refused, with why: not retried until the brief is edited."""
@@ -488,7 +483,7 @@ class PostLog:
         async with self._db.read() as conn:
             rows = await conn.fetch(
                 "SELECT p.brief_id, p.rejected_reason AS reason, p.rejected_at AS at,"
-                f" {_RETRY_REJECTED} AS retrying FROM post_log AS p {hint}"
+                f" {RETRY_REJECTED} AS retrying FROM post_log AS p {hint}"
                 " JOIN briefs AS b ON b.id = p.brief_id"
                 f" WHERE p.channel_id = ? AND p.rejected_at IS NOT NULL AND {visible('b')}"
                 " ORDER BY p.rejected_at DESC LIMIT ?",
@@ -527,7 +522,7 @@ class PostLog:
             rows = await conn.fetch(
                 "SELECT p.channel_id, p.subscription_id, p.thread_id, p.message_id,"
                 " p.posted_at, p.skipped, p.rejected_at, p.rejected_reason, p.copy_state,"
-                f" {_RETRY_REJECTED} AS retrying FROM post_log AS p"
+                f" {RETRY_REJECTED} AS retrying FROM post_log AS p"
                 " JOIN briefs AS b ON b.id = p.brief_id"
                 " WHERE p.guild_id = ? AND p.brief_id = ? ORDER BY p.channel_id",
                 guild_id,

@@ -31,7 +31,7 @@ from tests.storage.conftest import (
 
 def test_migrations_are_numbered_in_order() -> None:
     migrations = load_migrations()
-    assert [m.version for m in migrations] == list(range(1, 14))
+    assert [m.version for m in migrations] == list(range(1, 15))
     assert [m.name for m in migrations] == [
         "briefs",
         "autopost",
@@ -46,6 +46,7 @@ def test_migrations_are_numbered_in_order() -> None:
         "subscription_numbers",
         "forum_tag_and_mention_chooser",
         "audit_source",
+        "delivery_queue_mark",
     ]
 
 
