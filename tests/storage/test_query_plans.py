@@ -130,11 +130,11 @@ def _tables(sql: str) -> dict[str, str]:
 
 def _reads_the_library(condition: str, key: Sequence[str]) -> bool:
     """Say whether an index search reads an unbounded share of a growing table: it neither
-    fixes every column of the index's key nor stops at a range (a prefix only, such as a
-    channel's whole history)."""
+    fixes every column of the index's key nor starts from a range's lower end (a prefix only,
+    such as a channel's whole history, or everything below a bound, as `rowid<?`)."""
     terms = _TERM.findall(condition)
     fixed = {column for column, operator in terms if operator == "="}
-    ranged = any(operator != "=" for _, operator in terms)
+    ranged = any(operator in (">", ">=") for _, operator in terms)
     return not ranged and not set(key) <= fixed
 
 
