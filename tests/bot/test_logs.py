@@ -28,9 +28,7 @@ FEATURE_LOGGERS = {
 }
 #: Modules known to log under another name, each to be fixed by its owner (strict: a fixed
 #: one must leave this list).
-KNOWN: dict[str, str] = {
-    "bot/cogs/autopost/_cog.py": "logs as bot.cogs.autopost; being split by issue 20 item 4",
-}
+KNOWN: dict[str, str] = {}
 #: Loggers of libraries we only tune (their level), never log to.
 THEIRS = ("discord",)
 

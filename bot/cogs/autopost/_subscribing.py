@@ -15,6 +15,7 @@ from bot.cogs.autopost._forums import default_tag
 from bot.cogs.autopost._policy import missing_permissions
 from bot.cogs.autopost._texts import describe_subscription
 from bot.errors import UserFacingError
+from bot.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME
 from storage.models import Subscription, SubscriptionOptions
 from storage.topics import (
     MAX_FILTER_TOPICS,
@@ -29,9 +30,6 @@ from storage.topics import (
 
 #: Typed as `topics`, this means every brief (no topic filter).
 EVERY_TOPIC = "*"
-#: Autocomplete choices' names are at most this long (Discord's limit).
-CHOICE_NAME_MAX = 100
-
 #: Where a subscription may post.
 Destination = discord.TextChannel | discord.ForumChannel
 
@@ -147,7 +145,7 @@ def choice_name(subscription: Subscription, channel_name: str | None) -> str:
     name = f"#{subscription.id} → {where}: {what}"
     if subscription.paused_reason:
         name += " (paused)"
-    return name if len(name) <= CHOICE_NAME_MAX else name[: CHOICE_NAME_MAX - 1] + "…"
+    return name if len(name) <= CHOICE_NAME else name[: CHOICE_NAME - 1] + "…"
 
 
 def added_text(subscription: Subscription, channel: Destination) -> str:
@@ -176,9 +174,9 @@ def topic_choices(known: list[TopicCount], typed: str) -> list[app_commands.Choi
         if topic.key in chosen:
             continue
         value = join_topics([*(" ".join(t.split()) for t in before), topic.name])
-        if len(value) > CHOICE_NAME_MAX:
+        if len(value) > CHOICE_NAME:
             continue
         choices.append(app_commands.Choice(name=value, value=value))
-        if len(choices) == 25:
+        if len(choices) == AUTOCOMPLETE_CHOICES:
             break
     return choices
