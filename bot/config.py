@@ -23,6 +23,19 @@ class ConfigError(Exception):
     """A setting is missing or malformed; the message names it in one line."""
 
 
+#: Where the HTTP API listens when given a bare port: this machine only (TLS is a proxy's job).
+LOOPBACK = "127.0.0.1"
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """Read `HOST:PORT`, `[IPv6]:PORT` or a bare `PORT` (on loopback) into (host, port)."""
+    host, _, port = value.strip().rpartition(":")
+    host = host.strip("[]") or LOOPBACK
+    if not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"{value!r} is not HOST:PORT or a port (0-65535), e.g. 127.0.0.1:8080")
+    return host, int(port)
+
+
 def _split_ids(value: Any) -> Any:
     if isinstance(value, str):
         return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
@@ -57,6 +70,7 @@ class Settings(BaseSettings):
     autopost_concurrency: int = Field(default=8, ge=1, le=40)
     shard_count: int | None = Field(default=None, ge=1)
     shard_ids: OptionalIdList = None
+    api_listen: str | None = None
 
     @field_validator("admin_user_ids", "admin_role_ids", "shard_ids", mode="before")
     @classmethod
@@ -80,6 +94,13 @@ class Settings(BaseSettings):
                 re.compile(pattern)
             except re.error as exc:
                 raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from exc
+        return value
+
+    @field_validator("api_listen")
+    @classmethod
+    def _listen_address(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_listen(value)
         return value
 
     @field_validator("database_url")
@@ -119,6 +140,11 @@ class Settings(BaseSettings):
     def database(self) -> str:
         """Return the database URL: DATABASE_URL, else the SQLite file at DATABASE_PATH."""
         return self.database_url or sqlite_url(self.database_path)
+
+    @property
+    def api_address(self) -> tuple[str, int] | None:
+        """Return where `run` serves the HTTP API (API_LISTEN), or None: not at all."""
+        return parse_listen(self.api_listen) if self.api_listen else None
 
     @property
     def token(self) -> str | None:

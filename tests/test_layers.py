@@ -26,6 +26,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("bot.config",),
     ("bot.ui",),
     ("bot.app",),
+    ("bot.api",),
     ("bot.cogs",),
     ("bot.cli", "bot.__main__"),
 )

@@ -26,7 +26,7 @@ from bot.cli.output import (
     one_line,
     writing,
 )
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings, parse_listen
 from bot.logs import configure_logging
 from storage.backends import backend_of, sqlite_path, sqlite_url
 
@@ -38,6 +38,9 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 CLOSE_TIMEOUT = 1.0
 #: Seconds left over tasks and worker threads get to finish after the command has ended.
 LEFTOVER_TIMEOUT = 0.3
+
+#: Where `python -m bot api` listens on loopback when not told.
+API_PORT = 8080
 
 DB_HELP = "database URL or SQLite file (default: DATABASE_URL, else DATABASE_PATH)"
 
@@ -92,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     mig.add_argument(
         "--to", dest="target", metavar="URL_OR_FILE", required=True, help="empty database to fill"
     )
+    api = sub.add_parser("api", help="serve the HTTP API alone (no Discord), beside bots")
+    api.set_defaults(func=command_api)
+    add_api_arguments(api)
     demo = sub.add_parser(
         "demo", help="try the bot in a local web page: a simulated server, no Discord, no token"
     )
@@ -105,6 +111,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--no-browser", action="store_true", help="only print the page's address")
     return parser
+
+
+def add_api_arguments(api: argparse.ArgumentParser) -> None:
+    """Describe `api`'s options: where to listen, which database."""
+    api.add_argument(
+        "--listen",
+        metavar="HOST:PORT",
+        default=f"127.0.0.1:{API_PORT}",
+        help=f"where to listen; a bare port is on 127.0.0.1 (default: 127.0.0.1:{API_PORT})",
+    )
+    api.add_argument("--db", metavar="URL_OR_FILE", help=DB_HELP)
 
 
 def database_arg(value: str) -> str:
@@ -184,6 +201,19 @@ def command_check(args: argparse.Namespace, settings: Settings) -> int:
 
     settings = with_database(args, settings)
     return run_command(lambda: check(settings))
+
+
+def command_api(args: argparse.Namespace, settings: Settings) -> int:
+    """`api [--listen HOST:PORT]`: serve the HTTP API until Ctrl+C or SIGTERM."""
+    from bot.cli.api import api
+
+    try:
+        host, port = parse_listen(args.listen)
+    except ValueError as exc:
+        print(f"error: --listen: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    settings = with_database(args, settings)
+    return run_command(lambda: api(settings, host, port), stopped=EXIT_OK)
 
 
 def command_migrate_db(args: argparse.Namespace, settings: Settings) -> int:

@@ -62,3 +62,28 @@ def test_impossible_shard_layouts_are_refused(values: dict[str, str], problem: s
     with pytest.raises(ConfigError) as caught:
         settings(**values)
     assert problem in str(caught.value)
+
+
+def test_the_api_is_off_unless_api_listen_is_set() -> None:
+    assert settings().api_address is None
+
+
+@pytest.mark.parametrize(
+    ("value", "address"),
+    [
+        ("8080", ("127.0.0.1", 8080)),
+        (":9000", ("127.0.0.1", 9000)),
+        ("0.0.0.0:80", ("0.0.0.0", 80)),
+        ("[::1]:8080", ("::1", 8080)),
+    ],
+)
+def test_api_listen_takes_host_and_port_or_a_bare_port_on_loopback(
+    value: str, address: tuple[str, int]
+) -> None:
+    assert settings(api_listen=value).api_address == address
+
+
+@pytest.mark.parametrize("value", ["localhost", "host:http", "70000"])
+def test_an_api_listen_that_is_no_address_is_named(value: str) -> None:
+    with pytest.raises(ConfigError, match=r"setting API_LISTEN: .* is not HOST:PORT"):
+        settings(api_listen=value)

@@ -82,7 +82,16 @@ def test_every_subcommand_has_a_function() -> None:
 
     parser = build_parser()
     (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-    assert set(sub.choices) == {"run", "preview", "import", "export", "check", "migrate-db", "demo"}
+    assert set(sub.choices) == {
+        "run",
+        "preview",
+        "import",
+        "export",
+        "check",
+        "migrate-db",
+        "demo",
+        "api",
+    }
     for name, command in sub.choices.items():
         assert callable(command.get_default("func")), name
 

@@ -1,0 +1,83 @@
+"""`GET /healthz` and `GET /metrics`: whether this process can serve, and what it has done."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
+
+from bot.api._state import ApiState
+
+if TYPE_CHECKING:
+    from bot.app import BriefBot
+
+#: Seconds the database gets to answer a health check before it counts as unreachable.
+DATABASE_TIMEOUT = 2.0
+
+router = APIRouter()
+
+
+class ShardHealth(BaseModel):
+    """One gateway connection of the bot serving this API."""
+
+    id: int
+    connected: bool
+    latency_seconds: float | None
+
+
+class Health(BaseModel):
+    """`ok` when the database answers and, in a bot process, every shard is connected."""
+
+    status: str
+    database: bool
+    shards: list[ShardHealth] | None = None
+
+
+def _shards(bot: BriefBot) -> list[ShardHealth]:
+    shards = []
+    for shard_id, shard in sorted(bot.shards.items()):
+        latency = shard.latency
+        shards.append(
+            ShardHealth(
+                id=shard_id,
+                connected=not shard.is_closed(),
+                latency_seconds=latency if latency == latency and latency != float("inf") else None,
+            )
+        )
+    return shards
+
+
+@router.get(
+    "/healthz",
+    response_model=Health,
+    responses={503: {"model": Health, "description": "The database or a shard is down."}},
+    tags=["operations"],
+)
+async def healthz(request: Request) -> JSONResponse:
+    """Say whether the database answers (and, in a bot process, each shard's gateway)."""
+    state = ApiState.of(request)
+    try:
+        await asyncio.wait_for(state.storage.schema_version(), DATABASE_TIMEOUT)
+        database = True
+    except Exception:  # any failure to answer is what this check reports
+        database = False
+    shards = _shards(state.bot) if state.bot is not None else None
+    healthy = database and all(shard.connected for shard in shards or [])
+    health = Health(status="ok" if healthy else "unavailable", database=database, shards=shards)
+    return JSONResponse(health.model_dump(), status_code=200 if healthy else 503)
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text."}},
+    tags=["operations"],
+)
+async def metrics(request: Request) -> Response:
+    """Serve the counters in Prometheus' text format."""
+    registry = ApiState.of(request).metrics.registry
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
