@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
-from bot.api import create_api, serving
+from bot.api import ApiServer, create_api, serving
 from bot.cli.output import EXIT_FAILED, EXIT_OK
 from bot.config import Settings
 from storage.backends import open_storage, redact
 
+if TYPE_CHECKING:
+    from bot.app import BriefBot
+
 log = logging.getLogger("bot.cli")
+
+
+class ApiListenError(Exception):
+    """`run` could not listen where API_LISTEN says; the message says where and why."""
 
 
 async def api(settings: Settings, host: str, port: int) -> int:
@@ -30,3 +40,27 @@ async def api(settings: Settings, host: str, port: int) -> int:
     finally:
         await storage.close()
     return EXIT_OK
+
+
+@contextlib.asynccontextmanager
+async def beside(bot: BriefBot, settings: Settings) -> AsyncIterator[ApiServer | None]:
+    """Serve the API in the bot's process while the block runs, if API_LISTEN asks for it.
+
+    The bot must be logged in (its storage open): the API shares its library and reports its
+    shards in /healthz.
+    """
+    address = settings.api_address
+    if address is None:
+        yield None
+        return
+    host, port = address
+    async with contextlib.AsyncExitStack() as stack:
+        try:
+            app = create_api(bot.storage, settings, bot=bot)
+            served = await stack.enter_async_context(serving(app, host, port))
+        except OSError as exc:
+            raise ApiListenError(
+                f"API_LISTEN: cannot listen on {host}:{port}: {exc.strerror or exc}"
+            ) from exc
+        log.info("serving the API", extra={"url": served.url})
+        yield served
