@@ -52,6 +52,8 @@ TABLES: Mapping[str, Mapping[str, Kind]] = MappingProxyType(
             "content_hash": TEXT,
             "correction": TEXT,
             "retraction": TEXT,
+            "source_name": TEXT,
+            "external_id": TEXT,
         },
         "audit_log": {
             "id": INT,
@@ -62,6 +64,7 @@ TABLES: Mapping[str, Mapping[str, Kind]] = MappingProxyType(
             "at": TIME,
             "snapshot": JSON,
             "note": TEXT,
+            "source_label": TEXT,
         },
         "subscriptions": {
             "id": INT,
@@ -106,6 +109,31 @@ TABLES: Mapping[str, Mapping[str, Kind]] = MappingProxyType(
             "due_version": TIME,
         },
         "bot_state": {"key": TEXT, "value": TEXT},
+        "sources": {
+            "name": TEXT,
+            "label": TEXT,
+            "review": FLAG,
+            "webhook_secret": TEXT,
+            "added_at": TIME,
+        },
+        "tokens": {
+            "id": INT,
+            "source_name": TEXT,
+            "label": TEXT,
+            "token_hash": TEXT,
+            "created_at": TIME,
+            "revoked_at": TIME,
+            "last_used_at": TIME,
+        },
+        "idempotency_keys": {
+            "token_id": INT,
+            "idempotency_key": TEXT,
+            "request_hash": TEXT,
+            "status": INT,
+            "response": TEXT,
+            "stored_at": TIME,
+            "expires_at": TIME,
+        },
         "delivery_log": {
             "id": INT,
             "guild_id": INT,
@@ -125,6 +153,9 @@ PRIMARY_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "subscriptions": ("id",),
         "post_log": ("channel_id", "brief_id"),
         "bot_state": ("key",),
+        "sources": ("name",),
+        "tokens": ("id",),
+        "idempotency_keys": ("token_id", "idempotency_key"),
         "delivery_log": ("id",),
     }
 )
@@ -196,4 +227,5 @@ MIGRATIONS: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = (
     ((12,), (8,)),  # forum_tag_and_mention_chooser
     ((13,), (9,)),  # audit_source
     ((14,), (10,)),  # delivery_queue_mark
+    ((15,), (11,)),  # sources_and_tokens
 )

@@ -79,7 +79,7 @@ _SENT_AS = {Kind.INT: "bigint", Kind.FLAG: "boolean", Kind.TIME: "timestamptz"}
 #: Each column's type in an `unnest` insert, where it is not text.
 _TYPES = {name: _SENT_AS[kind] for name, kind in KINDS.items() if kind in _SENT_AS}
 #: Tables whose id is an identity column (numbered by the database).
-_IDENTITY = frozenset({"audit_log", "delivery_log", "subscriptions"})
+_IDENTITY = frozenset({"audit_log", "delivery_log", "subscriptions", "tokens"})
 #: How an `unnest` column becomes the stored value, where it is not stored as sent.
 _STORED_AS = {
     # Tags travel as JSON text: an array of arrays must be rectangular, tag lists are not.

@@ -33,6 +33,9 @@ TABLES = {
     "post_log",
     "bot_state",
     "delivery_log",
+    "sources",
+    "tokens",
+    "idempotency_keys",
 }
 
 
@@ -49,7 +52,7 @@ async def table_names(url: str) -> set[str]:
 
 def test_migrations_are_numbered_in_order() -> None:
     migrations = load_migrations()
-    assert [m.version for m in migrations] == list(range(1, 11))
+    assert [m.version for m in migrations] == list(range(1, 12))
     assert [m.name for m in migrations] == [
         "schema",
         "content_hash_and_rejections",
@@ -61,8 +64,9 @@ def test_migrations_are_numbered_in_order() -> None:
         "forum_tag_and_mention_chooser",
         "audit_source",
         "delivery_queue_mark",
+        "sources_and_tokens",
     ]
-    assert latest_version() == 10
+    assert latest_version() == 11
 
 
 async def test_two_processes_opening_an_empty_schema_migrate_once(pg_url: str) -> None:

@@ -31,7 +31,7 @@ from tests.storage.conftest import (
 
 def test_migrations_are_numbered_in_order() -> None:
     migrations = load_migrations()
-    assert [m.version for m in migrations] == list(range(1, 15))
+    assert [m.version for m in migrations] == list(range(1, 16))
     assert [m.name for m in migrations] == [
         "briefs",
         "autopost",
@@ -47,6 +47,7 @@ def test_migrations_are_numbered_in_order() -> None:
         "forum_tag_and_mention_chooser",
         "audit_source",
         "delivery_queue_mark",
+        "sources_and_tokens",
     ]
 
 
