@@ -239,13 +239,23 @@ class Briefs(BriefWriter):
             )
         return None if row is None else brief_of(row)
 
+    async def by_external(self, source_name: str, external_id: str) -> Brief | None:
+        """Return the brief a source knows by `external_id`, retracted ones included (their
+        `retracted_at` says so), or None."""
+        async with self._db.read() as conn:
+            row = await conn.fetchrow(
+                f"{_SELECT} WHERE source_name = ? AND external_id = ?", source_name, external_id
+            )
+        return None if row is None else brief_of(row)
+
     async def history(self, brief_id: int) -> list[AuditEntry]:
         """Return every audited change to a brief, oldest first, even once it is deleted."""
         if not valid_id(brief_id):
             return []
         async with self._db.read() as conn:
             rows = await conn.fetch(
-                "SELECT id, brief_id, action, actor_id, source, at, snapshot, note FROM audit_log"
+                "SELECT id, brief_id, action, actor_id, source, source_label, at, snapshot, note"
+                " FROM audit_log"
                 " WHERE brief_id = ? ORDER BY id",
                 brief_id,
             )

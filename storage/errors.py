@@ -53,6 +53,35 @@ class DuplicateIdError(Exception):
         super().__init__(f"brief ids already in use: {shown}{more}")
 
 
+class ExternalIdTakenError(Exception):
+    """A source already has a brief by the external id a new one was to take."""
+
+    def __init__(self, brief_id: int) -> None:
+        self.brief_id = brief_id
+        super().__init__(f"the external id is already brief #{brief_id}'s")
+
+
+class ExternalRetractedError(Exception):
+    """A source pushed content under the external id of a brief it retracted: a retraction
+    is final, so the push is refused (the source should use a new external id)."""
+
+    def __init__(self, brief_id: int) -> None:
+        self.brief_id = brief_id
+        super().__init__(f"brief #{brief_id} under this external id was retracted")
+
+
+class SourceNameError(ValueError):
+    """A source name that is not one (or is reserved)."""
+
+
+class SourceExistsError(ValueError):
+    """A source is added under a name already taken."""
+
+
+class UnknownSourceError(LookupError):
+    """A source is named that does not exist."""
+
+
 class StaleEditError(Exception):
     """An edit was based on an older version of the brief than the stored one."""
 

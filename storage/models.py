@@ -222,6 +222,8 @@ class AuditEntry(BaseModel):
     actor_id: int | None
     #: The named source (storage.publishing.Source) when no Discord user made the change.
     source: str | None = None
+    #: Who acted for that source (a token's label), as history shows it.
+    source_label: str | None = None
     at: datetime
     snapshot: dict[str, Any]
     #: The correction note of an edit, or the reason given for a delete.

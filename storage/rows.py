@@ -52,6 +52,7 @@ def audit_rows(
     actor_id: int | None,
     at: Any,
     source: str | None = None,
+    label: str | None = None,
 ) -> list[Row]:
     """Return the audit entries of newly stored briefs: one `action` each (by the user
     `actor_id` or the named `source`), with its correction note; then, for a retracted one
@@ -62,6 +63,7 @@ def audit_rows(
             "action": action,
             "actor_id": actor_id,
             "source": source,
+            "source_label": label,
             "at": at,
             "snapshot": snapshot(brief),
             "note": brief.correction,
@@ -74,6 +76,7 @@ def audit_rows(
             "action": "delete",
             "actor_id": None,
             "source": source,
+            "source_label": label,
             "at": brief.retracted_at,
             "snapshot": snapshot(brief),
             "note": brief.retraction,
