@@ -13,16 +13,10 @@ from rich.panel import Panel
 from rich.text import Text
 
 from bot.brief.files import read_file
-from bot.brief.pages import paginate
 from bot.brief.parsing import BriefParseError
 from bot.cli.output import EXIT_OK, EXIT_USAGE, writing
 from bot.config import Settings
-from bot.ui import embeds
-from bot.ui.components import article_view, summary_view
-from storage.models import Brief, BriefContent
-
-#: Components of an unsaved brief carry this id until publishing gives it a real one.
-UNSAVED_ID = 0
+from bot.ui.previews import preview_payload
 
 
 async def preview(settings: Settings, path: Path, *, as_json: bool) -> int:
@@ -48,31 +42,6 @@ async def preview(settings: Settings, path: Path, *, as_json: bool) -> int:
         else:
             print_previews(payloads)
     return EXIT_OK
-
-
-def preview_payload(content: BriefContent) -> dict[str, Any]:
-    """Return the brief JSON, the summary message and every article page, as the bot sends them.
-
-    A stored brief (from an export) shows its id; an unsaved one is labelled a preview.
-    Must run inside an event loop: discord.py views need one.
-    """
-    brief_id = content.id if isinstance(content, Brief) else UNSAVED_ID
-    pages = paginate(content.body)
-    article_pages = []
-    for index in range(max(len(pages), 1)):
-        embed = embeds.article_embed(content, pages, index)
-        view = article_view(brief_id, len(pages), index)
-        article_pages.append(
-            {"embeds": [embed.to_dict()], "components": view.to_components() if view else []}
-        )
-    return {
-        "brief": content.model_dump(mode="json"),
-        "summary": {
-            "embeds": [embeds.summary_embed(content).to_dict()],
-            "components": summary_view(brief_id, content.source_url).to_components(),
-        },
-        "article_pages": article_pages,
-    }
 
 
 # --- in a terminal (rich) ------------------------------------------------------------------
