@@ -121,11 +121,11 @@ async def _correct(store: Storage, brief_id: int, n: int) -> int:
         brief_id, BriefContent(title=f"Corrected {n}", what_happened="Fixed."), actor_id=None
     )
     done = 0
-    while copies := await store.post_log.copies_due(limit=COPY_BATCH, lease=COPY_LEASE):
+    while copies := await store.copies.due(limit=COPY_BATCH, lease=COPY_LEASE):
         for copy in copies:
             brief = await store.briefs.get(copy.brief_id)
             version = None if brief is None else brief.updated_at
-            await store.post_log.copy_shown(
+            await store.copies.shown(
                 copy.channel_id, copy.brief_id, shown_hash=f"v{n}", shown_version=version
             )
             done += 1

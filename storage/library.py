@@ -7,10 +7,14 @@ from contextlib import asynccontextmanager
 
 from storage.base import COLUMNS, PRIMARY_KEYS, TABLES, Backend, check_table
 from storage.briefs import Briefs
+from storage.copies import Copies
+from storage.crossposts import Crossposts
+from storage.delivery_log import DeliveryLog
+from storage.post_log import PostLog
 from storage.publishing import Announcements, Publisher
 from storage.sql import Connection, Row
 from storage.state import State
-from storage.subscriptions import PostLog, Subscriptions
+from storage.subscriptions import Subscriptions
 
 
 class Storage:
@@ -27,6 +31,9 @@ class Storage:
         self.publisher = Publisher(self.briefs, self.announcements)
         self.subscriptions = Subscriptions(db)
         self.post_log = PostLog(db)
+        self.copies = Copies(db)
+        self.crossposts = Crossposts(db)
+        self.delivery_log = DeliveryLog(db)
         self.state = State(db)
 
     @property

@@ -21,12 +21,12 @@ from storage.base import (
     valid_id,
     with_ids,
 )
+from storage.copies import mark_copies_due
 from storage.errors import StaleEditError
 from storage.models import Brief, BriefContent, utcnow
 from storage.rows import audit_rows, brief_of, brief_row, content_values
 from storage.schema import visible
 from storage.sql import Connection
-from storage.subscriptions import mark_copies_due
 
 #: Briefs one `add_many` stores before the database is asked to settle (Backend.settle).
 BULK_WRITE = 1000

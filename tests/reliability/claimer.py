@@ -16,8 +16,9 @@ import json
 import time
 from pathlib import Path
 
+from storage.post_log import PostLog
 from storage.sqlite.backend import SqliteDatabase
-from storage.subscriptions import PostLog, Subscriptions
+from storage.subscriptions import Subscriptions
 
 
 def wait_for(path: Path) -> None:

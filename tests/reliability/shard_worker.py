@@ -184,7 +184,7 @@ async def correct(
             (edited_now := await briefs.get(args.edit)) is not None
             and edited_now.updated_at is not None
         )
-        behind = [await bot.storage.post_log.copies_behind(g) for g in served]
+        behind = [await bot.storage.copies.behind(g) for g in served]
         if done and not any(behind):
             break
         if time.perf_counter() > deadline:

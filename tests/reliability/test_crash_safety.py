@@ -199,7 +199,7 @@ async def test_a_claim_older_than_its_nonce_is_given_up_never_posted(
     # Discord may or may not have it: past the nonce's window a retry could post it twice.
     assert server.posted_titles() == ["Auto-post 2", "Auto-post 3"]
     assert await message_id(bot.storage, server.guild.id, claimed.id) is None
-    events = [(e.brief_id, e.event) for e in await bot.storage.post_log.recent(server.guild.id)]
+    events = [(e.brief_id, e.event) for e in await bot.storage.delivery_log.recent(server.guild.id)]
     assert (claimed.id, "gave_up") in events
     log = await server.manager.slash(server.news, "autopost log")
     assert f"brief #{claimed.id} given up" in log.response.content
@@ -263,7 +263,7 @@ async def kill_between_send_and_record(store: Storage, url: str, tmp_path: Path)
     assert report["nonces"] == [nonce]  # the retry carried the first attempt's nonce
     assert report["posts"] == {str(KILL_GUILD): [sent.id]}
     assert await message_id(store, KILL_GUILD, sent.id) is not None
-    events = [(e.brief_id, e.event) for e in await store.post_log.recent(KILL_GUILD)]
+    events = [(e.brief_id, e.event) for e in await store.delivery_log.recent(KILL_GUILD)]
     assert events.count((sent.id, "sent")) == 1
 
 

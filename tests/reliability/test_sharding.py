@@ -164,4 +164,4 @@ async def correct_across_processes(store: Storage, url: str, tmp_path: Path) -> 
         # Each of its servers' two changed copies edited once; no other message touched.
         assert len(report["edits"]) == 2 * len(owned) == len(set(report["edits"]))
     for guild_id in GUILDS:
-        assert await store.post_log.copies_behind(guild_id) == 0
+        assert await store.copies.behind(guild_id) == 0

@@ -122,7 +122,7 @@ COPIES_BEFORE_DUE = [
 async def check_copies_due_marked(store: Storage) -> None:
     """Check a library upgraded as COPIES_BEFORE_DUE says: exactly the copies behind their
     brief are due a correction, and counted as behind."""
-    due = await store.post_log.copies_due(limit=10, lease=timedelta(minutes=1))
+    due = await store.copies.due(limit=10, lease=timedelta(minutes=1))
     assert sorted((copy.channel_id, copy.brief_id) for copy in due) == [(100, 1), (100, 4)]
-    assert await store.post_log.copies_behind(10) == 2
-    assert await store.post_log.copies_behind(20) == 0
+    assert await store.copies.behind(10) == 2
+    assert await store.copies.behind(20) == 0

@@ -290,28 +290,28 @@ async def _recurring(store: Storage) -> list[tuple[str, Operation]]:
         stored = await s.briefs.add(BriefContent(title="Breaking", what_happened="Just now."))
         assert await s.post_log.claim(sub, stored.id)
         await s.post_log.record_message(sub, stored.id, 7, shown_version=stored.updated_at)
-        await s.post_log.log(sub.guild_id, stored.id, "sent", "#news")
+        await s.delivery_log.add(sub.guild_id, stored.id, "sent", "#news")
 
     async def correct(s: Storage) -> None:
-        copy = (await s.post_log.copies_due(limit=10, lease=lease))[0]
+        copy = (await s.copies.due(limit=10, lease=lease))[0]
         brief = await s.briefs.get(copy.brief_id)
         await s.briefs.retraction(copy.brief_id)
         version = None if brief is None else brief.updated_at
-        await s.post_log.copy_shown(
+        await s.copies.shown(
             copy.channel_id, copy.brief_id, shown_hash="new", shown_version=version
         )
-        await s.post_log.release_copy(copy.channel_id, copy.brief_id, retry_after=lease)
-        await s.post_log.copy_lost(copy.channel_id, copy.brief_id, "gone")
+        await s.copies.release(copy.channel_id, copy.brief_id, retry_after=lease)
+        await s.copies.lost(copy.channel_id, copy.brief_id, "gone")
 
     async def edit(s: Storage) -> None:
         await s.briefs.update(5, BriefContent(title="Edited", what_happened="Again."), actor_id=1)
         await s.briefs.delete(6, actor_id=1)
 
     def due(of: Shards | None) -> Operation:
-        return lambda s: s.post_log.copies_due(limit=10, lease=lease, shards=of)
+        return lambda s: s.copies.due(limit=10, lease=lease, shards=of)
 
     def crossposts(of: Shards | None) -> Operation:
-        return lambda s: s.post_log.crossposts_due(limit=10, lease=lease, shards=of)
+        return lambda s: s.crossposts.due(limit=10, lease=lease, shards=of)
 
     return [
         ("sweep: active subscriptions", lambda s: s.subscriptions.active()),
@@ -327,10 +327,10 @@ async def _recurring(store: Storage) -> list[tuple[str, Operation]]:
         ("edit and retract: copies due", edit),
         ("crossposts due", crossposts(None)),
         ("crossposts due of shards", crossposts(shards)),
-        ("status: copies behind", lambda s: s.post_log.copies_behind(sub.guild_id)),
+        ("status: copies behind", lambda s: s.copies.behind(sub.guild_id)),
         ("status: rejected", lambda s: s.post_log.rejected(sub.channel_id)),
         ("status: posted copy", lambda s: s.post_log.copy(sub.channel_id, posted.id)),
-        ("status: log", lambda s: s.post_log.recent(sub.guild_id)),
+        ("status: log", lambda s: s.delivery_log.recent(sub.guild_id)),
     ]  # fmt: skip
 
 

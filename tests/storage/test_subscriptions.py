@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-import storage.subscriptions
+import storage.delivery_log
 from storage.backends import open_storage
 from storage.base import Shards
 from storage.briefs import Briefs
@@ -362,23 +362,23 @@ async def test_an_edited_brief_puts_its_copies_in_line_once(store: Storage, repo
     for guild in (GUILD, GUILD + 1):
         await post(store, brief.id, 900 + guild, guild=guild)
     lease = timedelta(minutes=1)
-    assert await log.copies_due(limit=10, lease=lease) == []
+    assert await store.copies.due(limit=10, lease=lease) == []
 
     edited = await repo.update(brief.id, make_content(title="Corrected"), actor_id=1)
     assert edited is not None
-    assert await log.copies_behind(GUILD) == 1
-    first = await log.copies_due(limit=10, lease=lease)
+    assert await store.copies.behind(GUILD) == 1
+    first = await store.copies.due(limit=10, lease=lease)
     assert sorted(copy.guild_id for copy in first) == [GUILD, GUILD + 1]
     assert {copy.shown_hash for copy in first} == {"h0"}
-    assert await log.copies_due(limit=10, lease=lease) == []  # leased: nobody else takes them
+    assert await store.copies.due(limit=10, lease=lease) == []  # leased: nobody else takes them
 
-    await log.copy_shown(CHANNEL, brief.id, shown_hash="h1", shown_version=edited.updated_at)
-    await log.release_copy(CHANNEL + 1, brief.id, retry_after=lease)
-    assert await log.copies_due(limit=10, lease=lease) == []  # not before retry_after
-    await log.release_copy(CHANNEL + 1, brief.id, retry_after=timedelta(0))
-    [again] = await log.copies_due(limit=10, lease=lease)
+    await store.copies.shown(CHANNEL, brief.id, shown_hash="h1", shown_version=edited.updated_at)
+    await store.copies.release(CHANNEL + 1, brief.id, retry_after=lease)
+    assert await store.copies.due(limit=10, lease=lease) == []  # not before retry_after
+    await store.copies.release(CHANNEL + 1, brief.id, retry_after=timedelta(0))
+    [again] = await store.copies.due(limit=10, lease=lease)
     assert again.guild_id == GUILD + 1
-    assert await log.copies_behind(GUILD) == 0
+    assert await store.copies.behind(GUILD) == 0
     assert (await log.copy(CHANNEL, brief.id)).shown_hash == "h1"  # type: ignore[union-attr]
 
 
@@ -391,7 +391,7 @@ async def test_two_processes_lease_each_copy_once(store_url: str) -> None:
             await first.briefs.update(brief.id, make_content(title="Fixed"), actor_id=None)
         lease = timedelta(minutes=1)
         batches = await asyncio.gather(
-            *(store.post_log.copies_due(limit=5, lease=lease) for store in (first, second) * 6)
+            *(store.copies.due(limit=5, lease=lease) for store in (first, second) * 6)
         )
         leased = [copy.brief_id for batch in batches for copy in batch]
         assert len(leased) == len(set(leased)) == 40
@@ -401,25 +401,26 @@ async def test_two_processes_lease_each_copy_once(store_url: str) -> None:
 
 
 async def test_lost_and_retracted_copies_are_left_alone(store: Storage, repo: Briefs) -> None:
-    log = store.post_log
     gone, closed, retracted = [await repo.add(make_content(title=f"B {n}")) for n in range(3)]
     for n, brief in enumerate((gone, closed, retracted)):
         await post(store, brief.id, 700 + n)
-    await log.copy_lost(CHANNEL, gone.id, "gone")
-    await log.copy_lost(CHANNEL, closed.id, "unreachable")
+    await store.copies.lost(CHANNEL, gone.id, "gone")
+    await store.copies.lost(CHANNEL, closed.id, "unreachable")
     assert await repo.delete(retracted.id, actor_id=5, reason="Wrong town named")
     for brief in (gone, closed):
         await repo.update(brief.id, make_content(title="Edited"), actor_id=None)
 
-    [due] = await log.copies_due(limit=10, lease=timedelta(minutes=1))
+    [due] = await store.copies.due(limit=10, lease=timedelta(minutes=1))
     assert due.brief_id == retracted.id
     retraction = await repo.retraction(retracted.id)
     assert retraction is not None
     assert (retraction.title, retraction.reason) == ("B 2", "Wrong town named")
     assert await repo.retraction(gone.id) is None
-    await log.copy_shown(CHANNEL, retracted.id, shown_hash="r", shown_version=None, retracted=True)
+    await store.copies.shown(
+        CHANNEL, retracted.id, shown_hash="r", shown_version=None, retracted=True
+    )
     await repo.update(gone.id, make_content(title="Edited again"), actor_id=None)
-    assert await log.copies_due(limit=10, lease=timedelta(minutes=1)) == []
+    assert await store.copies.due(limit=10, lease=timedelta(minutes=1)) == []
     [entry] = [e for e in await repo.history(retracted.id) if e.action == "delete"]
     assert entry.note == "Wrong town named"
 
@@ -470,28 +471,28 @@ async def test_crossposts_wait_in_line_and_can_be_retried_later(
     assert await log.claim(sub, brief.id)
     await log.record_message(sub, brief.id, 11, crosspost=True)
     lease = timedelta(minutes=5)
-    [due] = await log.crossposts_due(limit=5, lease=lease)
+    [due] = await store.crossposts.due(limit=5, lease=lease)
     assert due.message_id == 11
-    assert await log.crossposts_due(limit=5, lease=lease) == []
-    await log.crossposted(CHANNEL, brief.id, state="pending", retry_after=timedelta(hours=1))
-    assert await log.crossposts_due(limit=5, lease=lease) == []
-    await log.crossposted(CHANNEL, brief.id, state="pending")
-    assert [c.brief_id for c in await log.crossposts_due(limit=5, lease=lease)] == [brief.id]
-    await log.crossposted(CHANNEL, brief.id, state="done")
-    assert await log.crossposts_due(limit=5, lease=lease) == []
+    assert await store.crossposts.due(limit=5, lease=lease) == []
+    await store.crossposts.deferred(CHANNEL, brief.id, retry_after=timedelta(hours=1))
+    assert await store.crossposts.due(limit=5, lease=lease) == []
+    await store.crossposts.deferred(CHANNEL, brief.id)
+    assert [c.brief_id for c in await store.crossposts.due(limit=5, lease=lease)] == [brief.id]
+    await store.crossposts.published(CHANNEL, brief.id)
+    assert await store.crossposts.due(limit=5, lease=lease) == []
 
 
 async def test_the_delivery_log_keeps_the_newest_lines(
     store: Storage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(storage.subscriptions, "LOG_KEPT", 3)
+    monkeypatch.setattr(storage.delivery_log, "LOG_KEPT", 3)
     for n in range(5):
-        await store.post_log.log(GUILD, n, "sent", f"line {n}")
-    await store.post_log.log(GUILD + 1, None, "failed")
-    lines = await store.post_log.recent(GUILD)
+        await store.delivery_log.add(GUILD, n, "sent", f"line {n}")
+    await store.delivery_log.add(GUILD + 1, None, "failed")
+    lines = await store.delivery_log.recent(GUILD)
     assert [(line.brief_id, line.detail) for line in lines] == [
         (4, "line 4"),
         (3, "line 3"),
         (2, "line 2"),
     ]
-    assert [line.event for line in await store.post_log.recent(GUILD + 1)] == ["failed"]
+    assert [line.event for line in await store.delivery_log.recent(GUILD + 1)] == ["failed"]

@@ -37,6 +37,8 @@ from bot.cogs.autopost._policy import (
 )
 from bot.cogs.autopost._rounds import Rounds
 from bot.ui import components, embeds
+from storage.copies import CopyState
+from storage.delivery_log import Event
 from storage.errors import LibraryUnreachableError
 from storage.models import PostedCopy
 
@@ -71,8 +73,7 @@ class CopyKeeper:
 
     async def _round(self) -> None:
         """Lease copies that are behind, batch after batch, and bring each up to date."""
-        post_log = self.bot.storage.post_log
-        while copies := await post_log.copies_due(
+        while copies := await self.bot.storage.copies.due(
             limit=COPY_BATCH, lease=COPY_LEASE, shards=self.bot.served_shards()
         ):
             await asyncio.gather(*(self._bounded(copy) for copy in copies))
@@ -83,29 +84,29 @@ class CopyKeeper:
 
     async def update(self, copy: PostedCopy) -> None:
         """Edit one copy to what its brief shows now; never raise."""
-        post_log = self.bot.storage.post_log
+        storage = self.bot.storage
         ids = {"guild": copy.guild_id, "brief": copy.brief_id, "message_id": copy.message_id}
         try:
             brief = await self.bot.storage.briefs.get(copy.brief_id)
             if brief is not None:
                 embed, view = components.summary_message(brief)
                 shown = components.summary_hash(brief)
-                version, event = brief.updated_at, "updated"
+                version, event = brief.updated_at, Event.UPDATED
                 name = thread_name(brief.title)
             else:
                 retraction = await self.bot.storage.briefs.retraction(copy.brief_id)
                 if retraction is None:  # never stored here: nothing to show instead
-                    await post_log.copy_lost(copy.channel_id, copy.brief_id, "gone")
+                    await storage.copies.lost(copy.channel_id, copy.brief_id, CopyState.GONE)
                     return
                 embed, view = embeds.retracted_embed(retraction), None
                 shown = components.payload_hash(embed, view)
-                version, event = retraction.at, "retracted"
+                version, event = retraction.at, Event.RETRACTED
                 name = thread_name(f"Retracted: {retraction.title}")
             if shown != copy.shown_hash:
                 await self._edit(copy, embed, view, name)
-                await post_log.log(copy.guild_id, copy.brief_id, event)
+                await storage.delivery_log.add(copy.guild_id, copy.brief_id, event)
                 log.info(f"autopost copy {event}", extra=ids)
-            await post_log.copy_shown(
+            await storage.copies.shown(
                 copy.channel_id,
                 copy.brief_id,
                 shown_hash=shown,
@@ -165,7 +166,7 @@ class CopyKeeper:
 
     async def _failed(self, copy: PostedCopy, error: Exception) -> None:
         """A copy that is gone or out of reach is left alone from now on; others wait a round."""
-        post_log = self.bot.storage.post_log
+        storage = self.bot.storage
         ids = {"guild": copy.guild_id, "brief": copy.brief_id, "error": describe(error)}
         if isinstance(error, LibraryUnreachableError):
             raise error  # the round ends: nothing can be recorded until the library answers
@@ -175,17 +176,18 @@ class CopyKeeper:
                 log.error("autopost copy update failed", extra=ids, exc_info=error)
             else:
                 log.warning("autopost copy update failed; will retry", extra=ids)
-            await post_log.release_copy(copy.channel_id, copy.brief_id, retry_after=COPY_RETRY)
+            await storage.copies.release(copy.channel_id, copy.brief_id, retry_after=COPY_RETRY)
             return
-        state = "gone" if isinstance(error, discord.NotFound) else "unreachable"
+        state = CopyState.GONE if isinstance(error, discord.NotFound) else CopyState.UNREACHABLE
         log.warning(f"autopost copy {state}; no longer updated", extra=ids)
-        await post_log.copy_lost(copy.channel_id, copy.brief_id, state)
-        await post_log.log(copy.guild_id, copy.brief_id, state, describe(error))
+        await storage.copies.lost(copy.channel_id, copy.brief_id, state)
+        await storage.delivery_log.add(
+            copy.guild_id, copy.brief_id, Event(state.value), describe(error)
+        )
 
     async def _crossposts(self) -> None:
         """Publish announcement posts to following servers, each when its channel allows."""
-        post_log = self.bot.storage.post_log
-        while due := await post_log.crossposts_due(
+        while due := await self.bot.storage.crossposts.due(
             limit=CROSSPOST_BATCH, lease=CROSSPOST_LEASE, shards=self.bot.served_shards()
         ):
             for copy in due:
@@ -193,7 +195,7 @@ class CopyKeeper:
 
     async def _crosspost(self, copy: PostedCopy) -> None:
         """Publish one post; a long rate limit (about 10 an hour per channel) defers it."""
-        post_log = self.bot.storage.post_log
+        storage = self.bot.storage
         ids = {"guild": copy.guild_id, "brief": copy.brief_id, "message_id": copy.message_id}
         try:
             await self._pacer.wait(urgent=False)
@@ -204,20 +206,19 @@ class CopyKeeper:
             )
         except discord.RateLimited as limited:
             log.info("autopost crosspost deferred by a rate limit", extra=ids)
-            await post_log.crossposted(
-                copy.channel_id,
-                copy.brief_id,
-                state="pending",
-                retry_after=timedelta(seconds=limited.retry_after),
+            await storage.crossposts.deferred(
+                copy.channel_id, copy.brief_id, retry_after=timedelta(seconds=limited.retry_after)
             )
         except discord.HTTPException as error:
             if classify(error) is Outcome.RETRY:
-                await post_log.crossposted(copy.channel_id, copy.brief_id, state="pending")
+                await storage.crossposts.deferred(copy.channel_id, copy.brief_id)
                 return
             log.warning("autopost crosspost failed", extra={**ids, "error": describe(error)})
-            await post_log.crossposted(copy.channel_id, copy.brief_id, state="failed")
-            await post_log.log(copy.guild_id, copy.brief_id, "failed", describe(error))
+            await storage.crossposts.failed(copy.channel_id, copy.brief_id)
+            await storage.delivery_log.add(
+                copy.guild_id, copy.brief_id, Event.FAILED, describe(error)
+            )
         else:
             log.info("autopost crossposted", extra=ids)
-            await post_log.crossposted(copy.channel_id, copy.brief_id, state="done")
-            await post_log.log(copy.guild_id, copy.brief_id, "crossposted")
+            await storage.crossposts.published(copy.channel_id, copy.brief_id)
+            await storage.delivery_log.add(copy.guild_id, copy.brief_id, Event.CROSSPOSTED)

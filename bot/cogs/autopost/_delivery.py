@@ -61,6 +61,7 @@ from bot.cogs.autopost._sending import Sender
 from bot.cogs.autopost._subscribing import Destination
 from bot.cogs.autopost._why import Standing
 from bot.errors import UserFacingError
+from storage.delivery_log import Event
 from storage.errors import LibraryUnreachableError
 from storage.models import PostedCopy, PostTrace, Subscription, UnsentPost, utcnow
 
@@ -122,7 +123,9 @@ class AutoPoster:
             raise UserFacingError(f"I can't post there right now: {error}") from None
         result = await self._sender.post(subscription, channel, brief.id)
         if result.copy is not None:
-            await storage.post_log.log(subscription.guild_id, brief.id, "test", channel.mention)
+            await storage.delivery_log.add(
+                subscription.guild_id, brief.id, Event.TEST, channel.mention
+            )
             jump = self._jump(result.copy)
             return f"Posted the latest brief, #{brief.id}, in {channel.mention}{jump}"
         if result.outcome is Outcome.PASSED:
@@ -209,8 +212,11 @@ class AutoPoster:
             to_post, to_skip = plan_catchup(ids, cap)
         if to_skip:
             await post_log.skip(subscription, to_skip)
-            await post_log.log(
-                guild_id, None, "skipped", f"{len(to_skip)} briefs, #{to_skip[0]}–#{to_skip[-1]}"
+            await self.bot.storage.delivery_log.add(
+                guild_id,
+                None,
+                Event.SKIPPED,
+                f"{len(to_skip)} briefs, #{to_skip[0]}–#{to_skip[-1]}",
             )
             log.warning(
                 "autopost backlog skipped",
@@ -256,10 +262,10 @@ class AutoPoster:
             if forum or unsent.claimed_at < now - NONCE_WINDOW:
                 await post_log.give_up(unsent.channel_id, unsent.brief_id)
                 log.warning("autopost gave up an unsent claim it cannot retry safely", extra=ids)
-                await post_log.log(
+                await self.bot.storage.delivery_log.add(
                     unsent.guild_id,
                     unsent.brief_id,
-                    "gave_up",
+                    Event.GAVE_UP,
                     "a delivery was cut short too long ago to retry safely"
                     if not forum
                     else "a forum post was cut short; retrying could post it twice",

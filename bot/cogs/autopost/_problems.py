@@ -12,6 +12,7 @@ from bot.cogs.autopost._outcomes import Outcome, describe, tag_refused
 from bot.cogs.autopost._policy import NO_MENTIONS
 from bot.cogs.autopost._subscribing import Destination
 from bot.cogs.autopost._texts import RESUME_HINT
+from storage.delivery_log import Event
 from storage.models import Subscription
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ async def pause(bot: BriefBot, subscription: Subscription, reason: str) -> None:
     """Stop posting for this subscription and tell the server once, where it can see it."""
     guild_id = subscription.guild_id
     await bot.storage.subscriptions.pause(subscription.id, reason)
-    await bot.storage.post_log.log(guild_id, None, "paused", reason)
+    await bot.storage.delivery_log.add(guild_id, None, Event.PAUSED, reason)
     log.warning(
         "autopost paused",
         extra={

@@ -57,7 +57,7 @@ async def status(
         pending=await poster.pending_count(sub) if sub else 0,
         next_check=next_check,
         rejected=await post_log.rejected(sub.channel_id) if sub else (),
-        behind=await post_log.copies_behind(interaction.guild.id),
+        behind=await bot.storage.copies.behind(interaction.guild.id),
         window=await poster.cap_window(sub) if sub else None,
     )
 
@@ -126,5 +126,5 @@ async def brief_choices(bot: BriefBot, current: str) -> list[app_commands.Choice
 async def delivery_log(interaction: Interaction) -> str:
     """Describe the server's latest deliveries, updates and failures."""
     assert interaction.guild is not None
-    post_log = interaction.client.storage.post_log
-    return log_text(await post_log.recent(interaction.guild.id, limit=LOG_LINES))
+    delivery_log = interaction.client.storage.delivery_log
+    return log_text(await delivery_log.recent(interaction.guild.id, limit=LOG_LINES))

@@ -17,6 +17,7 @@ from bot.cogs.autopost._problems import failed
 from bot.cogs.autopost._subscribing import Destination, may_mention
 from bot.cogs.autopost._texts import payload_shape
 from bot.ui import components
+from storage.delivery_log import Event
 from storage.models import Brief, PostedCopy, Subscription
 
 if TYPE_CHECKING:
@@ -119,7 +120,7 @@ class Sender:
             ),
         )
         where = (thread or channel).mention + message.unpinged
-        await self._bot.storage.post_log.log(subscription.guild_id, brief.id, "sent", where)
+        await self._bot.storage.delivery_log.add(subscription.guild_id, brief.id, Event.SENT, where)
         ids = {"guild": subscription.guild_id, "brief": brief.id, "channel": channel.id}
         log.info("autopost sent", extra={**ids, "message_id": sent.id})
         if thread is None and subscription.thread:
@@ -131,12 +132,12 @@ class Sender:
     ) -> Posted:
         """Keep a refused post's claim with the reason, or give a failed one back; pause or
         note the problem. Re-raise an error that is no Discord or network failure."""
-        post_log = self._bot.storage.post_log
+        post_log, delivery_log = self._bot.storage.post_log, self._bot.storage.delivery_log
         brief_id, guild_id = message.brief.id, subscription.guild_id
         outcome = Outcome.PAUSE if tag_refused(error) else classify(error)
         if outcome is Outcome.DROP:
             await post_log.reject(channel.id, brief_id, describe(error))
-            await post_log.log(guild_id, brief_id, "rejected", describe(error))
+            await delivery_log.add(guild_id, brief_id, Event.REJECTED, describe(error))
             log.error(
                 "autopost send rejected; kept until the brief is edited",
                 extra={
@@ -149,7 +150,7 @@ class Sender:
             )
         else:
             await post_log.release(channel.id, brief_id)
-            await post_log.log(guild_id, brief_id, "failed", describe(error))
+            await delivery_log.add(guild_id, brief_id, Event.FAILED, describe(error))
         if outcome is None:
             raise error
         problem = await failed(self._bot, subscription, channel, brief_id, error, outcome)
@@ -218,8 +219,11 @@ class Sender:
             thread = await message.create_thread(name=thread_name(brief.title))
         except discord.HTTPException as error:
             log.warning("autopost thread not opened", extra={**ids, "error": describe(error)})
-            await self._bot.storage.post_log.log(
-                subscription.guild_id, brief.id, "failed", f"thread not opened: {describe(error)}"
+            await self._bot.storage.delivery_log.add(
+                subscription.guild_id,
+                brief.id,
+                Event.FAILED,
+                f"thread not opened: {describe(error)}",
             )
             return
         log.info("autopost thread opened", extra={**ids, "thread": thread.id})

@@ -76,7 +76,7 @@ async def test_an_edit_that_leaves_the_summary_alone_edits_no_message(simcord_en
     (post,) = posts(env, server.news)
     more = await server.manager.click(post, label="More")
     assert "A rewritten article" in more.response.embeds[0].description
-    assert await env.bot.storage.post_log.copies_behind(server.guild.id) == 0
+    assert await env.bot.storage.copies.behind(server.guild.id) == 0
 
 
 async def test_a_deleted_copy_is_marked_gone_and_never_pauses_the_server(simcord_env):
@@ -340,7 +340,7 @@ async def test_a_correction_reaches_an_archived_forum_post_and_leaves_it_archive
         "message edited",
         {"name": "Corrected headline", "archived": True},
     ]
-    log = await env.bot.storage.post_log.recent(forum.guild.id)
+    log = await env.bot.storage.delivery_log.recent(forum.guild.id)
     assert log[0].event == "updated"
 
 
@@ -359,7 +359,7 @@ async def test_a_retraction_reaches_an_archived_forum_post_and_renames_it(simcor
     )
     copy = await env.bot.storage.post_log.copy(forum.id, brief.id)
     assert copy is not None
-    assert await env.bot.storage.post_log.copies_behind(forum.guild.id) == 0
+    assert await env.bot.storage.copies.behind(forum.guild.id) == 0
 
 
 async def test_a_post_discord_archived_unseen_is_reopened_when_discord_says_so(simcord_env):

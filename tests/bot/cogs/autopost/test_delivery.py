@@ -424,5 +424,5 @@ async def test_a_daily_cap_defers_the_rest_to_the_next_window_never_drops_them(
     status = await server.status()
     assert "**Waiting to post:** 0" in status
     assert "Waiting for the daily cap" not in status
-    events = await env.bot.storage.post_log.recent(server.guild.id)
+    events = await env.bot.storage.delivery_log.recent(server.guild.id)
     assert "skipped" not in {event.event for event in events}
