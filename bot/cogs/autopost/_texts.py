@@ -10,6 +10,7 @@ import discord
 
 from bot.cogs.autopost._policy import CapWindow
 from bot.limits import MESSAGE_CONTENT
+from storage.delivery_log import Event
 from storage.models import DeliveryEvent, RejectedPost, Subscription
 from storage.topics import Match
 
@@ -169,19 +170,19 @@ def overview_text(subscriptions: Sequence[Subscription], pending: Sequence[int])
 
 
 #: How each delivery event reads in `/autopost log`.
-EVENT_WORDS = {
-    "sent": "posted",
-    "updated": "updated after an edit",
-    "retracted": "replaced by a retraction notice",
-    "gone": "copy deleted in Discord; no longer updated",
-    "unreachable": "copy out of reach; no longer updated",
-    "failed": "failed",
-    "rejected": "refused by Discord",
-    "skipped": "skipped (backlog beyond the catch-up cap)",
-    "gave_up": "given up (unsure whether it was posted)",
-    "crossposted": "published to following servers",
-    "test": "posted by /autopost test",
-    "paused": "auto-posting paused",
+EVENT_WORDS: dict[str, str] = {
+    Event.SENT: "posted",
+    Event.UPDATED: "updated after an edit",
+    Event.RETRACTED: "replaced by a retraction notice",
+    Event.GONE: "copy deleted in Discord; no longer updated",
+    Event.UNREACHABLE: "copy out of reach; no longer updated",
+    Event.FAILED: "failed",
+    Event.REJECTED: "refused by Discord",
+    Event.SKIPPED: "skipped (backlog beyond the catch-up cap)",
+    Event.GAVE_UP: "given up (unsure whether it was posted)",
+    Event.CROSSPOSTED: "published to following servers",
+    Event.TEST: "posted by /autopost test",
+    Event.PAUSED: "auto-posting paused",
 }
 
 

@@ -11,9 +11,10 @@ import discord
 from bot.cogs.autopost._outcomes import Outcome, classify
 from bot.cogs.autopost._pacing import SEND_RATE, Pacer, send_rate
 from bot.cogs.autopost._policy import DAILY_CAP_WINDOW, CapWindow, plan_catchup
-from bot.cogs.autopost._texts import LINE_MAX, fit
+from bot.cogs.autopost._texts import EVENT_WORDS, LINE_MAX, fit
 from bot.limits import GLOBAL_REQUESTS_PER_SECOND, MESSAGE_CONTENT
 from storage.base import Shards
+from storage.delivery_log import Event
 
 
 def test_plan_catchup_posts_the_newest_and_skips_the_older_rest():
@@ -98,3 +99,7 @@ def test_a_cap_window_tells_when_each_waiting_brief_goes():
     lowered = CapWindow(1, hours, now)  # the cap was lowered below today's posts
     assert lowered.room == 0
     assert lowered.turn(0) == hours[1] + DAILY_CAP_WINDOW
+
+
+def test_every_delivery_log_event_reads_as_words_in_the_log() -> None:
+    assert set(EVENT_WORDS) == set(Event)
