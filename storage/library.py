@@ -10,11 +10,14 @@ from storage.briefs import Briefs
 from storage.copies import Copies
 from storage.crossposts import Crossposts
 from storage.delivery_log import DeliveryLog
+from storage.idempotency import IdempotencyKeys
 from storage.post_log import PostLog
 from storage.publishing import Announcements, Publisher
+from storage.sources import Sources
 from storage.sql import Connection, Row
 from storage.state import State
 from storage.subscriptions import Subscriptions
+from storage.tokens import Tokens
 
 
 class Storage:
@@ -35,6 +38,9 @@ class Storage:
         self.crossposts = Crossposts(db)
         self.delivery_log = DeliveryLog(db)
         self.state = State(db)
+        self.sources = Sources(db)
+        self.tokens = Tokens(db)
+        self.idempotency = IdempotencyKeys(db)
 
     @property
     def url(self) -> str:

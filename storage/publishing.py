@@ -14,8 +14,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from storage.base import Backend
+from storage.base import Backend, content_key
 from storage.briefs import Briefs
+from storage.errors import ExternalIdTakenError, ExternalRetractedError
 from storage.models import AuditEntry, Brief, BriefContent
 
 log = logging.getLogger("storage")
@@ -61,12 +62,33 @@ CLI = Source("cli", "the command line")
 SOURCES = {source.name: source for source in (CLI,)}
 #: Called once per announcement; must not block (start the work, don't do it here).
 Subscriber = Callable[[Announcement], None]
+#: Tries of an upsert racing other writers of the same external id (a create loses only to
+#: a create that committed, an edit only to a retraction, so a few always suffice).
+UPSERT_ATTEMPTS = 5
+
+
+class UpsertOutcome(StrEnum):
+    """What an upsert did to the source's brief."""
+
+    CREATED = "created"  # a new brief, published
+    CORRECTED = "corrected"  # the published brief's content replaced: its copies follow
+    UNCHANGED = "unchanged"  # the same content: nothing written, nothing announced
+
+
+@dataclass(frozen=True)
+class Upsert:
+    """The brief a source's upsert left, and what it did."""
+
+    brief: Brief
+    outcome: UpsertOutcome
 
 
 def actor_of(entry: AuditEntry) -> Actor:
     """Return who made an audited change; entries without one were the command line's."""
     if entry.actor_id is not None:
         return User(entry.actor_id)
+    if entry.source is not None and entry.source_label is not None:
+        return Source(entry.source, entry.source_label)
     return source_named(entry.source)
 
 
@@ -83,6 +105,13 @@ def _audited(actor: Actor) -> tuple[int | None, str | None]:
     if isinstance(actor, User):
         return actor.id, None
     return None, actor.name
+
+
+def _label(actor: Actor) -> str | None:
+    """Return the label the audit trail keeps for a source other than the known ones."""
+    if isinstance(actor, User) or actor.name in SOURCES:
+        return None
+    return actor.label
 
 
 class Announcements:
@@ -139,7 +168,9 @@ class Publisher:
     async def publish(self, content: BriefContent, *, by: Actor) -> Brief:
         """Store one new brief (audited as 'add') and announce it."""
         actor_id, source = _audited(by)
-        brief = await self._briefs.add(content, created_by=actor_id, source=source)
+        brief = await self._briefs.add(
+            content, created_by=actor_id, source=source, label=_label(by)
+        )
         await self._announcements.announce(Announcement(Change.PUBLISHED, brief.id))
         return brief
 
@@ -155,7 +186,7 @@ class Publisher:
         unless `announce` is False, announce its newest brief once."""
         actor_id, source = _audited(by)
         stored = await self._briefs.add_many(
-            items, created_by=actor_id, source=source, skip_present=skip_present
+            items, created_by=actor_id, source=source, skip_present=skip_present, label=_label(by)
         )
         if stored and announce:
             await self._announcements.announce(Announcement(Change.PUBLISHED, stored[-1].id))
@@ -174,7 +205,13 @@ class Publisher:
         posted copies follow; None if it is missing or retracted."""
         actor_id, source = _audited(by)
         brief = await self._briefs.update(
-            brief_id, content, actor_id=actor_id, source=source, base=base, note=note
+            brief_id,
+            content,
+            actor_id=actor_id,
+            source=source,
+            base=base,
+            note=note,
+            label=_label(by),
         )
         if brief is not None:
             await self._announcements.announce(Announcement(Change.EDITED, brief.id))
@@ -183,7 +220,62 @@ class Publisher:
     async def retract(self, brief_id: int, *, by: Actor, reason: str | None = None) -> bool:
         """Retract a live brief (see `Briefs.delete`) and announce it; False if absent."""
         actor_id, source = _audited(by)
-        if not await self._briefs.delete(brief_id, actor_id=actor_id, source=source, reason=reason):
+        deleted = await self._briefs.delete(
+            brief_id, actor_id=actor_id, source=source, reason=reason, label=_label(by)
+        )
+        if not deleted:
             return False
         await self._announcements.announce(Announcement(Change.RETRACTED, brief_id))
         return True
+
+    async def upsert(
+        self,
+        source: Source,
+        external_id: str,
+        content: BriefContent,
+        *,
+        correction: str | None = None,
+    ) -> Upsert:
+        """Publish the content a source knows by `external_id`, or correct the brief it already
+        is (its copies follow, with the `correction` note); the same content changes nothing.
+
+        Concurrent upserts of one external id leave one brief: a create that finds the id
+        taken tries again as an edit. Edits of one id apply in the order they commit (the
+        last one stays: a source sends its newest version last). Raises
+        ExternalRetractedError if the source retracted that brief.
+        """
+        key = content_key(content)
+        for _ in range(UPSERT_ATTEMPTS):
+            existing = await self._briefs.by_external(source.name, external_id)
+            if existing is None:
+                try:
+                    brief = await self._briefs.add(
+                        content,
+                        source=source.name,
+                        label=_label(source),
+                        external_id=external_id,
+                    )
+                except ExternalIdTakenError:
+                    continue
+                await self._announcements.announce(Announcement(Change.PUBLISHED, brief.id))
+                return Upsert(brief, UpsertOutcome.CREATED)
+            if existing.retracted_at is not None:
+                raise ExternalRetractedError(existing.id)
+            if content_key(existing) == key:
+                return Upsert(existing, UpsertOutcome.UNCHANGED)
+            corrected = await self.correct(existing.id, content, by=source, note=correction)
+            if corrected is not None:
+                return Upsert(corrected, UpsertOutcome.CORRECTED)
+        raise RuntimeError(f"{source.name}/{external_id} kept changing; nothing more was tried")
+
+    async def retract_external(
+        self, source: Source, external_id: str, reason: str | None = None
+    ) -> Brief | None:
+        """Retract the brief a source knows by `external_id` (every posted copy says so);
+        return it as it now is (already retracted: unchanged), or None if there is none."""
+        existing = await self._briefs.by_external(source.name, external_id)
+        if existing is None:
+            return None
+        if existing.retracted_at is None:
+            await self.retract(existing.id, by=source, reason=reason)
+        return await self._briefs.by_external(source.name, external_id)

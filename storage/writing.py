@@ -22,7 +22,7 @@ from storage.base import (
     with_ids,
 )
 from storage.copies import mark_copies_due
-from storage.errors import StaleEditError
+from storage.errors import ExternalIdTakenError, StaleEditError
 from storage.models import Brief, BriefContent, utcnow
 from storage.rows import audit_rows, brief_of, brief_row, content_values
 from storage.schema import visible
@@ -41,12 +41,24 @@ class BriefWriter:
         self._db = db
 
     async def add(
-        self, content: BriefContent, *, created_by: int | None = None, source: str | None = None
+        self,
+        content: BriefContent,
+        *,
+        created_by: int | None = None,
+        source: str | None = None,
+        label: str | None = None,
+        external_id: str | None = None,
     ) -> Brief:
         """Store new content under a fresh id (audited as 'add'), announcing nothing: entry
-        points publish through `storage.publishing.Publisher`."""
+        points publish through `storage.publishing.Publisher`. With `external_id`, the brief
+        is the `source`'s by that id: ExternalIdTakenError if it already has one."""
         stored = await self.add_many(
-            [plain(content)], created_by=created_by, source=source, action="add"
+            [plain(content)],
+            created_by=created_by,
+            source=source,
+            label=label,
+            action="add",
+            external_id=external_id,
         )
         return stored[0]
 
@@ -58,6 +70,8 @@ class BriefWriter:
         source: str | None = None,
         action: str = "import",
         skip_present: bool = False,
+        label: str | None = None,
+        external_id: str | None = None,
     ) -> list[Brief]:
         """Store all items or none, in one transaction; return what was stored.
 
@@ -75,6 +89,8 @@ class BriefWriter:
         now = utcnow()
         async with self._db.transaction() as conn:
             await self._db.lock_ids(conn)  # another process handing out ids waits for us
+            if external_id is not None:
+                await self._check_external(conn, source, external_id)
             rows = await conn.fetch(
                 f"SELECT id, content_hash, {_LIVE} AS live FROM briefs WHERE {any_of('id')}",
                 kept,
@@ -93,8 +109,11 @@ class BriefWriter:
                 return []
             highest = await conn.fetchval("SELECT COALESCE(MAX(id), 0) FROM briefs")
             stored = with_ids(fresh, max([int(highest), *kept]) + 1, now=now, created_by=created_by)
-            await self._db.insert(conn, "briefs", [brief_row(brief) for brief in stored])
-            audit = audit_rows(stored, action, created_by, now, source)
+            rows = [brief_row(brief) for brief in stored]
+            if external_id is not None:
+                rows[0] |= {"source_name": source, "external_id": external_id}
+            await self._db.insert(conn, "briefs", rows)
+            audit = audit_rows(stored, action, created_by, now, source, label)
             await self._db.insert(conn, "audit_log", audit)
         if len(stored) >= BULK_WRITE:
             await self._db.settle(("briefs", "audit_log"))
@@ -109,6 +128,7 @@ class BriefWriter:
         source: str | None = None,
         base: Brief | None = None,
         note: str | None = None,
+        label: str | None = None,
     ) -> Brief | None:
         """Replace a live brief's content (audited as 'edit'); None if missing or deleted.
 
@@ -144,7 +164,7 @@ class BriefWriter:
                     raise await self._stale(conn, brief_id)
                 return None
             brief = brief_of(row)
-            audit = (actor_id, source, now, snapshot(brief), note)
+            audit = (actor_id, source, now, snapshot(brief), note, label)
             await self._audit(conn, brief_id, "edit", *audit)
             await mark_copies_due(conn, brief_id, now)  # its posted copies are now behind
         return brief
@@ -156,6 +176,7 @@ class BriefWriter:
         actor_id: int | None,
         source: str | None = None,
         reason: str | None = None,
+        label: str | None = None,
     ) -> bool:
         """Soft-delete (retract): hide from lookups, search and auto-post; keep history.
 
@@ -176,9 +197,20 @@ class BriefWriter:
             if row is None:
                 return False
             record = snapshot(brief_of(row))
-            await self._audit(conn, brief_id, "delete", actor_id, source, now, record, reason)
+            audit = (actor_id, source, now, record, reason, label)
+            await self._audit(conn, brief_id, "delete", *audit)
             await mark_copies_due(conn, brief_id, now)  # its posted copies now retract it
         return True
+
+    async def _check_external(self, conn: Connection, source: str | None, external_id: str) -> None:
+        """Raise ExternalIdTakenError if `source` already has a brief by `external_id`."""
+        if source is None:
+            raise ValueError("an external id needs its source")
+        taken = await conn.fetchval(
+            "SELECT id FROM briefs WHERE source_name = ? AND external_id = ?", source, external_id
+        )
+        if taken is not None:
+            raise ExternalIdTakenError(int(taken))
 
     async def _is_live(self, conn: Connection, brief_id: int) -> bool:
         found = await conn.fetchval(f"SELECT 1 FROM briefs WHERE id = ? AND {_LIVE}", brief_id)
@@ -208,14 +240,17 @@ class BriefWriter:
         at: Any,
         record: str,
         note: str | None = None,
+        label: str | None = None,
     ) -> None:
         await conn.execute(
-            "INSERT INTO audit_log (brief_id, action, actor_id, source, at, snapshot, note)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO audit_log"
+            " (brief_id, action, actor_id, source, source_label, at, snapshot, note)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             brief_id,
             action,
             actor_id,
             source,
+            label,
             at,
             record,
             note,

@@ -531,7 +531,7 @@ async def test_history_names_who_changed_a_brief_a_member_or_a_source(world):
     lines = history.response.embeds[0].description.split("\n")
     assert [line.split(" · ")[0] for line in lines] == [
         "**Added** by the command line",
-        "**Edited** by harbour-feed",  # a source this bot does not know: its name
+        "**Edited** by a feed",  # a source: the label it acted under
         f"**Deleted** by <@{world.alice.id}>",
     ]
 
