@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
-from bot.api import _health
+from bot.api import _briefs, _health, _posting, _preview
 from bot.api._limits import BodyCap
 from bot.api._metrics import CountRequests
 from bot.api._problems import install_problem_handlers
@@ -35,6 +35,9 @@ def create_api(storage: Storage, settings: Settings, *, bot: BriefBot | None = N
     app.state.api = state
     install_problem_handlers(app)
     app.include_router(_health.router)
+    app.include_router(_briefs.router)
+    app.include_router(_posting.router)
+    app.include_router(_preview.router)
     app.add_middleware(BodyCap)
     app.add_middleware(CountRequests, metrics=state.metrics)
     return app

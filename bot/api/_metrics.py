@@ -17,6 +17,12 @@ class Metrics:
             ["status"],
             registry=self.registry,
         )
+        self.briefs = Counter(
+            "briefbot_api_briefs",
+            "Briefs pushed, by source and outcome (created, corrected, unchanged, retracted).",
+            ["source", "outcome"],
+            registry=self.registry,
+        )
         self.rate_limited = Counter(
             "briefbot_api_rate_limited",
             "Requests refused with 429 by the per-token rate limit.",

@@ -11,6 +11,7 @@ import simcord
 from bot.app import BriefBot
 from bot.cli.api import ApiListenError, beside
 from bot.config import Settings
+from tests.helpers import Server, posts, titles, woken
 
 
 async def test_the_api_is_served_beside_the_bot_with_its_gateway(
@@ -42,3 +43,30 @@ async def test_a_taken_port_is_worded(simcord_env: simcord.Env, settings: Settin
         with pytest.raises(ApiListenError, match=f"API_LISTEN: cannot listen on 127.0.0.1:{port}"):
             async with beside(simcord_env.bot, with_api):
                 pass
+
+
+async def test_a_push_to_the_api_in_the_bot_is_posted_and_an_edit_corrects_the_copy(
+    simcord_env: simcord.Env, settings: Settings
+):
+    bot: BriefBot = simcord_env.bot
+    newsroom = Server(simcord_env)
+    await newsroom.subscribe()
+    await bot.storage.sources.add("cms")
+    _, token = await bot.storage.tokens.create("cms", "Newsdesk")
+    headers = {"Authorization": f"Bearer {token}"}
+    brief = {"title": "Bridge reopens", "what_happened": "The bridge is open again."}
+    with_api = settings.model_copy(update={"api_listen": "0"})
+    async with beside(bot, with_api) as server, aiohttp.ClientSession() as http:
+        assert server is not None
+        url = f"{server.url}/v1/sources/cms/briefs/story-7"
+        async with http.put(url, json=brief, headers=headers) as response:
+            assert response.status == 201
+        await woken(simcord_env)
+        assert titles(simcord_env, newsroom.news) == ["Bridge reopens"]
+
+        edited = {**brief, "title": "Bridge reopens on Monday"}
+        async with http.put(url, json=edited, headers=headers) as response:
+            assert (await response.json())["outcome"] == "corrected"
+        await woken(simcord_env)
+    (post,) = posts(simcord_env, newsroom.news)
+    assert post.embeds[0].title == "Bridge reopens on Monday"
