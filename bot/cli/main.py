@@ -95,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     mig.add_argument(
         "--to", dest="target", metavar="URL_OR_FILE", required=True, help="empty database to fill"
     )
+    add_source_commands(sub)
     api = sub.add_parser("api", help="serve the HTTP API alone (no Discord), beside bots")
     api.set_defaults(func=command_api)
     add_api_arguments(api)
@@ -111,6 +112,37 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--no-browser", action="store_true", help="only print the page's address")
     return parser
+
+
+def add_source_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Describe `source add|list|remove` and `token create|list|revoke`."""
+    source = sub.add_parser("source", help="the sources that may push briefs through the API")
+    source.set_defaults(func=command_source)
+    actions = source.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", help="add a source (a name such as cms or wire)")
+    add.add_argument("name")
+    add.add_argument("--label", help="how /brief history shows it (default: its name)")
+    add.add_argument("--review", action="store_true", help="its briefs wait for review")
+    add.add_argument(
+        "--signed",
+        action="store_true",
+        help="its pushes must be signed webhooks: print the signing secret, once",
+    )
+    listed = actions.add_parser("list", help="list the sources")
+    remove = actions.add_parser("remove", help="remove a source and its tokens")
+    remove.add_argument("name")
+    token = sub.add_parser("token", help="the API tokens each source pushes with")
+    token.set_defaults(func=command_token)
+    verbs = token.add_subparsers(dest="action", required=True)
+    create = verbs.add_parser("create", help="create a token; prints it alone, once")
+    create.add_argument("--source", required=True, help="the source it acts for")
+    create.add_argument("--label", help="who uses it, as history shows it")
+    listing = verbs.add_parser("list", help="list tokens (never their secrets)")
+    listing.add_argument("--source", help="only this source's")
+    revoke = verbs.add_parser("revoke", help="refuse a token from its next request on")
+    revoke.add_argument("id", type=int)
+    for command in (add, listed, remove, create, listing, revoke):
+        command.add_argument("--db", metavar="URL_OR_FILE", help=DB_HELP)
 
 
 def add_api_arguments(api: argparse.ArgumentParser) -> None:
@@ -214,6 +246,22 @@ def command_api(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
     settings = with_database(args, settings)
     return run_command(lambda: api(settings, host, port), stopped=EXIT_OK)
+
+
+def command_source(args: argparse.Namespace, settings: Settings) -> int:
+    """`source add|list|remove`: the sources that may push briefs."""
+    from bot.cli.sources import source
+
+    settings = with_database(args, settings)
+    return run_command(lambda: source(settings, args))
+
+
+def command_token(args: argparse.Namespace, settings: Settings) -> int:
+    """`token create|list|revoke`: the API tokens of sources."""
+    from bot.cli.sources import token
+
+    settings = with_database(args, settings)
+    return run_command(lambda: token(settings, args))
 
 
 def command_migrate_db(args: argparse.Namespace, settings: Settings) -> int:
@@ -354,8 +402,13 @@ def run_bot(settings: Settings) -> int:
     url = settings.database
     if backend_of(url) == "sqlite" and not Path(sqlite_path(url)).exists():
         log.warning("no database file yet; it is created at login", extra={"url": url})
+    from bot.cli.api import ApiListenError
+
     try:
         return run_command(lambda: serve(settings, token), stopped=EXIT_OK)
+    except ApiListenError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except DatabaseUnavailableError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -378,12 +431,16 @@ def run_bot(settings: Settings) -> int:
 
 
 async def serve(settings: Settings, token: str) -> int:
-    """Log in, connect and serve until cancelled; then close the bot, bounded in time."""
+    """Log in, connect and serve (the API too, if API_LISTEN says so) until cancelled; then
+    close the bot, bounded in time."""
     from bot.app import create_bot
+    from bot.cli.api import beside
 
     bot = create_bot(settings)
     try:
-        await bot.start(token)
+        await bot.login(token)  # bot.start's first half: storage opens, features load
+        async with beside(bot, settings):
+            await bot.connect()
     finally:
         try:
             await asyncio.wait_for(bot.close(), CLOSE_TIMEOUT)

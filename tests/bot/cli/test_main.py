@@ -91,6 +91,8 @@ def test_every_subcommand_has_a_function() -> None:
         "migrate-db",
         "demo",
         "api",
+        "source",
+        "token",
     }
     for name, command in sub.choices.items():
         assert callable(command.get_default("func")), name
