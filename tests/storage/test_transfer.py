@@ -11,6 +11,7 @@ from storage.backends import open_storage
 from storage.base import TABLES
 from storage.library import Storage
 from storage.models import SubscriptionOptions
+from storage.publishing import Source, UpsertOutcome
 from storage.sql import Row
 from storage.topics import Match
 from storage.transfer import TransferError, copy_library
@@ -39,6 +40,10 @@ async def pair(
             await target.close()
 
 
+#: The source `fill` pushes a brief as.
+CMS = Source("cms", "staging")
+
+
 async def fill(store: Storage) -> None:
     """Put something in every table: edits, a deletion, settings, posts, skips, state."""
     briefs = await store.briefs.add_many(
@@ -58,6 +63,13 @@ async def fill(store: Storage) -> None:
     await store.post_log.record_message(sub, briefs[2].id, 999, thread_id=998)
     await store.post_log.skip(sub, [briefs[3].id, briefs[4].id])
     await store.state.set("command_hash:global", "abc")
+    await store.sources.add("cms", label="Newsroom CMS")
+    _, secret = await store.tokens.create("cms", "staging")
+    await store.sources.set_webhook_secret("cms")
+    await store.publisher.upsert(CMS, "story-1", make_content(title="Pushed by the CMS"))
+    token = await store.tokens.verify(secret)
+    assert token is not None
+    await store.idempotency.remember(token.id, "key-1", "hash", 201, "{}")
 
 
 async def everything(store: Storage) -> dict[str, list[Row]]:
@@ -69,7 +81,7 @@ async def test_copy_keeps_every_row_exactly(pair: tuple[Storage, Storage]) -> No
     await fill(source)
     counts = await copy_library(source, target, batch=7)
     assert counts == await source.counts() == await target.counts()
-    assert counts["briefs"] == 30
+    assert counts["briefs"] == 31  # 30 imported, one pushed by a source
     assert await everything(target) == await everything(source)
     assert await target.integrity_problems() == []
 
@@ -83,7 +95,7 @@ async def test_copied_library_works_on_the_target(pair: tuple[Storage, Storage])
     assert await target.briefs.get(2) is None  # still deleted
     assert [e.action for e in await target.briefs.history(1)] == ["import", "edit"]
     added = await target.briefs.add(make_content(title="After the move"))
-    assert added.id == 31  # ids continue after the highest copied one
+    assert added.id == 32  # ids continue after the highest copied one
     assert [e.action for e in await target.briefs.history(added.id)] == ["add"]
     subs = await target.subscriptions.of_guild(111)
     assert subs == await source.subscriptions.of_guild(111)
@@ -92,6 +104,16 @@ async def test_copied_library_works_on_the_target(pair: tuple[Storage, Storage])
     more = await target.subscriptions.add(111, SubscriptionOptions(channel_id=224))
     assert more.id == subs[-1].id + 1  # subscription ids continue too
     assert await target.state.get("command_hash:global") == "abc"
+    # A source keeps its tokens, briefs and keys; a new token is numbered after the copied one.
+    pushed = await target.briefs.by_external("cms", "story-1")
+    assert pushed is not None
+    assert pushed.title == "Pushed by the CMS"
+    copied = await target.publisher.upsert(CMS, "story-1", make_content(title="Pushed by the CMS"))
+    assert copied.outcome is UpsertOutcome.UNCHANGED
+    [token] = await target.tokens.list("cms")
+    fresh, _ = await target.tokens.create("cms")
+    assert fresh.id == token.id + 1
+    assert await target.idempotency.recall(token.id, "key-1") is not None
 
 
 async def test_target_must_be_empty(pair: tuple[Storage, Storage]) -> None:
