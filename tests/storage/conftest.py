@@ -126,3 +126,22 @@ async def check_copies_due_marked(store: Storage) -> None:
     assert sorted((copy.channel_id, copy.brief_id) for copy in due) == [(100, 1), (100, 4)]
     assert await store.copies.behind(10) == 2
     assert await store.copies.behind(20) == 0
+
+
+async def check_sources_after_upgrade(store: Storage) -> None:
+    """Check a library upgraded to sources: its one brief (#1, audited as the command line's)
+    has no source, there are no sources yet, and a source then pushes as in a new library."""
+    from storage.publishing import CLI, Source, UpsertOutcome, actor_of
+
+    [entry] = await store.briefs.history(1)
+    assert entry.source_label is None
+    assert actor_of(entry) == CLI
+    assert await store.sources.list() == []
+    assert await store.tokens.list() == []
+    await store.sources.add("cms")
+    pushed = await store.publisher.upsert(Source("cms", "staging"), "1", make_content())
+    assert pushed.outcome is UpsertOutcome.CREATED
+    assert pushed.brief.id == 2
+    found = await store.briefs.by_external("cms", "1")
+    assert found is not None
+    assert found.id == 2

@@ -21,6 +21,7 @@ from tests.storage.conftest import (
     POSTS_BEFORE_NUMBERS,
     check_copies_due_marked,
     check_numbers_kept,
+    check_sources_after_upgrade,
     check_upgraded_to_subscriptions,
     make_content,
 )
@@ -258,5 +259,29 @@ async def test_copies_behind_their_brief_are_due_after_an_upgrade(pg_url: str) -
     store = await open_storage(pg_url)
     try:
         await check_copies_due_marked(store)
+    finally:
+        await store.close()
+
+
+async def test_briefs_from_before_sources_are_nobodys_and_sources_start_empty(
+    pg_url: str,
+) -> None:
+    """From version 10, before sources: a brief has no external id, an entry no label."""
+    conn = await asyncpg.connect(pg_url)
+    try:
+        assert await apply_migrations(conn, up_to=10) == 10
+        await conn.execute(
+            "INSERT INTO briefs (id, title, what_happened, created_at, search, title_search)"
+            " VALUES (1, 'Brief 1', 'x', '2026-11-01', '', '')"
+        )
+        await conn.execute(
+            "INSERT INTO audit_log (brief_id, action, source, at, snapshot)"
+            " VALUES (1, 'add', 'cli', '2026-11-01', '{}')"
+        )
+    finally:
+        await conn.close()
+    store = await open_storage(pg_url)
+    try:
+        await check_sources_after_upgrade(store)
     finally:
         await store.close()

@@ -24,6 +24,7 @@ from tests.storage.conftest import (
     POSTS_BEFORE_NUMBERS,
     check_copies_due_marked,
     check_numbers_kept,
+    check_sources_after_upgrade,
     check_upgraded_to_subscriptions,
     make_content,
 )
@@ -266,6 +267,29 @@ async def test_copies_behind_their_brief_are_due_after_an_upgrade(db_path: Path)
     store = await open_storage(sqlite_url(db_path))
     try:
         await check_copies_due_marked(store)
+        assert await store.integrity_problems() == []
+    finally:
+        await store.close()
+
+
+async def test_briefs_from_before_sources_are_nobodys_and_sources_start_empty(
+    db_path: Path,
+) -> None:
+    """From version 14, before sources: a brief has no external id, an entry no label."""
+    db_path.parent.mkdir(parents=True)
+    async with aiosqlite.connect(db_path, isolation_level=None) as conn:
+        assert await apply_migrations(conn, up_to=14) == 14
+        await conn.execute(
+            "INSERT INTO briefs (id, title, what_happened, created_at, content_hash)"
+            " VALUES (1, 'Brief 1', 'x', '2026-11-01T00:00:00.000000+00:00', 'h1')"
+        )
+        await conn.execute(
+            "INSERT INTO audit_log (brief_id, action, source, at, snapshot)"
+            " VALUES (1, 'add', 'cli', '2026-11-01T00:00:00.000000+00:00', '{}')"
+        )
+    store = await open_storage(sqlite_url(db_path))
+    try:
+        await check_sources_after_upgrade(store)
         assert await store.integrity_problems() == []
     finally:
         await store.close()
