@@ -9,7 +9,7 @@ import pytest
 
 from storage.errors import SourceExistsError, SourceNameError, UnknownSourceError
 from storage.library import Storage
-from storage.tokens import PREFIX, token_hash
+from storage.tokens import PREFIX, USE_NOTED, token_hash
 
 
 async def test_a_source_is_added_listed_found_and_removed(store: Storage) -> None:
@@ -137,3 +137,25 @@ async def test_an_expired_idempotency_key_is_forgotten(store: Storage) -> None:
     fresh = await store.idempotency.remember(1, "old", "hash-b", 200, "[]")
     assert fresh.request_hash == "hash-b"
     assert await store.idempotency.forget_expired() == 0
+
+
+async def test_a_tokens_use_is_noted_once_a_minute_not_on_every_request(store: Storage) -> None:
+    await store.sources.add("cms")
+    token, secret = await store.tokens.create("cms")
+
+    first = await store.tokens.verify(secret)
+    second = await store.tokens.verify(secret)
+
+    assert first is not None
+    assert second is not None
+    assert first.last_used_at is not None
+    assert second.last_used_at == first.last_used_at
+    async with store.db.transaction() as conn:  # as if that use were long ago
+        await conn.execute("UPDATE tokens SET last_used_at = ?", first.last_used_at - 2 * USE_NOTED)
+    third = await store.tokens.verify(secret)
+    assert third is not None
+    assert third.last_used_at is not None
+    assert third.last_used_at > first.last_used_at
+    [listed] = await store.tokens.list()
+    assert listed.last_used_at == third.last_used_at
+    assert listed.id == token.id
