@@ -331,6 +331,7 @@ async def _recurring(store: Storage) -> list[tuple[str, Operation]]:
         ("status: rejected", lambda s: s.post_log.rejected(sub.channel_id)),
         ("status: posted copy", lambda s: s.post_log.copy(sub.channel_id, posted.id)),
         ("status: log", lambda s: s.delivery_log.recent(sub.guild_id)),
+        ("push: by external id", lambda s: s.briefs.by_external("cms", "story-1")),
     ]  # fmt: skip
 
 
