@@ -349,6 +349,12 @@ class PostRecord(BaseModel):
     retrying: bool
 
 
+class Delivery(PostRecord):
+    """One channel's record of a brief, with its server: what the API reports of a brief."""
+
+    guild_id: int
+
+
 class PostTrace(BaseModel):
     """A brief (live or retracted) as `/autopost why` explains it, with its post log rows in
     one guild's channels."""

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from storage.base import Backend
 from storage.crossposts import CrosspostState
 from storage.models import (
+    Delivery,
     PostedCopy,
     PostTrace,
     RejectedPost,
@@ -261,6 +262,19 @@ class PostLog:
                 brief_id,
             )
         return PostTrace.model_validate({**brief, "records": rows})
+
+    async def deliveries(self, brief_id: int) -> list[Delivery]:
+        """Return what the post log holds of a brief in every channel (the API's GET)."""
+        async with self._db.read() as conn:
+            rows = await conn.fetch(
+                "SELECT p.guild_id, p.channel_id, p.subscription_id, p.thread_id, p.message_id,"
+                " p.posted_at, p.skipped, p.rejected_at, p.rejected_reason, p.copy_state,"
+                f" {RETRY_REJECTED} AS retrying FROM post_log AS p"
+                " JOIN briefs AS b ON b.id = p.brief_id"
+                " WHERE p.brief_id = ? ORDER BY p.guild_id, p.channel_id",
+                brief_id,
+            )
+        return [Delivery.model_validate(row) for row in rows]
 
     async def copy(self, channel_id: int, brief_id: int) -> PostedCopy | None:
         """Return the message a brief was posted as in a channel, if it was."""

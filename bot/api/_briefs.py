@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
@@ -13,7 +13,7 @@ from bot.api._problems import ApiProblem, Problem
 from bot.api._state import ApiState
 from bot.brief.parsing import BriefParseError, parse_brief, parse_brief_json
 from storage.errors import ExternalRetractedError
-from storage.models import CORRECTION_CHARS, Brief, BriefContent
+from storage.models import CORRECTION_CHARS, Brief, BriefContent, Delivery
 from storage.publishing import UpsertOutcome
 
 router = APIRouter(prefix="/v1/sources/{source}/briefs", tags=["briefs"])
@@ -50,13 +50,50 @@ BRIEF_BODY = {
 }
 
 
+class ChannelDelivery(BaseModel):
+    """The brief in one subscribed channel: posted (with its message), waiting, or refused."""
+
+    guild_id: int
+    channel_id: int
+    state: Literal["posted", "waiting", "refused", "skipped"]
+    #: The posted message's link.
+    message: str | None = None
+    #: Why Discord or the channel refused it.
+    reason: str | None = None
+    #: `retracted`, or `gone`/`unreachable` once the copy can no longer be kept right.
+    copy_state: str | None = None
+
+    @classmethod
+    def of(cls, record: Delivery) -> ChannelDelivery:
+        """Say what one post log row means for a CMS."""
+        state: Literal["posted", "waiting", "refused", "skipped"] = "waiting"
+        message = None
+        if record.message_id is not None:
+            state = "posted"
+            where = record.thread_id or record.channel_id
+            message = f"https://discord.com/channels/{record.guild_id}/{where}/{record.message_id}"
+        elif record.skipped:
+            state = "skipped"
+        elif record.rejected_at is not None and not record.retrying:
+            state = "refused"
+        return cls(
+            guild_id=record.guild_id,
+            channel_id=record.channel_id,
+            state=state,
+            message=message,
+            reason=record.rejected_reason if state == "refused" else None,
+            copy_state=record.copy_state,
+        )
+
+
 class BriefAnswer(BaseModel):
-    """The source's brief as stored, and what this request did to it."""
+    """The source's brief as stored, and what this request did to it (GET: its delivery)."""
 
     outcome: UpsertOutcome | None = None
     source: str
     external_id: str
     brief: Brief
+    delivery: list[ChannelDelivery] | None = None
 
 
 async def read_brief(request: Request) -> BriefContent:
@@ -114,12 +151,15 @@ async def put_brief(
 
 @router.get("/{external_id}", response_model=BriefAnswer, responses=REFUSALS)
 async def get_brief(request: Request, source: SourceName, external_id: ExternalId) -> Any:
-    """Return the source's brief as stored (a retracted one says when and why)."""
+    """Return the source's brief as stored (a retracted one says when and why), and where
+    it was posted, waits, or was refused."""
     await authorize(request, source)
     brief = await ApiState.of(request).storage.briefs.by_external(source, external_id)
     if brief is None:
         raise ApiProblem(404, f"source {source!r} has no brief {external_id!r}")
-    return answer(source, external_id, brief, None)
+    records = await ApiState.of(request).storage.post_log.deliveries(brief.id)
+    delivery = [ChannelDelivery.of(record) for record in records]
+    return BriefAnswer(source=source, external_id=external_id, brief=brief, delivery=delivery)
 
 
 @router.delete("/{external_id}", response_model=BriefAnswer, responses=REFUSALS)

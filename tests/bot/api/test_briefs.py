@@ -87,7 +87,9 @@ async def test_get_reads_and_delete_retracts(
         pass
     async with http.get(url, headers=bearer(token)) as response:
         assert response.status == 200
-        assert (await response.json())["brief"]["title"] == SAMPLE["title"]
+        read = await response.json()
+    assert read["brief"]["title"] == SAMPLE["title"]
+    assert read["delivery"] == []  # no channel subscribed
     async with http.delete(url, headers=bearer(token), params={"reason": "Wrong comet."}) as r:
         assert r.status == 200
         retracted = (await r.json())["brief"]

@@ -63,6 +63,12 @@ async def test_a_push_to_the_api_in_the_bot_is_posted_and_an_edit_corrects_the_c
             assert response.status == 201
         await woken(simcord_env)
         assert titles(simcord_env, newsroom.news) == ["Bridge reopens"]
+        async with http.get(url, headers=headers) as response:
+            (delivery,) = (await response.json())["delivery"]
+        (message,) = posts(simcord_env, newsroom.news)
+        assert delivery["state"] == "posted"
+        assert delivery["channel_id"] == newsroom.news.id
+        assert delivery["message"] == message.jump_url
 
         edited = {**brief, "title": "Bridge reopens on Monday"}
         async with http.put(url, json=edited, headers=headers) as response:
