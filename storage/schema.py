@@ -112,7 +112,6 @@ TABLES: Mapping[str, Mapping[str, Kind]] = MappingProxyType(
         "sources": {
             "name": TEXT,
             "label": TEXT,
-            "review": FLAG,
             "webhook_secret": TEXT,
             "added_at": TIME,
         },

@@ -21,7 +21,7 @@ from storage.sql import Row
 SOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 #: Names taken by sources that are not stored here (storage.publishing.SOURCES).
 RESERVED = frozenset({"cli"})
-_COLUMNS = "name, label, review, webhook_secret, added_at"
+_COLUMNS = "name, label, webhook_secret, added_at"
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,6 @@ class SourceRecord:
 
     name: str
     label: str | None
-    #: Whether its briefs wait for review before they are posted.
-    review: bool
     added_at: datetime
     #: Whether pushes from it must carry a webhook signature.
     signed: bool
@@ -58,7 +56,6 @@ def _record(row: Row) -> SourceRecord:
     return SourceRecord(
         name=row["name"],
         label=row["label"],
-        review=bool(row["review"]),
         added_at=row["added_at"],
         signed=row["webhook_secret"] is not None,
     )
@@ -70,20 +67,17 @@ class Sources:
     def __init__(self, db: Backend) -> None:
         self._db = db
 
-    async def add(
-        self, name: str, *, label: str | None = None, review: bool = False
-    ) -> SourceRecord:
+    async def add(self, name: str, *, label: str | None = None) -> SourceRecord:
         """Store a new source; SourceExistsError if the name is taken."""
         check_name(name)
         async with self._db.transaction() as conn:
             if await conn.fetchval("SELECT 1 FROM sources WHERE name = ?", name) is not None:
                 raise SourceExistsError(f"a source named {name!r} already exists")
             row = await conn.fetchrow(
-                "INSERT INTO sources (name, label, review, added_at) VALUES (?, ?, ?, ?)"
+                "INSERT INTO sources (name, label, added_at) VALUES (?, ?, ?)"
                 f" RETURNING {_COLUMNS}",
                 name,
                 label,
-                review,
                 utcnow(),
             )
         assert row is not None

@@ -122,7 +122,6 @@ def add_source_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     add = actions.add_parser("add", help="add a source (a name such as cms or wire)")
     add.add_argument("name")
     add.add_argument("--label", help="how /brief history shows it (default: its name)")
-    add.add_argument("--review", action="store_true", help="note its briefs need review (kept)")
     add.add_argument(
         "--signed",
         action="store_true",

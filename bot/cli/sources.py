@@ -45,9 +45,7 @@ async def _with_library(settings: Settings, work: Work, *, create: bool = False)
         await db.close()
 
 
-async def source_add(
-    settings: Settings, name: str, *, label: str | None, review: bool, signed: bool
-) -> int:
+async def source_add(settings: Settings, name: str, *, label: str | None, signed: bool) -> int:
     """Add a source; with `signed`, print its webhook secret alone on stdout, once."""
     try:
         check_name(name)
@@ -56,7 +54,7 @@ async def source_add(
 
     async def work(db: Storage) -> int:
         try:
-            source = await db.sources.add(name, label=label, review=review)
+            source = await db.sources.add(name, label=label)
         except SourceExistsError as exc:
             return _fail(str(exc))
         print(f"added source {source.name}", file=sys.stderr)
@@ -71,17 +69,13 @@ async def source_add(
 
 
 async def source_list(settings: Settings) -> int:
-    """Print every source, one a line: name, label, review, signed."""
+    """Print every source, one a line: name, label, signed."""
 
     async def work(db: Storage) -> int:
         with writing():
             for source in await db.sources.list():
-                flags = [
-                    flag
-                    for flag, on in (("review", source.review), ("signed", source.signed))
-                    if on
-                ]
-                print("\t".join([source.name, source.label or "-", ",".join(flags) or "-"]))
+                signed = "signed" if source.signed else "-"
+                print("\t".join([source.name, source.label or "-", signed]))
         return EXIT_OK
 
     return await _with_library(settings, work)
@@ -146,9 +140,7 @@ async def token_revoke(settings: Settings, token_id: int) -> int:
 async def source(settings: Settings, args: argparse.Namespace) -> int:
     """Run `source add|list|remove` as parsed."""
     if args.action == "add":
-        return await source_add(
-            settings, args.name, label=args.label, review=args.review, signed=args.signed
-        )
+        return await source_add(settings, args.name, label=args.label, signed=args.signed)
     if args.action == "remove":
         return await source_remove(settings, args.name)
     return await source_list(settings)

@@ -14,15 +14,13 @@ from storage.tokens import PREFIX, USE_NOTED, token_hash
 
 async def test_a_source_is_added_listed_found_and_removed(store: Storage) -> None:
     cms = await store.sources.add("cms", label="Newsroom CMS")
-    await store.sources.add("wire", review=True)
+    await store.sources.add("wire")
 
     assert cms.label == "Newsroom CMS"
-    assert not cms.review
     assert not cms.signed
     assert [s.name for s in await store.sources.list()] == ["cms", "wire"]
     wire = await store.sources.get("wire")
     assert wire is not None
-    assert wire.review
     assert wire.shown == "wire"
     assert await store.sources.remove("wire")
     assert not await store.sources.remove("wire")

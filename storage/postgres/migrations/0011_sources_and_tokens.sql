@@ -7,7 +7,6 @@
 CREATE TABLE sources (
     name text PRIMARY KEY,
     label text,
-    review boolean NOT NULL DEFAULT false,
     webhook_secret text,
     added_at timestamptz NOT NULL
 );

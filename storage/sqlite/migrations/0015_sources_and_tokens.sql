@@ -7,7 +7,6 @@
 CREATE TABLE sources (
     name TEXT PRIMARY KEY,
     label TEXT,
-    review INTEGER NOT NULL DEFAULT 0 CHECK (review IN (0, 1)),
     webhook_secret TEXT,
     added_at TEXT NOT NULL
 );

@@ -47,11 +47,11 @@ def test_token_create_prints_the_token_alone_once_and_stores_its_hash(tmp_path: 
 
 
 def test_sources_are_added_listed_and_removed(tmp_path: Path) -> None:
-    for args in (("cms", "--label", "Newsroom CMS"), ("wire", "--review")):
+    for args in (("cms", "--label", "Newsroom CMS"), ("wire", "--signed")):
         assert run_cli("source", "add", *args, "--db", "lib.db", cwd=tmp_path).returncode == 0
 
     listed = run_cli("source", "list", "--db", "lib.db", cwd=tmp_path)
-    assert listed.stdout.splitlines() == ["cms\tNewsroom CMS\t-", "wire\t-\treview"]
+    assert listed.stdout.splitlines() == ["cms\tNewsroom CMS\t-", "wire\t-\tsigned"]
 
     removed = run_cli("source", "remove", "wire", "--db", "lib.db", cwd=tmp_path)
     assert removed.returncode == 0
