@@ -23,6 +23,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.api import ApiServer, create_api, serving
 from bot.app import BriefBot, create_bot
 from bot.cli.output import EXIT_FAILED, EXIT_OK, writing
 from bot.config import Settings
@@ -311,8 +312,11 @@ def graphical_session() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-async def serve(server: DemoServer, *, port: int, open_browser: bool) -> None:
-    """Serve the visitor's page on 127.0.0.1 until Ctrl+C, or until the page ends the session."""
+async def serve(
+    server: DemoServer, *, port: int, open_browser: bool, push: str | None = None
+) -> None:
+    """Serve the visitor's page on 127.0.0.1 until Ctrl+C, or until the page ends the session;
+    `push` is the command that pushes a brief through the API, said after the address."""
     import simcord
 
     async with contextlib.AsyncExitStack() as stack:
@@ -333,9 +337,40 @@ async def serve(server: DemoServer, *, port: int, open_browser: bool) -> None:
                 "Open the address above; Ctrl+C stops the demo.",
                 flush=True,
             )
+            if push is not None:
+                print(f"Push a brief through the HTTP API, from this folder: {push}", flush=True)
         if open_browser:
             await asyncio.to_thread(webbrowser.open, page.url)
         await page.wait_closed()
+
+
+#: The demo's source of pushed briefs, made with a token for the visitor's `curl`.
+DEMO_SOURCE = "demo"
+
+
+@contextlib.asynccontextmanager
+async def demo_api(server: DemoServer, *, port: int = 0) -> AsyncIterator[tuple[ApiServer, str]]:
+    """Serve the HTTP API beside the demo's bot, with a source and a token to push with; yield
+    the server and the token."""
+    storage = server.bot.storage
+    if await storage.sources.get(DEMO_SOURCE) is None:
+        await storage.sources.add(DEMO_SOURCE, label="the demo's CMS")
+    _, token = await storage.tokens.create(DEMO_SOURCE, "curl")
+    app = create_api(storage, server.bot.settings, bot=server.bot)
+    try:
+        async with serving(app, "127.0.0.1", port) as api:
+            yield api, token
+    except OSError as exc:
+        raise DemoError(f"cannot serve the API on 127.0.0.1:{port}: {exc.strerror or exc}") from exc
+
+
+def push_command(api: ApiServer, token: str) -> str:
+    """The `curl` that pushes the format's sample to the demo, as the README shows it."""
+    return (
+        f"curl -X PUT {api.url}/v1/sources/{DEMO_SOURCE}/briefs/comet"
+        f" -H 'Authorization: Bearer {token}' -H 'Content-Type: text/plain'"
+        " --data-binary @docs/examples/07-comet-weekend.txt"
+    )
 
 
 async def demo(
@@ -348,9 +383,16 @@ async def demo(
     try:
         with tempfile.TemporaryDirectory(prefix="briefbot-demo-") as folder:
             database, examples = await prepare_library(Path(folder), db, write=write)
-            async with demo_server(settings, database, examples=examples) as server:
+            async with (
+                demo_server(settings, database, examples=examples) as server,
+                contextlib.AsyncExitStack() as stack,
+            ):
+                push = None
+                if not write:  # a token is made for the visitor: not in a real library
+                    api, token = await stack.enter_async_context(demo_api(server))
+                    push = push_command(api, token)
                 try:
-                    await serve(server, port=port, open_browser=open_browser)
+                    await serve(server, port=port, open_browser=open_browser, push=push)
                 finally:
                     if write:
                         await unsubscribe(server)

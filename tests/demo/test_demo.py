@@ -8,6 +8,7 @@ manager; `--db FILE` shows a copy of a library, or with `--write` the library it
 from __future__ import annotations
 
 import asyncio
+import shlex
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,16 +26,18 @@ from bot.cli.demo import (
     EXAMPLES,
     DemoError,
     DemoServer,
+    demo_api,
     demo_server,
     other_servers,
     prepare_library,
+    push_command,
     read_examples,
 )
 from bot.cogs.briefs._lookup import NO_TOPICS
 from bot.config import Settings
 from bot.ui.replies import is_expected_failure
 from tests.contract.check import check_requests, report
-from tests.helpers import last, run_cli
+from tests.helpers import ROOT, last, run_cli, woken
 
 NEW_BRIEF = (
     "❓WHAT HAPPENED: The harbour ferry will run every ten minutes from Monday.\n"
@@ -213,3 +216,25 @@ def test_demo_refuses_a_missing_library_and_write_without_one(tmp_path: Path) ->
 def test_examples_ship_with_the_clone() -> None:
     assert EXAMPLES.is_dir()
     assert (EXAMPLES / "07-comet-weekend.txt").is_file()
+
+
+async def test_the_demo_serves_the_api_and_its_curl_pushes_the_sample_into_news(
+    settings: Settings, tmp_path: Path
+) -> None:
+    async with (
+        demo_server(settings, tmp_path / "demo.db") as server,
+        demo_api(server) as (api, token),
+    ):
+        words = shlex.split(push_command(api, token))
+        assert words[:3] == ["curl", "-X", "PUT"]
+        url = words[3]
+        sample = (ROOT / words[-1].removeprefix("@")).read_bytes()
+        headers = dict(words[i + 1].split(": ", 1) for i, w in enumerate(words) if w == "-H")
+        async with (
+            aiohttp.ClientSession() as http,
+            http.put(url, data=sample, headers=headers) as r,
+        ):
+            assert r.status == 201
+            title = (await r.json())["brief"]["title"]
+        await woken(server.env)
+        assert titles(server)[-1] == title
