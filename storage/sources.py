@@ -7,6 +7,7 @@ HMAC signature needs the secret itself.
 
 from __future__ import annotations
 
+import base64
 import re
 import secrets
 from dataclasses import dataclass
@@ -104,7 +105,9 @@ class Sources:
     async def set_webhook_secret(self, name: str) -> str:
         """Give a source a new webhook signing secret (Standard Webhooks' `whsec_` form) and
         return it, shown this once; UnknownSourceError if there is no such source."""
-        secret = "whsec_" + secrets.token_urlsafe(32)
+        # Standard Webhooks' form: whsec_ and the key in standard base64 (not the URL-safe
+        # alphabet, which its libraries would misread).
+        secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
         async with self._db.transaction() as conn:
             changed = await conn.execute(
                 "UPDATE sources SET webhook_secret = ? WHERE name = ?", secret, name

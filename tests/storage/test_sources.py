@@ -157,3 +157,15 @@ async def test_a_tokens_use_is_noted_once_a_minute_not_on_every_request(store: S
     [listed] = await store.tokens.list()
     assert listed.last_used_at == third.last_used_at
     assert listed.id == token.id
+
+
+async def test_a_webhook_secret_is_a_32_byte_key_in_standard_base64(store: Storage) -> None:
+    """Standard Webhooks' libraries read the key after whsec_ as standard base64; a URL-safe
+    one (- and _) would be misread, or refused, by them."""
+    import base64
+
+    await store.sources.add("cms")
+    for _ in range(20):
+        secret = await store.sources.set_webhook_secret("cms")
+        key = base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+        assert len(key) == 32
