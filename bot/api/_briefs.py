@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from bot.api._auth import authorize
-from bot.api._problems import ApiProblem, Problem
+from bot.api._problems import ApiProblem, documented
 from bot.api._state import ApiState
 from bot.brief.parsing import BriefParseError, parse_brief, parse_brief_json
 from storage.errors import ExternalRetractedError
@@ -26,7 +26,7 @@ Note = Annotated[str | None, Query(max_length=CORRECTION_CHARS)]
 
 #: What the refusals look like, for the OpenAPI document.
 REFUSALS: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "content": {"application/problem+json": {}}, "description": why}
+    status: documented(why)
     for status, why in {
         401: "No token, or an unknown or revoked one (or a bad webhook signature).",
         403: "The token acts for another source.",
@@ -38,12 +38,22 @@ REFUSALS: dict[int | str, dict[str, Any]] = {
         429: "Over the token's rate limit; see Retry-After.",
     }.items()
 }
+
+
+def brief_schema() -> dict[str, Any]:
+    """The JSON brief as docs/brief-format.md reads it: BriefContent's schema, with a title
+    optional (WHAT HAPPENED's first sentence when there is none)."""
+    schema = BriefContent.model_json_schema()
+    schema["required"] = [name for name in schema.get("required", []) if name != "title"]
+    return schema
+
+
 #: The body PUT takes: the JSON of docs/brief-format.md, or the text format as written.
 BRIEF_BODY = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {"schema": BriefContent.model_json_schema()},
+            "application/json": {"schema": brief_schema()},
             "text/plain": {"schema": {"type": "string"}},
         },
     }

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 
 from bot.api._auth import authorize
 from bot.api._briefs import BRIEF_BODY, REFUSALS, BriefAnswer, SourceName, read_brief
-from bot.api._problems import ApiProblem
+from bot.api._problems import ApiProblem, documented
 from bot.api._state import ApiState
 
 router = APIRouter(prefix="/v1/sources/{source}/briefs", tags=["briefs"])
@@ -39,7 +39,7 @@ def request_hash(request: Request, body: bytes) -> str:
     status_code=201,
     response_model=BriefAnswer,
     responses={
-        400: {"description": "No Idempotency-Key header."},
+        400: documented("No Idempotency-Key header."),
         **REFUSALS,
     },
     openapi_extra=BRIEF_BODY,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from http import HTTPStatus
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.routing import Match, Route
 
 #: RFC 9457's media type; clients may tell a problem from a resource by it alone.
 PROBLEM_TYPE = "application/problem+json"
@@ -21,6 +23,14 @@ class Problem(BaseModel):
     title: str
     status: int
     detail: str | None = None
+
+
+PROBLEM_SCHEMA = Problem.model_json_schema()
+
+
+def documented(description: str) -> dict[str, Any]:
+    """Describe a refusal for the OpenAPI document: a problem, under its own media type."""
+    return {"description": description, "content": {PROBLEM_TYPE: {"schema": PROBLEM_SCHEMA}}}
 
 
 class ApiProblem(Exception):
@@ -55,6 +65,15 @@ def validation_detail(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "the request is malformed"
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if isinstance(route, Route) and route.matches(request.scope)[0] is not Match.NONE:
+            methods.update(route.methods or ())
+    return sorted(methods)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Answer our refusals, Starlette's (404, 405) and FastAPI's validation as problems."""
 
@@ -65,7 +84,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HTTPException)
         detail = exc.detail if exc.detail != HTTPStatus(exc.status_code).phrase else None
-        return problem_response(exc.status_code, detail, dict(exc.headers or {}))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return problem_response(exc.status_code, detail, headers)
 
     async def on_invalid(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)

@@ -29,8 +29,6 @@ async def test_a_valid_brief_previews_as_the_messages_the_bot_would_post(
 
 async def test_an_invalid_brief_previews_as_why(server: ApiServer, http: aiohttp.ClientSession):
     async with http.post(f"{server.url}/v1/preview", json={"title": "Only a title"}) as r:
-        assert r.status == 200
-        preview = await r.json()
-    assert preview["valid"] is False
-    assert "what_happened" in preview["problem"]
-    assert preview["payloads"] is None
+        assert r.status == 422
+        assert r.content_type == "application/problem+json"
+        assert "what_happened" in (await r.json())["detail"]
