@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from benchmarks import corrections, fanout, imports, latency, memory, postgres, scaling, search
+from benchmarks import api, corrections, fanout, imports, latency, memory, postgres, scaling, search
 from benchmarks.library import CACHE_VARIABLE, default_cache_dir, prepared, working_copy
 from benchmarks.report import Result, render, summary
 from benchmarks.simulated import quiet_logs
@@ -22,6 +22,7 @@ from storage.backends import redact
 
 BENCHMARKS = (
     "latency", "search", "import", "memory", "fanout", "corrections", "postgres", "scaling",
+    "api",
 )  # fmt: skip
 
 #: (default, --quick) sizes; every one can be set on the command line.
@@ -34,6 +35,7 @@ SIZES: dict[str, tuple[object, object]] = {
     "library_channels": (50, 10),
     "reps": (200, 40),
     "like_reps": (10, 5),
+    "api_pushes": (2_000, 200),
 }
 
 
@@ -59,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
         "--library-channels", type=int,
         help="channels for the fan-out over the full library, projected to --channels (50/10)",
     )  # fmt: skip
+    size.add_argument("--api-pushes", type=int, help="briefs pushed per API case (2000/200)")
     size.add_argument("--reps", type=int, help="timed runs per latency/search case (200/40)")
     size.add_argument("--like-reps", type=int, help="timed runs per LIKE baseline query (10/5)")
     parser.add_argument(
@@ -190,6 +193,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                             workdir,
                         )
                     ),
+                )
+            elif name == "api":
+                result = _attempt(
+                    name,
+                    "HTTP API pushes",
+                    lambda: asyncio.run(api.run(args.api_pushes, workdir, args.seed)),
                 )
             elif name == "corrections":
                 result = _attempt(
