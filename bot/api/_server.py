@@ -16,7 +16,7 @@ import uvicorn
 from fastapi import FastAPI
 
 #: Seconds requests in progress get to finish once the server is told to stop.
-GRACEFUL_STOP = 1.0
+GRACEFUL_STOP = 1
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -44,7 +44,7 @@ class ApiServer:
             lifespan="off",
             log_config=None,
             access_log=False,
-            timeout_graceful_shutdown=int(GRACEFUL_STOP) or 1,
+            timeout_graceful_shutdown=GRACEFUL_STOP,
         )
         self._server = uvicorn.Server(config)
         self._ticks: asyncio.Task[None] | None = None
