@@ -99,7 +99,9 @@ async def _fan_out(database: Path, channels: int, rtt: float, *, per_server: int
         cog.poster.deliver = counted_deliver
         brief = await bot.storage.briefs.add(
             BriefContent(
-                title="Fan-out test", what_happened="One brief for every server.", tags=["fan-out"]
+                title="Fan-out test",
+                what_happened="One brief for every server.",
+                topics=["fan-out"],
             )
         )
         before = len(env.http_requests)

@@ -1,7 +1,7 @@
 """Seeded, deterministic synthetic briefs that look like a real newsroom's output.
 
 Briefs vary in length (one-line items to long multi-page articles), script (Latin, Cyrillic,
-Arabic, CJK), which optional sections are present, quotes and tags. Word frequencies follow
+Arabic, CJK), which optional sections are present, quotes and topics. Word frequencies follow
 a Zipf curve, so some words are in most briefs and invented names are in a handful: the
 search benchmark picks its queries from the same vocabulary (`QUERIES`).
 
@@ -71,7 +71,7 @@ _CJK = _split(
 )
 _SYLLABLES = _split("ka lo ri ven tor mar sel du na bri que hal zan or fel mi ost rav ken lu")
 _SITES = ("https://news.example.org/", "https://example.com/story/", "http://wire.example.net/")
-_TAGS = ("politics", "science", "weather", "transport", "culture", "sport", "economy", "health")
+_TOPICS = ("politics", "science", "weather", "transport", "culture", "sport", "economy", "health")
 
 #: Scripts with their weights, word lists, word separator, sentence end and quote marks.
 _SCRIPTS: tuple[tuple[str, float, Sequence[str], str, str, tuple[str, str]], ...] = (
@@ -206,7 +206,7 @@ class BriefGenerator:
         if rng.random() < 0.5:
             fields["source_url"] = f"{rng.choice(_SITES)}{rng.randrange(10**9)}"
         if rng.random() < 0.4:
-            fields["tags"] = rng.sample(_TAGS, rng.randint(1, 3))
+            fields["topics"] = rng.sample(_TOPICS, rng.randint(1, 3))
         offset = timedelta(minutes=rng.randrange(60 * 24 * 365 * 6))
         fields["published_at"] = self.start + offset if rng.random() < 0.9 else None
         return BriefContent.model_validate(fields)
@@ -261,7 +261,7 @@ def _check(count: int, seed: int) -> None:
     """Verify the text form of every brief parses back to the same content."""
     from bot.brief.parsing import format_brief, parse_brief
 
-    text_fields = set(BriefContent.model_fields) - {"source_url", "tags", "published_at"}
+    text_fields = set(BriefContent.model_fields) - {"source_url", "topics", "published_at"}
     scripts: dict[str, int] = {}
     for n, brief in enumerate(BriefGenerator(seed).briefs(count)):
         back = parse_brief(format_brief(brief))

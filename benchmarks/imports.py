@@ -46,7 +46,7 @@ def _raw_insert(briefs: Sequence[BriefContent], path: Path) -> float:
             b.body,
             b.source_url,
             b.image_url,
-            json.dumps(b.tags, ensure_ascii=False),
+            json.dumps(b.topics, ensure_ascii=False),
             None if b.published_at is None else encode_time(b.published_at),
         )
         for b in briefs

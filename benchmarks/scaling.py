@@ -100,7 +100,7 @@ async def _prepare(store: Storage, count: int) -> list[int]:
 async def _sweep(store: Storage, n: int) -> int:
     """One sweep round that finds one new brief for every subscription and posts it; return
     the posts made."""
-    news = BriefContent(title=f"News {n}", what_happened="Just now.", tags=[TOPIC])
+    news = BriefContent(title=f"News {n}", what_happened="Just now.", topics=[TOPIC])
     stored = await store.briefs.add(news)
     posts = 0
     for sub in await store.subscriptions.active():

@@ -15,10 +15,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from pydantic_core import to_json
+
 from storage.errors import DuplicateIdError
 from storage.models import MAX_BRIEF_ID, STORED, Brief, BriefContent, SearchHit
 from storage.schema import PRIMARY_KEYS as SCHEMA_KEYS
 from storage.schema import TABLES as SCHEMA
+from storage.schema import TOPICS_COLUMN
 from storage.search import fingerprint
 from storage.sql import Connection, Database, Row
 
@@ -54,8 +57,11 @@ def check_table(table: str) -> None:
 
 
 def snapshot(content: BriefContent) -> str:
-    """Return the audit log's JSON record of a brief's content (identity left out)."""
-    return content.model_dump_json(include=set(BriefContent.model_fields))
+    """Return the audit log's JSON record of a brief's content (identity left out), its topics
+    under their stored name (storage/schema.py), so the hashes stored before stay true."""
+    record = content.model_dump(mode="json", include=set(BriefContent.model_fields))
+    stored = {TOPICS_COLUMN if key == "topics" else key: value for key, value in record.items()}
+    return to_json(stored).decode()
 
 
 def plain(content: BriefContent) -> BriefContent:

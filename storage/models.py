@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from pydantic import (
+    AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
@@ -55,6 +56,8 @@ CORRECTION_CHARS = 500
 #: Where each link of a brief is shown, and so the most characters Discord takes for it: the
 #: source becomes the Source link button (and the embed's title link), the image an embed image.
 LINK_LIMITS = {"source_url": LINK_BUTTON_URL, "image_url": EMBED_URL}
+#: The topics' old name in JSON briefs, still read so that old files and exports import.
+OLD_TOPICS_KEY = "tags"
 
 #: Validation context for records read back from the database: they were checked when they
 #: came in, and a rule added since must not make an old brief unreadable (its renderer leaves
@@ -108,7 +111,10 @@ class BriefContent(BaseModel):
     body: str = ""
     source_url: str | None = None
     image_url: str | None = None
-    tags: list[str] = Field(default_factory=list)
+    #: What the brief is about (`🏷️TOPICS:`); `tags`, its old name, is still read.
+    topics: list[str] = Field(
+        default_factory=list, validation_alias=AliasChoices("topics", OLD_TOPICS_KEY)
+    )
     published_at: datetime | None = None
 
     @field_validator("title", "what_happened")
@@ -123,7 +129,18 @@ class BriefContent(BaseModel):
     def _blank_is_absent(cls, value: str | None) -> str | None:
         return value if value and value.strip() else None
 
-    @field_validator("tags")
+    @model_validator(mode="before")
+    @classmethod
+    def _topics_once(cls, data: Any) -> Any:
+        """Refuse topics given under both names: neither may silently win."""
+        if isinstance(data, dict) and "topics" in data and OLD_TOPICS_KEY in data:
+            raise ValueError(
+                f'"topics" and "{OLD_TOPICS_KEY}" both given; "{OLD_TOPICS_KEY}" is the old'
+                ' name of "topics": give one'
+            )
+        return data
+
+    @field_validator("topics")
     @classmethod
     def _topics(cls, value: list[str], info: ValidationInfo) -> list[str]:
         """New topics are trimmed and each kept once, by the rule of storage/topics.py."""
@@ -361,7 +378,7 @@ class PostTrace(BaseModel):
 
     brief_id: int
     title: str
-    tags: list[str]
+    topics: list[str]
     created_at: datetime
     deleted_at: datetime | None
     records: list[PostRecord]

@@ -23,7 +23,7 @@ from storage.models import (
 )
 from storage.post_rows import BEHIND, COPY, KEPT, UNSENT, on_row
 from storage.queue import RETRY_REJECTED, Queue, move_back
-from storage.schema import visible
+from storage.schema import TOPICS_COLUMN, visible
 
 
 class PostLog:
@@ -163,18 +163,6 @@ class PostLog:
                 subscription.id,
             )
 
-    async def posted_since(self, subscription_id: int, since: datetime) -> int:
-        """Return how many posts (and claims in flight) the subscription made since then."""
-        async with self._db.read() as conn:
-            return int(
-                await conn.fetchval(
-                    "SELECT count(*) FROM post_log WHERE subscription_id = ? AND posted_at > ?"
-                    " AND skipped = FALSE AND rejected_at IS NULL",
-                    subscription_id,
-                    since,
-                )
-            )
-
     async def posted_times(self, subscription_id: int, since: datetime) -> list[datetime]:
         """Return when the subscription's posts (and claims in flight) since then were made,
         oldest first: when its daily cap lets the next one go."""
@@ -261,7 +249,7 @@ class PostLog:
                 guild_id,
                 brief_id,
             )
-        return PostTrace.model_validate({**brief, "records": rows})
+        return PostTrace.model_validate({**brief, "topics": brief[TOPICS_COLUMN], "records": rows})
 
     async def deliveries(self, brief_id: int) -> list[Delivery]:
         """Return what the post log holds of a brief in every channel (the API's GET)."""

@@ -8,15 +8,22 @@ from typing import Any
 
 from storage.base import content_key, snapshot
 from storage.models import STORED, AuditEntry, Brief, BriefContent
+from storage.schema import TOPICS_COLUMN
 from storage.sql import Row
 
-#: The columns a brief's content fills, in the order the model lists them.
-_CONTENT = tuple(BriefContent.model_fields)
+#: The column each field of a brief's content fills, in the order the model lists them (the
+#: topics keep their old name there: storage/schema.py).
+_CONTENT = {
+    field: TOPICS_COLUMN if field == "topics" else field for field in BriefContent.model_fields
+}
 
 
 def brief_of(row: Row) -> Brief:
     """Read a stored brief (a retracted one says when and why)."""
-    return Brief.model_validate({**row, "retracted_at": row.get("deleted_at")}, context=STORED)
+    fields = {key: value for key, value in row.items() if key != TOPICS_COLUMN}
+    fields["topics"] = row[TOPICS_COLUMN]
+    fields["retracted_at"] = row.get("deleted_at")
+    return Brief.model_validate(fields, context=STORED)
 
 
 def audit_entry(row: Row) -> AuditEntry:
@@ -26,8 +33,8 @@ def audit_entry(row: Row) -> AuditEntry:
 
 def content_values(content: BriefContent) -> dict[str, Any]:
     """Return the content columns of a brief as stored."""
-    values = {column: getattr(content, column) for column in _CONTENT}
-    values["tags"] = list(content.tags)
+    values = {column: getattr(content, field) for field, column in _CONTENT.items()}
+    values[TOPICS_COLUMN] = list(content.topics)
     return values
 
 

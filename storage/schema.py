@@ -5,6 +5,9 @@ Everything else is derived from here: the column lists copies and queries use
 (storage/base.py), how each backend turns a stored value into a Python one (storage/sql.py,
 storage/sqlite/backend.py, storage/postgres/backend.py). tests/storage/test_schema.py checks
 the description against both backends' live schema after every migration.
+
+One name differs from the models': the briefs column `tags` holds `BriefContent.topics`
+(`TOPICS_COLUMN`, the one place the topics' old name remains).
 """
 
 from __future__ import annotations
@@ -27,6 +30,13 @@ class Kind(enum.StrEnum):
 
 
 INT, TEXT, TIME, FLAG, LIST, JSON = Kind.INT, Kind.TEXT, Kind.TIME, Kind.FLAG, Kind.LIST, Kind.JSON
+
+#: The one place the topics' old name remains: a brief's topics (`BriefContent.topics`) are
+#: stored in the briefs column `tags`, and under the key `tags` in audit snapshots, whose JSON
+#: the content hash (storage/base.py `content_key`) covers. Renaming the column would rebuild
+#: SQLite's FTS index (whose column, weights and filter say `tags`) and every stored hash, so
+#: storage/rows.py and storage/base.py map the name instead.
+TOPICS_COLUMN = "tags"
 
 #: Every table a library consists of: its columns in the order a copy fills them, each with
 #: its kind. Search columns are each backend's own (storage/*/search.py), not listed here.
@@ -227,4 +237,5 @@ MIGRATIONS: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = (
     ((13,), (9,)),  # audit_source
     ((14,), (10,)),  # delivery_queue_mark
     ((15,), (11,)),  # sources_and_tokens
+    ((16,), (12,)),  # post_log_by_brief
 )

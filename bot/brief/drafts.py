@@ -148,13 +148,13 @@ def merge_upload(original: Brief, upload: BriefContent) -> BriefContent:
     """Let a replacement file change what it states and keep what it leaves out.
 
     A text brief cannot state links or a publication date, so those stay as they were; its
-    topics change only with a topics line (an empty one removes them), JSON's with `tags`.
+    topics change only with a topics line (an empty one removes them), JSON's with `topics`.
     """
     kept = {
         name: getattr(original, name)
         for name in ("source_url", "image_url", "published_at")
         if getattr(upload, name) is None
     }
-    if "tags" not in upload.model_fields_set:
-        kept["tags"] = original.tags
+    if "topics" not in upload.model_fields_set:
+        kept["topics"] = original.topics
     return upload.model_copy(update=kept)

@@ -105,7 +105,7 @@ def _summary_fields(brief: BriefContent, correction: str | None) -> list[tuple[s
     note = _text(correction)
     if note is not None:
         fields.append((CORRECTION, truncate(note, EMBED_FIELD_VALUE)))
-    topics = [tag for tag in brief.tags if tag.strip()]
+    topics = [topic for topic in brief.topics if topic.strip()]
     if topics:
         fields.append((TOPICS, truncate(topics_text(topics), EMBED_FIELD_VALUE)))
     return fields[:EMBED_FIELDS]

@@ -103,7 +103,7 @@ async def deliver(bot: BriefBot, args: argparse.Namespace) -> None:
         for n in range(args.publish):
             await bot.storage.publisher.publish(
                 BriefContent(
-                    title=f"{args.name} brief {n}", what_happened="It happened.", tags=["news"]
+                    title=f"{args.name} brief {n}", what_happened="It happened.", topics=["news"]
                 ),
                 by=CLI,
             )

@@ -41,7 +41,7 @@ def brief_item(file_no: int, n: int) -> dict[str, Any]:
         "who_was_involved": "The harbour master and the ferry crews.",
         "impact": f"Ferries {n} and {n + 1} run late.",
         "body": f"Paragraph about file {file_no}, brief {n}. " * 4,
-        "tags": ["reliability", f"file-{file_no:05d}"],
+        "topics": ["reliability", f"file-{file_no:05d}"],
     }
 
 
@@ -172,7 +172,7 @@ def incomplete_rows(path: Path) -> list[tuple[Any, ...]]:
             expected["who_was_involved"],
             expected["impact"],
             expected["body"],
-            json.dumps(expected["tags"]),
+            json.dumps(expected["topics"]),
         ]
         if stored != wanted or brief_id not in audited:
             bad.append(row)

@@ -87,7 +87,7 @@ async def race(store: Storage, url: str, layout: str, tmp_path: Path) -> None:
             )
         for n in range(BEFORE_START):
             await store.briefs.add(
-                BriefContent(title=f"Early {n}", what_happened="Before.", tags=["news"])
+                BriefContent(title=f"Early {n}", what_happened="Before.", topics=["news"])
             )
         go.touch()
         reports = final_reports(workers)

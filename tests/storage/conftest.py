@@ -31,7 +31,7 @@ def make_content(**overrides: Any) -> BriefContent:
         "impact": "Stargazers are expected to gather all week.",
         "body": "A longer account of the sighting.",
         "source_url": "https://example.com/comet",
-        "tags": ["science", "space"],
+        "topics": ["science", "space"],
     }
     fields.update(overrides)
     return BriefContent(**fields)
@@ -97,9 +97,9 @@ async def check_numbers_kept(store: Storage) -> None:
     """Check a library upgraded as POSTS_BEFORE_NUMBERS says: no subscription is credited
     with another's posts, and no number, the removed highest included, is handed out again."""
     long_ago = datetime(2000, 1, 1, tzinfo=UTC)
-    assert await store.post_log.posted_since(1, long_ago) == 1
-    assert await store.post_log.posted_since(2, long_ago) == 0  # guild 40's, not guild 20's
-    assert await store.post_log.posted_since(3, long_ago) == 0
+    assert len(await store.post_log.posted_times(1, long_ago)) == 1
+    assert len(await store.post_log.posted_times(2, long_ago)) == 0  # guild 40's, not guild 20's
+    assert len(await store.post_log.posted_times(3, long_ago)) == 0
     new = await store.subscriptions.add(50, SubscriptionOptions(channel_id=500))
     assert new.id == 4
     assert await store.subscriptions.remove(50, new.id)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+import json
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ import storage.briefs
 import storage.postgres.search
 import storage.sqlite.search
 from storage.backends import open_storage
-from storage.base import SEARCH_CANDIDATES, SEARCH_COUNT_CAP
+from storage.base import SEARCH_CANDIDATES, SEARCH_COUNT_CAP, content_key, snapshot
 from storage.briefs import Briefs
 from storage.errors import DuplicateIdError, StaleEditError
 from storage.library import Storage
@@ -64,7 +65,7 @@ async def test_get_missing_or_absurd_id_is_none(repo: Briefs) -> None:
 
 async def test_update_replaces_content_and_is_audited(repo: Briefs) -> None:
     brief = await repo.add(make_content())
-    new = make_content(title="Comet fades", tags=["space"])
+    new = make_content(title="Comet fades", topics=["space"])
     updated = await repo.update(brief.id, new, actor_id=7)
     assert updated is not None
     assert updated.content() == new
@@ -548,13 +549,31 @@ async def test_fifty_concurrent_tasks_share_one_database(repo: Briefs) -> None:
 # --- topics -----------------------------------------------------------------------------
 
 
+def test_the_content_hash_is_the_one_stored_before_topics_had_their_name() -> None:
+    """Stored hashes (and audit snapshots) keep the topics under the column's name, `tags`,
+    so a copy re-imported after the rename is still recognised as the brief it is."""
+    content = BriefContent(
+        title='Ça "va"\n\t\x01 😀',
+        what_happened="x\u2028y\x7f",
+        body="b\\ody",
+        source_url="https://example.com/a?b=1",
+        topics=["Sport", "local news"],
+        published_at=datetime(2024, 5, 1, 12, 30, 1, 123456, tzinfo=timezone(timedelta(hours=2))),
+    )
+    assert content_key(content) == (
+        "0a6be7d785e600ab0f97a632e3e014d3bddef2ad8be0d0de7b3b67aad41ada25"
+    )
+    record = json.loads(snapshot(content))
+    assert (record["tags"], "topics" in record) == (["Sport", "local news"], False)
+
+
 def as_stored(content: BriefContent) -> BriefContent:
-    """Return the content with its tags exactly as given, as read back from a library."""
+    """Return the content with its topics exactly as given, as read back from a library."""
     return BriefContent.model_validate(content.model_dump(), context=STORED)
 
 
-async def tagged(repo: Briefs, *tags: str, **fields: object) -> Brief:
-    return await repo.add(make_content(tags=list(tags), **fields))
+async def tagged(repo: Briefs, *topics: str, **fields: object) -> Brief:
+    return await repo.add(make_content(topics=list(topics), **fields))
 
 
 async def test_topics_count_live_briefs_by_key_most_used_first(repo: Briefs) -> None:
@@ -584,9 +603,9 @@ async def test_topics_follow_every_change(repo: Briefs) -> None:
     assert await repo.topics() == []
     first = await tagged(repo, "sport")
     assert [t.name for t in await repo.topics()] == ["sport"]
-    await repo.update(first.id, make_content(tags=["weather"]), actor_id=None)
+    await repo.update(first.id, make_content(topics=["weather"]), actor_id=None)
     assert [t.name for t in await repo.topics()] == ["weather"]
-    await repo.add_many([make_content(title=f"T{n}", tags=["ferry"]) for n in range(3)])
+    await repo.add_many([make_content(title=f"T{n}", topics=["ferry"]) for n in range(3)])
     assert [(t.name, t.briefs) for t in await repo.topics()] == [("ferry", 3), ("weather", 1)]
     await repo.delete(first.id, actor_id=None)
     assert [t.name for t in await repo.topics()] == ["ferry"]
@@ -669,7 +688,7 @@ async def test_a_topic_is_found_by_key_in_every_spelling(
 ) -> None:
     # Stored as typed, as a library stored them before topics were folded this far.
     ids = [
-        (await repo.add(as_stored(make_content(tags=[tag], what_happened="Plain words.")))).id
+        (await repo.add(as_stored(make_content(topics=[tag], what_happened="Plain words.")))).id
         for tag in tags
     ]
     await tagged(repo, "other", what_happened="Plain words.")

@@ -205,7 +205,9 @@ def _brief(n: int) -> Row:
     """Brief n of the library: one in three edited since, one in fifty retracted."""
     created = EPOCH + timedelta(minutes=n)
     brief = Brief(
-        **BriefContent(title=f"Brief {n}", what_happened=f"Event {n}.", tags=["news"]).model_dump(),
+        **BriefContent(
+            title=f"Brief {n}", what_happened=f"Event {n}.", topics=["news"]
+        ).model_dump(),
         id=n,
         created_at=created,
         updated_at=created + timedelta(days=1) if n % 3 == 0 else None,
@@ -318,7 +320,7 @@ async def _recurring(store: Storage) -> list[tuple[str, Operation]]:
         ("sweep: active subscriptions of shards", lambda s: s.subscriptions.active(shards)),
         ("delivery queue: pending", lambda s: s.post_log.pending(sub, limit=25)),
         ("delivery queue: unsent", lambda s: s.post_log.unsent(1, stale_after=timedelta(0))),
-        ("daily cap: posted since", lambda s: s.post_log.posted_since(sub.id, since)),
+        ("daily cap: posted times", lambda s: s.post_log.posted_times(sub.id, since)),
         ("publish: claim, record, log", publish),
         ("reclaim a rejected post", lambda s: s.post_log.claim(sub, REJECTED[0])),
         ("correction keeper: due copies", due(None)),
@@ -332,6 +334,7 @@ async def _recurring(store: Storage) -> list[tuple[str, Operation]]:
         ("status: posted copy", lambda s: s.post_log.copy(sub.channel_id, posted.id)),
         ("status: log", lambda s: s.delivery_log.recent(sub.guild_id)),
         ("push: by external id", lambda s: s.briefs.by_external("cms", "story-1")),
+        ("push: where a brief went", lambda s: s.post_log.deliveries(posted.id)),
     ]  # fmt: skip
 
 

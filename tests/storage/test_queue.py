@@ -52,13 +52,13 @@ async def test_a_new_subscription_starts_past_the_library(store: Storage, repo: 
 async def test_briefs_its_topics_pass_over_are_read_once(store: Storage, repo: Briefs) -> None:
     sub = await subscribed(store, topics=["sport"])
     for i in range(30):
-        await repo.add(make_content(title=f"Weather {i}", tags=["weather"]))
+        await repo.add(make_content(title=f"Weather {i}", topics=["weather"]))
     assert await candidates_read(store, sub) == 30  # before any round: all of them
     assert await store.post_log.pending(sub, limit=10) == ([], 0)
     assert await mark_of(store, sub) == 30
     assert await candidates_read(store, sub) == 0  # settled: the next round reads nothing
 
-    match = await repo.add(make_content(title="Derby", tags=["Sport"]))
+    match = await repo.add(make_content(title="Derby", topics=["Sport"]))
     assert await store.post_log.pending(sub, limit=10) == ([match.id], 1)
     assert await mark_of(store, sub) == match.id - 1  # waits before the brief still to post
     assert await store.post_log.claim(sub, match.id)
@@ -108,11 +108,13 @@ async def test_a_round_that_read_before_a_give_back_never_passes_it(
 
 async def test_an_edit_that_adds_a_topic_queues_an_old_brief(store: Storage, repo: Briefs) -> None:
     sub = await subscribed(store, topics=["sport"])
-    brief = await repo.add(make_content(title="Derby", tags=["weather"]))
-    later = await repo.add(make_content(title="Rain", tags=["weather"]))
+    brief = await repo.add(make_content(title="Derby", topics=["weather"]))
+    later = await repo.add(make_content(title="Rain", topics=["weather"]))
     assert await store.post_log.pending(sub, limit=9) == ([], 0)
     assert await mark_of(store, sub) == later.id
-    edited = await repo.update(brief.id, make_content(title="Derby", tags=["sport"]), actor_id=None)
+    edited = await repo.update(
+        brief.id, make_content(title="Derby", topics=["sport"]), actor_id=None
+    )
     assert edited is not None
     assert await store.post_log.pending(sub, limit=9) == ([brief.id], 1)
 
@@ -121,7 +123,7 @@ async def test_new_topics_on_a_subscription_read_its_briefs_again(
     store: Storage, repo: Briefs
 ) -> None:
     sub = await subscribed(store, topics=["sport"])
-    weather = await repo.add(make_content(title="Rain", tags=["weather"]))
+    weather = await repo.add(make_content(title="Rain", topics=["weather"]))
     assert await store.post_log.pending(sub, limit=9) == ([], 0)
     options = SubscriptionOptions(channel_id=CHANNEL, topics=["weather"])
     edited = await store.subscriptions.edit(sub.id, options)

@@ -101,7 +101,7 @@ def test_a_declared_result_is_no_column_and_every_name_has_one_kind() -> None:
 async def test_aliases_and_expressions_read_the_same_on_both_backends(
     store: Storage, backend: str
 ) -> None:
-    brief = await store.briefs.add(make_content(tags=["space"]))
+    brief = await store.briefs.add(make_content(topics=["space"]))
     await store.briefs.delete(brief.id, actor_id=1)
     async with store.db.read() as conn:
         row = await conn.fetchrow(

@@ -96,15 +96,16 @@ async def test_a_number_is_never_handed_out_again(store: Storage, repo: Briefs) 
     highest = await subscribed(store, channel=CHANNEL + 1, daily_cap=1)
     assert await log.claim(highest, brief.id)
     await log.record_message(highest, brief.id, 5001)
-    assert await log.posted_since(highest.id, highest.subscribed_at - timedelta(days=1)) == 1
+    assert len(await log.posted_times(highest.id, highest.subscribed_at - timedelta(days=1))) == 1
     assert await subs.remove(GUILD, highest.id)  # the highest number goes
 
     elsewhere = await subscribed(store, guild=GUILD + 1, channel=CHANNEL + 2, daily_cap=1)
     assert elsewhere.id > highest.id
-    assert await log.posted_since(elsewhere.id, elsewhere.subscribed_at - timedelta(days=1)) == 0
+    day_before = elsewhere.subscribed_at - timedelta(days=1)
+    assert len(await log.posted_times(elsewhere.id, day_before)) == 0
     # The post stays recorded for its channel, no longer for a subscription.
     assert not await log.claim(elsewhere.model_copy(update={"channel_id": CHANNEL + 1}), brief.id)
-    assert await log.posted_since(highest.id, highest.subscribed_at - timedelta(days=1)) == 0
+    assert len(await log.posted_times(highest.id, highest.subscribed_at - timedelta(days=1))) == 0
     assert await subs.remove_all(GUILD + 1) == 1
     assert await subs.remove_all(GUILD) == 1  # every subscription gone: still no reuse
     assert (await subscribed(store)).id > elsewhere.id > first.id
@@ -225,7 +226,7 @@ async def test_record_release_and_last_post(store: Storage, repo: Briefs) -> Non
     assert after is not None
     assert after.last_post_at is not None
     assert after.last_error is None
-    assert await log.posted_since(sub.id, datetime.now(UTC) - timedelta(days=1)) == 1
+    assert len(await log.posted_times(sub.id, datetime.now(UTC) - timedelta(days=1))) == 1
 
     assert await log.claim(sub, two.id)
     await log.release(CHANNEL, two.id)
@@ -271,9 +272,9 @@ async def test_pending_routes_by_topic(store: Storage, repo: Briefs) -> None:
     any_of = await subscribed(store, channel=2, topics=["sport", "Local News"])
     all_of = await subscribed(store, channel=3, topics=["sport", "local news"], match=Match.ALL)
     none_of = await subscribed(store, channel=4, topics=["SPORT"], match=Match.NONE)
-    sport = await repo.add(make_content(title="Match", tags=["Sport"]))
-    local = await repo.add(make_content(title="Roads", tags=["local  news"]))
-    both = await repo.add(make_content(title="Derby", tags=["local news", "sport"]))
+    sport = await repo.add(make_content(title="Match", topics=["Sport"]))
+    local = await repo.add(make_content(title="Roads", topics=["local  news"]))
+    both = await repo.add(make_content(title="Derby", topics=["local news", "sport"]))
     plain = await repo.add(make_content(title="Weather"))
     assert (await log.pending(every, limit=9))[0] == [sport.id, local.id, both.id, plain.id]
     assert (await log.pending(any_of, limit=9))[0] == [sport.id, local.id, both.id]

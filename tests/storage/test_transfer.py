@@ -47,7 +47,7 @@ CMS = Source("cms", "staging")
 async def fill(store: Storage) -> None:
     """Put something in every table: edits, a deletion, settings, posts, skips, state."""
     briefs = await store.briefs.add_many(
-        [make_content(title=f"Harbour report {n}", tags=[f"tag{n}"]) for n in range(30)],
+        [make_content(title=f"Harbour report {n}", topics=[f"tag{n}"]) for n in range(30)],
         created_by=7,
     )
     await store.briefs.update(briefs[0].id, make_content(title="Lighthouse renamed"), actor_id=8)

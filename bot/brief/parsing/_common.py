@@ -23,7 +23,7 @@ NO_WHAT_HAPPENED = (
     f"no {SECTIONS[0].emoji}{SECTIONS[0].label} section found — every brief needs one"
 )
 #: The field a topics line fills, its label and emoji as `format_brief` writes them.
-TOPICS_FIELD = "tags"
+TOPICS_FIELD = "topics"
 TOPICS_LABEL = "TOPICS"
 TOPICS_EMOJI = "🏷️"
 

@@ -12,16 +12,18 @@ from pydantic import ValidationError
 
 from bot.brief.parsing._common import DEFAULT_MAX_CHARS, BriefParseError, decode_text, describe
 from bot.brief.text import derived_title, truncate
-from storage.models import SECTIONS, Brief, BriefContent
+from storage.models import OLD_TOPICS_KEY, SECTIONS, Brief, BriefContent
 
-#: Names people give the JSON field `tags`, which the unknown-key error points to.
-_KEY_HINTS = {"topics": "tags", "topic": "tags"}
+#: Names people give the JSON field `topics`, which the unknown-key error points to.
+_KEY_HINTS = {"topic": "topics", "tag": "topics"}
 _TEXT_FIELDS = ("title", *(section.field for section in SECTIONS), "body")
 #: The keys a JSON brief may carry, read from the models (fields, and the computed fields
 #: `model_dump` writes) so that `python -m bot export` output always imports back. Any of
 #: Brief's own fields (its identity: id, created_at, …) makes an item an exported `Brief`.
+#: The topics' old name is read too (old files and exports), though no longer suggested.
 _CONTENT_KEYS = (*BriefContent.model_fields, *BriefContent.model_computed_fields)
 _EXPORT_KEYS = frozenset((*Brief.model_fields, *Brief.model_computed_fields))
+_READ_KEYS = _EXPORT_KEYS | {OLD_TOPICS_KEY}
 _IDENTITY_KEYS = frozenset(Brief.model_fields).difference(BriefContent.model_fields)
 
 
@@ -63,7 +65,7 @@ def _brief_from_json(item: object, number: int, numbered: bool, max_chars: int) 
         raise BriefParseError(
             f"{where}the brief is {size:,} characters long; the limit is {max_chars:,}"
         )
-    unknown = next((key for key in item if key not in _EXPORT_KEYS), None)
+    unknown = next((key for key in item if key not in _READ_KEYS), None)
     if unknown is not None:
         raise BriefParseError(f"{where}unknown field {_quote(unknown)} ({_closest(unknown)})")
     for key, value in item.items():

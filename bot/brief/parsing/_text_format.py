@@ -45,7 +45,7 @@ _LABEL = re.compile(
     r"|(?P<when_and_where>when(?:\s*&(?:amp;)?\s*|\s+and\s+)where)"
     r"|(?P<key_quote>key\s+quote)"
     r"|(?P<impact>impact)"
-    r"|(?P<tags>topics|tags))"
+    r"|(?P<topics>topics|tags))"
     r"(?![^\W_])",
     re.IGNORECASE,
 )
@@ -139,8 +139,8 @@ def format_brief(content: BriefContent) -> str:
     """
     title = re.sub(r"\s*[\r\n]+\s*", " ", content.title.strip())
     parts = [] if has_derived_title(content) else [f"# {title}"]
-    if content.tags:
-        parts.append(f"{TOPICS_EMOJI}{TOPICS_LABEL}: {join_topics(content.tags)}")
+    if content.topics:
+        parts.append(f"{TOPICS_EMOJI}{TOPICS_LABEL}: {join_topics(content.topics)}")
     for section in SECTIONS:
         text = content.section(section.field)
         if text:

@@ -109,7 +109,7 @@ class AutoPoster:
         """
         storage = self.bot.storage
         latest = await storage.briefs.latest(TEST_CANDIDATES)
-        brief = next((b for b in latest if subscription.selects(b.tags)), None)
+        brief = next((b for b in latest if subscription.selects(b.topics)), None)
         if brief is None:
             return (
                 "There are no briefs this subscription would post yet, so there is nothing to post."

@@ -194,7 +194,7 @@ class Sender:
                 view=message.view,
                 allowed_mentions=message.allowed,
                 applied_tags=post_tags(
-                    usable_tags(channel, channel.guild.me), brief.tags, subscription.forum_tag_id
+                    usable_tags(channel, channel.guild.me), brief.topics, subscription.forum_tag_id
                 ),
                 silent=subscription.silent,
             )

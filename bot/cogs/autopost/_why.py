@@ -63,7 +63,7 @@ def verdict(trace: PostTrace, standing: Standing) -> Reason:
         if record.rejected_at is not None:
             return Reason.REFUSED
         return Reason.SKIPPED if record.skipped else Reason.SENDING
-    if not sub.selects(trace.tags):
+    if not sub.selects(trace.topics):
         return Reason.NOT_MATCHED
     if trace.created_at <= sub.subscribed_at:
         return Reason.BEFORE
@@ -88,7 +88,7 @@ def explain(trace: PostTrace, standing: Standing, *, next_check: datetime | None
             assert record is not None
             detail = _link(sub.guild_id, record) + _copy_state(record)
         case Reason.NOT_MATCHED:
-            has = ", ".join(f"`{tag}`" for tag in trace.tags) or "no topics"
+            has = ", ".join(f"`{topic}`" for topic in trace.topics) or "no topics"
             wants = ", ".join(f"`{topic}`" for topic in sub.topics)
             detail = f"it has {has}; this subscription wants {MATCH_WORDS[sub.match]} {wants}"
         case Reason.BEFORE:

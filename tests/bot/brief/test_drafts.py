@@ -14,7 +14,7 @@ ORIGINAL = Brief(
     title="Ferry back",
     what_happened="The ferry runs.",
     source_url="https://example.com/ferry",
-    tags=["transport"],
+    topics=["transport"],
     published_at=datetime(2026, 1, 1, 8, tzinfo=UTC),
 )
 
@@ -26,28 +26,30 @@ def upload(text: str, name: str = "edit.md") -> BriefContent:
 
 
 def test_the_form_decides_the_topics_and_keeps_the_publication_date():
-    edited = BriefContent(title="Ferry back", what_happened="The ferry runs.", tags=["sea"])
+    edited = BriefContent(title="Ferry back", what_happened="The ferry runs.", topics=["sea"])
     kept = carry_hidden(ORIGINAL, edited)
-    assert kept.tags == ["sea"]
+    assert kept.topics == ["sea"]
     assert kept.published_at == ORIGINAL.published_at
-    assert carry_hidden(ORIGINAL, edited.model_copy(update={"tags": []})).tags == []
+    assert carry_hidden(ORIGINAL, edited.model_copy(update={"topics": []})).topics == []
 
 
 def test_a_file_without_a_topics_line_keeps_the_topics():
     merged = merge_upload(ORIGINAL, upload("❓WHAT HAPPENED: The ferry runs late."))
-    assert merged.tags == ["transport"]
+    assert merged.topics == ["transport"]
     assert merged.source_url == ORIGINAL.source_url
 
 
 def test_a_files_topics_line_replaces_them_and_an_empty_one_removes_them():
     changed = upload("🏷️TOPICS: sea, weather\n❓WHAT HAPPENED: The ferry runs late.")
-    assert merge_upload(ORIGINAL, changed).tags == ["sea", "weather"]
+    assert merge_upload(ORIGINAL, changed).topics == ["sea", "weather"]
     emptied = upload("🏷️TOPICS:\n❓WHAT HAPPENED: The ferry runs late.")
-    assert merge_upload(ORIGINAL, emptied).tags == []
+    assert merge_upload(ORIGINAL, emptied).topics == []
 
 
-def test_json_tags_decide_the_same_way():
+def test_json_topics_decide_the_same_way():
     without = upload('{"what_happened": "Late."}', "edit.json")
-    assert merge_upload(ORIGINAL, without).tags == ["transport"]
-    emptied = upload('{"what_happened": "Late.", "tags": []}', "edit.json")
-    assert merge_upload(ORIGINAL, emptied).tags == []
+    assert merge_upload(ORIGINAL, without).topics == ["transport"]
+    emptied = upload('{"what_happened": "Late.", "topics": []}', "edit.json")
+    assert merge_upload(ORIGINAL, emptied).topics == []
+    emptied_by_old_name = upload('{"what_happened": "Late.", "tags": []}', "edit.json")
+    assert merge_upload(ORIGINAL, emptied_by_old_name).topics == []

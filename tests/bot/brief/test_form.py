@@ -72,7 +72,7 @@ TAGGED = BriefContent(
     title="Ferry back",
     what_happened="The ferry runs.",
     impact="Queues shorten.",
-    tags=["transport", "local news"],
+    topics=["transport", "local news"],
 )
 
 
@@ -96,7 +96,7 @@ def test_topics_follow_the_title_in_the_edit_form_and_read_back():
 
 def test_topics_typed_into_the_form_are_cleaned():
     form = BriefForm(sections="topics: Sport;  sport ; Local  News\nWHAT HAPPENED: Rain.")
-    assert content_from_form(form).tags == ["Sport", "Local News"]
+    assert content_from_form(form).topics == ["Sport", "Local News"]
 
 
 def test_a_bad_topic_in_the_form_names_the_line():

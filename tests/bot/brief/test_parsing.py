@@ -581,7 +581,7 @@ def test_format_brief_is_canonical() -> None:
         when_and_where="b\nc",
         impact="d",
         body="p1\n\np2",
-        tags=["x"],
+        topics=["x"],
     )
     assert format_brief(content) == (
         "# T\n🏷️TOPICS: x\n❓WHAT HAPPENED: a\n📍WHEN & WHERE: b\nc\n🎯IMPACT: d\n---\np1\n\np2\n"
@@ -604,7 +604,7 @@ def test_json_one_object() -> None:
     (brief,) = parse_brief_json(fixture("one.json"))
     assert type(brief) is BriefContent
     assert brief.title == "Ferry service resumes"
-    assert brief.tags == ["transport", "weather"]
+    assert brief.topics == ["transport", "weather"]
     assert brief.published_at == datetime(2026, 3, 6, 7, 30, tzinfo=UTC)
     assert brief.body == "The storm closed the route on Tuesday.\n\nExtra boats run until Sunday."
 
@@ -628,7 +628,7 @@ def test_json_export_re_imports_as_brief() -> None:
         what_happened="x",
         impact="y",
         body="p1\n\np2",
-        tags=["a"],
+        topics=["a"],
         published_at=datetime(2026, 1, 1, tzinfo=UTC),
     )
     exported = json.dumps([stored.model_dump(mode="json")], ensure_ascii=False)
@@ -668,7 +668,8 @@ def test_json_missing_what_happened_in_a_list_names_it_not_the_title() -> None:
         ('{"what_happened": null}', 'field "what_happened": input should be a valid string'),
         ('{"what_happened": ["x"]}', 'field "what_happened": input should be a valid string'),
         ('{"title": 5}', 'field "title": input should be a valid string'),
-        ('{"title": "t", "what_happened": "x", "tags": "a"}', 'field "tags": input should be'),
+        ('{"title": "t", "what_happened": "x", "topics": "a"}', 'field "topics": input should be'),
+        ('{"what_happened": "x", "topics": ["a", 2]}', 'field "topics.1": input should be'),
         ('{"what_happened": "x", "tags": ["a", 2]}', 'field "tags.1": input should be'),
     ],
 )
@@ -694,7 +695,8 @@ def test_json_unknown_key_names_the_closest_known_one() -> None:
         ("What Happened", "what_happened"),
         ("WHAT_HAPPENED", "what_happened"),
         ("Title", "title"),
-        ("tag", "tags"),
+        ("tag", "topics"),
+        ("topic", "topics"),
         ("image", "image_url"),
         ("publishedAt", "published_at"),
         ("create_at", "created_at"),
@@ -770,7 +772,7 @@ def test_json_full_export_with_every_field_set_imports_back() -> None:
         body="b",
         source_url="https://example.com/a",
         image_url="https://example.com/a.png",
-        tags=["t"],
+        topics=["t"],
         published_at=datetime(2026, 1, 1, tzinfo=UTC),
     )
     dumped = stored.model_dump(mode="json")
@@ -783,8 +785,8 @@ def test_json_full_export_with_every_field_set_imports_back() -> None:
     [
         ('{"title": "a\\u0000b", "what_happened": "x"}', 'field "title": contains a NUL'),
         (
-            '[{"title": "t", "what_happened": "x", "tags": ["ok", "b\\u0000d"]}]',
-            'item 1: field "tags"',
+            '[{"title": "t", "what_happened": "x", "topics": ["ok", "b\\u0000d"]}]',
+            'item 1: field "topics"',
         ),
     ],
 )
@@ -987,7 +989,7 @@ SUMMARY = "❓WHAT HAPPENED: The ferry runs again.\n🎯IMPACT: Queues shorten.\
 )
 def test_a_topics_line_after_the_title_gives_the_topics(line: str) -> None:
     brief = parse_brief(f"# Ferry back\n{line}\n{SUMMARY}")
-    assert brief.tags == ["transport", "local news"]
+    assert brief.topics == ["transport", "local news"]
     assert (brief.title, brief.what_happened, brief.body) == (
         "Ferry back",
         "The ferry runs again.",
@@ -997,30 +999,30 @@ def test_a_topics_line_after_the_title_gives_the_topics(line: str) -> None:
 
 def test_the_topics_line_may_lead_without_a_title_and_between_blank_lines() -> None:
     brief = parse_brief(f"\n🏷️TOPICS: transport\n\n---\n\n{SUMMARY}")
-    assert brief.tags == ["transport"]
+    assert brief.topics == ["transport"]
     assert brief.title == "The ferry runs again."
 
 
 def test_topics_repeated_by_key_are_kept_once_as_first_written() -> None:
     brief = parse_brief(f"TOPICS: Local News, local  news, LOCAL NEWS; Sport, sport\n{SUMMARY}")
-    assert brief.tags == ["Local News", "Sport"]
+    assert brief.topics == ["Local News", "Sport"]
 
 
 def test_no_topics_line_leaves_the_topics_unstated() -> None:
     brief = parse_brief(SUMMARY)
-    assert brief.tags == []
-    assert "tags" not in brief.model_fields_set
+    assert brief.topics == []
+    assert "topics" not in brief.model_fields_set
 
 
 def test_an_empty_topics_line_states_no_topics() -> None:
     brief = parse_brief(f"# T\n🏷️TOPICS:\n{SUMMARY}")
-    assert brief.tags == []
-    assert "tags" in brief.model_fields_set
+    assert brief.topics == []
+    assert "topics" in brief.model_fields_set
 
 
 def test_format_brief_writes_the_topics_line_and_reads_it_back() -> None:
     content = BriefContent(
-        title="Ferry back", what_happened="x", impact="y", tags=["transport", "Ça va", "C++"]
+        title="Ferry back", what_happened="x", impact="y", topics=["transport", "Ça va", "C++"]
     )
     text = format_brief(content)
     assert text.split("\n")[:2] == ["# Ferry back", "🏷️TOPICS: transport, Ça va, C++"]
@@ -1036,10 +1038,10 @@ TOPIC_TEXT = st.text(
 @given(st.lists(TOPIC_TEXT, max_size=12))
 def test_any_valid_topics_round_trip_through_the_text_format(topics: list[str]) -> None:
     try:
-        content = BriefContent(title="T", what_happened="x", tags=topics)
+        content = BriefContent(title="T", what_happened="x", topics=topics)
     except ValueError:
         return  # too many or too long: refused by the model, as by the parser below
-    assert parse_brief(format_brief(content)).tags == content.tags
+    assert parse_brief(format_brief(content)).topics == content.topics
 
 
 @pytest.mark.parametrize(
@@ -1087,7 +1089,7 @@ def test_topics_line_problems_name_the_line(text: str, message: str) -> None:
 
 def test_a_topics_line_in_the_article_is_article_text() -> None:
     brief = parse_brief("❓WHAT HAPPENED: x\n---\nTopics: how the vote went.\nMore.")
-    assert brief.tags == []
+    assert brief.topics == []
     assert brief.body == "Topics: how the vote went.\nMore."
 
 
@@ -1096,9 +1098,18 @@ def test_a_sentence_starting_with_topics_is_not_a_label() -> None:
     assert brief.what_happened == "x\nTopics of the day were many."
 
 
-def test_json_tags_are_the_topics_under_the_same_rules() -> None:
-    (brief,) = parse_brief_json('{"what_happened": "x", "tags": [" Sport ", "sport", "a  b"]}')
-    assert brief.tags == ["Sport", "a b"]
+def test_json_still_reads_the_topics_old_name_and_writes_the_new_one() -> None:
+    (brief,) = parse_brief_json('{"what_happened": "x", "tags": ["Sport", "sport"]}')
+    assert brief.topics == ["Sport"]
+    assert "topics" in brief.model_fields_set
+    dumped = brief.model_dump(mode="json")
+    assert "tags" not in dumped
+    assert parse_brief_json(json.dumps(dumped)) == [brief]
+
+
+def test_json_topics_follow_the_same_rules() -> None:
+    (brief,) = parse_brief_json('{"what_happened": "x", "topics": [" Sport ", "sport", "a  b"]}')
+    assert brief.topics == ["Sport", "a b"]
     assert parse_brief_json('{"what_happened": "x"}')[0].model_fields_set == {
         "what_happened",
         "title",
@@ -1109,15 +1120,22 @@ def test_json_tags_are_the_topics_under_the_same_rules() -> None:
     ("data", "message"),
     [
         (
-            '{"what_happened": "x", "topics": ["a"]}',
-            'unknown field "topics" (did you mean "tags"?)',
+            '{"what_happened": "x", "topics": ["a"], "tags": []}',
+            'field "brief": "topics" and "tags" both given; "tags" is the old name of "topics"',
         ),
-        ('{"what_happened": "x", "Topic": ["a"]}', 'unknown field "Topic" (did you mean "tags"?)'),
-        ('{"what_happened": "x", "tags": ["a, b"]}', "field \"tags\": topic 'a, b' holds a comma"),
-        ('{"what_happened": "x", "tags": ["' + "y" * 41 + '"]}', 'field "tags": topic \'yyy'),
         (
-            '{"what_happened": "x", "tags": [' + ", ".join(f'"t{n}"' for n in range(11)) + "]}",
-            'field "tags": at most 10 topics, got 11',
+            '{"what_happened": "x", "Topic": ["a"]}',
+            'unknown field "Topic" (did you mean "topics"?)',
+        ),
+        (
+            '{"what_happened": "x", "topics": ["a, b"]}',
+            "field \"topics\": topic 'a, b' holds a comma",
+        ),
+        ('{"what_happened": "x", "tags": ["a, b"]}', "field \"tags\": topic 'a, b' holds a comma"),
+        ('{"what_happened": "x", "topics": ["' + "y" * 41 + '"]}', 'field "topics": topic \'yyy'),
+        (
+            '{"what_happened": "x", "topics": [' + ", ".join(f'"t{n}"' for n in range(11)) + "]}",
+            'field "topics": at most 10 topics, got 11',
         ),
     ],
 )

@@ -532,7 +532,7 @@ CONTENTS = st.builds(
     source_url=URLS,
     image_url=URLS,
     #: As stored before the topic rules, too: any number, any length.
-    tags=st.lists(st.one_of(text_of(60), st.sampled_from(["", " ", "\n"])), max_size=30),
+    topics=st.lists(st.one_of(text_of(60), st.sampled_from(["", " ", "\n"])), max_size=30),
     published_at=st.one_of(st.none(), st.just(PUBLISHED)),
 )
 
@@ -560,7 +560,7 @@ def test_summary_within_limits_for_any_brief(content: BriefContent, brief_id: in
         )
         if content.section(field) is not None
     ]
-    topics = [tag for tag in content.tags if tag.strip()]
+    topics = [tag for tag in content.topics if tag.strip()]
     names = [name for name, _ in present] + ([TOPICS] if topics else [])
     assert [f["name"] for f in data.get("fields", [])] == names
     for field, (_, original) in zip(data.get("fields", []), present, strict=False):
@@ -638,7 +638,7 @@ def test_search_within_limits(query: str, hits: list[SearchHit]) -> None:
 
 
 def test_summary_shows_the_topics_last() -> None:
-    brief = stored(COMET.model_copy(update={"tags": ["space", "local_news", "*stars*"]}))
+    brief = stored(COMET.model_copy(update={"topics": ["space", "local_news", "*stars*"]}))
     embed = summary_embed(brief, correction="An earlier version gave the wrong day.")
     assert [field.name for field in embed.fields][-2:] == ["✏️ Correction", TOPICS]
     assert embed.fields[-1].value == "space · local\\_news · \\*stars\\*"
@@ -659,7 +659,7 @@ def test_most_topics_fit_beside_the_longest_brief() -> None:
         when_and_where=huge,
         key_quote=huge,
         impact=huge,
-        tags=tags,
+        topics=tags,
     )
     data = assert_within_limits(summary_embed(content, correction="c" * 500))
     assert data["fields"][-1]["name"] == TOPICS

@@ -20,7 +20,7 @@ GUILD, CHANNEL = 111, 222
 async def fill(store: Storage) -> None:
     """A small library touching every table and column kind."""
     exported = Brief(
-        **make_content(title="Old flood warning", tags=["weather", "Ça va"]).model_dump(),
+        **make_content(title="Old flood warning", topics=["weather", "Ça va"]).model_dump(),
         id=7,
         created_at=datetime(2023, 3, 1, 8, 0, 0, 123456, tzinfo=UTC),
         created_by=5,

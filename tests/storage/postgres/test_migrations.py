@@ -53,7 +53,7 @@ async def table_names(url: str) -> set[str]:
 
 def test_migrations_are_numbered_in_order() -> None:
     migrations = load_migrations()
-    assert [m.version for m in migrations] == list(range(1, 12))
+    assert [m.version for m in migrations] == list(range(1, 13))
     assert [m.name for m in migrations] == [
         "schema",
         "content_hash_and_rejections",
@@ -66,8 +66,9 @@ def test_migrations_are_numbered_in_order() -> None:
         "audit_source",
         "delivery_queue_mark",
         "sources_and_tokens",
+        "post_log_by_brief",
     ]
-    assert latest_version() == 11
+    assert latest_version() == 12
 
 
 async def test_two_processes_opening_an_empty_schema_migrate_once(pg_url: str) -> None:
@@ -147,7 +148,7 @@ async def test_briefs_from_before_content_hashes_are_recognised_on_reimport(pg_u
         update=dict.fromkeys(
             ("who_was_involved", "when_and_where", "key_quote", "impact", "source_url")
         )
-        | {"body": "", "tags": []}
+        | {"body": "", "topics": []}
     )
     store = await open_storage(pg_url)
     try:

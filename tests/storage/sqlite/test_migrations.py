@@ -32,7 +32,7 @@ from tests.storage.conftest import (
 
 def test_migrations_are_numbered_in_order() -> None:
     migrations = load_migrations()
-    assert [m.version for m in migrations] == list(range(1, 16))
+    assert [m.version for m in migrations] == list(range(1, 17))
     assert [m.name for m in migrations] == [
         "briefs",
         "autopost",
@@ -49,6 +49,7 @@ def test_migrations_are_numbered_in_order() -> None:
         "audit_source",
         "delivery_queue_mark",
         "sources_and_tokens",
+        "post_log_by_brief",
     ]
 
 
@@ -112,7 +113,7 @@ async def test_old_database_is_upgraded_in_place(db_path: Path) -> None:
         old = await repo.get(7)
         assert old is not None
         assert old.title == "Old flood warning"
-        assert old.tags == ["weather"]
+        assert old.topics == ["weather"]
         assert [hit.brief_id for hit in await repo.search("flood")] == [7]
         assert await repo.suggest("flo") == [(7, "Old flood warning")]  # 0005 rebuilt titles
         new = await repo.add(make_content())
@@ -146,7 +147,7 @@ async def test_briefs_from_before_content_hashes_are_recognised_on_reimport(db_p
     db_path.parent.mkdir(parents=True)
     content = make_content()
     fields = {k: v for k, v in content.model_dump().items() if v is not None}
-    fields["tags"] = json.dumps(fields["tags"])
+    fields["tags"] = json.dumps(fields.pop("topics"))  # the column keeps the old name
     async with aiosqlite.connect(db_path, isolation_level=None) as conn:
         assert await apply_migrations(conn, up_to=5) == 5
         # a brief stored by the code of version 5, which kept no content hash

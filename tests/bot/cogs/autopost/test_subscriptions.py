@@ -14,7 +14,7 @@ from .test_copies import correct, edits
 def content(n: int, *tags: str) -> BriefContent:
     """A small valid brief numbered n, with these topics."""
     return BriefContent(
-        title=f"Brief number {n}", what_happened=f"Event {n} happened.", tags=list(tags)
+        title=f"Brief number {n}", what_happened=f"Event {n} happened.", topics=list(tags)
     )
 
 

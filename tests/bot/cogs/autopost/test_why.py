@@ -15,7 +15,7 @@ NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 def content(n: int, *tags: str) -> BriefContent:
     """A small valid brief numbered n, with these topics."""
     return BriefContent(
-        title=f"Brief number {n}", what_happened=f"Event {n} happened.", tags=list(tags)
+        title=f"Brief number {n}", what_happened=f"Event {n} happened.", topics=list(tags)
     )
 
 
@@ -129,7 +129,7 @@ def test_a_long_answer_fits_one_message_and_a_posted_record_comes_first():
     trace = PostTrace(
         brief_id=7,
         title="@everyone **bold** " + "t" * 200,
-        tags=["weather"],
+        topics=["weather"],
         created_at=NOW,
         deleted_at=NOW,
         records=[],

@@ -138,7 +138,7 @@ async def test_add_by_json_file_keeps_links_and_long_article(world):
         "what_happened": "A long article arrived.",
         "body": body,
         "source_url": "https://example.com/long",
-        "tags": ["long"],
+        "topics": ["long"],
     }
 
     result = await world.alice.slash(
@@ -152,7 +152,7 @@ async def test_add_by_json_file_keeps_links_and_long_article(world):
     assert stored is not None
     assert stored.body == body
     assert stored.source_url == "https://example.com/long"
-    assert stored.tags == ["long"]
+    assert stored.topics == ["long"]
 
 
 async def test_draft_too_long_for_the_form_points_to_the_file(world):
@@ -298,7 +298,7 @@ async def test_edit_by_form_saves_new_version_and_history_shows_it(world):
 
 async def test_edit_keeps_publication_date_and_tags(world):
     content = parse_brief(example_bytes().decode()).model_copy(
-        update={"tags": ["space"], "published_at": discord.utils.utcnow().replace(microsecond=0)}
+        update={"topics": ["space"], "published_at": discord.utils.utcnow().replace(microsecond=0)}
     )
     stored = await world.env.bot.storage.briefs.add(content)
 
@@ -313,7 +313,7 @@ async def test_edit_keeps_publication_date_and_tags(world):
 
     after = await world.env.bot.storage.briefs.get(stored.id)
     assert after is not None
-    assert after.tags == ["space"]
+    assert after.topics == ["space"]
     assert after.published_at == content.published_at
     assert after.content() == content
 

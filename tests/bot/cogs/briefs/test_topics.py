@@ -29,7 +29,7 @@ def content(n: int, *tags: str, **fields: object) -> BriefContent:
     values: dict[str, object] = {
         "title": f"Harbour story {n}",
         "what_happened": f"Event {n} happened by the harbour.",
-        "tags": list(tags),
+        "topics": list(tags),
         "published_at": datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=n),
     }
     values.update(fields)
@@ -58,7 +58,7 @@ async def test_topics_typed_in_the_form_show_in_the_preview_and_on_the_brief(wor
     await world.alice.click(preview.response.message, label="Publish")
     stored = await world.env.bot.storage.briefs.get(1)
     assert stored is not None
-    assert stored.tags == ["Transport", "local news"]
+    assert stored.topics == ["Transport", "local news"]
 
     shown = await world.bob.slash(world.channel, "brief latest")
     assert topics_field(shown.response) == "Transport · local news"
@@ -79,7 +79,7 @@ async def test_the_edit_form_holds_the_topics_line_and_saves_its_changes(world):
     await world.alice.click(preview.response.message, label="Save")
     stored = await world.env.bot.storage.briefs.get(1)
     assert stored is not None
-    assert stored.tags == ["Transport", "ferries"]
+    assert stored.topics == ["Transport", "ferries"]
 
     shown, defaults = await open_edit(world.alice, world.channel)
     preview = await world.alice.submit_modal(
@@ -89,7 +89,7 @@ async def test_the_edit_form_holds_the_topics_line_and_saves_its_changes(world):
     await world.alice.click(preview.response.message, label="Save")
     stored = await world.env.bot.storage.briefs.get(1)
     assert stored is not None
-    assert stored.tags == []
+    assert stored.topics == []
 
 
 async def test_a_misplaced_or_too_long_topic_in_the_form_is_refused_clearly(world):
@@ -115,7 +115,7 @@ async def test_a_files_topics_line_gives_the_brief_its_topics(world):
     await world.alice.click(preview.message, label="Publish")
     stored = await world.env.bot.storage.briefs.get(1)
     assert stored is not None
-    assert stored.tags == ["Transport", "local news"]
+    assert stored.topics == ["Transport", "local news"]
 
 
 async def test_a_replacement_file_without_topics_keeps_the_briefs(world):
@@ -129,7 +129,7 @@ async def test_a_replacement_file_without_topics_keeps_the_briefs(world):
     await world.alice.click(last(result).message, label="Save")
     after = await world.env.bot.storage.briefs.get(stored.id)
     assert after is not None
-    assert (after.title, after.tags) == ("Ferry news", ["ferries"])
+    assert (after.title, after.topics) == ("Ferry news", ["ferries"])
 
 
 # --- members: lists, search and suggestions ---------------------------------------------------
