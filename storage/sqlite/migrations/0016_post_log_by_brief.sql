@@ -1,0 +1,4 @@
+-- Where one brief went (the API's GET of a brief, and any copy of it): every post log row of a
+-- brief, posted or not, by its number, instead of only its posted copies. (PostgreSQL: 0012.)
+DROP INDEX post_log_copies;
+CREATE INDEX post_log_brief ON post_log (brief_id);
