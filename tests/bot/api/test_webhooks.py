@@ -40,15 +40,16 @@ def test_the_same_id_from_another_source_is_not_a_replay():
 
 
 @pytest.mark.parametrize(
-    ("headers", "body", "why"),
+    ("age", "body", "why"),
     [
-        (signed(BODY), BODY + b" ", "No matching signature"),
-        (signed(BODY, age=timedelta(minutes=6)), BODY, "too old"),
-        (signed(BODY, age=-timedelta(minutes=6)), BODY, "too new"),
-        ({}, BODY, "Missing required headers"),
+        (timedelta(), BODY + b" ", "No matching signature"),
+        (timedelta(minutes=6), BODY, "too old"),
+        (-timedelta(minutes=6), BODY, "too new"),
+        (None, BODY, "Missing required headers"),
     ],
 )
-def test_a_wrong_stale_or_unsigned_push_is_refused(headers: dict, body: bytes, why: str):
+def test_a_wrong_stale_or_unsigned_push_is_refused(age: timedelta | None, body: bytes, why: str):
+    headers = {} if age is None else signed(BODY, age=age)  # signed now, not at collection
     with pytest.raises(ApiProblem) as refused:
         verify_signed(SECRET, "cms", headers, body, ReplayGuard())
     assert refused.value.status == 401
