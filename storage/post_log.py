@@ -41,9 +41,12 @@ class PostLog:
     def __init__(self, db: Backend) -> None:
         self._db = db
 
-    async def pending(self, subscription: Subscription, *, limit: int) -> tuple[list[int], int]:
-        """Return the oldest `limit` live briefs the subscription selects, published since it
-        began and not posted to its channel yet, and how many there are (storage/queue.py)."""
+    async def pending(
+        self, subscription: Subscription, *, limit: int | None
+    ) -> tuple[list[int], int]:
+        """Return the oldest `limit` (None: every one) live briefs the subscription selects,
+        published since it began and not posted to its channel yet, and how many there are
+        (storage/queue.py)."""
         return await Queue(self._db).pending(subscription, limit=limit)
 
     async def claim(self, subscription: Subscription, brief_id: int) -> bool:

@@ -82,9 +82,11 @@ class Queue:
     def __init__(self, db: Backend) -> None:
         self._db = db
 
-    async def pending(self, subscription: Subscription, *, limit: int) -> tuple[list[int], int]:
-        """Return the oldest `limit` live briefs the subscription selects, published since it
-        began and not posted to its channel yet, and how many there are."""
+    async def pending(
+        self, subscription: Subscription, *, limit: int | None
+    ) -> tuple[list[int], int]:
+        """Return the oldest `limit` (None: every one) live briefs the subscription selects,
+        published since it began and not posted to its channel yet, and how many there are."""
         async with self._db.read() as conn:
             mark = await conn.fetchrow(
                 "SELECT queue_from, queue_version, queue_scanned_at, subscribed_at, channel_id"
@@ -99,7 +101,7 @@ class Queue:
             rows = await conn.fetch(_candidates(self._db), *self._arguments(subscription, mark))
         selected = [int(row["id"]) for row in rows if subscription.selects(row["tags"])]
         await self._advance(subscription, mark, (top, looked), selected)
-        return selected[: max(limit, 0)], len(selected)
+        return (selected if limit is None else selected[: max(limit, 0)]), len(selected)
 
     @staticmethod
     def _arguments(subscription: Subscription, mark: dict[str, Any]) -> list[Any]:

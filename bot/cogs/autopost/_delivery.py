@@ -160,8 +160,7 @@ class AutoPoster:
         row there, how many pending briefs come before it, and the daily cap."""
         record = next((r for r in trace.records if r.channel_id == subscription.channel_id), None)
         post_log = self.bot.storage.post_log
-        _, total = await post_log.pending(subscription, limit=0)
-        ids, _ = await post_log.pending(subscription, limit=total)
+        ids, _ = await post_log.pending(subscription, limit=None)
         ahead = ids.index(trace.brief_id) if trace.brief_id in ids else None
         return Standing(subscription, record, ahead, await self.cap_window(subscription))
 
@@ -196,19 +195,15 @@ class AutoPoster:
         guild_id = subscription.guild_id
         post_log = self.bot.storage.post_log
         cap = self.bot.settings.autopost_catchup_max
-        ids, total = await post_log.pending(subscription, limit=max(cap, 1))
+        ids, _ = await post_log.pending(subscription, limit=None)  # one read: it reads all anyway
         unsent = await post_log.unsent(subscription.channel_id, stale_after=RETRY_UNSENT_AFTER)
         if not ids and not unsent:
             return 0
         to_skip: list[int] = []
         window = await self.cap_window(subscription)
         if window is not None:  # the cap paces the backlog: nothing is skipped
-            if len(ids) < min(window.room, total):
-                ids, total = await post_log.pending(subscription, limit=window.room)
             to_post = ids[: window.room]
         else:
-            if total > len(ids):
-                ids, total = await post_log.pending(subscription, limit=total)
             to_post, to_skip = plan_catchup(ids, cap)
         if to_skip:
             await post_log.skip(subscription, to_skip)
