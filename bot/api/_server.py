@@ -20,9 +20,14 @@ GRACEFUL_STOP = 1
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """Open the listening socket (port 0: any free one)."""
+    """Open the listening socket (port 0: any free one).
+
+    The protocol is named, not left 0: asyncio turns Nagle's algorithm off (TCP_NODELAY) only
+    on sockets whose protocol is TCP, and with it on, an answer written in two parts (headers,
+    then body) waits for the client's delayed ACK, 40 ms a request on Linux.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
