@@ -44,7 +44,7 @@ async def test_answers_are_sent_without_waiting_for_the_clients_ack(
     async with http.get(f"{server.url}/healthz") as response:
         await response.read()
     # uvicorn's own record of the connections it serves (no public accessor)
-    connections = server._server.server_state.connections  # noqa: SLF001
+    connections = server._server.server_state.connections
     assert connections
     for protocol in connections:
         sock = protocol.transport.get_extra_info("socket")
