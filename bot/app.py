@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot.brief.drafts import DraftStore
 from bot.config import Settings
+from bot.metrics import BotMetrics
 from bot.ui.components import CUSTOM_ID_PREFIX, IdFormat, PersistentItem
 from bot.ui.replies import report_error, send_ephemeral
 from storage.backends import open_storage, redact
@@ -53,6 +54,7 @@ class BriefBot(commands.AutoShardedBot):
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         # discord.py reads shard_ids from options: absent means every shard of shard_count.
         shards: dict[str, Any] = {"shard_ids": settings.shard_ids} if settings.shard_ids else {}
+        metrics = BotMetrics()
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=discord.Intents.default(),
@@ -63,9 +65,12 @@ class BriefBot(commands.AutoShardedBot):
             tree_cls=BriefTree,
             help_command=None,
             shard_count=settings.shard_count,
+            http_trace=metrics.http_trace(),
             **shards,
         )
         self.settings = settings
+        #: What the bot's work tells Prometheus (served by the API at /metrics with API_LISTEN).
+        self.metrics = metrics
         #: Unpublished previews, by token; forgotten after 15 minutes or a restart.
         self.drafts = DraftStore()
         self._storage = storage

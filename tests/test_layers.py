@@ -21,7 +21,7 @@ PACKAGES = ("bot", "storage")
 #: Lowest first; a module may import its own layer and those below it (docs/architecture.md).
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("storage",),
-    ("bot", "bot.errors", "bot.limits", "bot.logs"),
+    ("bot", "bot.errors", "bot.limits", "bot.logs", "bot.metrics"),
     ("bot.brief",),
     ("bot.config",),
     ("bot.ui",),

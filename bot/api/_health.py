@@ -78,6 +78,10 @@ async def healthz(request: Request) -> JSONResponse:
     tags=["operations"],
 )
 async def metrics(request: Request) -> Response:
-    """Serve the counters in Prometheus' text format."""
-    registry = ApiState.of(request).metrics.registry
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    """Serve the counters in Prometheus' text format: the API's, and in a bot process the
+    bot's (deliveries, copy updates, queue depth, Discord's 429s, publish → first post)."""
+    state = ApiState.of(request)
+    text = generate_latest(state.metrics.registry)
+    if state.bot is not None:
+        text += generate_latest(state.bot.metrics.registry)
+    return Response(text, media_type=CONTENT_TYPE_LATEST)

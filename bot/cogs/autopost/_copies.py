@@ -86,6 +86,7 @@ class CopyKeeper:
         """Edit one copy to what its brief shows now; never raise."""
         storage = self.bot.storage
         ids = {"guild": copy.guild_id, "brief": copy.brief_id, "message_id": copy.message_id}
+        change = "correction"
         try:
             brief = await self.bot.storage.briefs.get(copy.brief_id)
             if brief is not None:
@@ -94,15 +95,18 @@ class CopyKeeper:
                 version, event = brief.updated_at, Event.UPDATED
                 name = thread_name(brief.title)
             else:
+                change = "retraction"
                 retraction = await self.bot.storage.briefs.retraction(copy.brief_id)
                 if retraction is None:  # never stored here: nothing to show instead
                     await storage.copies.lost(copy.channel_id, copy.brief_id, CopyState.GONE)
+                    self._count(change, CopyState.GONE.value)
                     return
                 embed, view = embeds.retracted_embed(retraction), None
                 shown = components.payload_hash(embed, view)
                 version, event = retraction.at, Event.RETRACTED
                 name = thread_name(f"Retracted: {retraction.title}")
-            if shown != copy.shown_hash:
+            edited = shown != copy.shown_hash
+            if edited:
                 await self._edit(copy, embed, view, name)
                 await storage.delivery_log.add(copy.guild_id, copy.brief_id, event)
                 log.info(f"autopost copy {event}", extra=ids)
@@ -113,8 +117,12 @@ class CopyKeeper:
                 shown_version=version,
                 retracted=brief is None,
             )
+            self._count(change, "edited" if edited else "unchanged")
         except Exception as error:
-            await self._failed(copy, error)
+            self._count(change, await self._failed(copy, error))
+
+    def _count(self, change: str, outcome: str) -> None:
+        self.bot.metrics.copy_updates.labels(change=change, outcome=outcome).inc()
 
     async def _edit(
         self, copy: PostedCopy, embed: discord.Embed, view: discord.ui.View | None, name: str
@@ -164,8 +172,9 @@ class CopyKeeper:
             raise TypeError(f"channel {thread_id} is not a thread")
         return channel
 
-    async def _failed(self, copy: PostedCopy, error: Exception) -> None:
-        """A copy that is gone or out of reach is left alone from now on; others wait a round."""
+    async def _failed(self, copy: PostedCopy, error: Exception) -> str:
+        """A copy that is gone or out of reach is left alone from now on; others wait a round.
+        Return the outcome counted: retry, failed, gone or unreachable."""
         storage = self.bot.storage
         ids = {"guild": copy.guild_id, "brief": copy.brief_id, "error": describe(error)}
         if isinstance(error, LibraryUnreachableError):
@@ -177,13 +186,14 @@ class CopyKeeper:
             else:
                 log.warning("autopost copy update failed; will retry", extra=ids)
             await storage.copies.release(copy.channel_id, copy.brief_id, retry_after=COPY_RETRY)
-            return
+            return "failed" if outcome is None else "retry"
         state = CopyState.GONE if isinstance(error, discord.NotFound) else CopyState.UNREACHABLE
         log.warning(f"autopost copy {state}; no longer updated", extra=ids)
         await storage.copies.lost(copy.channel_id, copy.brief_id, state)
         await storage.delivery_log.add(
             copy.guild_id, copy.brief_id, Event(state.value), describe(error)
         )
+        return state.value
 
     async def _crossposts(self) -> None:
         """Publish announcement posts to following servers, each when its channel allows."""

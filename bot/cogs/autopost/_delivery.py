@@ -85,6 +85,8 @@ class AutoPoster:
         self.pacer = Pacer(send_rate(bot.served_shards()), clock=asyncio.get_running_loop().time)
         self._sender = Sender(bot, self.pacer)
         self._rounds = Rounds(self._pass, failure="autopost could not list subscriptions")
+        #: Briefs each subscription still waits for, as this pass leaves them (queue depth).
+        self._waiting: dict[int, int] = {}
 
     async def run(self) -> None:
         """Deliver to every active subscription; a call during a pass makes that pass go round
@@ -98,7 +100,9 @@ class AutoPoster:
     async def _pass(self) -> None:
         """One delivery pass: every active subscription of the shards served here."""
         subscriptions = await self.bot.storage.subscriptions.active(self.bot.served_shards())
+        self._waiting = {}
         await asyncio.gather(*(self._bounded(sub) for sub in subscriptions))
+        self.bot.metrics.queue_depth.set(sum(self._waiting.values()))
 
     async def post_latest(self, subscription: Subscription) -> str:
         """`/autopost test`: post the newest brief the subscription selects now, recorded like
@@ -121,7 +125,7 @@ class AutoPoster:
             channel = await destination(self.bot, subscription)
         except (ChannelUnavailableError, ServerUnavailableError) as error:
             raise UserFacingError(f"I can't post there right now: {error}") from None
-        result = await self._sender.post(subscription, channel, brief.id)
+        result = await self._sender.post(subscription, channel, brief.id, test=True)
         if result.copy is not None:
             await storage.delivery_log.add(
                 subscription.guild_id, brief.id, Event.TEST, channel.mention
@@ -196,6 +200,7 @@ class AutoPoster:
         post_log = self.bot.storage.post_log
         cap = self.bot.settings.autopost_catchup_max
         ids, _ = await post_log.pending(subscription, limit=None)  # one read: it reads all anyway
+        self._waiting[subscription.id] = len(ids)
         unsent = await post_log.unsent(subscription.channel_id, stale_after=RETRY_UNSENT_AFTER)
         if not ids and not unsent:
             return 0
@@ -207,6 +212,7 @@ class AutoPoster:
             to_post, to_skip = plan_catchup(ids, cap)
         if to_skip:
             await post_log.skip(subscription, to_skip)
+            self._waiting[subscription.id] = len(ids) - len(to_skip)
             await self.bot.storage.delivery_log.add(
                 guild_id,
                 None,
@@ -240,6 +246,7 @@ class AutoPoster:
             if outcome is Outcome.RETRY or outcome is Outcome.PAUSE:
                 break
             sent += outcome is Outcome.SENT
+        self._waiting[subscription.id] = max(0, self._waiting[subscription.id] - sent)
         return sent
 
     async def _take_over(self, channel: Destination, claims: list[UnsentPost]) -> list[int]:

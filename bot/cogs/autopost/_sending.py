@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import discord
@@ -18,7 +19,7 @@ from bot.cogs.autopost._subscribing import Destination, may_mention
 from bot.cogs.autopost._texts import payload_shape
 from bot.ui import components
 from storage.delivery_log import Event
-from storage.models import Brief, PostedCopy, Subscription
+from storage.models import Brief, PostedCopy, Subscription, utcnow
 
 if TYPE_CHECKING:
     from bot.app import BriefBot
@@ -34,6 +35,8 @@ class Posted:
     outcome: Outcome
     copy: PostedCopy | None = None
     problem: str | None = None
+    #: When the brief posted was published (when sent).
+    published_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -62,12 +65,29 @@ class Sender:
         channel: Destination,
         brief_id: int,
         claimed: bool = False,
+        *,
+        test: bool = False,
     ) -> Posted:
         """Claim (unless `claimed`: a retry holds it already), send and record one brief.
 
         The pacer's slot comes first, so a claim is sent at once: a claim left unrecorded for
-        long means its process died.
+        long means its process died. Every attempt is counted by its outcome, and a brief's
+        first post (not `/autopost test`'s) by how long after its publish it went out.
         """
+        metrics = self._bot.metrics
+        try:
+            posted = await self._post(subscription, channel, brief_id, claimed)
+        except Exception:
+            metrics.deliveries.labels(outcome="error").inc()
+            raise
+        metrics.deliveries.labels(outcome=posted.outcome.value).inc()
+        if posted.outcome is Outcome.SENT and posted.published_at is not None and not test:
+            metrics.posted(brief_id, posted.published_at, utcnow())
+        return posted
+
+    async def _post(
+        self, subscription: Subscription, channel: Destination, brief_id: int, claimed: bool
+    ) -> Posted:
         post_log = self._bot.storage.post_log
         ids = {"guild": subscription.guild_id, "brief": brief_id, "channel": channel.id}
         brief = await self._bot.storage.briefs.get(brief_id)
@@ -125,7 +145,7 @@ class Sender:
         log.info("autopost sent", extra={**ids, "message_id": sent.id})
         if thread is None and subscription.thread:
             await self._open_thread(subscription, sent, brief)
-        return Posted(Outcome.SENT, copy=copy)
+        return Posted(Outcome.SENT, copy=copy, published_at=brief.created_at)
 
     async def _refused(
         self, subscription: Subscription, channel: Destination, message: _Message, error: Exception
