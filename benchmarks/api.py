@@ -6,6 +6,11 @@ storing costs with no HTTP, no token check and no parsing. The API's pushes go t
 server (uvicorn on loopback, in this process's event loop, the client beside it), each with its
 token checked, its body parsed as the file format, and the same upsert. Target: the API's
 throughput at least half the floor's (HTTP, auth and validation cost at most 2× the store).
+
+Then publish → first post: the real bot under simcord (an instant Discord), the API served in
+its process as `API_LISTEN` does, ten subscribed servers; each brief is pushed, one at a time,
+and timed from the moment its PUT is sent to the moment Discord answers the first message
+that posts it. Target: p99 within a second.
 """
 
 from __future__ import annotations
@@ -14,21 +19,29 @@ import asyncio
 import resource
 import time
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
 from benchmarks.generate import as_json, generate
 from benchmarks.report import Result, Row, percentile, verdict
+from benchmarks.simulated import briefbot, running
 from bot.api import create_api, serving
 from bot.config import Settings
 from storage.backends import open_storage, sqlite_url
 from storage.library import Storage
+from storage.models import SubscriptionOptions
 from storage.publishing import Source
 
 CONNECTIONS = (8, 32)
 #: The API's cost over storing, as a multiple of the in-process floor.
 TARGET_RATIO = 2.0
 FLOOR_SOURCE = Source("bench", "benchmark")
+#: Servers subscribed in the first-post case, and the share of the pushes it times.
+FIRST_POST_SERVERS = 10
+FIRST_POST_SHARE = 10
+#: The issue's promise: a push is in a channel within a second.
+FIRST_POST_TARGET_S = 1.0
 
 
 async def _library(path: Path) -> tuple[Storage, str]:
@@ -94,6 +107,54 @@ async def _pushes(
     return times, total, failed
 
 
+async def _first_posts(workdir: Path, count: int, seed: int) -> tuple[list[float], int]:
+    """Push briefs to a bot's own API one at a time; return the seconds from each PUT to its
+    first post, and how many briefs never reached a channel."""
+    bot = briefbot(workdir / "first-post.db")
+    bodies = [as_json(brief) for brief in generate(count, seed)]
+    times: list[float] = []
+    async with running(bot) as env:
+        for n in range(FIRST_POST_SERVERS):
+            guild = env.create_guild(name=f"Paper {n}")
+            channel = guild.create_text_channel("news")
+            await bot.storage.subscriptions.add(
+                guild.id, SubscriptionOptions(channel_id=channel.id)
+            )
+        await bot.storage.sources.add("bench")
+        _, token = await bot.storage.tokens.create("bench", "benchmark")
+        first_post = asyncio.Event()
+        send = bot.http.request
+        autopost: Any = bot.get_cog("AutoPost")
+
+        async def timed(route: Any, **kwargs: Any) -> Any:
+            answer = await send(route, **kwargs)
+            if route.method == "POST" and route.path.endswith("/messages"):
+                first_post.set()
+            return answer
+
+        bot.http.request = timed  # type: ignore[method-assign]
+        app = create_api(bot.storage, bot.settings, bot=bot)
+        app.state.api.rate_limiter.burst = count + 1
+        headers = {"Authorization": f"Bearer {token}"}
+        async with (
+            serving(app, "127.0.0.1", 0) as server,
+            aiohttp.ClientSession(headers=headers) as http,
+        ):
+            for number, body in enumerate(bodies):
+                await autopost.work.settle()  # the last brief's other channels
+                first_post.clear()
+                before = time.perf_counter()
+                url = f"{server.url}/v1/sources/bench/briefs/p-{number}"
+                async with http.put(url, json=body) as response:
+                    await response.read()
+                try:
+                    await asyncio.wait_for(first_post.wait(), timeout=10 * FIRST_POST_TARGET_S)
+                except TimeoutError:
+                    continue
+                times.append(time.perf_counter() - before)
+    return times, count - len(times)
+
+
 async def run(count: int, workdir: Path, seed: int) -> Result:
     """Measure the floor, then the API at each connection count."""
     result = Result("api", "HTTP API pushes")
@@ -139,13 +200,31 @@ async def run(count: int, workdir: Path, seed: int) -> Result:
         )
         if failed:
             result.notes.append(f"{failed} of {count} pushes over {connections} were not 201")
+    pushes = max(count // FIRST_POST_SHARE, 20)
+    first, missing = await _first_posts(workdir, pushes, seed)
+    p99 = percentile(first, 99) if first else float("inf")
+    result.rows.append(
+        Row(
+            f"publish → first post, {FIRST_POST_SERVERS} servers, instant Discord",
+            pushes,
+            "ms",
+            percentile(first, 50) * 1000 if first else float("inf"),
+            p99 * 1000,
+            samples=len(first),
+            target=f"p99 ≤ {FIRST_POST_TARGET_S * 1000:g} ms",
+            result=verdict(p99 <= FIRST_POST_TARGET_S and not missing),
+        )
+    )
+    if missing:
+        result.notes.append(f"{missing} of {pushes} pushes reached no channel within 10 s")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    result.rows.append(Row("peak RSS of the process (client + server)", count, "MB", peak))
+    result.rows.append(Row("peak RSS of the process (client, server, bot)", count, "MB", peak))
     result.notes.append(
         "ratio = floor throughput / API throughput; the client shares the server's event loop "
         "and the machine's cores, so the API's figures include the client's cost"
     )
     result.notes.append(
-        "not measured here yet: publish → first post latency through a bot (issue 21)"
+        "publish → first post: from sending the PUT to Discord's answer to the first message "
+        "that posts the brief; the bot, its API, simcord and the client share one event loop"
     )
     return result
