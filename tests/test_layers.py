@@ -24,6 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("bot", "bot.errors", "bot.limits", "bot.logs", "bot.metrics"),
     ("bot.brief",),
     ("bot.config",),
+    ("bot.feeds",),
     ("bot.ui",),
     ("bot.app",),
     ("bot.api",),

@@ -1,0 +1,1 @@
+"""Feeds: RSS, Atom and JSON Feed sources, fetched politely and safely, items mapped to briefs."""
