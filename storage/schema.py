@@ -151,6 +151,7 @@ TABLES: Mapping[str, Mapping[str, Kind]] = MappingProxyType(
             "event": TEXT,
             "detail": TEXT,
         },
+        "webhook_deliveries": {"source_name": TEXT, "webhook_id": TEXT, "seen_at": TIME},
     }
 )
 
@@ -166,6 +167,7 @@ PRIMARY_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "tokens": ("id",),
         "idempotency_keys": ("token_id", "idempotency_key"),
         "delivery_log": ("id",),
+        "webhook_deliveries": ("source_name", "webhook_id"),
     }
 )
 
@@ -238,4 +240,5 @@ MIGRATIONS: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = (
     ((14,), (10,)),  # delivery_queue_mark
     ((15,), (11,)),  # sources_and_tokens
     ((16,), (12,)),  # post_log_by_brief
+    ((17,), (13,)),  # webhook_deliveries
 )

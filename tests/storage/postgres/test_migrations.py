@@ -37,6 +37,7 @@ TABLES = {
     "sources",
     "tokens",
     "idempotency_keys",
+    "webhook_deliveries",
 }
 
 
@@ -53,7 +54,7 @@ async def table_names(url: str) -> set[str]:
 
 def test_migrations_are_numbered_in_order() -> None:
     migrations = load_migrations()
-    assert [m.version for m in migrations] == list(range(1, 13))
+    assert [m.version for m in migrations] == list(range(1, 14))
     assert [m.name for m in migrations] == [
         "schema",
         "content_hash_and_rejections",
@@ -67,8 +68,9 @@ def test_migrations_are_numbered_in_order() -> None:
         "delivery_queue_mark",
         "sources_and_tokens",
         "post_log_by_brief",
+        "webhook_deliveries",
     ]
-    assert latest_version() == 12
+    assert latest_version() == 13
 
 
 async def test_two_processes_opening_an_empty_schema_migrate_once(pg_url: str) -> None:
