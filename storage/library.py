@@ -18,6 +18,7 @@ from storage.sql import Connection, Row
 from storage.state import State
 from storage.subscriptions import Subscriptions
 from storage.tokens import Tokens
+from storage.webhooks import WebhookDeliveries
 
 
 class Storage:
@@ -41,6 +42,7 @@ class Storage:
         self.sources = Sources(db)
         self.tokens = Tokens(db)
         self.idempotency = IdempotencyKeys(db)
+        self.webhook_deliveries = WebhookDeliveries(db)
 
     @property
     def url(self) -> str:
