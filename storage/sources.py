@@ -53,7 +53,8 @@ def check_name(name: str) -> str:
     return name
 
 
-def _record(row: Row) -> SourceRecord:
+def source_record(row: Row) -> SourceRecord:
+    """Return the record of a `sources` row (its secret only as whether it is set)."""
     return SourceRecord(
         name=row["name"],
         label=row["label"],
@@ -82,19 +83,19 @@ class Sources:
                 utcnow(),
             )
         assert row is not None
-        return _record(row)
+        return source_record(row)
 
     async def list(self) -> list[SourceRecord]:
         """Return every source, by name."""
         async with self._db.read() as conn:
             rows = await conn.fetch(f"SELECT {_COLUMNS} FROM sources ORDER BY name")
-        return [_record(row) for row in rows]
+        return [source_record(row) for row in rows]
 
     async def get(self, name: str) -> SourceRecord | None:
         """Return the source called `name`, or None."""
         async with self._db.read() as conn:
             row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM sources WHERE name = ?", name)
-        return None if row is None else _record(row)
+        return None if row is None else source_record(row)
 
     async def remove(self, name: str) -> bool:
         """Remove a source and its tokens (its briefs stay, still naming it); False if absent."""

@@ -9,12 +9,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from storage.base import Backend
 from storage.errors import UnknownSourceError
 from storage.models import utcnow
+from storage.sources import SourceRecord, source_record
 from storage.sql import Row
 
 #: How stale a token's last use may be before a request writes it again.
@@ -22,6 +23,13 @@ USE_NOTED = timedelta(minutes=1)
 #: What every token starts with, so a leaked one is recognisable (and found by scanners).
 PREFIX = "bb_"
 _COLUMNS = "id, source_name, label, token_hash, created_at, revoked_at, last_used_at"
+#: A live token with its source, in one query: what an API request needs to be authorized.
+_WITH_SOURCE = (
+    "SELECT t.id, t.source_name, t.label, t.token_hash, t.created_at, t.revoked_at,"
+    " t.last_used_at, s.label AS source_label, s.webhook_secret, s.added_at"
+    " FROM tokens AS t JOIN sources AS s ON s.name = t.source_name"
+    " WHERE t.token_hash = ? AND t.revoked_at IS NULL"
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,15 @@ class TokenRecord:
     created_at: datetime
     revoked_at: datetime | None
     last_used_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A live token with its source, and the source's webhook secret (None: unsigned)."""
+
+    token: TokenRecord
+    source: SourceRecord
+    webhook_secret: str | None = field(repr=False)
 
 
 def token_hash(secret: str) -> str:
@@ -77,26 +94,46 @@ class Tokens:
         return _record(row), secret
 
     async def verify(self, secret: str) -> TokenRecord | None:
-        """Return the live token `secret` is, noting its use; None if it is none, or revoked.
+        """Return the live token `secret` is, noting its use; None if it is none, or revoked."""
+        row = await self._find(
+            secret, f"SELECT {_COLUMNS} FROM tokens WHERE token_hash = ? AND revoked_at IS NULL"
+        )
+        return None if row is None else _record(row)
+
+    async def authenticate(self, secret: str) -> Credential | None:
+        """Return the live token `secret` is with its source and the source's webhook secret,
+        read in one query, noting its use; None if it is none, or revoked."""
+        row = await self._find(secret, _WITH_SOURCE)
+        if row is None:
+            return None
+        source = source_record(
+            {
+                "name": row["source_name"],
+                "label": row["source_label"],
+                "webhook_secret": row["webhook_secret"],
+                "added_at": row["added_at"],
+            }
+        )
+        return Credential(_record(row), source, row["webhook_secret"])
+
+    async def _find(self, secret: str, sql: str) -> Row | None:
+        """Return the row `sql` finds by the secret's hash, its use noted; None if none.
 
         A request only reads: the use is written at most once per USE_NOTED, so a busy
         token does not queue every request behind the database's writer.
         """
         wanted = token_hash(secret)
         async with self._db.read() as conn:
-            row = await conn.fetchrow(
-                f"SELECT {_COLUMNS} FROM tokens WHERE token_hash = ? AND revoked_at IS NULL",
-                wanted,
-            )
+            row = await conn.fetchrow(sql, wanted)
         if row is None or not hmac.compare_digest(row["token_hash"], wanted):
             return None
         now = utcnow()
         last = row["last_used_at"]
         if last is not None and now - last < USE_NOTED:
-            return _record(row)
+            return row
         async with self._db.transaction() as conn:
             await conn.execute("UPDATE tokens SET last_used_at = ? WHERE id = ?", now, row["id"])
-        return _record({**row, "last_used_at": now})
+        return {**row, "last_used_at": now}
 
     async def list(self, source: str | None = None) -> list[TokenRecord]:
         """Return every token (of `source` only, if given), oldest first."""

@@ -169,3 +169,32 @@ async def test_a_webhook_secret_is_a_32_byte_key_in_standard_base64(store: Stora
         secret = await store.sources.set_webhook_secret("cms")
         key = base64.b64decode(secret.removeprefix("whsec_"), validate=True)
         assert len(key) == 32
+
+
+async def test_a_token_is_found_with_its_source_and_secret_in_one_query(store: Storage) -> None:
+    await store.sources.add("cms", label="Newsroom CMS")
+    await store.sources.add("wire")
+    token, secret = await store.tokens.create("cms", "newsdesk")
+    _, wire_secret = await store.tokens.create("wire")
+
+    found = await store.tokens.authenticate(secret)
+    assert found is not None
+    assert (found.token.id, found.token.source, found.token.label) == (token.id, "cms", "newsdesk")
+    assert found.token.last_used_at is not None  # its use noted, as verify notes it
+    assert found.source == await store.sources.get("cms")
+    assert found.webhook_secret is None
+    assert not found.source.signed
+
+    webhook_secret = await store.sources.set_webhook_secret("wire")
+    wire = await store.tokens.authenticate(wire_secret)
+    assert wire is not None
+    assert (wire.source.name, wire.source.label, wire.source.signed) == ("wire", None, True)
+    assert wire.webhook_secret == webhook_secret
+    assert webhook_secret not in repr(wire)
+
+    again = await store.tokens.authenticate(secret)
+    assert again is not None
+    assert again.token.last_used_at == found.token.last_used_at  # once a minute, not each time
+    assert await store.tokens.authenticate(secret + "x") is None
+    await store.tokens.revoke(token.id)
+    assert await store.tokens.authenticate(secret) is None
