@@ -47,14 +47,16 @@ async def authorize(request: Request, source: str) -> Pusher:
     """Check the token, that it acts for `source`, its budget, and a signed source's signature.
 
     Nothing is parsed or stored before this passes; the raw body is read here only for a
-    source whose pushes must be signed.
+    source whose pushes must be signed. The token, its source and the source's secret are
+    read in one query; a token's source always exists (removing a source removes its tokens).
     """
     state = ApiState.of(request)
-    token = await state.storage.tokens.verify(_bearer(request))
-    if token is None:
+    found = await state.storage.tokens.authenticate(_bearer(request))
+    if found is None:
         raise ApiProblem(
             401, "this token is unknown or revoked; create a new one", headers=CHALLENGE
         )
+    token = found.token
     if token.source != source:
         raise ApiProblem(403, f"this token acts for source {token.source!r} only, not {source!r}")
     wait = state.rate_limiter.take(token.id)
@@ -65,11 +67,7 @@ async def authorize(request: Request, source: str) -> Pusher:
             f"too many requests for this token; retry in {wait:.1f} s",
             headers={"Retry-After": state.rate_limiter.retry_after(wait)},
         )
-    record = await state.storage.sources.get(source)
-    if record is None:
-        raise ApiProblem(404, f"there is no source {source!r}; python -m bot source add {source}")
-    if record.signed:
-        secret = await state.storage.sources.webhook_secret(source)
-        if secret is not None:
-            verify_signed(secret, source, request.headers, await request.body(), state.replays)
-    return Pusher(token, record)
+    if found.webhook_secret is not None:
+        body = await request.body()
+        await verify_signed(found.webhook_secret, source, request.headers, body, state.replays)
+    return Pusher(token, found.source)

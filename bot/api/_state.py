@@ -26,7 +26,11 @@ class ApiState:
     bot: BriefBot | None = None
     metrics: Metrics = field(default_factory=Metrics)
     rate_limiter: RateLimiter = field(default_factory=RateLimiter)
-    replays: ReplayGuard = field(default_factory=ReplayGuard)
+
+    @property
+    def replays(self) -> ReplayGuard:
+        """Return the webhook-ids seen, as every API process over the library shares them."""
+        return ReplayGuard(self.storage.webhook_deliveries)
 
     @staticmethod
     def of(request: Request) -> ApiState:

@@ -6,47 +6,40 @@ side of now) is the `standardwebhooks` package's; a replayed webhook-id is refus
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
 
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from bot.api._problems import ApiProblem
+from storage.webhooks import WEBHOOK_ID_MAX, WebhookDeliveries
 
-#: Seconds a webhook-id is remembered: the signature window on both sides of now.
-REPLAY_WINDOW = 10 * 60.0
+#: How long a webhook-id is remembered: the signature window on both sides of now.
+REPLAY_WINDOW = timedelta(minutes=10)
 
 
-@dataclass
+@dataclass(frozen=True)
 class ReplayGuard:
-    """The webhook-ids seen in the last REPLAY_WINDOW seconds, per source.
+    """The webhook-ids seen in the last REPLAY_WINDOW, per source.
 
-    Kept in this process's memory: a replay outside the timestamp window fails the signature
-    check anyway, and within it reaches the process that saw the first delivery unless several
-    API processes share one address (see docs/api.md).
+    Kept in the library (storage/webhooks.py), so every API process sharing the database
+    refuses a replay, whichever of them saw the first delivery.
     """
 
-    window: float = REPLAY_WINDOW
-    clock: Callable[[], float] = time.monotonic
-    _seen: dict[tuple[str, str], float] = field(default_factory=dict)
+    deliveries: WebhookDeliveries
+    window: timedelta = REPLAY_WINDOW
 
-    def first_time(self, source: str, webhook_id: str) -> bool:
+    async def first_time(self, source: str, webhook_id: str) -> bool:
         """Record one delivery; return False when this id was already seen for this source."""
-        now = self.clock()
-        if len(self._seen) > 1024:
-            self._seen = {key: at for key, at in self._seen.items() if now - at < self.window}
-        at = self._seen.get((source, webhook_id))
-        if at is not None and now - at < self.window:
-            return False
-        self._seen[(source, webhook_id)] = now
-        return True
+        return await self.deliveries.first_delivery(source, webhook_id, self.window)
 
 
-def verify_signed(
+async def verify_signed(
     secret: str, source: str, headers: Mapping[str, str], body: bytes, replays: ReplayGuard
 ) -> None:
-    """Refuse (401) a push whose signature, timestamp or id is wrong, before it is parsed."""
+    """Refuse (401) a push whose signature, timestamp or id is wrong, before it is parsed,
+    and (409) one whose webhook-id was already delivered."""
     try:
         Webhook(secret).verify(body, dict(headers), json_parse=False)
     except WebhookVerificationError as exc:
@@ -56,7 +49,10 @@ def verify_signed(
             f"verify: {exc}; sign the raw body with the source's secret, timestamp within "
             "five minutes",
         ) from None
-    if not replays.first_time(source, headers["webhook-id"]):
+    webhook_id = headers["webhook-id"]
+    if len(webhook_id) > WEBHOOK_ID_MAX:
         raise ApiProblem(
-            409, f"webhook-id {headers['webhook-id']!r} was already delivered; send a new id"
+            400, f"webhook-id is {len(webhook_id)} characters long; at most {WEBHOOK_ID_MAX}"
         )
+    if not await replays.first_time(source, webhook_id):
+        raise ApiProblem(409, f"webhook-id {webhook_id!r} was already delivered; send a new id")

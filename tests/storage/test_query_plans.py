@@ -286,6 +286,10 @@ async def _recurring(store: Storage) -> list[tuple[str, Operation]]:
     )
     shards = Shards(2, (0,))
     since = utcnow() - timedelta(days=1)
+    await store.sources.add("cms")
+    await store.sources.set_webhook_secret("cms")
+    _, token = await store.tokens.create("cms")
+    window = timedelta(minutes=10)
     lease = timedelta(minutes=5)
 
     async def publish(s: Storage) -> None:
@@ -335,6 +339,8 @@ async def _recurring(store: Storage) -> list[tuple[str, Operation]]:
         ("status: log", lambda s: s.delivery_log.recent(sub.guild_id)),
         ("push: by external id", lambda s: s.briefs.by_external("cms", "story-1")),
         ("push: where a brief went", lambda s: s.post_log.deliveries(posted.id)),
+        ("push: token and source", lambda s: s.tokens.authenticate(token)),
+        ("push: webhook-id", lambda s: s.webhook_deliveries.first_delivery("cms", "m", window)),
     ]  # fmt: skip
 
 
