@@ -26,13 +26,13 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("bot.config",),
     ("bot.feeds",),
     ("bot.ui",),
-    ("bot.app",),
+    ("bot.app", "bot.publishers"),
     ("bot.api",),
     ("bot.cogs",),
     ("bot.cli", "bot.__main__"),
 )
 #: Where discord.py may be imported: presentation, the bot, the features, the command line.
-DISCORD_ALLOWED = ("bot.ui", "bot.app", "bot.cogs", "bot.cli")
+DISCORD_ALLOWED = ("bot.ui", "bot.app", "bot.publishers", "bot.cogs", "bot.cli")
 
 
 def module_name(path: Path) -> str:

@@ -12,8 +12,8 @@ from bot.cogs.briefs import _lookup, _publishing
 from bot.cogs.briefs._deletion import DeleteButton, confirm_delete
 from bot.cogs.briefs._form import answer_expired_form
 from bot.cogs.briefs._history import show_history
-from bot.cogs.briefs._permissions import publisher_only
 from bot.limits import CHOICE_VALUE, TEXT_INPUT_VALUE
+from bot.publishers import publisher_only
 from storage.models import CORRECTION_CHARS
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ import discord
 
 from bot.brief.drafts import TOKEN_HEX
 from bot.cogs.briefs._lookup import resolve_brief
-from bot.cogs.briefs._permissions import PublisherOnly
+from bot.publishers import PublisherOnly
 from bot.ui import components, embeds
 from bot.ui.components import DELETE, DeleteChoice, PersistentItem
 from storage.publishing import User

@@ -12,8 +12,8 @@ import discord
 from bot.brief.drafts import DRAFT_TTL_SECONDS, FormReceipts
 from bot.brief.form import BriefForm, content_from_form, form_note, form_text
 from bot.brief.text import truncate
-from bot.cogs.briefs._permissions import require_publisher
 from bot.limits import EMBED_TITLE, TEXT_INPUT_VALUE
+from bot.publishers import require_publisher
 from bot.ui.replies import report_error, send_ephemeral, text_file
 from storage.models import CORRECTION_CHARS, LINK_LIMITS, BriefContent
 

@@ -20,9 +20,9 @@ from bot.brief.parsing import format_brief
 from bot.brief.text import truncate
 from bot.cogs.briefs._form import open_form
 from bot.cogs.briefs._lookup import resolve_brief
-from bot.cogs.briefs._permissions import PublisherOnly
 from bot.cogs.briefs._uploads import read_upload
 from bot.errors import NotFoundError, PermissionDeniedError, UserFacingError
+from bot.publishers import PublisherOnly
 from bot.ui import components, embeds
 from bot.ui.components import DRAFT, DraftAction, PersistentItem
 from bot.ui.replies import text_file

@@ -1,4 +1,5 @@
-"""Who may publish: checked by the bot on every interaction, never left to Discord's UI alone."""
+"""Who may publish (and run feeds): checked by the bot on every interaction, never left to
+Discord's UI alone. Shared by the features: /brief, /feed and their buttons."""
 
 from __future__ import annotations
 
