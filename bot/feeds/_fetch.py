@@ -142,7 +142,7 @@ def _result(
     if outcome not in (FetchOutcome.OK, FetchOutcome.NOT_MODIFIED):
         error = _answered(answer.status)
         if 300 <= answer.status < 400:
-            error += ", a redirect without a Location that can be followed"
+            error += " without a Location to follow"
     return Fetched(
         outcome=outcome,
         url=url,
@@ -187,8 +187,8 @@ class Fetcher:
     """Fetches feed URLs through one aiohttp session, made in the loop that first fetches.
 
     Refuses non-public addresses (unless `allow_private`), follows at most `max_redirects`
-    redirects checking each, stops a body (decompressed) over `max_bytes`, and gives up after
-    `timeout` seconds a fetch, redirects included.
+    redirects checking each, stops a body (decompressed) over `max_bytes`, and gives up on a
+    fetch after `timeout` seconds, redirects and the wait for a connection to the host included.
     """
 
     def __init__(

@@ -63,8 +63,8 @@ def address_problem(address: IPAddress) -> str | None:
         (address.is_link_local, "a link-local address"),
         (address.is_multicast, "a multicast address"),
         (address in SHARED_NETWORK, "a shared (carrier-grade NAT) address"),
-        (address.is_private, "a private address"),
         (address.is_reserved, "a reserved address"),
+        (address.is_private, "a private address"),
         (not address.is_global, "not a public address"),
     )
     return next((problem for failed, problem in checks if failed), None)
