@@ -60,7 +60,19 @@ class BotMetrics:
             buckets=FIRST_POST_BUCKETS,
             registry=self.registry,
         )
+        self.last_sweep = Gauge(
+            "briefbot_autopost_last_sweep_timestamp_seconds",
+            "When auto-posting's periodic sweep last finished (Unix time).",
+            registry=self.registry,
+        )
+        #: When the sweep last finished (None: not yet), for /healthz.
+        self.swept_at: datetime | None = None
         self._first_posts: OrderedDict[int, None] = OrderedDict()
+
+    def swept(self, at: datetime) -> None:
+        """Note that auto-posting's sweep finished a round."""
+        self.swept_at = at
+        self.last_sweep.set(at.timestamp())
 
     def posted(self, brief_id: int, published_at: datetime, now: datetime) -> None:
         """Observe a brief's publish → first post latency, once per brief."""

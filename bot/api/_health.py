@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request, Response
@@ -11,10 +12,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
 from bot.api._state import ApiState
+from storage.models import utcnow
 
 if TYPE_CHECKING:
     from bot.app import BriefBot
 
+#: Sweeps missed in a row before a bot process counts as unhealthy.
+SWEEPS_MISSED = 3
 #: Seconds the database gets to answer a health check before it counts as unreachable.
 DATABASE_TIMEOUT = 2.0
 
@@ -30,11 +34,13 @@ class ShardHealth(BaseModel):
 
 
 class Health(BaseModel):
-    """`ok` when the database answers and, in a bot process, every shard is connected."""
+    """`ok` when the database answers and, in a bot process, every shard is connected and
+    auto-posting's sweep ran lately (`last_sweep_at` None: not yet since the start)."""
 
     status: str
     database: bool
     shards: list[ShardHealth] | None = None
+    last_sweep_at: datetime | None = None
 
 
 def _shards(bot: BriefBot) -> list[ShardHealth]:
@@ -66,9 +72,25 @@ async def healthz(request: Request) -> JSONResponse:
     except Exception:  # any failure to answer is what this check reports
         database = False
     shards = _shards(state.bot) if state.bot is not None else None
-    healthy = database and all(shard.connected for shard in shards or [])
-    health = Health(status="ok" if healthy else "unavailable", database=database, shards=shards)
-    return JSONResponse(health.model_dump(), status_code=200 if healthy else 503)
+    swept = state.bot.metrics.swept_at if state.bot is not None else None
+    healthy = (
+        database and all(shard.connected for shard in shards or []) and not _stale(state, swept)
+    )
+    health = Health(
+        status="ok" if healthy else "unavailable",
+        database=database,
+        shards=shards,
+        last_sweep_at=swept,
+    )
+    return JSONResponse(health.model_dump(mode="json"), status_code=200 if healthy else 503)
+
+
+def _stale(state: ApiState, swept: datetime | None) -> bool:
+    """Say whether the sweep missed SWEEPS_MISSED rounds in a row (a stuck bot)."""
+    if swept is None:
+        return False
+    late = timedelta(seconds=state.settings.autopost_interval_seconds * SWEEPS_MISSED)
+    return utcnow() - swept > late
 
 
 @router.get(

@@ -23,6 +23,7 @@ from bot.cogs.autopost._subscribing import (
 from bot.cogs.autopost._waking import Waker
 from bot.cogs.autopost._working import Work
 from bot.ui.replies import send_ephemeral
+from storage.models import utcnow
 from storage.topics import Match
 
 if TYPE_CHECKING:
@@ -82,6 +83,7 @@ class AutoPost(
         (listening again first, should the database's listener have dropped)."""
         await self.waker.listen()
         await self.work.run()
+        self.bot.metrics.swept(utcnow())
 
     @sweep.before_loop
     async def _before_sweep(self) -> None:

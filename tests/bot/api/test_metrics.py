@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import aiohttp
 import pytest_asyncio
@@ -13,6 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.api import ApiServer, create_api, serving
 from bot.app import BriefBot
 from bot.metrics import BotMetrics
+from storage.models import utcnow
 from tests.helpers import Server, posts, woken
 
 SAMPLE = {"title": "Ferry timetable", "what_happened": "The winter timetable starts Monday."}
@@ -114,3 +116,26 @@ async def test_every_429_from_discord_is_counted_by_its_scope() -> None:
     counted = "briefbot_discord_rate_limited_total"
     assert metrics.registry.get_sample_value(counted, {"scope": "global"}) == 1
     assert metrics.registry.get_sample_value(counted, {"scope": "user"}) == 1
+
+
+async def test_health_in_a_bot_process_reports_shards_and_the_last_sweep(
+    simcord_env: simcord.Env, bot_api: tuple[ApiServer, str]
+) -> None:
+    server, _ = bot_api
+    bot: BriefBot = simcord_env.bot
+    await simcord_env.advance_time(bot.settings.autopost_interval_seconds * 1.5)
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{server.url}/healthz") as response:
+            health = await response.json()
+            assert response.status == 200, health
+        assert health["shards"] == [
+            {"id": 0, "connected": True, "latency_seconds": health["shards"][0]["latency_seconds"]}
+        ]
+        assert health["last_sweep_at"] is not None
+
+        # a sweep that has not finished for three intervals: the bot is stuck
+        stuck = utcnow() - timedelta(seconds=bot.settings.autopost_interval_seconds * 4)
+        bot.metrics.swept(stuck)
+        async with http.get(f"{server.url}/healthz") as response:
+            assert response.status == 503
+            assert (await response.json())["status"] == "unavailable"

@@ -17,7 +17,12 @@ PROBLEM = "application/problem+json"
 async def test_health_says_the_database_answers(server: ApiServer, http: aiohttp.ClientSession):
     async with http.get(f"{server.url}/healthz") as response:
         assert response.status == 200
-        assert await response.json() == {"status": "ok", "database": True, "shards": None}
+        assert await response.json() == {
+            "status": "ok",
+            "database": True,
+            "shards": None,
+            "last_sweep_at": None,
+        }
 
 
 async def test_health_says_when_the_database_is_gone(
