@@ -67,6 +67,11 @@ def _answered(status: int) -> str:
         return f"the server answered {status}"
 
 
+def _sendable(value: str) -> bool:
+    """Whether a stored validator can go back in a header (no control characters)."""
+    return all(character == "\t" or " " <= character != "\x7f" for character in value)
+
+
 def _lower_headers(headers: CIMultiDictProxy[str]) -> dict[str, str]:
     """Headers by lower-case name; repeated ones joined with ", " as HTTP allows."""
     joined: dict[str, str] = {}
@@ -263,9 +268,9 @@ class Fetcher:
             "Accept": ACCEPT,
             "Accept-Encoding": ACCEPT_ENCODING,
         }
-        if etag is not None:
+        if etag is not None and _sendable(etag):
             headers["If-None-Match"] = etag
-        if last_modified is not None:
+        if last_modified is not None and _sendable(last_modified):
             headers["If-Modified-Since"] = last_modified
         try:
             async with asyncio.timeout(self._timeout):

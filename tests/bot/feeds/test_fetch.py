@@ -469,6 +469,59 @@ async def test_dns_and_connection_failures_are_temporary(fetcher: Fetcher) -> No
     assert nowhere.error == "DNS lookup failed for feeds.briefbot.invalid"
 
 
+async def test_a_connection_that_never_opens_times_out() -> None:
+    """A listening socket whose backlog is full never completes a new connection."""
+    with contextlib.ExitStack() as sockets:
+        listening = sockets.enter_context(socket.socket())
+        listening.bind(("127.0.0.1", 0))
+        listening.listen(0)
+        port = listening.getsockname()[1]
+        for _ in range(4):
+            filler = sockets.enter_context(socket.socket())
+            filler.setblocking(False)
+            filler.connect_ex(("127.0.0.1", port))
+        async with Fetcher(
+            user_agent="briefbot/test", allow_private=True, connect_timeout=0.2, timeout=5.0
+        ) as fetcher:
+            fetched = await fetcher.fetch(f"http://127.0.0.1:{port}/feed")
+
+    assert fetched.outcome is FetchOutcome.TEMPORARY
+    assert fetched.error == "could not connect to 127.0.0.1 within 0.2 s"
+
+
+async def test_at_most_per_host_requests_at_once(server: FeedServer) -> None:
+    active, most = 0, 0
+
+    async def counted(request: web.Request) -> web.Response:
+        nonlocal active, most
+        active += 1
+        most = max(most, active)
+        await asyncio.sleep(0.02)
+        active -= 1
+        return web.Response(body=FEED)
+
+    url = server.route("/feed", counted)
+    async with Fetcher(user_agent="briefbot/test", allow_private=True, per_host=2) as fetcher:
+        results = await asyncio.gather(*(fetcher.fetch(url) for _ in range(6)))
+
+    assert {fetched.outcome for fetched in results} == {FetchOutcome.OK}
+    assert len(server.requests) == 6
+    assert most <= 2
+
+
+async def test_validators_that_cannot_be_sent_are_left_out(
+    server: FeedServer, fetcher: Fetcher
+) -> None:
+    url = server.answer("/feed")
+
+    fetched = await fetcher.fetch(url, etag='"v1"\r\nX-Injected: 1', last_modified="Mon\n")
+
+    assert fetched.outcome is FetchOutcome.OK
+    assert "If-None-Match" not in server.requests[0].headers
+    assert "If-Modified-Since" not in server.requests[0].headers
+    assert "X-Injected" not in server.requests[0].headers
+
+
 async def test_a_closed_fetcher_opens_a_new_session(server: FeedServer) -> None:
     url = server.answer("/feed")
     fetcher = Fetcher(user_agent="briefbot/test", allow_private=True)
