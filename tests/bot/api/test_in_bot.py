@@ -1,7 +1,9 @@
-"""`/metrics` in a bot process: what a push became on Discord, counted, and Discord's 429s."""
+"""The API served in a bot's process (API_LISTEN): pushes reach Discord once, `/metrics` counts
+what they became there, `/healthz` watches the gateway and the sweep; Discord's 429s counted."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -79,6 +81,37 @@ async def test_a_push_its_posts_correction_and_retraction_are_counted(
     for news in (one.news, two.news):
         (post,) = posts(simcord_env, news)
         assert post.embeds[0].title == "Retracted: Ferry timetable, corrected"
+
+
+async def test_a_cms_firing_its_hook_twice_at_once_posts_once_per_channel(
+    simcord_env: simcord.Env, bot_api: tuple[ApiServer, str]
+) -> None:
+    server, token = bot_api
+    one, two = Server(simcord_env, "one"), Server(simcord_env, "two")
+    await one.subscribe()
+    await two.subscribe()
+    headers = {"Authorization": f"Bearer {token}"}
+    put = f"{server.url}/v1/sources/cms/briefs/timetable"
+    post = f"{server.url}/v1/sources/cms/briefs"
+
+    async def push(http: aiohttp.ClientSession, url: str, **extra: str) -> int:
+        method = http.put if url == put else http.post
+        async with method(url, json=SAMPLE, headers={**headers, **extra}) as response:
+            return response.status
+
+    async with aiohttp.ClientSession() as http:
+        puts = await asyncio.gather(push(http, put), push(http, put))
+        keyed = await asyncio.gather(
+            push(http, post, **{"Idempotency-Key": "hook-7"}),
+            push(http, post, **{"Idempotency-Key": "hook-7"}),
+        )
+    await woken(simcord_env)
+
+    assert sorted(puts) == [200, 201]  # created, then the same content: unchanged
+    assert keyed == [201, 201]  # the first answer again
+    assert (await simcord_env.bot.storage.counts())["briefs"] == 2  # the PUT's, the POST's
+    for news in (one.news, two.news):
+        assert [p.embeds[0].title for p in posts(simcord_env, news)] == [SAMPLE["title"]] * 2
 
 
 async def test_the_api_alone_serves_no_bot_metrics(simcord_env: simcord.Env) -> None:
