@@ -43,7 +43,6 @@ class _Failed(Exception):
 class _Answer:
     """The last response of a fetch: its status, headers and (for a 2xx) body."""
 
-    url: URL
     status: int
     headers: Mapping[str, str]
     body: bytes = b""
@@ -336,7 +335,7 @@ class Fetcher:
                 body = b""
                 if 200 <= response.status < 300:
                     body = await self._read(response, found)
-                return _Answer(target, response.status, found, body), location
+                return _Answer(response.status, found, body), location
         except aiohttp.ClientError as exc:
             host = target.host or str(target)
             raise _Failed(_network_error(exc, host, self._connect_timeout)) from exc
