@@ -37,6 +37,8 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 HASH_PREFIX = "sha256:"
 #: Longest title kept from a feed (a title of its own: the display cuts it further).
 TITLE_CHARS = 500
+#: How many of the article's first paragraphs are compared with WHAT HAPPENED for a repeat.
+REPEAT_WITHIN = 3
 #: Most categories of one item looked at (a feed may list thousands).
 MAX_CATEGORIES = 100
 
@@ -197,16 +199,16 @@ def merge_topics(
 
 
 def _usable_topics(topics: Iterable[str]) -> list[str]:
-    """Return the topics the model accepts, each once, split at commas and semicolons."""
+    """Return the topics the model accepts, each once. A category listing several ("a, b")
+    gives each; one the model refuses (a part too long) gives none, rather than a fragment."""
     kept: dict[str, str] = {}
     for topic in topics:
-        for part in split_topics(one_line(topic)):
-            try:
-                cleaned = clean_topics([part])
-            except ValueError:
-                continue
-            for shown in cleaned:
-                kept.setdefault(topic_key(shown), shown)
+        try:
+            cleaned = clean_topics(split_topics(one_line(topic)), most=len(topic) + 1)
+        except ValueError:
+            continue
+        for shown in cleaned:
+            kept.setdefault(topic_key(shown), shown)
     return list(kept.values())
 
 
@@ -259,12 +261,25 @@ def _plain_fields(raw: RawItem, max_chars: int) -> dict[str, Any]:
     for section in SECTIONS:
         fields[section.field] = truncate(sections.get(section.field) or "", budget) or None
         budget -= len(fields[section.field] or "")
-    fields["body"] = truncate(body, budget)
+    fields["body"] = truncate(_without_repeat(body, what), budget)
     if fields["title"] is None and what:
         fields["title"] = derived_title(fields["what_happened"] or what)
     if raw.sections is not None:
         fields["topics"] = list(raw.section_topics)
     return fields
+
+
+def _without_repeat(body: str, what: str) -> str:
+    """Return the article without a paragraph near its start that says WHAT HAPPENED again
+    (feeds often give the article's opening as its summary too)."""
+    if not what:
+        return body
+    paragraphs = body.split("\n\n", REPEAT_WITHIN)
+    for index, paragraph in enumerate(paragraphs[:REPEAT_WITHIN]):
+        if paragraph.strip() == what:
+            del paragraphs[index]
+            return "\n\n".join(paragraphs)
+    return body
 
 
 def _describe(exc: ValidationError) -> str:
