@@ -204,7 +204,7 @@ def _raw_entry(entry: Any, location: str, max_chars: int) -> RawItem:
 def _link(entry: Any) -> str | None:
     """Return an entry's link; a guid standing in for one only when it is an address."""
     link: str | None = entry.get("link")
-    if link and entry.get("guidislink") and "://" not in link:
+    if link and entry.get("guidislink") and link == entry.get("id") and "://" not in link:
         return None  # RSS takes a guid for a permalink unless told otherwise: "1234" is none
     return link
 
