@@ -135,9 +135,15 @@ def to_store(
 
 
 def with_ids(
-    items: Sequence[BriefContent], first_id: int, *, now: datetime, created_by: int | None
+    items: Sequence[BriefContent],
+    first_id: int,
+    *,
+    now: datetime,
+    created_by: int | None,
+    backfill: bool = False,
 ) -> list[Brief]:
-    """Give items without identity consecutive ids from `first_id`; `Brief` items keep theirs."""
+    """Give items without identity consecutive ids from `first_id` (and the `backfill` flag);
+    `Brief` items keep theirs."""
     stored: list[Brief] = []
     next_id = first_id
     for item in items:
@@ -145,6 +151,7 @@ def with_ids(
             stored.append(item)
         else:
             fields = {**item.__dict__, "id": next_id, "created_at": now, "created_by": created_by}
+            fields["backfill"] = backfill
             stored.append(Brief.model_validate(fields, context=STORED))
             next_id += 1
     return stored

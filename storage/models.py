@@ -184,6 +184,9 @@ class Brief(BriefContent):
     retracted_at: datetime | None = None
     #: The reason given for the retraction, shown on its posted copies (None: none given).
     retraction: str | None = Field(default=None, max_length=CORRECTION_CHARS)
+    #: Stored from a feed's backlog when the feed was added: searchable and shown, never
+    #: auto-posted (an export carries it, so an import keeps it so).
+    backfill: bool = False
 
     @field_validator("id")
     @classmethod
@@ -381,4 +384,6 @@ class PostTrace(BaseModel):
     topics: list[str]
     created_at: datetime
     deleted_at: datetime | None
+    #: Stored from a feed's backlog when the feed was added: never auto-posted.
+    backfill: bool = False
     records: list[PostRecord]

@@ -237,7 +237,7 @@ class PostLog:
         guild's channels (`/autopost why`); None if no such brief was ever stored."""
         async with self._db.read() as conn:
             brief = await conn.fetchrow(
-                "SELECT id AS brief_id, title, tags, created_at, deleted_at FROM briefs"
+                "SELECT id AS brief_id, title, tags, created_at, deleted_at, backfill FROM briefs"
                 " WHERE id = ?",
                 brief_id,
             )

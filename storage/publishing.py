@@ -235,14 +235,17 @@ class Publisher:
         content: BriefContent,
         *,
         correction: str | None = None,
+        backfill: bool = False,
     ) -> Upsert:
         """Publish the content a source knows by `external_id`, or correct the brief it already
         is (its copies follow, with the `correction` note); the same content changes nothing.
 
         Concurrent upserts of one external id leave one brief: a create that finds the id
         taken tries again as an edit. Edits of one id apply in the order they commit (the
-        last one stays: a source sends its newest version last). Raises
-        ExternalRetractedError if the source retracted that brief.
+        last one stays: a source sends its newest version last). A created brief is
+        `backfill` (a feed's backlog when it was added: never auto-posted) if asked; a
+        correction never changes that. Raises ExternalRetractedError if the source retracted
+        that brief.
         """
         key = content_key(content)
         for _ in range(UPSERT_ATTEMPTS):
@@ -254,6 +257,7 @@ class Publisher:
                         source=source.name,
                         label=_label(source),
                         external_id=external_id,
+                        backfill=backfill,
                     )
                 except ExternalIdTakenError:
                     continue

@@ -43,7 +43,8 @@ MARK_SINCE = (
 
 def _candidates(db: Backend) -> str:
     """Return the query of the briefs a round looks at, with their topics, in number order."""
-    live = visible("b")
+    # A feed's backlog, stored when the feed was added, is shown but never auto-posted.
+    live = f"{visible('b')} AND NOT b.backfill"
     # SQLite, planning without statistics, would rather walk every number below the mark, or
     # the channel's whole post history, than these indexes of the few rows that changed.
     edited = db.dialect.indexed_by("briefs_updated")

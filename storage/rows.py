@@ -50,6 +50,7 @@ def brief_row(brief: Brief) -> Row:
         "content_hash": content_key(brief),
         "correction": brief.correction,
         "retraction": brief.retraction,
+        "backfill": brief.backfill,
     }
 
 

@@ -64,6 +64,7 @@ TABLES: Mapping[str, Mapping[str, Kind]] = MappingProxyType(
             "retraction": TEXT,
             "source_name": TEXT,
             "external_id": TEXT,
+            "backfill": FLAG,
         },
         "audit_log": {
             "id": INT,
@@ -152,6 +153,26 @@ TABLES: Mapping[str, Mapping[str, Kind]] = MappingProxyType(
             "detail": TEXT,
         },
         "webhook_deliveries": {"source_name": TEXT, "webhook_id": TEXT, "seen_at": TIME},
+        "feeds": {
+            "source_name": TEXT,
+            "url": TEXT,
+            "interval_seconds": INT,
+            "fixed_topics": LIST,
+            "etag": TEXT,
+            "last_modified": TEXT,
+            "next_due_at": TIME,
+            "lease_until": TIME,
+            "last_fetch_at": TIME,
+            "last_status": TEXT,
+            "last_error": TEXT,
+            "failing_since": TIME,
+            "failures": INT,
+            "paused_at": TIME,
+            "pause_reason": TEXT,
+            "added_at": TIME,
+            "added_by": INT,
+            "seeded_at": TIME,
+        },
     }
 )
 
@@ -168,6 +189,7 @@ PRIMARY_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "idempotency_keys": ("token_id", "idempotency_key"),
         "delivery_log": ("id",),
         "webhook_deliveries": ("source_name", "webhook_id"),
+        "feeds": ("source_name",),
     }
 )
 
@@ -241,4 +263,5 @@ MIGRATIONS: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = (
     ((15,), (11,)),  # sources_and_tokens
     ((16,), (12,)),  # post_log_by_brief
     ((17,), (13,)),  # webhook_deliveries
+    ((18,), (14,)),  # feeds
 )

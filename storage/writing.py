@@ -48,10 +48,12 @@ class BriefWriter:
         source: str | None = None,
         label: str | None = None,
         external_id: str | None = None,
+        backfill: bool = False,
     ) -> Brief:
         """Store new content under a fresh id (audited as 'add'), announcing nothing: entry
         points publish through `storage.publishing.Publisher`. With `external_id`, the brief
-        is the `source`'s by that id: ExternalIdTakenError if it already has one."""
+        is the `source`'s by that id: ExternalIdTakenError if it already has one. A `backfill`
+        brief (a feed's backlog when it was added) is never auto-posted."""
         stored = await self.add_many(
             [plain(content)],
             created_by=created_by,
@@ -59,6 +61,7 @@ class BriefWriter:
             label=label,
             action="add",
             external_id=external_id,
+            backfill=backfill,
         )
         return stored[0]
 
@@ -72,11 +75,13 @@ class BriefWriter:
         skip_present: bool = False,
         label: str | None = None,
         external_id: str | None = None,
+        backfill: bool = False,
     ) -> list[Brief]:
         """Store all items or none, in one transaction; return what was stored.
 
         Items that are `Brief`s keep their id, created_at, created_by and updated_at (an
-        export read back), and their correction note and retraction; others get fresh ids.
+        export read back), their correction note, retraction and backfill flag; others get
+        fresh ids (and, with `backfill`, are stored as a feed's backlog).
         Raises DuplicateIdError if a kept id is taken or repeated. With `skip_present`, content
         already stored is left out instead of stored again (see `storage.base.to_store`).
         New ids are above every id ever stored, retracted briefs' included: a number is never
@@ -108,7 +113,8 @@ class BriefWriter:
             if not fresh:
                 return []
             highest = await conn.fetchval("SELECT COALESCE(MAX(id), 0) FROM briefs")
-            stored = with_ids(fresh, max([int(highest), *kept]) + 1, now=now, created_by=created_by)
+            first = max([int(highest), *kept]) + 1
+            stored = with_ids(fresh, first, now=now, created_by=created_by, backfill=backfill)
             rows = [brief_row(brief) for brief in stored]
             if external_id is not None:
                 rows[0] |= {"source_name": source, "external_id": external_id}

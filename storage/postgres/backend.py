@@ -80,10 +80,12 @@ _SENT_AS = {Kind.INT: "bigint", Kind.FLAG: "boolean", Kind.TIME: "timestamptz"}
 _TYPES = {name: _SENT_AS[kind] for name, kind in KINDS.items() if kind in _SENT_AS}
 #: Tables whose id is an identity column (numbered by the database).
 _IDENTITY = frozenset({"audit_log", "delivery_log", "subscriptions", "tokens"})
+#: List columns, sent as JSON text in an `unnest` insert: an array of arrays must be
+#: rectangular, lists are not.
+_LISTS = frozenset(name for name, kind in KINDS.items() if kind is Kind.LIST)
 #: How an `unnest` column becomes the stored value, where it is not stored as sent.
 _STORED_AS = {
-    # Tags travel as JSON text: an array of arrays must be rectangular, tag lists are not.
-    "tags": "ARRAY(SELECT json_array_elements_text(row.tags::json))",
+    **{name: f"ARRAY(SELECT json_array_elements_text(row.{name}::json))" for name in _LISTS},
     "search": "row.search::tsvector",
     "title_search": "row.title_search::tsvector",
 }
@@ -259,8 +261,11 @@ class PostgresDatabase:
         if table == "briefs":
             columns += ["search", "title_search"]
             arrays += [[search_vector(row) for row in rows], [title_vector(row) for row in rows]]
-            tags = columns.index("tags")
-            arrays[tags] = [json.dumps(list(value), ensure_ascii=False) for value in arrays[tags]]
+        for index, column in enumerate(columns):
+            if column in _LISTS:
+                arrays[index] = [
+                    json.dumps(list(value), ensure_ascii=False) for value in arrays[index]
+                ]
         slots = ", ".join(f"?::{_TYPES.get(column, 'text')}[]" for column in columns)
         values = ", ".join(_STORED_AS.get(column, f"row.{column}") for column in columns)
         await conn.execute(

@@ -38,6 +38,7 @@ TABLES = {
     "tokens",
     "idempotency_keys",
     "webhook_deliveries",
+    "feeds",
 }
 
 
@@ -54,7 +55,7 @@ async def table_names(url: str) -> set[str]:
 
 def test_migrations_are_numbered_in_order() -> None:
     migrations = load_migrations()
-    assert [m.version for m in migrations] == list(range(1, 14))
+    assert [m.version for m in migrations] == list(range(1, 15))
     assert [m.name for m in migrations] == [
         "schema",
         "content_hash_and_rejections",
@@ -69,8 +70,9 @@ def test_migrations_are_numbered_in_order() -> None:
         "sources_and_tokens",
         "post_log_by_brief",
         "webhook_deliveries",
+        "feeds",
     ]
-    assert latest_version() == 13
+    assert latest_version() == 14
 
 
 async def test_two_processes_opening_an_empty_schema_migrate_once(pg_url: str) -> None:

@@ -32,7 +32,7 @@ from tests.storage.conftest import (
 
 def test_migrations_are_numbered_in_order() -> None:
     migrations = load_migrations()
-    assert [m.version for m in migrations] == list(range(1, 18))
+    assert [m.version for m in migrations] == list(range(1, 19))
     assert [m.name for m in migrations] == [
         "briefs",
         "autopost",
@@ -51,6 +51,7 @@ def test_migrations_are_numbered_in_order() -> None:
         "sources_and_tokens",
         "post_log_by_brief",
         "webhook_deliveries",
+        "feeds",
     ]
 
 
