@@ -78,6 +78,14 @@ class SourceExistsError(ValueError):
     """A source is added under a name already taken."""
 
 
+class FeedExistsError(ValueError):
+    """A feed is added with a URL another feed already has (`feed` names that one)."""
+
+    def __init__(self, feed: str) -> None:
+        self.feed = feed
+        super().__init__(f"the feed {feed!r} already has this URL")
+
+
 class UnknownSourceError(LookupError):
     """A source is named that does not exist."""
 

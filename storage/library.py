@@ -10,6 +10,7 @@ from storage.briefs import Briefs
 from storage.copies import Copies
 from storage.crossposts import Crossposts
 from storage.delivery_log import DeliveryLog
+from storage.feeds import Feeds
 from storage.idempotency import IdempotencyKeys
 from storage.post_log import PostLog
 from storage.publishing import Announcements, Publisher
@@ -43,6 +44,7 @@ class Storage:
         self.tokens = Tokens(db)
         self.idempotency = IdempotencyKeys(db)
         self.webhook_deliveries = WebhookDeliveries(db)
+        self.feeds = Feeds(db)
 
     @property
     def url(self) -> str:

@@ -22,6 +22,7 @@ from typing import Any, cast
 import pytest
 
 from storage.base import COLUMNS, TABLES, Backend, Shards
+from storage.feeds import FeedResult
 from storage.library import Storage
 from storage.models import Brief, BriefContent, SubscriptionOptions, utcnow
 from storage.rows import brief_row
@@ -30,14 +31,16 @@ from storage.sql import Connection, Row
 #: Briefs in the library; the post log holds CHANNELS × POSTED copies besides the work.
 BRIEFS = 20_000
 CHANNELS, POSTED = 10, 2_000
+#: Feeds polled, a few due at a time.
+FEEDS = 2_000
 #: Tables that grow with the library: a full scan of one is what must not happen.
-GROWING = frozenset({"briefs", "post_log"})
+GROWING = frozenset({"briefs", "post_log", "feeds"})
 #: Partial indexes holding only work waiting to be done (due copies, unsent claims, refused
 #: posts, crossposts): reading one whole reads the work. Others (every live brief, every
 #: posted copy) grow with the library like their tables.
 WORK = frozenset(
     {"post_log_due", "post_log_guild_due", "post_log_unsent", "post_log_rejected",
-     "post_log_crossposts"}
+     "post_log_crossposts", "feeds_due"}
 )  # fmt: skip
 GUILD = 1 << 22
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
@@ -202,7 +205,8 @@ async def explain(db: Backend, sql: str, args: Sequence[Any]) -> Plan:
 
 
 def _brief(n: int) -> Row:
-    """Brief n of the library: one in three edited since, one in fifty retracted."""
+    """Brief n of the library: one in three edited since, one in fifty retracted, one in
+    four an item of a feed (its external id the item's)."""
     created = EPOCH + timedelta(minutes=n)
     brief = Brief(
         **BriefContent(
@@ -214,6 +218,25 @@ def _brief(n: int) -> Row:
     )
     row = brief_row(brief)
     row["deleted_at"] = created + timedelta(days=2) if n % 50 == 0 else None
+    row["source_name"] = f"feed{n % 8}" if n % 4 == 0 else None
+    row["external_id"] = f"item-{n}" if n % 4 == 0 else None
+    return row
+
+
+def _feed(n: int) -> Row:
+    """Feed n: one in a hundred due now, one in fifty paused, the rest due later."""
+    row: Row = dict.fromkeys(COLUMNS["feeds"])
+    due = EPOCH if n % 100 == 0 else utcnow() + timedelta(minutes=n)
+    row |= {
+        "source_name": f"feed{n}",
+        "url": f"https://news{n}.example/feed.xml",
+        "interval_seconds": 600,
+        "fixed_topics": ["news"] if n % 2 else [],
+        "next_due_at": due,
+        "failures": 0,
+        "paused_at": EPOCH if n % 50 == 1 else None,
+        "added_at": EPOCH,
+    }
     return row
 
 
@@ -256,7 +279,13 @@ async def _fill(store: Storage) -> None:
         for n in REJECTED
     ]
     history.append(_copy(1, UNSENT, message_id=None))
+    sources = [
+        {"name": f"feed{n}", "label": None, "webhook_secret": None, "added_at": EPOCH}
+        for n in range(FEEDS)
+    ]
     async with store.db.transaction() as conn:
+        await store.db.insert(conn, "sources", sources)
+        await store.db.insert(conn, "feeds", [_feed(n) for n in range(FEEDS)])
         for first in range(1, BRIEFS + 1, 5_000):
             rows = [_brief(n) for n in range(first, min(first + 5_000, BRIEFS + 1))]
             await store.db.insert(conn, "briefs", rows)
@@ -291,6 +320,7 @@ async def _recurring(store: Storage) -> list[tuple[str, Operation]]:
     _, token = await store.tokens.create("cms")
     window = timedelta(minutes=10)
     lease = timedelta(minutes=5)
+    items = [f"item-{n}" for n in range(0, 4800, 8)]  # feed0's, in two chunks
 
     async def publish(s: Storage) -> None:
         stored = await s.briefs.add(BriefContent(title="Breaking", what_happened="Just now."))
@@ -341,7 +371,19 @@ async def _recurring(store: Storage) -> list[tuple[str, Operation]]:
         ("push: where a brief went", lambda s: s.post_log.deliveries(posted.id)),
         ("push: token and source", lambda s: s.tokens.authenticate(token)),
         ("push: webhook-id", lambda s: s.webhook_deliveries.first_delivery("cms", "m", window)),
+        ("feeds: claim due", lambda s: s.feeds.claim_due(limit=10, lease=lease)),
+        ("feeds: items known", lambda s: s.feeds.known("feed0", items)),
+        ("feeds: finish", lambda s: s.feeds.finish("feed0", _result())),
     ]  # fmt: skip
+
+
+def _result() -> FeedResult:
+    """A poll's result: the feed answered 304."""
+    now = utcnow()
+    return FeedResult(
+        fetched_at=now, status="304", error=None, etag='"v1"', last_modified=None,
+        next_due_at=now + timedelta(minutes=10), failures=0, failing_since=None,
+    )  # fmt: skip
 
 
 async def _plans(store: Storage, operations: list[tuple[str, Operation]]) -> dict[str, list[Plan]]:

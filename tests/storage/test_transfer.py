@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,8 @@ async def pair(
 
 #: The source `fill` pushes a brief as.
 CMS = Source("cms", "staging")
+#: The feed `fill` adds, and stores an item of its backlog as.
+WIRE = Source("wire", "The Wire")
 
 
 async def fill(store: Storage) -> None:
@@ -70,6 +73,10 @@ async def fill(store: Storage) -> None:
     token = await store.tokens.verify(secret)
     assert token is not None
     await store.idempotency.remember(token.id, "key-1", "hash", 201, "{}")
+    feed = "https://wire.example/feed.xml"
+    await store.feeds.add("wire", feed, label="The Wire", interval=timedelta(minutes=10),
+                          topics=["world", "Ça va"])  # fmt: skip
+    await store.publisher.upsert(WIRE, "item-1", make_content(title="Backlog"), backfill=True)
 
 
 async def everything(store: Storage) -> dict[str, list[Row]]:
@@ -81,7 +88,7 @@ async def test_copy_keeps_every_row_exactly(pair: tuple[Storage, Storage]) -> No
     await fill(source)
     counts = await copy_library(source, target, batch=7)
     assert counts == await source.counts() == await target.counts()
-    assert counts["briefs"] == 31  # 30 imported, one pushed by a source
+    assert counts["briefs"] == 32  # 30 imported, one pushed by a source, one a feed's
     assert await everything(target) == await everything(source)
     assert await target.integrity_problems() == []
 
@@ -95,7 +102,7 @@ async def test_copied_library_works_on_the_target(pair: tuple[Storage, Storage])
     assert await target.briefs.get(2) is None  # still deleted
     assert [e.action for e in await target.briefs.history(1)] == ["import", "edit"]
     added = await target.briefs.add(make_content(title="After the move"))
-    assert added.id == 32  # ids continue after the highest copied one
+    assert added.id == 33  # ids continue after the highest copied one
     assert [e.action for e in await target.briefs.history(added.id)] == ["add"]
     subs = await target.subscriptions.of_guild(111)
     assert subs == await source.subscriptions.of_guild(111)
@@ -114,6 +121,11 @@ async def test_copied_library_works_on_the_target(pair: tuple[Storage, Storage])
     fresh, _ = await target.tokens.create("cms")
     assert fresh.id == token.id + 1
     assert await target.idempotency.recall(token.id, "key-1") is not None
+    # A feed keeps its settings, and its backlog is still never auto-posted.
+    assert await target.feeds.list() == await source.feeds.list()
+    backlog = await target.briefs.by_external("wire", "item-1")
+    assert backlog is not None
+    assert backlog.backfill
 
 
 async def test_target_must_be_empty(pair: tuple[Storage, Storage]) -> None:
