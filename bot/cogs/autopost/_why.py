@@ -33,6 +33,7 @@ class Reason(enum.StrEnum):
     NOT_MATCHED = "topics did not match"
     BEFORE = "published before the subscription"
     RETRACTED = "retracted"
+    BACKFILL = "from a feed's backlog"
     PAUSED = "paused"
     CAPPED = "waiting for the daily cap"
     REFUSED = "refused by Discord"
@@ -69,6 +70,8 @@ def verdict(trace: PostTrace, standing: Standing) -> Reason:
         return Reason.BEFORE
     if trace.deleted_at is not None:
         return Reason.RETRACTED
+    if trace.backfill:
+        return Reason.BACKFILL
     if sub.paused_reason is not None:
         return Reason.PAUSED
     window = standing.window
@@ -100,6 +103,8 @@ def explain(trace: PostTrace, standing: Standing, *, next_check: datetime | None
         case Reason.RETRACTED:
             assert trace.deleted_at is not None
             detail = f"it was retracted {when(trace.deleted_at, 'R')}, before it was posted here"
+        case Reason.BACKFILL:
+            detail = "stored from a feed's backlog when the feed was added: never auto-posted"
         case Reason.PAUSED:
             detail = f"{sub.paused_reason} Nothing is posted until a manager edits it."
         case Reason.CAPPED:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.cogs.autopost._policy import CapWindow
-from bot.cogs.autopost._why import Reason, Standing, verdict, why_text
+from bot.cogs.autopost._why import Reason, Standing, explain, verdict, why_text
 from storage.models import BriefContent, PostRecord, PostTrace, Subscription
 from tests.helpers import Server, deny_bot, publish
 
@@ -151,3 +151,18 @@ def test_a_long_answer_fits_one_message_and_a_posted_record_comes_first():
     )
     standing = Standing(subscriptions[0], posted, window=CapWindow(1, [NOW], NOW))
     assert verdict(trace, standing) is Reason.POSTED  # a fact, whatever the rules say now
+
+
+def test_a_brief_from_a_feeds_backlog_is_never_auto_posted():
+    sub = Subscription(id=1, guild_id=1, channel_id=100, subscribed_at=NOW - timedelta(days=1))
+    trace = PostTrace(
+        brief_id=7,
+        title="An item already in the feed",
+        topics=[],
+        created_at=NOW,
+        deleted_at=None,
+        backfill=True,
+        records=[],
+    )
+    assert verdict(trace, Standing(sub)) is Reason.BACKFILL
+    assert "never auto-posted" in explain(trace, Standing(sub), next_check=None)
