@@ -34,6 +34,7 @@ JSON_FEED_VERSION = "https://jsonfeed.org/version/"
 #: What an XML entity declaration becomes before any parser sees it: a zero-width space after
 #: "<!" leaves it inert (and invisible, should a CDATA section hold one as text).
 _INERT_ENTITY = b"<!\xe2\x80\x8bENTITY"
+_XML_DECLARATION = re.compile(r"^\ufeff?\s*<\?xml[^>]*>")
 #: A tag, an end tag, a comment or a doctype: what makes text HTML rather than text.
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>|<!")
 
@@ -125,12 +126,15 @@ def _read_xml(
     # No content-location for feedparser: it would resolve a relative guid against it, and an
     # item's key would change with the feed's address. Links are resolved here instead.
     given = {name: value for name, value in headers.items() if name != "content-location"}
-    parsed = feedparser.parse(
-        io.BytesIO(data),  # bytes given bare might be taken for a file name
-        response_headers={**given, "content-type": "application/xml; charset=utf-8"},
-        resolve_relative_uris=False,  # html_to_text resolves links against each text's base
-        sanitize_html=False,  # html_to_text keeps only text: scripts and styles never get in
-    )
+    try:
+        parsed = feedparser.parse(
+            io.BytesIO(data),  # bytes given bare might be taken for a file name
+            response_headers={**given, "content-type": "application/xml; charset=utf-8"},
+            resolve_relative_uris=False,  # html_to_text resolves links against each base
+            sanitize_html=False,  # html_to_text keeps only text: no script or style gets in
+        )
+    except Exception as error:  # feedparser raises on some broken bodies (found by fuzzing)
+        raise FeedParseError(f"the feed is not readable XML ({error})") from None
     entries: list[Any] = parsed.get("entries") or []
     version: str = parsed.get("version") or ""
     if not entries:
@@ -159,9 +163,13 @@ def _utf8_without_entities(body: bytes, headers: Mapping[str, str]) -> bytes:
     either parser reads it. The declarations are found after decoding, whatever the encoding.
     """
     result: dict[str, Any] = {}
-    data: bytes = convert_to_utf8(dict(headers), body, result)
+    try:
+        data: bytes = convert_to_utf8(dict(headers), body, result)
+    except (UnicodeError, ValueError):  # an encoding name that is no text, or names no codec
+        result = {}
     if not result.get("encoding"):
-        data = body.decode("utf-8", "replace").encode("utf-8")
+        text = _XML_DECLARATION.sub("", body.decode("utf-8", "replace"), count=1)
+        data = f"<?xml version='1.0' encoding='utf-8'?>{text}".encode()
     return data.replace(b"<!ENTITY", _INERT_ENTITY)
 
 
@@ -222,7 +230,7 @@ def _as_text(value: str | None, detail: Mapping[str, Any] | None, base: str, lim
         return value[: limit + 1]
     if _TAG.search(value, 0, (limit + 1) * HTML_PER_TEXT) is None:
         return html.unescape(value[: (limit + 1) * HTML_PER_TEXT])[: limit + 1]
-    return html_to_text(value, base=urljoin(base, detail.get("base") or ""), limit=limit)
+    return html_to_text(value, base=_absolute(base, detail.get("base")) or base, limit=limit)
 
 
 def _absolute(base: str, link: str | None) -> str | None:
@@ -374,12 +382,12 @@ def _json_item(item: Any, url: str, max_chars: int) -> RawItem | ItemSkipped:
     sections = parsed.briefbot
     return RawItem(
         id=parsed.id,
-        link=urljoin(url, link) if link else None,
+        link=_absolute(url, link),
         title=parsed.title,
         summary=(parsed.summary or "")[: max_chars + 1],
         content=content,
         categories=parsed.tags,
-        images=[urljoin(url, image) for image in images if image],
+        images=[_absolute(url, image) or "" for image in images],
         published=_json_date(parsed.date_published or parsed.date_modified),
         sections=sections.model_dump(exclude={"topics"}) if sections else None,
         section_topics=sections.topics if sections else (),

@@ -362,3 +362,33 @@ def test_real_world_feeds_map_every_item(path: Path) -> None:
         assert item.content.title
         assert "Local" in item.content.topics
     assert len(REAL) >= 3
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'<?xml version="1.0" encoding="\xbe\xaa"?><rss version="2.0"><channel><title>x</title>'
+        b"<item><title>T</title><guid>1</guid></item></channel></rss>",
+        b'<?xml version="1.0" encoding="utf\x00"?><rss version="2.0"><channel><title>x</title>'
+        b"<item><title>T</title><guid>1</guid></item></channel></rss>",
+        b'<rss version="2.0"><channel><title>x &#xD800; &bad</title><item><title>T &#55296;'
+        b"</title><guid>1</guid></item></channel></rss>",
+        b'<feed xmlns="http://www.w3.org/2005/Atom" xml:base="http://[::1"><entry><id>1</id>'
+        b'<title type="html">&lt;a href="x"&gt;T&lt;/a&gt;</title></entry></feed>',
+    ],
+    ids=["encoding-not-text", "encoding-with-nul", "surrogate-references", "bad-base"],
+)
+def test_bodies_found_by_fuzzing_end_in_items_or_a_clear_error(body: bytes) -> None:
+    """feedparser raises on some of these itself: each ends in items or in FeedParseError."""
+    result = outcome(body)
+    if isinstance(result, FeedParseError):
+        assert "not readable" in str(result)
+    else:
+        assert all(item.content.title for item in result.items)
+
+
+def outcome(body: bytes) -> ParsedFeed | FeedParseError:
+    try:
+        return parse_feed(body, RSS, url=URL)
+    except FeedParseError as error:
+        return error
