@@ -14,7 +14,18 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from benchmarks import api, corrections, fanout, imports, latency, memory, postgres, scaling, search
+from benchmarks import (
+    api,
+    corrections,
+    fanout,
+    feeds,
+    imports,
+    latency,
+    memory,
+    postgres,
+    scaling,
+    search,
+)
 from benchmarks.library import CACHE_VARIABLE, default_cache_dir, prepared, working_copy
 from benchmarks.report import Result, render, summary
 from benchmarks.simulated import quiet_logs
@@ -22,7 +33,7 @@ from storage.backends import redact
 
 BENCHMARKS = (
     "latency", "search", "import", "memory", "fanout", "corrections", "postgres", "scaling",
-    "api",
+    "api", "feeds",
 )  # fmt: skip
 
 #: (default, --quick) sizes; every one can be set on the command line.
@@ -36,6 +47,8 @@ SIZES: dict[str, tuple[object, object]] = {
     "reps": (200, 40),
     "like_reps": (10, 5),
     "api_pushes": (2_000, 200),
+    "feeds": (2_000, 200),
+    "feeds_memory": (10_000, 1_000),
 }
 
 
@@ -62,6 +75,10 @@ def _parser() -> argparse.ArgumentParser:
         help="channels for the fan-out over the full library, projected to --channels (50/10)",
     )  # fmt: skip
     size.add_argument("--api-pushes", type=int, help="briefs pushed per API case (2000/200)")
+    size.add_argument("--feeds", type=int, help="feeds polled, and the bare loop's URLs (2000/200)")
+    size.add_argument(
+        "--feeds-memory", type=int, help="feeds added and seeded for peak RSS (10000/1000)"
+    )
     size.add_argument("--reps", type=int, help="timed runs per latency/search case (200/40)")
     size.add_argument("--like-reps", type=int, help="timed runs per LIKE baseline query (10/5)")
     parser.add_argument(
@@ -199,6 +216,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     name,
                     "HTTP API pushes",
                     lambda: asyncio.run(api.run(args.api_pushes, workdir, args.seed)),
+                )
+            elif name == "feeds":
+                result = _attempt(
+                    name,
+                    "Feeds",
+                    lambda: asyncio.run(feeds.run(args.feeds, args.feeds_memory, workdir)),
                 )
             elif name == "corrections":
                 result = _attempt(
