@@ -219,7 +219,7 @@ def _brief_fields(raw: RawItem, max_chars: int) -> dict[str, Any] | None:
     """Read an item whose text is a brief in the text format (None when it is not one)."""
     if raw.sections is not None:
         return None
-    text = raw.content or raw.summary
+    text = clean_text(raw.content or raw.summary)
     if not _BRIEF_LABEL.search(text):
         return None
     try:

@@ -230,6 +230,16 @@ def test_a_brief_in_the_text_format_is_read_by_the_brief_parser() -> None:
     assert brief.topics == ["transport", "Local", "Harbour"]
 
 
+def test_a_brief_with_control_characters_is_still_a_brief() -> None:
+    text = "❓WHAT HAPPENED: Something\x00 happened.\x1b\r\n🎯IMPACT: Some.\r\n---\r\nBody."
+    brief = feed_item(item(title="T", content=text), max_chars=LIMIT).content
+    assert (brief.what_happened, brief.impact, brief.body) == (
+        "Something happened.",
+        "Some.",
+        "Body.",
+    )
+
+
 def test_a_brief_with_its_own_title_keeps_it() -> None:
     text = "# Own title\n❓WHAT HAPPENED: Something.\n---\nBody."
     brief = feed_item(item(title="Feed title", content=text), max_chars=LIMIT).content
