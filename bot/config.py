@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     shard_count: int | None = Field(default=None, ge=1)
     shard_ids: OptionalIdList = None
     api_listen: str | None = None
+    #: Where the newsroom is told about feeds (failing, paused, recovered) and, later, reviews.
+    newsroom_channel_id: int | None = Field(default=None, ge=1)
+    #: Fetch feeds at loopback and private addresses too (tests, the demo; never in production).
+    feeds_allow_private: bool = False
+    #: How a feed's publisher can reach whoever runs this bot (a URL or an email address),
+    #: sent in the User-Agent of every feed fetch.
+    feeds_contact: str | None = None
 
     @field_validator("admin_user_ids", "admin_role_ids", "shard_ids", mode="before")
     @classmethod

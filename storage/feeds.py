@@ -209,6 +209,13 @@ class Feeds:
             utcnow(),
         )
 
+    async def bring_forward(self) -> int:
+        """Make every unpaused feed due now (`feeds poll --all`); return how many."""
+        async with self._db.transaction() as conn:
+            return await conn.execute(
+                "UPDATE feeds SET next_due_at = ? WHERE paused_at IS NULL", utcnow()
+            )
+
     async def claim_due(
         self, *, limit: int, lease: timedelta, everything: bool = False
     ) -> list[FeedRecord]:
