@@ -15,6 +15,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
+from bot.cli.arguments import DB_HELP, Command, add_feed_commands, add_source_commands
 from bot.cli.output import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -42,10 +43,6 @@ LEFTOVER_TIMEOUT = 0.3
 #: Where `python -m bot api` listens on loopback when not told.
 API_PORT = 8080
 
-DB_HELP = "database URL or SQLite file (default: DATABASE_URL, else DATABASE_PATH)"
-
-#: What a subcommand runs, chosen by the parser (`set_defaults(func=...)`).
-Command = Callable[[argparse.Namespace, Settings], int]
 
 NO_TOKEN = (
     "DISCORD_TOKEN is not set. Create a bot in the Discord Developer Portal, copy its token, "
@@ -95,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     mig.add_argument(
         "--to", dest="target", metavar="URL_OR_FILE", required=True, help="empty database to fill"
     )
-    add_source_commands(sub)
+    add_source_commands(sub, source=command_source, token=command_token)
+    add_feed_commands(sub, feeds=command_feeds)
     api = sub.add_parser("api", help="serve the HTTP API alone (no Discord), beside bots")
     api.set_defaults(func=command_api)
     add_api_arguments(api)
@@ -112,36 +110,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--no-browser", action="store_true", help="only print the page's address")
     return parser
-
-
-def add_source_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Describe `source add|list|remove` and `token create|list|revoke`."""
-    source = sub.add_parser("source", help="the sources that may push briefs through the API")
-    source.set_defaults(func=command_source)
-    actions = source.add_subparsers(dest="action", required=True)
-    add = actions.add_parser("add", help="add a source (a name such as cms or wire)")
-    add.add_argument("name")
-    add.add_argument("--label", help="how /brief history shows it (default: its name)")
-    add.add_argument(
-        "--signed",
-        action="store_true",
-        help="its pushes must be signed webhooks: print the signing secret, once",
-    )
-    listed = actions.add_parser("list", help="list the sources")
-    remove = actions.add_parser("remove", help="remove a source and its tokens")
-    remove.add_argument("name")
-    token = sub.add_parser("token", help="the API tokens each source pushes with")
-    token.set_defaults(func=command_token)
-    verbs = token.add_subparsers(dest="action", required=True)
-    create = verbs.add_parser("create", help="create a token; prints it alone, once")
-    create.add_argument("--source", required=True, help="the source it acts for")
-    create.add_argument("--label", help="who uses it, as history shows it")
-    listing = verbs.add_parser("list", help="list tokens (never their secrets)")
-    listing.add_argument("--source", help="only this source's")
-    revoke = verbs.add_parser("revoke", help="refuse a token from its next request on")
-    revoke.add_argument("id", type=int)
-    for command in (add, listed, remove, create, listing, revoke):
-        command.add_argument("--db", metavar="URL_OR_FILE", help=DB_HELP)
 
 
 def add_api_arguments(api: argparse.ArgumentParser) -> None:
@@ -261,6 +229,15 @@ def command_token(args: argparse.Namespace, settings: Settings) -> int:
 
     settings = with_database(args, settings)
     return run_command(lambda: token(settings, args))
+
+
+def command_feeds(args: argparse.Namespace, settings: Settings) -> int:
+    """`feeds add|list|remove|resume|poll`: the feeds briefs are read from."""
+    from bot.cli.feeds import feeds
+
+    settings = with_database(args, settings)
+    forever = args.action == "poll" and not args.once
+    return run_command(lambda: feeds(settings, args), stopped=EXIT_OK if forever else None)
 
 
 def command_migrate_db(args: argparse.Namespace, settings: Settings) -> int:
