@@ -27,7 +27,7 @@ log = logging.getLogger("bot.app")
 MAX_RATELIMIT_WAIT = 30.0
 
 #: The features, one extension each (a package under bot/cogs with a `setup`).
-EXTENSIONS: tuple[str, ...] = ("bot.cogs.briefs", "bot.cogs.autopost")
+EXTENSIONS: tuple[str, ...] = ("bot.cogs.briefs", "bot.cogs.autopost", "bot.cogs.feeds")
 STALE_COMPONENT = "This button no longer works. Run the command again to get a fresh one."
 
 #: The interaction every feature handles: its client is this bot.
