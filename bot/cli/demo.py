@@ -25,8 +25,10 @@ from typing import TYPE_CHECKING
 
 from bot.api import ApiServer, create_api, serving
 from bot.app import BriefBot, create_bot
+from bot.cli.demo_feed import sample_feed
 from bot.cli.output import EXIT_FAILED, EXIT_OK, writing
 from bot.config import Settings
+from bot.feeds import fetcher_for
 from storage.backends import sqlite_url
 from storage.errors import DatabaseUnavailableError, NotALibraryError
 from storage.migrations import check_library
@@ -102,6 +104,7 @@ def demo_settings(settings: Settings, database: Path) -> Settings:
             "shard_count": 1,  # one shard, all in this process (simcord needs the count)
             "shard_ids": None,
             "dev_guild_id": DEMO_GUILD_ID,
+            "feeds_allow_private": True,  # the sample feed is served on loopback
         }
     )
 
@@ -313,10 +316,16 @@ def graphical_session() -> bool:
 
 
 async def serve(
-    server: DemoServer, *, port: int, open_browser: bool, push: str | None = None
+    server: DemoServer,
+    *,
+    port: int,
+    open_browser: bool,
+    push: str | None = None,
+    feed: str | None = None,
 ) -> None:
     """Serve the visitor's page on 127.0.0.1 until Ctrl+C, or until the page ends the session;
-    `push` is the command that pushes a brief through the API, said after the address."""
+    `push` is the command that pushes a brief through the API and `feed` the sample feed's
+    page, said after the address."""
     import simcord
 
     async with contextlib.AsyncExitStack() as stack:
@@ -339,6 +348,8 @@ async def serve(
             )
             if push is not None:
                 print(f"Push a brief through the HTTP API, from this folder: {push}", flush=True)
+            if feed is not None:
+                print(f"Publish and edit items of a sample RSS feed: {feed}", flush=True)
         if open_browser:
             await asyncio.to_thread(webbrowser.open, page.url)
         await page.wait_closed()
@@ -364,6 +375,17 @@ async def demo_api(server: DemoServer, *, port: int = 0) -> AsyncIterator[tuple[
         raise DemoError(f"cannot serve the API on 127.0.0.1:{port}: {exc.strerror or exc}") from exc
 
 
+@contextlib.asynccontextmanager
+async def demo_feed(server: DemoServer) -> AsyncIterator[str]:
+    """Serve the sample feed beside the demo's bot and add it; yield its page's address."""
+    settings = server.bot.settings
+    async with (
+        fetcher_for(settings) as fetcher,
+        sample_feed(server.bot.storage, fetcher, settings.brief_max_chars) as page,
+    ):
+        yield page
+
+
 def push_command(api: ApiServer, token: str) -> str:
     """The `curl` that pushes the format's sample to the demo, as the README shows it."""
     return (
@@ -387,12 +409,13 @@ async def demo(
                 demo_server(settings, database, examples=examples) as server,
                 contextlib.AsyncExitStack() as stack,
             ):
-                push = None
-                if not write:  # a token is made for the visitor: not in a real library
+                push = feed = None
+                if not write:  # a token and a feed are made for the visitor: not in a real library
                     api, token = await stack.enter_async_context(demo_api(server))
                     push = push_command(api, token)
+                    feed = await stack.enter_async_context(demo_feed(server))
                 try:
-                    await serve(server, port=port, open_browser=open_browser, push=push)
+                    await serve(server, port=port, open_browser=open_browser, push=push, feed=feed)
                 finally:
                     if write:
                         await unsubscribe(server)

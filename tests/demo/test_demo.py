@@ -27,12 +27,14 @@ from bot.cli.demo import (
     DemoError,
     DemoServer,
     demo_api,
+    demo_feed,
     demo_server,
     other_servers,
     prepare_library,
     push_command,
     read_examples,
 )
+from bot.cli.demo_feed import DEMO_FEED
 from bot.cogs.briefs._lookup import NO_TOPICS
 from bot.config import Settings
 from bot.ui.replies import is_expected_failure
@@ -238,3 +240,32 @@ async def test_the_demo_serves_the_api_and_its_curl_pushes_the_sample_into_news(
             title = (await r.json())["brief"]["title"]
         await woken(server.env)
         assert titles(server)[-1] == title
+
+
+async def test_the_sample_feed_publishes_into_news_and_its_edit_corrects_the_post(
+    settings: Settings, tmp_path: Path
+) -> None:
+    async with (
+        demo_server(settings, tmp_path / "demo.db") as server,
+        demo_feed(server) as page,
+        aiohttp.ClientSession() as http,
+    ):
+        before = titles(server)
+        stored = await server.bot.storage.briefs.by_external(DEMO_FEED, "gazette-1")
+        assert stored is not None  # the feed's backlog: stored, searchable
+        assert stored.title not in before  # and never posted
+
+        async with http.post(f"{page}/publish") as response:
+            assert response.status == 200  # the page again, after the redirect
+            assert "Night ferry returns on Fridays" in await response.text()
+        await woken(server.env)
+        assert titles(server)[-1] == "Night ferry returns on Fridays"
+
+        async with http.post(f"{page}/edit") as response:
+            assert response.status == 200
+        await woken(server.env)
+        (post,) = [
+            m for m in server.news.history() if m.embeds and m.embeds[0].title == titles(server)[-1]
+        ]
+        assert "Correction:" in str(post.embeds[0].to_dict())
+        assert "Updated from the source" in str(post.embeds[0].to_dict())
