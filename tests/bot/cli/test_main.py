@@ -92,6 +92,7 @@ def test_every_subcommand_has_a_function() -> None:
         "demo",
         "api",
         "source",
+        "feeds",
         "token",
     }
     for name, command in sub.choices.items():
