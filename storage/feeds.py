@@ -10,7 +10,7 @@ items are already briefs, through the briefs_external index.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from storage.base import Backend
@@ -254,27 +254,26 @@ class Feeds:
         """Record one poll's result and end the feed's lease, in one statement; None if the
         feed is gone. A new URL another feed already has is not taken: the old one stays."""
         return await self._change(
-            "last_fetch_at = ?, last_status = ?, last_error = ?, etag = ?, last_modified = ?,"
-            " url = COALESCE(CASE WHEN NOT EXISTS (SELECT 1 FROM feeds AS o WHERE o.url = ?)"
-            " THEN CAST(? AS TEXT) END, url),"
-            " next_due_at = ?, failures = ?, failing_since = ?,"
-            " paused_at = COALESCE(?, paused_at), pause_reason = COALESCE(?, pause_reason),"
-            " seeded_at = COALESCE(seeded_at, ?), lease_until = NULL",
+            f"{_FINISHED}, url = COALESCE(CASE WHEN NOT EXISTS"
+            " (SELECT 1 FROM feeds AS o WHERE o.url = ?) THEN CAST(? AS TEXT) END, url)",
             name,
-            result.fetched_at,
-            result.status,
-            result.error,
-            result.etag,
-            result.last_modified,
+            *_finished(result),
             result.url,
             result.url,
-            result.next_due_at,
-            result.failures,
-            result.failing_since,
-            None if result.paused_reason is None else result.fetched_at,
-            result.paused_reason,
-            result.fetched_at if result.seeded else None,
         )
+
+    async def finish_many(self, results: Sequence[tuple[str, FeedResult]]) -> None:
+        """Record a round's results (none moving its feed's URL: `finish` does that) and end
+        their leases, in one transaction; `applied` says what each feed then is."""
+        if any(result.url is not None for _, result in results):
+            raise ValueError("a result that moves its feed is recorded by finish")
+        if not results:
+            return
+        async with self._db.transaction() as conn:
+            await conn.executemany(
+                f"UPDATE feeds SET {_FINISHED} WHERE source_name = ?",
+                [(*_finished(result), name) for name, result in results],
+            )
 
     async def known(self, source: str, keys: Sequence[str]) -> dict[str, KnownItem]:
         """Return the briefs of `source` stored under these external ids, by id: a poll's
@@ -302,6 +301,52 @@ class Feeds:
                 name,
             )
         return None if row is None else _record(row)
+
+
+#: What recording a poll's result sets (the arguments: `_finished`).
+_FINISHED = (
+    "last_fetch_at = ?, last_status = ?, last_error = ?, etag = ?, last_modified = ?,"
+    " next_due_at = ?, failures = ?, failing_since = ?,"
+    " paused_at = COALESCE(paused_at, ?), pause_reason = COALESCE(pause_reason, ?),"
+    " seeded_at = COALESCE(seeded_at, ?), lease_until = NULL"
+)
+
+
+def _finished(result: FeedResult) -> tuple[object, ...]:
+    paused_at = None if result.paused_reason is None else result.fetched_at
+    seeded_at = result.fetched_at if result.seeded else None
+    return (
+        result.fetched_at,
+        result.status,
+        result.error,
+        result.etag,
+        result.last_modified,
+        result.next_due_at,
+        result.failures,
+        result.failing_since,
+        paused_at,
+        result.paused_reason,
+        seeded_at,
+    )
+
+
+def applied(feed: FeedRecord, result: FeedResult) -> FeedRecord:
+    """Return a feed as `finish_many` leaves it after `result` (its URL unchanged)."""
+    pausing = result.paused_reason is not None
+    return replace(
+        feed,
+        last_fetch_at=result.fetched_at,
+        last_status=result.status,
+        last_error=result.error,
+        etag=result.etag,
+        last_modified=result.last_modified,
+        next_due_at=result.next_due_at,
+        failures=result.failures,
+        failing_since=result.failing_since,
+        paused_at=feed.paused_at or (result.fetched_at if pausing else None),
+        pause_reason=feed.pause_reason or result.paused_reason,
+        seeded_at=feed.seeded_at or (result.fetched_at if result.seeded else None),
+    )
 
 
 async def _known(conn: Connection, source: str, keys: Sequence[str]) -> dict[str, KnownItem]:

@@ -34,7 +34,7 @@ from bot.feeds._policy import (
 )
 from storage.base import content_key
 from storage.errors import ExternalRetractedError
-from storage.feeds import FeedRecord, FeedResult, KnownItem
+from storage.feeds import FeedRecord, FeedResult, KnownItem, applied
 from storage.library import Storage
 from storage.models import utcnow
 from storage.publishing import Source, UpsertOutcome
@@ -95,6 +95,54 @@ class FeedNotice:
 Notify = Callable[[FeedNotice], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class _Polled:
+    """A feed fetched and its items stored; `result` is what to record."""
+
+    feed: FeedRecord
+    fetched: Fetched
+    outcome: FetchOutcome
+    error: str | None
+    ingested: Ingested | None
+    result: FeedResult
+
+
+def _result(
+    feed: FeedRecord,
+    fetched: Fetched,
+    outcome: FetchOutcome,
+    error: str | None,
+    ingested: Ingested | None,
+    ttl: float | None,
+) -> FeedResult:
+    """Say what to record of a poll: validators, next due time, failures, pause."""
+    now = utcnow()
+    failed = outcome in FAILED
+    failures = feed.failures + 1 if failed else 0
+    failing_since = (feed.failing_since or now) if failed else None
+    if failed:
+        due = now + backoff(outcome, failures, feed.interval, fetched.retry_after)
+    else:
+        wait = healthy_wait(feed.interval, fetched.max_age, ttl)
+        due = now + wait if wait is not None else next_slot(feed.source, feed.interval, now)
+    pause = should_pause(failing_since, now) and failing_since is not None
+    return FeedResult(
+        fetched_at=now,
+        status=outcome.value if ingested is None else f"{outcome.value}: {ingested.summary()}",
+        error=error if failed else None,
+        etag=feed.etag if failed else fetched.etag,
+        last_modified=feed.last_modified if failed else fetched.last_modified,
+        url=fetched.moved_to,
+        next_due_at=due,
+        failures=failures,
+        failing_since=failing_since,
+        paused_reason=f"failing since {failing_since:%Y-%m-%d %H:%M} UTC: {error}"
+        if pause and failing_since is not None
+        else None,
+        seeded=ingested is not None,
+    )
+
+
 async def read_feed(fetched: Fetched, topics: list[str], max_chars: int) -> ParsedFeed:
     """Parse a fetched body off the event loop (FeedParseError when it is no feed)."""
     return await asyncio.to_thread(
@@ -126,17 +174,43 @@ class Poller:
         batch after batch, until none is left; return what each poll did.
 
         A polled feed's next time is at least half an interval away, so it is not due again
-        within the call; a feed another process claimed is left to it.
+        within the call; a feed another process claimed is left to it. A batch's results are
+        recorded together, once every feed of it has stored its items.
         """
         if everything:
             await self.storage.feeds.bring_forward()
         reports: list[PollReport] = []
         while feeds := await self.storage.feeds.claim_due(limit=CLAIM_BATCH, lease=LEASE):
-            reports.extend(await asyncio.gather(*(self.poll(feed) for feed in feeds)))
+            polled = await asyncio.gather(*(self._take(feed) for feed in feeds))
+            staying = [p for p in polled if p.result.url is None]
+            await self.storage.feeds.finish_many([(p.feed.source, p.result) for p in staying])
+            for p in polled:
+                if p.result.url is None:
+                    stored: FeedRecord | None = applied(p.feed, p.result)
+                else:  # moved: the database says whether the new URL was free
+                    stored = await self.storage.feeds.finish(p.feed.source, p.result)
+                reports.append(await self._report(p, stored))
         return reports
 
     async def poll(self, feed: FeedRecord) -> PollReport:
-        """Fetch one claimed feed, store its items, record the result and release it.
+        """Fetch one claimed feed, store its items, record the result and release it."""
+        polled = await self._take(feed)
+        return await self._report(
+            polled, await self.storage.feeds.finish(feed.source, polled.result)
+        )
+
+    async def absorb(
+        self, feed: FeedRecord, fetched: Fetched, parsed: ParsedFeed | None = None
+    ) -> PollReport:
+        """Store what a fetch of a feed got (`parsed`: already read, as by a dry run just
+        before the feed was added: its items are then stored as its backfill at once)."""
+        polled = await self._read(feed, fetched, parsed)
+        return await self._report(
+            polled, await self.storage.feeds.finish(feed.source, polled.result)
+        )
+
+    async def _take(self, feed: FeedRecord) -> _Polled:
+        """Fetch a feed and store its items, without recording the result yet.
 
         Feeds of one host wait their turn here, PER_HOST at a time, so a fetch's timeout
         counts from when it may start, not from the queue for the host's connections.
@@ -146,13 +220,12 @@ class Poller:
             fetched = await self.fetcher.fetch(
                 feed.url, etag=feed.etag, last_modified=feed.last_modified
             )
-        return await self.absorb(feed, fetched)
+        return await self._read(feed, fetched)
 
-    async def absorb(
+    async def _read(
         self, feed: FeedRecord, fetched: Fetched, parsed: ParsedFeed | None = None
-    ) -> PollReport:
-        """Store what a fetch of a feed got (`parsed`: already read, as by a dry run just
-        before the feed was added: its items are then stored as its backfill at once)."""
+    ) -> _Polled:
+        """Read a fetched body, store its items, and say what to record."""
         ingested: Ingested | None = None
         error = fetched.error
         outcome = fetched.outcome
@@ -165,60 +238,45 @@ class Poller:
             else:
                 ttl = parsed.ttl
                 ingested = await self._ingest(feed, parsed)
-        report = await self._finish(feed, fetched, outcome, error, ingested, ttl)
-        if report.notice is not None and self.notify is not None:
+        # what is reported outlives the round; the body it was read from does not
+        fetched = replace(fetched, body=b"")
+        return _Polled(
+            feed,
+            fetched,
+            outcome,
+            error,
+            ingested,
+            _result(feed, fetched, outcome, error, ingested, ttl),
+        )
+
+    async def _report(self, polled: _Polled, stored: FeedRecord | None) -> PollReport:
+        """Log a recorded poll and tell the newsroom what it should hear."""
+        feed, result = polled.feed, polled.result
+        failed = polled.outcome in FAILED
+        before = _outcome_of(feed.last_status)
+        paused = result.paused_reason is not None
+        notice = notice_for(polled.outcome, before, feed.failures, result.failures, paused)
+        if log.isEnabledFor(logging.WARNING if failed else logging.INFO):
+            log.log(
+                logging.WARNING if failed else logging.INFO,
+                "feed polled",
+                extra={"feed": feed.source, "status": result.status, "failures": result.failures}
+                | ({"error": polled.error} if polled.error else {}),
+            )
+        report = PollReport(
+            stored or feed,
+            polled.fetched,
+            polled.ingested,
+            polled.error,
+            result.next_due_at,
+            notice,
+        )
+        if notice is not None and self.notify is not None:
             try:
-                await self.notify(FeedNotice(report.notice, report.feed, error))
+                await self.notify(FeedNotice(notice, report.feed, polled.error))
             except Exception:  # telling is best effort; the status shows it all the same
                 log.exception("feed notice not sent", extra={"feed": feed.source})
         return report
-
-    async def _finish(
-        self,
-        feed: FeedRecord,
-        fetched: Fetched,
-        outcome: FetchOutcome,
-        error: str | None,
-        ingested: Ingested | None,
-        ttl: float | None,
-    ) -> PollReport:
-        """Record the poll: validators, next due time, failures, pause."""
-        now = utcnow()
-        failed = outcome in FAILED
-        failures = feed.failures + 1 if failed else 0
-        failing_since = (feed.failing_since or now) if failed else None
-        if failed:
-            due = now + backoff(outcome, failures, feed.interval, fetched.retry_after)
-        else:
-            wait = healthy_wait(feed.interval, fetched.max_age, ttl)
-            due = now + wait if wait is not None else next_slot(feed.source, feed.interval, now)
-        pause = should_pause(failing_since, now)
-        status = outcome.value if ingested is None else f"{outcome.value}: {ingested.summary()}"
-        result = FeedResult(
-            fetched_at=now,
-            status=status,
-            error=error if failed else None,
-            etag=fetched.etag if not failed else feed.etag,
-            last_modified=fetched.last_modified if not failed else feed.last_modified,
-            url=fetched.moved_to,
-            next_due_at=due,
-            failures=failures,
-            failing_since=failing_since,
-            paused_reason=f"failing since {failing_since:%Y-%m-%d %H:%M} UTC: {error}"
-            if pause and failing_since is not None
-            else None,
-            seeded=ingested is not None,
-        )
-        stored = await self.storage.feeds.finish(feed.source, result) or feed
-        before = _outcome_of(feed.last_status)
-        notice = notice_for(outcome, before, feed.failures, failures, pause)
-        log.log(
-            logging.WARNING if failed else logging.INFO,
-            "feed polled",
-            extra={"feed": feed.source, "status": status, "error": error, "failures": failures},
-        )
-        # a report outlives the round; the body it was read from does not
-        return PollReport(stored, replace(fetched, body=b""), ingested, error, due, notice)
 
     async def _ingest(self, feed: FeedRecord, parsed: ParsedFeed) -> Ingested:
         """Store a feed's new items and correct the recently changed ones, oldest first."""

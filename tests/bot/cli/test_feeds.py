@@ -12,7 +12,7 @@ import pytest_asyncio
 
 from storage.backends import open_storage, sqlite_url
 from tests.bot.feeds.support import FeedServer, Item, rss
-from tests.helpers import PROCESS_TIMEOUT, cli_env
+from tests.helpers import PROCESS_TIMEOUT, ROOT, cli_env
 
 ALLOW = {"FEEDS_ALLOW_PRIVATE": "1"}
 
@@ -132,3 +132,39 @@ async def test_remove_stops_reading_and_keeps_the_briefs(
     code, out, _ = await cli("feeds", "list", "--db", "lib.db", cwd=tmp_path)
     assert out == ""
     assert await stored_titles(tmp_path / "lib.db") == ["Story 1"]
+
+
+async def test_poll_once_ingests_a_folder_of_real_world_feeds(
+    tmp_path: Path, server: FeedServer
+) -> None:
+    """Each file of tests/fixtures/feeds/real/ served as a feed, added, then polled again."""
+    folder = ROOT / "tests" / "fixtures" / "feeds" / "real"
+    kinds = {
+        ".json": "application/feed+json",
+        ".xml": "application/xml",
+        ".rss": "application/rss+xml",
+        ".atom": "application/atom+xml",
+    }
+    files = sorted(folder.iterdir())
+    assert len(files) >= 4
+    for number, path in enumerate(files):
+        url = server.serve(
+            f"/{path.name}",
+            path.read_bytes(),
+            content_type=kinds.get(path.suffix, "application/xml"),
+        )
+        code, _, err = await cli(
+            "feeds", "add", url, "--name", f"real-{number}", "--db", "lib.db", cwd=tmp_path
+        )
+        assert code == 0, err
+        assert "Traceback" not in err
+
+    code, out, err = await cli("feeds", "poll", "--once", "--all", "--db", "lib.db", cwd=tmp_path)
+
+    assert code == 0, err
+    assert "Traceback" not in err
+    assert sorted(line.split("\t")[0] for line in out.splitlines()) == [
+        f"real-{n}" for n in range(len(files))
+    ]
+    assert all("\tnot-modified" in line for line in out.splitlines())
+    assert len(await stored_titles(tmp_path / "lib.db")) == 9  # every item of the four
