@@ -21,6 +21,8 @@ FEATURE_LOGGERS = {
     "bot.brief": "bot.briefs",
     "bot.cogs.briefs": "bot.briefs",
     "bot.cogs.autopost": "bot.autopost",
+    "bot.feeds": "bot.feeds",
+    "bot.cogs.feeds": "bot.feeds",
     "bot.cli": "bot.cli",
     "storage": "storage",
     "storage.postgres": "storage.postgres",

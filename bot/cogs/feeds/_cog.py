@@ -12,7 +12,15 @@ from discord.ext import commands, tasks
 
 from bot.cogs.feeds import _managing
 from bot.cogs.feeds._newsroom import ResumeButton, tell_newsroom
-from bot.feeds import DEFAULT_INTERVAL, MAX_INTERVAL, MIN_INTERVAL, FeedNotice, Poller, fetcher_for
+from bot.feeds import (
+    DEFAULT_INTERVAL,
+    MAX_INTERVAL,
+    MIN_INTERVAL,
+    FeedNotice,
+    Poller,
+    PollReport,
+    fetcher_for,
+)
 from bot.publishers import NotPublisher, is_publisher
 
 if TYPE_CHECKING:
@@ -43,6 +51,7 @@ class FeedCommands(
         self.poller = Poller(
             bot.storage, self.fetcher, max_chars=bot.settings.brief_max_chars, notify=self._tell
         )
+        self._round: asyncio.Future[list[PollReport]] | None = None
 
     async def _tell(self, notice: FeedNotice) -> None:
         await tell_newsroom(self.bot, notice)
@@ -53,17 +62,19 @@ class FeedCommands(
         self.poll.start()
 
     async def cog_unload(self) -> None:
-        """Stop polling: a poll in flight gets a few seconds to record what it fetched (a feed
-        cut short is fetched again once its lease ends); then close the fetcher."""
+        """Stop polling: a round in flight gets a few seconds to record what it fetched (a
+        feed cut short is fetched again once its lease ends); then close the fetcher."""
         self.bot.remove_persistent_items(ResumeButton)
-        self.poll.stop()
-        task = self.poll.get_task()
-        if task is not None and not task.done():
+        self.poll.cancel()  # its wait for the next round; a round in flight is shielded
+        round_ = self._round
+        if round_ is not None and not round_.done():
             try:
                 async with asyncio.timeout(STOP_GRACE):
-                    await asyncio.shield(task)
+                    await asyncio.shield(round_)
             except TimeoutError:
-                self.poll.cancel()
+                round_.cancel()
+            except Exception:  # the round logs its own failure
+                pass
         await self.fetcher.close()
 
     async def interaction_check(self, interaction: Interaction) -> bool:  # type: ignore[override]
@@ -74,11 +85,19 @@ class FeedCommands(
 
     @tasks.loop(seconds=POLL_EVERY)
     async def poll(self) -> None:
-        """Fetch the feeds that are due; a failure is logged, and the next round goes on."""
+        """Fetch the feeds that are due; a failure is logged, and the next round goes on. The
+        round runs as a task of its own, so stopping the loop never cuts one in half."""
+        self._round = round_ = asyncio.ensure_future(self.poller.poll_due())
         try:
-            await self.poller.poll_due()
+            await asyncio.shield(round_)
+        except asyncio.CancelledError:
+            raise
         except Exception:
             log.exception("feed polling failed; trying again next round")
+
+    @poll.before_loop
+    async def _before_poll(self) -> None:
+        await self.bot.wait_until_ready()  # the newsroom can be told from then on
 
     @app_commands.command(name="add", description="Read briefs from a feed (RSS, Atom, JSON)")
     @app_commands.describe(
