@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Any, Self
 
 import discord
 
+from bot.brief.text import truncate
 from bot.cogs.feeds._texts import notice_text, status_embed
 from bot.errors import NotFoundError
 from bot.feeds import FeedNotice, Notice
+from bot.limits import MESSAGE_CONTENT
 from bot.publishers import PublisherOnly
 from bot.ui.components import IdFormat, PersistentItem, message_view
 
@@ -72,7 +74,7 @@ async def tell_newsroom(bot: BriefBot, notice: FeedNotice) -> None:
     channel = bot.get_partial_messageable(channel_id)
     try:
         await channel.send(
-            notice_text(notice.kind, notice.feed, notice.error),
+            truncate(notice_text(notice.kind, notice.feed, notice.error), MESSAGE_CONTENT),
             view=view or discord.utils.MISSING,
             allowed_mentions=discord.AllowedMentions.none(),
         )

@@ -8,7 +8,7 @@ import discord
 
 from bot.brief.text import truncate
 from bot.feeds import DryRun, Notice, PollReport
-from bot.limits import EMBED_DESCRIPTION, EMBED_FIELD_VALUE, EMBED_TITLE
+from bot.limits import EMBED_DESCRIPTION, EMBED_FIELD_VALUE, EMBED_TITLE, MESSAGE_CONTENT
 from storage.feeds import FeedRecord
 
 #: Items a dry run shows.
@@ -71,7 +71,7 @@ def feed_list(feeds: list[FeedRecord]) -> str:
     ]
     if len(feeds) > LISTED:
         lines.append(f"… and {len(feeds) - LISTED} more (`python -m bot feeds list`).")
-    return truncate("\n".join(lines), 2000)
+    return truncate("\n".join(lines), MESSAGE_CONTENT)
 
 
 def dry_run_text(trial: DryRun) -> str:
@@ -89,7 +89,7 @@ def dry_run_text(trial: DryRun) -> str:
         lines.append(f"… and {len(parsed.items) - SHOWN_ITEMS} more.")
     if parsed.skipped:
         lines.append(f"Left out: {truncate('; '.join(parsed.skipped), 400)}")
-    return truncate("\n".join(lines), 2000)
+    return truncate("\n".join(lines), MESSAGE_CONTENT)
 
 
 def added_text(feed: FeedRecord, seeded: PollReport) -> str:
