@@ -68,7 +68,7 @@ def test_check_command_passes_on_a_fresh_setup(tmp_path: Path) -> None:
 
     result = run_cli("check", cwd=tmp_path, env={"DISCORD_TOKEN": "not-a-real-token"})
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "ok   command payloads valid (/autopost, /brief)" in result.stdout
+    assert "ok   command payloads valid (/autopost, /brief, /feed)" in result.stdout
     assert "ok   integrity check ok" in result.stdout
     assert "next start syncs globally" in result.stdout
     assert "Traceback" not in result.stderr
