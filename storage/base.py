@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from pydantic_core import to_json
 
 from storage.errors import DuplicateIdError
-from storage.models import MAX_BRIEF_ID, STORED, Brief, BriefContent, SearchHit
+from storage.models import COPY_FIELDS, MAX_BRIEF_ID, STORED, Brief, BriefContent, SearchHit
 from storage.schema import PRIMARY_KEYS as SCHEMA_KEYS
 from storage.schema import TABLES as SCHEMA
 from storage.schema import TOPICS_COLUMN
@@ -26,7 +26,10 @@ from storage.search import fingerprint
 from storage.sql import Connection, Database, Row
 
 #: Audit actions, as the audit_log CHECK constraint allows them.
-ACTIONS = frozenset({"add", "edit", "delete", "import"})
+#: What an audit entry records: a brief added, edited, retracted or imported; held until a
+#: time or given a new one ("schedule", its note the time), released ("release"), or
+#: withdrawn before anyone saw it ("cancel").
+ACTIONS = frozenset({"add", "edit", "delete", "import", "schedule", "release", "cancel"})
 
 #: Most matches `search` ranks: the newest ones by id. Ranking every match of a common word
 #: would cost time in proportion to the library; this keeps a search's cost bounded.
@@ -59,7 +62,7 @@ def check_table(table: str) -> None:
 def snapshot(content: BriefContent) -> str:
     """Return the audit log's JSON record of a brief's content (identity left out), its topics
     under their stored name (storage/schema.py), so the hashes stored before stay true."""
-    record = content.model_dump(mode="json", include=set(BriefContent.model_fields))
+    record = content.model_dump(mode="json", include=set(COPY_FIELDS))
     stored = {TOPICS_COLUMN if key == "topics" else key: value for key, value in record.items()}
     return to_json(stored).decode()
 
@@ -143,7 +146,7 @@ def with_ids(
     backfill: bool = False,
 ) -> list[Brief]:
     """Give items without identity consecutive ids from `first_id` (and the `backfill` flag);
-    `Brief` items keep theirs."""
+    `Brief` items keep theirs. A release time not after `now` holds nothing: stored visible."""
     stored: list[Brief] = []
     next_id = first_id
     for item in items:
@@ -152,6 +155,8 @@ def with_ids(
         else:
             fields = {**item.__dict__, "id": next_id, "created_at": now, "created_by": created_by}
             fields["backfill"] = backfill
+            if item.release_at is not None and item.release_at <= now:
+                fields["release_at"] = None
             stored.append(Brief.model_validate(fields, context=STORED))
             next_id += 1
     return stored

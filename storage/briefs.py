@@ -29,7 +29,7 @@ from storage.models import (
     brief_number,
 )
 from storage.rows import audit_entry, brief_of
-from storage.schema import visible
+from storage.schema import KEPT, scheduled, visible
 from storage.topics import TopicCount, tally, topic_key
 from storage.writing import BriefWriter
 
@@ -41,6 +41,9 @@ TOPICS_TTL_SECONDS = 60.0
 
 _SELECT = f"SELECT {', '.join(BRIEF_COLUMNS)} FROM briefs"
 _LIVE = visible()
+_HELD = scheduled()
+#: Most held briefs `suggest_held` looks through (the soonest due): a newsroom holds a few.
+HELD_SUGGESTIONS = 1000
 _NEWEST_FIRST = "ORDER BY COALESCE(published_at, created_at) DESC, id DESC"
 
 
@@ -80,22 +83,59 @@ class Briefs(BriefWriter):
             if len(rows) < FILL_BATCH:
                 return filled
 
-    async def get(self, brief_id: int) -> Brief | None:
-        """Return a live brief, or None if it never existed or was deleted."""
+    async def get(self, brief_id: int, *, held: bool = False) -> Brief | None:
+        """Return a live brief, or None if it never existed, was deleted or is held until its
+        release time; with `held` (for publishers), a held one too (`release_at` says so)."""
         if not valid_id(brief_id):
             return None
+        which = KEPT if held else _LIVE
         async with self._db.read() as conn:
-            row = await conn.fetchrow(f"{_SELECT} WHERE id = ? AND {_LIVE}", brief_id)
+            row = await conn.fetchrow(f"{_SELECT} WHERE id = ? AND {which}", brief_id)
         return None if row is None else brief_of(row)
 
+    async def scheduled(self, *, limit: int, offset: int = 0) -> list[Brief]:
+        """Return held briefs, the soonest due first (a page of `limit` from `offset`)."""
+        if limit <= 0:
+            return []
+        async with self._db.read() as conn:
+            rows = await conn.fetch(
+                f"{_SELECT} WHERE {_HELD} ORDER BY release_at, id LIMIT ? OFFSET ?",
+                limit,
+                max(offset, 0),
+            )
+        return [brief_of(row) for row in rows]
+
+    async def scheduled_count(self) -> int:
+        """Return how many briefs are held until their release time."""
+        async with self._db.read() as conn:
+            return int(await conn.fetchval(f"SELECT count(*) FROM briefs WHERE {_HELD}"))
+
+    async def suggest_held(self, prefix: str, *, limit: int = 25) -> list[Brief]:
+        """Return held briefs for autocomplete, soonest due first: the one numbered `prefix`
+        (`42`, `#42`), else those whose title holds every word typed (the last as a prefix)."""
+        if limit <= 0:
+            return []
+        number = brief_number(prefix)
+        if number is not None:
+            brief = await self.get(number, held=True)
+            return [brief] if brief is not None and brief.release_at is not None else []
+        words = prefix.casefold().split()
+        async with self._db.read() as conn:
+            rows = await conn.fetch(
+                f"{_SELECT} WHERE {_HELD} ORDER BY release_at, id LIMIT ?", HELD_SUGGESTIONS
+            )
+        found = [brief_of(row) for row in rows]
+        return [b for b in found if all(word in b.title.casefold() for word in words)][:limit]
+
     async def retraction(self, brief_id: int) -> Retraction | None:
-        """Return what a deleted brief's copies say of it, or None if it is live or unknown."""
+        """Return what a deleted brief's copies say of it, or None if it is live or unknown (or
+        was withdrawn while held: nobody saw it, so nothing is said of it)."""
         if not valid_id(brief_id):
             return None
         async with self._db.read() as conn:
             row = await conn.fetchrow(
                 "SELECT id AS brief_id, title, retraction AS reason, deleted_at AS at FROM briefs"
-                " WHERE id = ? AND deleted_at IS NOT NULL",
+                " WHERE id = ? AND deleted_at IS NOT NULL AND release_at IS NULL",
                 brief_id,
             )
         return None if row is None else Retraction.model_validate(row)
@@ -261,15 +301,21 @@ class Briefs(BriefWriter):
             )
         return [audit_entry(row) for row in rows]
 
-    async def iter_all(self, *, batch: int = 500, retracted: bool = False) -> AsyncIterator[Brief]:
-        """Yield every live brief (with `retracted`, retracted ones too), oldest id first,
-        reading `batch` rows at a time.
+    async def iter_all(
+        self, *, batch: int = 500, retracted: bool = False, held: bool = False
+    ) -> AsyncIterator[Brief]:
+        """Yield every live brief (with `retracted`, retracted ones too; with `held`, those
+        held until their release time, and those withdrawn while held, too), oldest id
+        first, reading `batch` rows at a time.
 
         The database is free between batches, so the consumer may use it meanwhile.
         """
         if batch <= 0:
             raise ValueError("batch must be positive")
-        which = "" if retracted else f" AND {_LIVE}"
+        kept = [] if retracted else [KEPT]
+        if not held:
+            kept.append("release_at IS NULL")
+        which = "".join(f" AND {condition}" for condition in kept)
         last = 0  # below every brief id
         while True:
             async with self._db.read() as conn:

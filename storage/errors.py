@@ -70,6 +70,15 @@ class ExternalRetractedError(Exception):
         super().__init__(f"brief #{brief_id} under this external id was retracted")
 
 
+class AlreadyReleasedError(Exception):
+    """A release time given for a brief that is already out: what members saw cannot be
+    held again (retract it instead)."""
+
+    def __init__(self, brief_id: int) -> None:
+        self.brief_id = brief_id
+        super().__init__(f"brief #{brief_id} is already released; it cannot be held again")
+
+
 class SourceNameError(ValueError):
     """A source name that is not one (or is reserved)."""
 

@@ -116,6 +116,10 @@ class BriefContent(BaseModel):
         default_factory=list, validation_alias=AliasChoices("topics", OLD_TOPICS_KEY)
     )
     published_at: datetime | None = None
+    #: Held until then (scheduled, or under embargo): visible to publishers only, released by
+    #: the bot at that time (docs/scheduling.md). None: visible once stored. Not part of what
+    #: the brief says (its content hash and audit snapshots leave it out).
+    release_at: datetime | None = None
 
     @field_validator("title", "what_happened")
     @classmethod
@@ -157,7 +161,7 @@ class BriefContent(BaseModel):
             raise ValueError(f"the link {problem}")
         return value
 
-    @field_validator("published_at")
+    @field_validator("published_at", "release_at")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
         return None if value is None else check_time(value)
@@ -166,6 +170,10 @@ class BriefContent(BaseModel):
         """Return the text of one summary section by its field name."""
         value = getattr(self, field)
         return value if isinstance(value, str) else None
+
+
+#: The fields of what a brief says: its content but when it is released.
+COPY_FIELDS = frozenset(BriefContent.model_fields) - {"release_at"}
 
 
 class Brief(BriefContent):
@@ -187,6 +195,9 @@ class Brief(BriefContent):
     #: Stored from a feed's backlog when the feed was added: searchable and shown, never
     #: auto-posted (an export carries it, so an import keeps it so).
     backfill: bool = False
+    #: When the brief, held until its release time, was released (None: never held). Its
+    #: `created_at` is then that moment too: to readers and subscriptions it is new then.
+    released_at: datetime | None = None
 
     @field_validator("id")
     @classmethod
@@ -201,7 +212,7 @@ class Brief(BriefContent):
     def _aware_created(cls, value: datetime) -> datetime:
         return check_time(value)
 
-    @field_validator("updated_at", "retracted_at")
+    @field_validator("updated_at", "retracted_at", "released_at")
     @classmethod
     def _aware_updated(cls, value: datetime | None) -> datetime | None:
         return None if value is None else check_time(value)

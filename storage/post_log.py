@@ -234,11 +234,12 @@ class PostLog:
 
     async def trace(self, guild_id: int, brief_id: int) -> PostTrace | None:
         """Return a brief, live or retracted, with what the post log holds of it in the
-        guild's channels (`/autopost why`); None if no such brief was ever stored."""
+        guild's channels (`/autopost why`); None if no such brief was ever stored, or it is
+        held until its release time (or was withdrawn then): nobody but publishers sees it."""
         async with self._db.read() as conn:
             brief = await conn.fetchrow(
                 "SELECT id AS brief_id, title, tags, created_at, deleted_at, backfill FROM briefs"
-                " WHERE id = ?",
+                " WHERE id = ? AND release_at IS NULL",
                 brief_id,
             )
             if brief is None:

@@ -12,12 +12,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from storage.base import Backend, content_key
 from storage.briefs import Briefs
-from storage.errors import ExternalIdTakenError, ExternalRetractedError
-from storage.models import AuditEntry, Brief, BriefContent
+from storage.errors import AlreadyReleasedError, ExternalIdTakenError, ExternalRetractedError
+from storage.models import AuditEntry, Brief, BriefContent, utcnow
+from storage.writing import Released
 
 log = logging.getLogger("storage")
 
@@ -166,12 +168,14 @@ class Publisher:
         self._announcements = announcements
 
     async def publish(self, content: BriefContent, *, by: Actor) -> Brief:
-        """Store one new brief (audited as 'add') and announce it."""
+        """Store one new brief (audited as 'add') and announce it; one whose `release_at` is
+        ahead is held until then, announced when `release_due` releases it."""
         actor_id, source = _audited(by)
         brief = await self._briefs.add(
             content, created_by=actor_id, source=source, label=_label(by)
         )
-        await self._announcements.announce(Announcement(Change.PUBLISHED, brief.id))
+        if brief.release_at is None:
+            await self._announcements.announce(Announcement(Change.PUBLISHED, brief.id))
         return brief
 
     async def publish_many(
@@ -188,8 +192,9 @@ class Publisher:
         stored = await self._briefs.add_many(
             items, created_by=actor_id, source=source, skip_present=skip_present, label=_label(by)
         )
-        if stored and announce:
-            await self._announcements.announce(Announcement(Change.PUBLISHED, stored[-1].id))
+        out = [brief for brief in stored if brief.release_at is None]
+        if out and announce:
+            await self._announcements.announce(Announcement(Change.PUBLISHED, out[-1].id))
         return stored
 
     async def correct(
@@ -201,8 +206,9 @@ class Publisher:
         base: Brief | None = None,
         note: str | None = None,
     ) -> Brief | None:
-        """Replace a live brief's content (see `Briefs.update`) and announce the edit, so its
-        posted copies follow; None if it is missing or retracted."""
+        """Replace a brief's content (see `Briefs.update`) and announce the edit, so its
+        posted copies follow; None if it is missing or retracted. A held brief stays held:
+        its edit is no correction, and nothing is announced."""
         actor_id, source = _audited(by)
         brief = await self._briefs.update(
             brief_id,
@@ -213,9 +219,43 @@ class Publisher:
             note=note,
             label=_label(by),
         )
-        if brief is not None:
+        if brief is not None and brief.release_at is None:
             await self._announcements.announce(Announcement(Change.EDITED, brief.id))
         return brief
+
+    async def schedule(self, brief_id: int, release_at: datetime, *, by: Actor) -> Brief | None:
+        """Hold a held brief until another time (audited); one not after now is released at
+        once. None if the brief is not held (released meanwhile, retracted, or never held)."""
+        actor_id, source = _audited(by)
+        brief = await self._briefs.reschedule(
+            brief_id, release_at, actor_id=actor_id, source=source, label=_label(by)
+        )
+        if brief is not None and release_at <= utcnow():
+            await self.release(brief_id, by=by)
+            return await self._briefs.get(brief_id, held=True)
+        return brief
+
+    async def release(self, brief_id: int, *, by: Actor) -> bool:
+        """Release a held brief now, whatever its time (audited by `by`), and announce it;
+        False if it is not held (released meanwhile, retracted, or never held)."""
+        actor_id, source = _audited(by)
+        released = await self._briefs.release_due(
+            only=brief_id, actor_id=actor_id, source=source, label=_label(by)
+        )
+        await self._announce_released(released)
+        return bool(released)
+
+    async def release_due(self, *, now: datetime | None = None) -> list[Released]:
+        """Release the held briefs due by `now` (see `Briefs.release_due`: each once, however
+        many processes ask), announce them as published, and return them."""
+        released = await self._briefs.release_due(now=now)
+        await self._announce_released(released)
+        return released
+
+    async def _announce_released(self, released: list[Released]) -> None:
+        if released:  # one announcement wakes auto-posting for the whole batch
+            newest = max(item.brief_id for item in released)
+            await self._announcements.announce(Announcement(Change.PUBLISHED, newest))
 
     async def retract(self, brief_id: int, *, by: Actor, reason: str | None = None) -> bool:
         """Retract a live brief (see `Briefs.delete`) and announce it; False if absent."""
@@ -246,6 +286,10 @@ class Publisher:
         `backfill` (a feed's backlog when it was added: never auto-posted) if asked; a
         correction never changes that. Raises ExternalRetractedError if the source retracted
         that brief.
+
+        A `release_at` ahead holds a created brief until then; a held brief follows what the
+        source sends (a new time reschedules it, none or one passed releases it now); a
+        brief already out is never held again: AlreadyReleasedError.
         """
         key = content_key(content)
         for _ in range(UPSERT_ATTEMPTS):
@@ -265,12 +309,41 @@ class Publisher:
                 return Upsert(brief, UpsertOutcome.CREATED)
             if existing.retracted_at is not None:
                 raise ExternalRetractedError(existing.id)
+            if existing.release_at is not None:
+                held = await self._upsert_held(source, existing, content, key)
+                if held is not None:
+                    return held
+                continue
+            if content.release_at is not None and content.release_at > utcnow():
+                raise AlreadyReleasedError(existing.id)
             if content_key(existing) == key:
                 return Upsert(existing, UpsertOutcome.UNCHANGED)
             corrected = await self.correct(existing.id, content, by=source, note=correction)
             if corrected is not None:
                 return Upsert(corrected, UpsertOutcome.CORRECTED)
         raise RuntimeError(f"{source.name}/{external_id} kept changing; nothing more was tried")
+
+    async def _upsert_held(
+        self, source: Source, existing: Brief, content: BriefContent, key: str
+    ) -> Upsert | None:
+        """Bring a held brief to what the source now sends: its content (no correction:
+        nobody saw it), and its release time (none, or one passed: released now). None if
+        it was released or retracted meanwhile (the upsert tries again)."""
+        due = content.release_at
+        release_now = due is None or due <= utcnow()
+        if content_key(existing) == key and due == existing.release_at:
+            return Upsert(existing, UpsertOutcome.UNCHANGED)
+        brief: Brief | None = existing
+        if content_key(existing) != key:
+            brief = await self.correct(existing.id, content, by=source)
+        if brief is not None and due is not None and not release_now and due != brief.release_at:
+            brief = await self.schedule(existing.id, due, by=source)
+        if brief is not None and release_now and not await self.release(existing.id, by=source):
+            brief = None
+        if brief is None:
+            return None
+        now = await self._briefs.get(existing.id, held=True)
+        return None if now is None else Upsert(now, UpsertOutcome.CORRECTED)
 
     async def retract_external(
         self, source: Source, external_id: str, reason: str | None = None

@@ -3,7 +3,8 @@
 Every brief numbered up to a subscription's `queue_from` is settled for it: posted or skipped
 (a post log row), retracted, stored before it began, or not one its topics select. A round
 reads only what may have changed since: briefs numbered past the mark, briefs edited since
-the last round looked (a new topic may select one), and refused posts of edited briefs. So its
+the last round looked (a new topic may select one), briefs released since then (held under an
+older number until their time), and refused posts of edited briefs. So its
 work follows what was published, not the size of the library. Whatever unsettles a brief again
 (a claim given back, an edit of the subscription) moves the mark back and counts in
 `queue_version`, so a round that read the mark before never moves it past that brief.
@@ -48,6 +49,7 @@ def _candidates(db: Backend) -> str:
     # SQLite, planning without statistics, would rather walk every number below the mark, or
     # the channel's whole post history, than these indexes of the few rows that changed.
     edited = db.dialect.indexed_by("briefs_updated")
+    released = db.dialect.indexed_by("briefs_released")
     refused = db.dialect.indexed_by("post_log_rejected")
     return (
         "SELECT b.id, b.tags FROM briefs AS b WHERE b.id IN ("
@@ -56,6 +58,10 @@ def _candidates(db: Backend) -> str:
         f" UNION SELECT b.id FROM briefs AS b {edited} WHERE b.updated_at > ? AND b.id <= ?"
         f" AND {live}"
         f" AND b.created_at > ? AND {_UNPOSTED}"
+        # Released since the round looked: held under an older number, stored (as released)
+        # just now.
+        f" UNION SELECT b.id FROM briefs AS b {released} WHERE b.released_at > ? AND b.id <= ?"
+        f" AND {live} AND {_UNPOSTED}"
         f" UNION SELECT p.brief_id FROM post_log AS p {refused}"
         " JOIN briefs AS b ON b.id = p.brief_id"
         f" WHERE p.channel_id = ? AND p.rejected_at IS NOT NULL AND p.message_id IS NULL"
@@ -110,9 +116,11 @@ class Queue:
         since, channel = subscription.subscribed_at, subscription.channel_id
         scanned = mark["queue_scanned_at"]
         edited_since = None if scanned is None else scanned - CLOCK_MARGIN
+        released_since = since if edited_since is None else max(since, edited_since)
         return [
             mark["queue_from"], since, channel,
             edited_since, mark["queue_from"], since, channel,
+            released_since, mark["queue_from"], channel,
             channel,
         ]  # fmt: skip
 

@@ -7,14 +7,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from storage.base import content_key, snapshot
-from storage.models import STORED, AuditEntry, Brief, BriefContent
+from storage.models import COPY_FIELDS, STORED, AuditEntry, Brief, BriefContent
 from storage.schema import TOPICS_COLUMN
 from storage.sql import Row
 
 #: The column each field of a brief's content fills, in the order the model lists them (the
 #: topics keep their old name there: storage/schema.py).
 _CONTENT = {
-    field: TOPICS_COLUMN if field == "topics" else field for field in BriefContent.model_fields
+    field: TOPICS_COLUMN if field == "topics" else field
+    for field in BriefContent.model_fields
+    if field in COPY_FIELDS
 }
 
 
@@ -32,7 +34,8 @@ def audit_entry(row: Row) -> AuditEntry:
 
 
 def content_values(content: BriefContent) -> dict[str, Any]:
-    """Return the content columns of a brief as stored."""
+    """Return the content columns of a brief as stored (its release time is not one: holding
+    and releasing are their own writes)."""
     values = {column: getattr(content, field) for field, column in _CONTENT.items()}
     values[TOPICS_COLUMN] = list(content.topics)
     return values
@@ -51,6 +54,8 @@ def brief_row(brief: Brief) -> Row:
         "correction": brief.correction,
         "retraction": brief.retraction,
         "backfill": brief.backfill,
+        "release_at": brief.release_at,
+        "released_at": brief.released_at,
     }
 
 
@@ -64,7 +69,7 @@ def audit_rows(
 ) -> list[Row]:
     """Return the audit entries of newly stored briefs: one `action` each (by the user
     `actor_id` or the named `source`), with its correction note; then, for a retracted one
-    (an export read back), its retraction, when and why."""
+    (an export read back), its retraction, when and why; for a held one, when it is due."""
     rows = [
         {
             "brief_id": brief.id,
@@ -91,5 +96,19 @@ def audit_rows(
         }
         for brief in stored
         if brief.retracted_at is not None
+    ]
+    rows += [
+        {
+            "brief_id": brief.id,
+            "action": "schedule",
+            "actor_id": actor_id,
+            "source": source,
+            "source_label": label,
+            "at": at,
+            "snapshot": snapshot(brief),
+            "note": brief.release_at.isoformat(),
+        }
+        for brief in stored
+        if brief.release_at is not None and brief.retracted_at is None
     ]
     return rows

@@ -65,6 +65,8 @@ TABLES: Mapping[str, Mapping[str, Kind]] = MappingProxyType(
             "source_name": TEXT,
             "external_id": TEXT,
             "backfill": FLAG,
+            "release_at": TIME,
+            "released_at": TIME,
         },
         "audit_log": {
             "id": INT,
@@ -230,16 +232,30 @@ KINDS: Mapping[str, Kind] = MappingProxyType(_kinds())
 #: search backend, partial index and trigger about visibility says exactly this
 #: (tests/storage/test_schema.py reads both live schemas): a new state is one edit here, and
 #: one migration that test then asks for.
-VISIBLE = "deleted_at IS NULL"
+VISIBLE = "deleted_at IS NULL AND release_at IS NULL"
 #: The columns the definition reads.
-VISIBLE_COLUMNS = ("deleted_at",)
+VISIBLE_COLUMNS = ("deleted_at", "release_at")
+#: A brief held until its release time (scheduled, or under embargo): stored, shown to
+#: publishers only, and released by `storage.publishing.Publisher.release_due`. The one
+#: partial index of held briefs says exactly this too.
+SCHEDULED = "deleted_at IS NULL AND release_at IS NOT NULL"
+#: A brief not retracted, visible or held: what publishers may still edit or retract.
+KEPT = "deleted_at IS NULL"
 
 
 def visible(alias: str = "") -> str:
     """Return the condition true for a visible brief, on `alias`'s columns when joined."""
+    return _on(VISIBLE, alias)
+
+
+def scheduled(alias: str = "") -> str:
+    """Return the condition true for a held brief, on `alias`'s columns when joined."""
+    return _on(SCHEDULED, alias)
+
+
+def _on(condition: str, alias: str) -> str:
     if not alias:
-        return VISIBLE
-    condition = VISIBLE
+        return condition
     for column in VISIBLE_COLUMNS:
         condition = condition.replace(column, f"{alias}.{column}")
     return condition
@@ -264,4 +280,5 @@ MIGRATIONS: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = (
     ((16,), (12,)),  # post_log_by_brief
     ((17,), (13,)),  # webhook_deliveries
     ((18,), (14,)),  # feeds
+    ((19,), (15,)),  # release_at
 )

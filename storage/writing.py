@@ -8,6 +8,8 @@ entry point and announces what they committed. They announce nothing themselves.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from storage.base import (
@@ -25,13 +27,29 @@ from storage.copies import mark_copies_due
 from storage.errors import ExternalIdTakenError, StaleEditError
 from storage.models import Brief, BriefContent, utcnow
 from storage.rows import audit_rows, brief_of, brief_row, content_values
-from storage.schema import visible
+from storage.schema import KEPT, scheduled
 from storage.sql import Connection
 
 #: Briefs one `add_many` stores before the database is asked to settle (Backend.settle).
 BULK_WRITE = 1000
 
-_LIVE = visible()
+_HELD = scheduled()
+#: Held briefs one `release_due` releases at most (the rest in the next call).
+RELEASE_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Released:
+    """A held brief released: when it was due and when it went out."""
+
+    brief_id: int
+    due: datetime
+    at: datetime
+
+    @property
+    def late(self) -> timedelta:
+        """Return how long after its time the brief was released."""
+        return self.at - self.due
 
 
 class BriefWriter:
@@ -97,7 +115,7 @@ class BriefWriter:
             if external_id is not None:
                 await self._check_external(conn, source, external_id)
             rows = await conn.fetch(
-                f"SELECT id, content_hash, {_LIVE} AS live FROM briefs WHERE {any_of('id')}",
+                f"SELECT id, content_hash, {KEPT} AS live FROM briefs WHERE {any_of('id')}",
                 kept,
             )
             taken = {row["id"]: (row["content_hash"], not row["live"]) for row in rows}
@@ -105,7 +123,7 @@ class BriefWriter:
             if skip_present:
                 keys = [content_key(item) for item in items]
                 rows = await conn.fetch(
-                    f"SELECT content_hash FROM briefs WHERE {_LIVE} AND {any_of('content_hash')}",
+                    f"SELECT content_hash FROM briefs WHERE {KEPT} AND {any_of('content_hash')}",
                     keys,
                 )
                 live = {row["content_hash"] for row in rows}
@@ -136,12 +154,13 @@ class BriefWriter:
         note: str | None = None,
         label: str | None = None,
     ) -> Brief | None:
-        """Replace a live brief's content (audited as 'edit'); None if missing or deleted.
+        """Replace a brief's content (audited as 'edit'); None if missing or deleted.
 
         With `base`, the version the edit started from, raise StaleEditError when the brief
         was changed since (its `updated_at` differs), so no edit silently overwrites another.
         A correction `note` is kept in the audit trail and shown with the brief (until the
-        next note replaces it).
+        next note replaces it). A held brief stays held, at its time: its edit is no
+        correction (nobody saw it), so it keeps no note and has no copies to mark.
         """
         if not valid_id(brief_id):
             return None
@@ -152,7 +171,7 @@ class BriefWriter:
         assignments += [f"{column} = {slot}" for column, slot, _ in search]
         args = [*values.values(), *(value for _, _, value in search)]
         if note is not None:
-            assignments.append("correction = ?")
+            assignments.append("correction = CASE WHEN release_at IS NULL THEN ? END")
             args.append(note)
         args += [now, content_key(content), brief_id]
         based = ""
@@ -162,17 +181,19 @@ class BriefWriter:
         async with self._db.transaction() as conn:
             row = await conn.fetchrow(
                 f"UPDATE briefs SET {', '.join(assignments)}, updated_at = ?, content_hash = ?"
-                f" WHERE id = ? AND {_LIVE}{based} RETURNING {', '.join(BRIEF_COLUMNS)}",
+                f" WHERE id = ? AND {KEPT}{based} RETURNING {', '.join(BRIEF_COLUMNS)}",
                 *args,
             )
             if row is None:
-                if base is not None and await self._is_live(conn, brief_id):
+                if base is not None and await self._is_kept(conn, brief_id):
                     raise await self._stale(conn, brief_id)
                 return None
             brief = brief_of(row)
-            audit = (actor_id, source, now, snapshot(brief), note, label)
+            held = brief.release_at is not None
+            audit = (actor_id, source, now, snapshot(brief), None if held else note, label)
             await self._audit(conn, brief_id, "edit", *audit)
-            await mark_copies_due(conn, brief_id, now)  # its posted copies are now behind
+            if not held:
+                await mark_copies_due(conn, brief_id, now)  # its posted copies are now behind
         return brief
 
     async def delete(
@@ -194,7 +215,7 @@ class BriefWriter:
         async with self._db.transaction() as conn:
             row = await conn.fetchrow(
                 "UPDATE briefs SET deleted_at = ?, updated_at = ?, retraction = ?"
-                f" WHERE id = ? AND {_LIVE} RETURNING {', '.join(BRIEF_COLUMNS)}",
+                f" WHERE id = ? AND {KEPT} RETURNING {', '.join(BRIEF_COLUMNS)}",
                 now,
                 now,
                 reason,
@@ -202,11 +223,106 @@ class BriefWriter:
             )
             if row is None:
                 return False
-            record = snapshot(brief_of(row))
-            audit = (actor_id, source, now, record, reason, label)
+            brief = brief_of(row)
+            audit = (actor_id, source, now, snapshot(brief), reason, label)
+            if brief.release_at is not None:  # withdrawn before anyone saw it: no copies
+                await self._audit(conn, brief_id, "cancel", *audit)
+                return True
             await self._audit(conn, brief_id, "delete", *audit)
             await mark_copies_due(conn, brief_id, now)  # its posted copies now retract it
         return True
+
+    async def reschedule(
+        self,
+        brief_id: int,
+        release_at: datetime,
+        *,
+        actor_id: int | None,
+        source: str | None = None,
+        label: str | None = None,
+    ) -> Brief | None:
+        """Hold a held brief until another time (audited as 'schedule'); None if it is not
+        held (released meanwhile, retracted, or never held). A time not after now releases
+        it with the next `release_due`."""
+        if not valid_id(brief_id):
+            return None
+        now = utcnow()
+        async with self._db.transaction() as conn:
+            row = await conn.fetchrow(
+                f"UPDATE briefs SET release_at = ? WHERE id = ? AND {_HELD}"
+                f" RETURNING {', '.join(BRIEF_COLUMNS)}",
+                release_at,
+                brief_id,
+            )
+            if row is None:
+                return None
+            brief = brief_of(row)
+            note = release_at.isoformat()
+            audit = (actor_id, source, now, snapshot(brief), note, label)
+            await self._audit(conn, brief_id, "schedule", *audit)
+        return brief
+
+    async def release_due(
+        self,
+        *,
+        now: datetime | None = None,
+        only: int | None = None,
+        actor_id: int | None = None,
+        source: str | None = None,
+        label: str | None = None,
+    ) -> list[Released]:
+        """Release the held briefs due by `now` (with `only`, that one brief, due or not),
+        oldest due first, at most RELEASE_BATCH; return those this call released.
+
+        Each is claimed once, whichever processes sharing the database ask at the same time:
+        the update that clears its `release_at` applies to a brief still held, and a brief
+        another transaction released is left out. Released, a brief is new to everyone:
+        `created_at` becomes the release (auto-posting treats it as just stored), and its
+        edits while held leave no trace on it (no correction note, no edit time).
+        """
+        now = now or utcnow()
+        args: list[Any]
+        if only is not None:
+            which, args = f"id = ? AND {_HELD}", [only]
+        else:
+            which, args = f"{_HELD} AND release_at <= ?", [now]
+        async with self._db.transaction() as conn:
+            due = await conn.fetch(
+                f"SELECT id, release_at FROM briefs WHERE {which} ORDER BY release_at, id LIMIT ?",
+                *args,
+                RELEASE_BATCH,
+            )
+            if not due:
+                return []
+            when = {int(row["id"]): row["release_at"] for row in due}
+            these = self._db.dialect.any_of("id")
+            rows = await conn.fetch(
+                "UPDATE briefs SET release_at = NULL, released_at = ?, created_at = ?,"
+                f" updated_at = NULL, correction = NULL WHERE {these} AND {_HELD}"
+                f" RETURNING {', '.join(BRIEF_COLUMNS)}",
+                now,
+                now,
+                list(when),
+            )
+            released = sorted((brief_of(row) for row in rows), key=lambda b: when[b.id])
+            await self._db.insert(
+                conn,
+                "audit_log",
+                [
+                    {
+                        "brief_id": brief.id,
+                        "action": "release",
+                        "actor_id": actor_id,
+                        "source": source,
+                        "source_label": label,
+                        "at": now,
+                        "snapshot": snapshot(brief),
+                        "note": when[brief.id].isoformat(),
+                    }
+                    for brief in released
+                ],
+            )
+        return [Released(brief.id, when[brief.id], now) for brief in released]
 
     async def _check_external(self, conn: Connection, source: str | None, external_id: str) -> None:
         """Raise ExternalIdTakenError if `source` already has a brief by `external_id`."""
@@ -218,8 +334,8 @@ class BriefWriter:
         if taken is not None:
             raise ExternalIdTakenError(int(taken))
 
-    async def _is_live(self, conn: Connection, brief_id: int) -> bool:
-        found = await conn.fetchval(f"SELECT 1 FROM briefs WHERE id = ? AND {_LIVE}", brief_id)
+    async def _is_kept(self, conn: Connection, brief_id: int) -> bool:
+        found = await conn.fetchval(f"SELECT 1 FROM briefs WHERE id = ? AND {KEPT}", brief_id)
         return found is not None
 
     async def _stale(self, conn: Connection, brief_id: int) -> StaleEditError:

@@ -55,7 +55,7 @@ async def table_names(url: str) -> set[str]:
 
 def test_migrations_are_numbered_in_order() -> None:
     migrations = load_migrations()
-    assert [m.version for m in migrations] == list(range(1, 15))
+    assert [m.version for m in migrations] == list(range(1, 16))
     assert [m.name for m in migrations] == [
         "schema",
         "content_hash_and_rejections",
@@ -71,8 +71,9 @@ def test_migrations_are_numbered_in_order() -> None:
         "post_log_by_brief",
         "webhook_deliveries",
         "feeds",
+        "release_at",
     ]
-    assert latest_version() == 14
+    assert latest_version() == 15
 
 
 async def test_two_processes_opening_an_empty_schema_migrate_once(pg_url: str) -> None:
