@@ -6,11 +6,13 @@ import json
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.brief.parsing import DEFAULT_MAX_CHARS
+from bot.brief.when import zone_named
 from storage.backends import backend_of, sqlite_url
 from storage.errors import DatabaseUrlError
 
@@ -78,6 +80,8 @@ class Settings(BaseSettings):
     #: How a feed's publisher can reach whoever runs this bot (a URL or an email address),
     #: sent in the User-Agent of every feed fetch.
     feeds_contact: str | None = None
+    #: The newsroom's time zone (an IANA name): how publishers' release times are read.
+    timezone: str = "UTC"
 
     @field_validator("admin_user_ids", "admin_role_ids", "shard_ids", mode="before")
     @classmethod
@@ -102,6 +106,16 @@ class Settings(BaseSettings):
             except re.error as exc:
                 raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from exc
         return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return zone_named(value).key
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """Return the newsroom's time zone."""
+        return zone_named(self.timezone)
 
     @field_validator("api_listen")
     @classmethod

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.brief.parsing import BriefParseError
 from bot.errors import UserFacingError
 from storage.models import Brief, BriefContent
 
@@ -140,8 +141,11 @@ class DraftStore:
 
 
 def carry_hidden(source: BriefContent, content: BriefContent) -> BriefContent:
-    """Keep the field the form does not show (the publication date) from the source."""
-    return content.model_copy(update={"published_at": source.published_at})
+    """Keep the fields the form does not show (the publication date, the release time) from
+    the source."""
+    return content.model_copy(
+        update={"published_at": source.published_at, "release_at": source.release_at}
+    )
 
 
 def merge_upload(original: Brief, upload: BriefContent) -> BriefContent:
@@ -149,6 +153,8 @@ def merge_upload(original: Brief, upload: BriefContent) -> BriefContent:
 
     A text brief cannot state links or a publication date, so those stay as they were; its
     topics change only with a topics line (an empty one removes them), JSON's with `topics`.
+    Its release time is the brief's: `/brief schedule` moves it, an edit never does (a file
+    stating another is refused, BriefParseError, rather than silently kept).
     """
     kept = {
         name: getattr(original, name)
@@ -157,4 +163,11 @@ def merge_upload(original: Brief, upload: BriefContent) -> BriefContent:
     }
     if "topics" not in upload.model_fields_set:
         kept["topics"] = original.topics
+    stated = upload.release_at if "release_at" in upload.model_fields_set else None
+    if stated is not None and stated != original.release_at:
+        raise BriefParseError(
+            "the file's RELEASE line gives another release time; an edit keeps the brief's"
+            " (remove the line, or keep it as it was), and `/brief schedule` moves it"
+        )
+    kept["release_at"] = original.release_at
     return upload.model_copy(update=kept)

@@ -193,7 +193,8 @@ def parse_upload(
 def _content_only(content: BriefContent) -> BriefContent:
     """Drop an exported brief's identity: an upload is always new content.
 
-    What the file left unstated stays unset (`merge_upload` keeps the brief's topics then).
+    What the file left unstated stays unset (`merge_upload` keeps the brief's topics and
+    release time then: a file without those lines, or JSON without those keys).
     """
     fields = content.model_dump(include=set(BriefContent.model_fields), exclude_unset=True)
     return BriefContent.model_validate(fields)

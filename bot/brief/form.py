@@ -63,7 +63,8 @@ def form_from_content(
     read alone would end at its first.
     """
     derived = has_derived_title(content)
-    summary = format_brief(content.model_copy(update={"body": ""})).rstrip("\n").split("\n")
+    shown = content.model_copy(update={"body": "", "release_at": None})  # not in the form
+    summary = format_brief(shown).rstrip("\n").split("\n")
     if not (edit or derived):
         summary = summary[1:]
     last = next(

@@ -7,6 +7,8 @@ The format itself is specified once, in docs/brief-format.md.
 from bot.brief.parsing._common import (
     DEFAULT_MAX_CHARS,
     NO_WHAT_HAPPENED,
+    RELEASE_EMOJI,
+    RELEASE_LABEL,
     TOPICS_EMOJI,
     TOPICS_LABEL,
     BriefParseError,
@@ -18,6 +20,8 @@ from bot.brief.parsing._text_format import format_brief, is_separator, parse_bri
 __all__ = [
     "DEFAULT_MAX_CHARS",
     "NO_WHAT_HAPPENED",
+    "RELEASE_EMOJI",
+    "RELEASE_LABEL",
     "TOPICS_EMOJI",
     "TOPICS_LABEL",
     "BriefParseError",

@@ -1,15 +1,19 @@
-"""What both formats share: the error they raise, the size limit, text decoding, topics' names.
+"""What both formats share: the error they raise, the size limit, text decoding, the names of
+the topics and release lines, and what a release time without its offset is told.
 
 The format is docs/brief-format.md.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 
+from bot.brief.text import truncate
 from bot.errors import UserFacingError
 from storage.models import SECTIONS
 
@@ -26,6 +30,14 @@ NO_WHAT_HAPPENED = (
 TOPICS_FIELD = "topics"
 TOPICS_LABEL = "TOPICS"
 TOPICS_EMOJI = "🏷️"
+#: The field a release line fills, its label and emoji as `format_brief` writes them.
+RELEASE_FIELD = "release_at"
+RELEASE_LABEL = "RELEASE"
+RELEASE_EMOJI = "🕘"
+#: The offset a release time's example shows: any would do, the point is that there is one.
+_EXAMPLE_OFFSET = "+01:00"
+#: A release time that names a time of day (not just a date): ISO's `T`, or a space.
+_HAS_CLOCK = re.compile(r"[Tt\s]")
 
 
 class BriefParseError(UserFacingError):
@@ -76,3 +88,15 @@ def describe(exc: ValidationError, *, derived: Sequence[str] = ()) -> str:
     field = ".".join(str(part) for part in error["loc"]) or "brief"
     message = " ".join(str(error["msg"]).removeprefix("Value error, ").split())
     return f'field "{field}": {message[:1].lower()}{message[1:]}'
+
+
+def needs_offset(said: str, moment: datetime) -> str:
+    """Say that the release time `said` (read as the naive `moment`) lacks its UTC offset,
+    with `said` as it would be with one: a newsroom's 09:00 read as UTC breaks an embargo."""
+    quoted = truncate(" ".join(said.split()), 60)
+    if not _HAS_CLOCK.search(said.strip()):
+        example = f"{moment.date().isoformat()}T09:00{_EXAMPLE_OFFSET}"
+        return f'the release time "{quoted}" needs a time of day and its UTC offset, e.g. {example}'
+    spec = "seconds" if moment.second or moment.microsecond else "minutes"
+    example = moment.isoformat(timespec=spec) + _EXAMPLE_OFFSET
+    return f'the release time "{quoted}" needs its UTC offset, e.g. {example}'

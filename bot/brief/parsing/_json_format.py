@@ -7,10 +7,18 @@ from __future__ import annotations
 
 import difflib
 import json
+from datetime import datetime
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-from bot.brief.parsing._common import DEFAULT_MAX_CHARS, BriefParseError, decode_text, describe
+from bot.brief.parsing._common import (
+    DEFAULT_MAX_CHARS,
+    RELEASE_FIELD,
+    BriefParseError,
+    decode_text,
+    describe,
+    needs_offset,
+)
 from bot.brief.text import derived_title, truncate
 from storage.models import OLD_TOPICS_KEY, SECTIONS, Brief, BriefContent
 
@@ -25,6 +33,8 @@ _CONTENT_KEYS = (*BriefContent.model_fields, *BriefContent.model_computed_fields
 _EXPORT_KEYS = frozenset((*Brief.model_fields, *Brief.model_computed_fields))
 _READ_KEYS = _EXPORT_KEYS | {OLD_TOPICS_KEY}
 _IDENTITY_KEYS = frozenset(Brief.model_fields).difference(BriefContent.model_fields)
+#: Reads a time as the models do, keeping whether it had an offset (they take none as UTC).
+_TIME = TypeAdapter(datetime)
 
 
 def parse_brief_json(
@@ -72,6 +82,7 @@ def _brief_from_json(item: object, number: int, numbered: bool, max_chars: int) 
         texts = value if isinstance(value, list) else [value]
         if any(isinstance(text, str) and "\x00" in text for text in texts):
             raise BriefParseError(f'{where}field "{key}": contains a NUL character (\\u0000)')
+    _check_release(item.get(RELEASE_FIELD), where)
     fields = dict(item)
     title, what = fields.get("title"), fields.get("what_happened")
     untitled = title is None or (isinstance(title, str) and not title.strip())
@@ -84,6 +95,19 @@ def _brief_from_json(item: object, number: int, numbered: bool, max_chars: int) 
         # A missing title is WHAT HAPPENED's first sentence: its error is WHAT HAPPENED's.
         derived = ("title",) if untitled else ()
         raise BriefParseError(where + describe(exc, derived=derived)) from None
+
+
+def _check_release(value: object, where: str) -> None:
+    """Refuse a release time written without its offset (a newsroom's 09:00 read as UTC would
+    break its embargo); one that is no time at all the model refuses, naming the field."""
+    if not isinstance(value, str):
+        return
+    try:
+        moment = _TIME.validate_python(value)
+    except ValidationError:
+        return
+    if moment.utcoffset() is None:
+        raise BriefParseError(f'{where}field "{RELEASE_FIELD}": {needs_offset(value, moment)}')
 
 
 def _quote(key: str) -> str:

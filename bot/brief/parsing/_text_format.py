@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, NamedTuple, NoReturn
 
@@ -17,24 +18,35 @@ from pydantic import ValidationError
 from bot.brief.parsing._common import (
     DEFAULT_MAX_CHARS,
     NO_WHAT_HAPPENED,
+    RELEASE_EMOJI,
+    RELEASE_FIELD,
+    RELEASE_LABEL,
     TOPICS_EMOJI,
     TOPICS_FIELD,
     TOPICS_LABEL,
     BriefParseError,
     decode_text,
     describe,
+    needs_offset,
 )
-from bot.brief.text import derived_title, has_derived_title
+from bot.brief.text import derived_title, has_derived_title, truncate
 from storage.models import SECTIONS, BriefContent
 from storage.topics import clean_topics, join_topics, split_topics
 
 _ORDER = {section.field: index for index, section in enumerate(SECTIONS)}
 _BY_FIELD = {section.field: section for section in SECTIONS}
 _LAST_FIELD = SECTIONS[-1].field
-_TOPICS_PLACE = f"the {TOPICS_LABEL} line goes before the first section (after the title line)"
+#: The lines that may come between the title line and the first section, in either order,
+#: each at most once: their fields and labels.
+_HEAD_LABELS = {TOPICS_FIELD: TOPICS_LABEL, RELEASE_FIELD: RELEASE_LABEL}
+#: What a release time that cannot be read, or lacks its offset, is told to do instead.
+_RELEASE_EXAMPLE = "2026-12-08T09:00+01:00"
+_RELEASE_OPTION = "(or give the time with /brief add's release option)"
 
-#: Emoji accepted as a label marker: the format's own and the look-alikes publishers use.
-_SECTION_EMOJI = frozenset("❓❔👤👥📍📌💬🗨🗯🎯🏷🔖")
+#: Emoji accepted as a label marker: the format's own and the look-alikes publishers use
+#: (every clock face, U+1F550 to U+1F567, and the alarm clock for the release line).
+_CLOCKS = "".join(chr(code) for code in range(0x1F550, 0x1F568)) + "⏰"
+_SECTION_EMOJI = frozenset("❓❔👤👥📍📌💬🗨🗯🎯🏷🔖" + _CLOCKS)
 #: Invisible parts of emoji sequences: variation selectors, zero-width joiner, keycap.
 _EMOJI_JOINERS = frozenset("\ufe0e\ufe0f\u200d\u20e3")
 _DECORATION = frozenset("*_")
@@ -45,7 +57,8 @@ _LABEL = re.compile(
     r"|(?P<when_and_where>when(?:\s*&(?:amp;)?\s*|\s+and\s+)where)"
     r"|(?P<key_quote>key\s+quote)"
     r"|(?P<impact>impact)"
-    r"|(?P<topics>topics|tags))"
+    r"|(?P<topics>topics|tags)"
+    r"|(?P<release_at>release|embargo))"
     r"(?![^\W_])",
     re.IGNORECASE,
 )
@@ -94,16 +107,11 @@ def parse_brief(
     title = _title(lines[index], index)
     if title is not None:
         index += 1
-    index = _skip_filler(lines, index)
-    topics_line = _match_label(lines[index], index) if index < len(lines) else None
-    if topics_line is not None and topics_line.field == TOPICS_FIELD:
-        index = _skip_filler(lines, index + 1)
-    else:
-        topics_line = None
+    index, head = _head(lines, _skip_filler(lines, index))
     if index >= len(lines) or _match_section(lines[index], index) is None:
-        _no_summary(lines, index, topics_line)
-    summary, summary_end, article_start = _summary(lines, index)
-    _check_no_topics_line(lines, index, summary_end, topics_line)
+        _no_summary(lines, index, head)
+    summary, summary_end, article_start = _summary(lines, index, head)
+    _check_no_head_line(lines, index, summary_end, head)
     sections = _section_texts(lines, summary, summary_end)
     last = summary[-1]
     ended_by_rule = summary_end < len(lines) and _RULE.fullmatch(lines[summary_end]) is not None
@@ -124,8 +132,10 @@ def parse_brief(
     fields: dict[str, Any] = {field: value or None for field, value in sections.items()}
     fields["title"] = title if title is not None else derived_title(what)
     fields["body"] = body
-    if topics_line is not None:
-        fields[TOPICS_FIELD] = _topics(topics_line)
+    if TOPICS_FIELD in head:
+        fields[TOPICS_FIELD] = _topics(head[TOPICS_FIELD])
+    if RELEASE_FIELD in head:
+        fields[RELEASE_FIELD] = _release(head[RELEASE_FIELD])
     try:
         return BriefContent.model_validate(fields)
     except ValidationError as exc:
@@ -135,12 +145,16 @@ def parse_brief(
 def format_brief(content: BriefContent) -> str:
     """Write a brief as canonical text, the form `parse_brief` reads back unchanged.
 
-    A derived title is left out, so the text, edited and read back, derives it afresh.
+    A derived title is left out, so the text, edited and read back, derives it afresh. A
+    release time is written in UTC.
     """
     title = re.sub(r"\s*[\r\n]+\s*", " ", content.title.strip())
     parts = [] if has_derived_title(content) else [f"# {title}"]
     if content.topics:
         parts.append(f"{TOPICS_EMOJI}{TOPICS_LABEL}: {join_topics(content.topics)}")
+    if content.release_at is not None:
+        release = content.release_at.astimezone(UTC).isoformat()
+        parts.append(f"{RELEASE_EMOJI}{RELEASE_LABEL}: {release}")
     for section in SECTIONS:
         text = content.section(section.field)
         if text:
@@ -254,9 +268,28 @@ def _match_label(line: str, index: int) -> _Label | None:
 
 
 def _match_section(line: str, index: int) -> _Label | None:
-    """Recognise a section's label line (a topics line is not one)."""
+    """Recognise a section's label line (a topics or release line is not one)."""
     label = _match_label(line, index)
-    return None if label is None or label.field == TOPICS_FIELD else label
+    return None if label is None or label.field in _HEAD_LABELS else label
+
+
+def _match_head(line: str, index: int) -> _Label | None:
+    """Recognise a topics or release line."""
+    label = _match_label(line, index)
+    return label if label is not None and label.field in _HEAD_LABELS else None
+
+
+def _head(lines: Sequence[str], index: int) -> tuple[int, dict[str, _Label]]:
+    """Read the topics and release lines from `index` on (either order, each at most once):
+    return where the summary should start and the lines found, by field."""
+    head: dict[str, _Label] = {}
+    while index < len(lines):
+        label = _match_head(lines[index], index)
+        if label is None or label.field in head:
+            break
+        head[label.field] = label
+        index = _skip_filler(lines, index + 1)
+    return index, head
 
 
 def _topics(label: _Label) -> list[str]:
@@ -267,27 +300,58 @@ def _topics(label: _Label) -> list[str]:
         raise BriefParseError(f"in the {TOPICS_LABEL} line, {error}", line=label.at + 1) from None
 
 
-def _check_no_topics_line(
-    lines: Sequence[str], start: int, end: int, topics_line: _Label | None
-) -> None:
-    """Refuse a topics line inside the summary, where it would end up in a section's text."""
-    for index in range(start, end):
-        label = _match_label(lines[index], index)
-        if label is not None and label.field == TOPICS_FIELD:
-            _misplaced_topics(label, topics_line)
-
-
-def _misplaced_topics(label: _Label, topics_line: _Label | None) -> NoReturn:
-    """Raise the error for a topics line found after the first section."""
-    if topics_line is not None:
+def _release(label: _Label) -> datetime | None:
+    """Read a release line's time: ISO 8601 with its offset, in UTC; an empty line, none."""
+    said = " ".join(label.rest.split())
+    if not said:
+        return None
+    line = label.at + 1
+    try:
+        moment = datetime.fromisoformat(said.upper())
+    except ValueError:
         raise BriefParseError(
-            f"the {TOPICS_LABEL} line appears twice (first on line {topics_line.at + 1})",
-            line=label.at + 1,
+            f'can\'t read the release time "{truncate(said, 60)}": write an ISO 8601 date and '
+            f"time with its UTC offset, e.g. {_RELEASE_EXAMPLE} {_RELEASE_OPTION}",
+            line=line,
+        ) from None
+    if moment.utcoffset() is None:
+        raise BriefParseError(f"{needs_offset(said, moment)} {_RELEASE_OPTION}", line=line)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise BriefParseError(
+            f'the release time "{truncate(said, 60)}" falls outside the years 1 to 9999 in UTC',
+            line=line,
+        ) from None
+
+
+def _check_no_head_line(
+    lines: Sequence[str], start: int, end: int, head: Mapping[str, _Label]
+) -> None:
+    """Refuse a topics or release line inside the summary, where it would end up in a
+    section's text."""
+    for index in range(start, end):
+        label = _match_head(lines[index], index)
+        if label is not None:
+            _misplaced(label, head)
+
+
+def _misplaced(label: _Label, head: Mapping[str, _Label]) -> NoReturn:
+    """Raise the error for a topics or release line found where it cannot be: a second one,
+    or one after the first section."""
+    name = _HEAD_LABELS[label.field]
+    first = head.get(label.field)
+    if first is not None:
+        raise BriefParseError(
+            f"the {name} line appears twice (first on line {first.at + 1})", line=label.at + 1
         )
-    raise BriefParseError(_TOPICS_PLACE, line=label.at + 1)
+    raise BriefParseError(
+        f"the {name} line goes before the first section (after the title line)",
+        line=label.at + 1,
+    )
 
 
-def _no_summary(lines: Sequence[str], index: int, topics_line: _Label | None) -> NoReturn:
+def _no_summary(lines: Sequence[str], index: int, head: Mapping[str, _Label]) -> NoReturn:
     """Raise the most useful error for a brief whose summary does not start where expected."""
     has_what = any(
         (label := _match_label(line, i)) is not None and label.field == "what_happened"
@@ -295,18 +359,20 @@ def _no_summary(lines: Sequence[str], index: int, topics_line: _Label | None) ->
     )
     if index >= len(lines) or not has_what:
         raise BriefParseError(NO_WHAT_HAPPENED)
-    label = _match_label(lines[index], index)
-    if label is not None and label.field == TOPICS_FIELD:
-        _misplaced_topics(label, topics_line)
+    label = _match_head(lines[index], index)
+    if label is not None:
+        _misplaced(label, head)
     raise BriefParseError(
         "unexpected text before the first section — a brief starts with an optional "
-        f"title line (`# Title` or `TITLE: Title`), an optional {TOPICS_LABEL} line, then "
-        f"{_display('what_happened')}",
+        f"title line (`# Title` or `TITLE: Title`), optional {TOPICS_LABEL} and "
+        f"{RELEASE_LABEL} lines, then {_display('what_happened')}",
         line=index + 1,
     )
 
 
-def _summary(lines: Sequence[str], start: int) -> tuple[list[_Label], int, int]:
+def _summary(
+    lines: Sequence[str], start: int, head: Mapping[str, _Label]
+) -> tuple[list[_Label], int, int]:
     """Find the summary's label lines, where the summary ends and where the article starts."""
     rule = next((i for i in range(start + 1, len(lines)) if _RULE.fullmatch(lines[i])), None)
     end = len(lines) if rule is None else rule
@@ -323,8 +389,8 @@ def _summary(lines: Sequence[str], start: int) -> tuple[list[_Label], int, int]:
     follower = (
         _match_label(lines[article_start], article_start) if article_start < len(lines) else None
     )
-    if follower is not None and follower.field == TOPICS_FIELD:
-        raise BriefParseError(_TOPICS_PLACE, line=follower.at + 1)
+    if follower is not None and follower.field in _HEAD_LABELS:
+        _misplaced(follower, head)
     _check_order(labels if follower is None else [*labels, follower])
     return labels, labels[-1].at + 1, article_start
 

@@ -7,7 +7,7 @@ import json
 import pickle
 import re
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -590,6 +590,12 @@ def test_format_brief_is_canonical() -> None:
         "# T\n❓WHAT HAPPENED: a\n---\n"
     )
     assert text_fields(parse_brief(format_brief(content))) == text_fields(content)
+    held = content.model_copy(update={"release_at": datetime(2026, 12, 8, 8, tzinfo=UTC)})
+    assert format_brief(held) == (
+        "# T\n🏷️TOPICS: x\n🕘RELEASE: 2026-12-08T08:00:00+00:00\n❓WHAT HAPPENED: a\n"
+        "📍WHEN & WHERE: b\nc\n🎯IMPACT: d\n---\np1\n\np2\n"
+    )
+    assert parse_brief(format_brief(held)) == held
 
 
 def test_format_brief_keeps_a_multi_line_title_on_one_line() -> None:
@@ -821,7 +827,7 @@ def test_json_shape_errors(data: str, message: str) -> None:
 # --- properties ---------------------------------------------------------------------------
 
 LINE_CHARS = st.characters(codec="utf-8", exclude_characters="\x00\r\n")
-SAFE_LINE = re.compile(r"(?i)happened|involved|where|quote|impact|title|topics")
+SAFE_LINE = re.compile(r"(?i)happened|involved|where|quote|impact|title|topics|release|embargo")
 
 
 def _is_plain(line: str) -> bool:
@@ -853,13 +859,27 @@ def brief_contents(draw: st.DrawFn) -> BriefContent:
     body_lines = draw(st.lists(st.text(LINE_CHARS, max_size=30), max_size=6))
     body = "\n".join(line.rstrip() for line in body_lines).rstrip().lstrip("\n")
     title = draw(st.text(LINE_CHARS, min_size=1, max_size=40).map(str.strip).filter(bool))
-    return BriefContent(title=title, body=body, **fields)
+    release_at = draw(st.none() | release_times)
+    return BriefContent(title=title, body=body, release_at=release_at, **fields)
+
+
+#: Release times in any offset, within the years every backend holds in UTC.
+release_times = st.datetimes(
+    min_value=datetime(2, 1, 1),
+    max_value=datetime(9998, 12, 31),
+    timezones=st.sampled_from(
+        [UTC, timezone(timedelta(hours=1)), timezone(-timedelta(hours=9, minutes=30))]
+    ),
+)
 
 
 @FAST
 @given(brief_contents())
 def test_format_then_parse_reproduces_the_content(content: BriefContent) -> None:
-    assert text_fields(parse_brief(format_brief(content))) == text_fields(content)
+    again = parse_brief(format_brief(content))
+    assert text_fields(again) == text_fields(content)
+    assert again.release_at == content.release_at
+    assert again.release_at is None or again.release_at.tzinfo is UTC
 
 
 def _assert_stable(text: str | bytes) -> None:
@@ -922,6 +942,16 @@ any_line = st.one_of(
     st.sampled_from(["", "", "---", "***", "___", "# Title", "TITLE: t", "**Title:** t", "  "]),
     st.sampled_from(
         ["Impact of the vote", "IMPACT-free", "Subscribe now", "“quote”", "東京 مرحبا"]
+    ),
+    st.sampled_from(
+        [
+            "🕘RELEASE: 2026-12-08T09:00+01:00",
+            "Embargo: 2026-12-08 09:00Z",
+            "⏰ release - 2026-12-08 09:00",
+            "RELEASE:",
+            "Release of the hostages",
+            "🏷️TOPICS: a, b",
+        ]
     ),
 )
 
@@ -1143,3 +1173,248 @@ def test_json_topic_problems_name_the_field(data: str, message: str) -> None:
     with pytest.raises(BriefParseError) as caught:
         parse_brief_json(data)
     assert str(caught.value).startswith(message)
+
+
+# --- release time -------------------------------------------------------------------------
+
+HELD_UNTIL = datetime(2026, 12, 8, 8, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("🕘RELEASE: 2026-12-08T09:00+01:00", HELD_UNTIL),
+        ("🕘 RELEASE: 2026-12-08T09:00:00+01:00", HELD_UNTIL),
+        ("Release: 2026-12-08 08:00Z", HELD_UNTIL),
+        ("**🕘 RELEASE:** 2026-12-08T08:00:00+00:00", HELD_UNTIL),
+        ("RELEASE 2026-12-08T03:00-05:00", HELD_UNTIL),
+        ("release\t2026-12-08t08:00z", HELD_UNTIL),
+        ("⏰ Embargo – 2026-12-08T09:00+0100", HELD_UNTIL),
+        (
+            "🕧EMBARGO: 2026-12-08T08:00:30.250000Z",
+            HELD_UNTIL.replace(second=30, microsecond=250_000),
+        ),
+        ("🕘\ufe0f RELEASE:   2026-12-08    09:00+01:00  ", HELD_UNTIL),
+    ],
+)
+def test_a_release_line_gives_the_release_time_in_utc(line: str, expected: datetime) -> None:
+    brief = parse_brief(f"# Ferry back\n{line}\n{SUMMARY}")
+    assert brief.release_at == expected
+    assert brief.release_at is not None
+    assert brief.release_at.tzinfo is UTC
+    assert (brief.title, brief.what_happened, brief.body) == (
+        "Ferry back",
+        "The ferry runs again.",
+        "The article.",
+    )
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        "🏷️TOPICS: transport\n🕘RELEASE: 2026-12-08T09:00+01:00",
+        "🕘RELEASE: 2026-12-08T09:00+01:00\n🏷️TOPICS: transport",
+        "\n🕘RELEASE: 2026-12-08T09:00+01:00\n\n---\nTags: transport\n\n",
+    ],
+)
+def test_topics_and_release_lines_come_in_either_order(head: str) -> None:
+    brief = parse_brief(f"{head}\n{SUMMARY}")
+    assert (brief.topics, brief.release_at) == (["transport"], HELD_UNTIL)
+    assert brief.title == "The ferry runs again."
+
+
+def test_no_release_line_leaves_the_release_time_unstated() -> None:
+    brief = parse_brief(f"# T\n🏷️TOPICS: a\n{SUMMARY}")
+    assert brief.release_at is None
+    assert "release_at" not in brief.model_fields_set
+
+
+@pytest.mark.parametrize("line", ["🕘RELEASE:", "Release:   ", "**EMBARGO:**"])
+def test_an_empty_release_line_states_no_release_time(line: str) -> None:
+    brief = parse_brief(f"# T\n{line}\n{SUMMARY}")
+    assert brief.release_at is None
+    assert "release_at" in brief.model_fields_set
+
+
+def test_a_release_line_reads_back_unchanged_in_utc() -> None:
+    content = BriefContent(
+        title="Ferry back",
+        what_happened="x",
+        impact="y",
+        topics=["transport"],
+        release_at=datetime(2026, 12, 8, 9, tzinfo=timezone(timedelta(hours=1))),
+    )
+    text = format_brief(content)
+    assert text.split("\n")[:3] == [
+        "# Ferry back",
+        "🏷️TOPICS: transport",
+        "🕘RELEASE: 2026-12-08T08:00:00+00:00",
+    ]
+    assert parse_brief(text) == content
+    assert format_brief(parse_brief(text)) == text
+    untitled = content.model_copy(update={"title": "x", "topics": []})
+    assert format_brief(untitled).startswith("🕘RELEASE: 2026-12-08T08:00:00+00:00\n❓WHAT")
+    assert parse_brief(format_brief(untitled)) == untitled
+
+
+@FAST
+@given(release_times)
+def test_any_release_time_round_trips_through_the_text_format(moment: datetime) -> None:
+    content = BriefContent(title="T", what_happened="x", release_at=moment)
+    again = parse_brief(format_brief(content))
+    assert again.release_at == moment
+    assert format_brief(again) == format_brief(content)
+
+
+OFFSET_HINT = "(or give the time with /brief add's release option)"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "# T\n🕘RELEASE: 2026-12-08 09:00\n❓WHAT HAPPENED: x",
+            'line 2: the release time "2026-12-08 09:00" needs its UTC offset, '
+            f"e.g. 2026-12-08T09:00+01:00 {OFFSET_HINT}",
+        ),
+        (
+            "Release: 2026-12-08T09:00:30\n❓WHAT HAPPENED: x",
+            'line 1: the release time "2026-12-08T09:00:30" needs its UTC offset, '
+            f"e.g. 2026-12-08T09:00:30+01:00 {OFFSET_HINT}",
+        ),
+        (
+            "# T\nTopics: a\nEMBARGO: 2026-12-08\n❓WHAT HAPPENED: x",
+            'line 3: the release time "2026-12-08" needs a time of day and its UTC offset, '
+            f"e.g. 2026-12-08T09:00+01:00 {OFFSET_HINT}",
+        ),
+        (
+            "# T\n🕘RELEASE: tomorrow 09:00\n❓WHAT HAPPENED: x",
+            'line 2: can\'t read the release time "tomorrow 09:00": write an ISO 8601 date and '
+            f"time with its UTC offset, e.g. 2026-12-08T09:00+01:00 {OFFSET_HINT}",
+        ),
+        (
+            "🕘RELEASE: 2026-13-08T09:00+01:00\n❓WHAT HAPPENED: x",
+            'line 1: can\'t read the release time "2026-13-08T09:00+01:00"',
+        ),
+        (
+            "🕘RELEASE: 2026-12-08T09:00+24:00\n❓WHAT HAPPENED: x",
+            'line 1: can\'t read the release time "2026-12-08T09:00+24:00"',
+        ),
+        (
+            "🕘RELEASE: 0001-01-01T00:30+01:00\n❓WHAT HAPPENED: x",
+            'line 1: the release time "0001-01-01T00:30+01:00" falls outside the years 1 to 9999',
+        ),
+        (
+            "❓WHAT HAPPENED: x\nRelease: 2026-12-08T09:00Z\n🎯IMPACT: y\n---\nbody",
+            "line 2: the RELEASE line goes before the first section (after the title line)",
+        ),
+        (
+            "❓WHAT HAPPENED: x\n🎯IMPACT: y\n🕘RELEASE: 2026-12-08T09:00Z\n---\nbody",
+            "line 3: the RELEASE line goes before the first section",
+        ),
+        (
+            "❓WHAT HAPPENED: x\n🎯IMPACT: y\n\nEmbargo: 2026-12-08T09:00Z\nThe article.",
+            "line 4: the RELEASE line goes before the first section",
+        ),
+        (
+            "Release: 2026-12-08T09:00Z\n\nEmbargo: 2026-12-09T09:00Z\n❓WHAT HAPPENED: x",
+            "line 3: the RELEASE line appears twice (first on line 1)",
+        ),
+        (
+            "Release: 2026-12-08T09:00Z\nTopics: a\nRELEASE:\n❓WHAT HAPPENED: x",
+            "line 3: the RELEASE line appears twice (first on line 1)",
+        ),
+        (
+            "Release: 2026-12-08T09:00Z\n❓WHAT HAPPENED: x\n🕘RELEASE: 2026-12-08T09:00Z\n---\nb",
+            "line 3: the RELEASE line appears twice (first on line 1)",
+        ),
+        (
+            "Release: 2026-12-08T09:00Z\n# Title\n❓WHAT HAPPENED: x",
+            "line 2: unexpected text before the first section",
+        ),
+        (
+            "Release date: 2026-12-08T09:00Z\n❓WHAT HAPPENED: x",
+            "line 1: unexpected text before the first section",
+        ),
+    ],
+)
+def test_release_line_problems_name_the_line(text: str, message: str) -> None:
+    with pytest.raises(BriefParseError) as caught:
+        parse_brief(text)
+    assert str(caught.value).startswith(message)
+    assert "\n" not in str(caught.value)
+
+
+def test_an_unreadable_release_time_is_quoted_short() -> None:
+    with pytest.raises(BriefParseError) as caught:
+        parse_brief(f"RELEASE: {'soon ' * 100}\n❓WHAT HAPPENED: x")
+    assert caught.value.line == 1
+    assert len(str(caught.value)) < 250
+
+
+def test_a_release_line_in_the_article_is_article_text() -> None:
+    text = "❓WHAT HAPPENED: x\n---\nRelease: 2026-12-08T09:00Z\nEmbargo lifted at noon."
+    brief = parse_brief(text)
+    assert brief.release_at is None
+    assert brief.body == "Release: 2026-12-08T09:00Z\nEmbargo lifted at noon."
+
+
+def test_a_sentence_starting_with_release_is_not_a_label() -> None:
+    brief = parse_brief("❓WHAT HAPPENED: x\nRelease of the report was delayed.\n🎯IMPACT: y")
+    assert brief.what_happened == "x\nRelease of the report was delayed."
+
+
+def test_json_reads_a_release_time_with_its_offset() -> None:
+    (brief,) = parse_brief_json('{"what_happened": "x", "release_at": "2026-12-08T09:00:00+01:00"}')
+    assert brief.release_at == HELD_UNTIL
+    assert "release_at" in brief.model_fields_set
+    (later,) = parse_brief_json('{"what_happened": "x", "release_at": "2026-12-08T08:00:00Z"}')
+    assert later.release_at == HELD_UNTIL
+    (none,) = parse_brief_json('{"what_happened": "x", "release_at": null}')
+    assert none.release_at is None
+    assert "release_at" in none.model_fields_set
+    (unstated,) = parse_brief_json('{"what_happened": "x"}')
+    assert "release_at" not in unstated.model_fields_set
+
+
+def test_json_export_of_a_held_brief_imports_back() -> None:
+    stored = Brief(
+        id=4,
+        created_at=datetime(2026, 12, 1, tzinfo=UTC),
+        title="T",
+        what_happened="x",
+        release_at=HELD_UNTIL,
+    )
+    released = stored.model_copy(update={"release_at": None, "released_at": HELD_UNTIL})
+    for brief in (stored, released):
+        exported = json.dumps([brief.model_dump(mode="json")])
+        assert parse_brief_json(exported) == [brief]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            "2026-12-08T09:00:00",
+            'field "release_at": the release time "2026-12-08T09:00:00" needs its UTC offset, '
+            "e.g. 2026-12-08T09:00+01:00",
+        ),
+        (
+            "2026-12-08 09:00",
+            'field "release_at": the release time "2026-12-08 09:00" needs its UTC offset',
+        ),
+        (
+            "2026-12-08",
+            'field "release_at": the release time "2026-12-08" needs a time of day and its UTC '
+            "offset, e.g. 2026-12-08T09:00+01:00",
+        ),
+        ("tomorrow", 'field "release_at": input should be a valid datetime'),
+    ],
+)
+def test_json_refuses_a_release_time_without_its_offset(value: str, message: str) -> None:
+    data = json.dumps({"what_happened": "x", "release_at": value})
+    with pytest.raises(BriefParseError) as caught:
+        parse_brief_json(data)
+    assert str(caught.value).startswith(message)
+    with pytest.raises(BriefParseError, match=rf"^item 2: {re.escape(message)}"):
+        parse_brief_json(f'[{{"what_happened": "fine"}}, {data}]')
