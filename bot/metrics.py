@@ -1,5 +1,6 @@
 """What the bot's own work tells Prometheus: deliveries, corrections and retractions, the queue,
-Discord's 429s, and how long a published brief takes to reach its first channel.
+Discord's 429s, how long a published brief takes to reach its first channel, and how late
+held briefs are released.
 
 A registry per bot, so two bots in one process (the tests, the benchmarks) never collide. The
 API serves it beside its own at `/metrics` when it runs in the bot's process (`API_LISTEN`).
@@ -17,6 +18,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 #: Seconds from publish to the first post: a push is in a channel within a second; a daily
 #: cap or an outage defers posts by hours.
 FIRST_POST_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0)
+#: Seconds from a held brief's release time to its release: within seconds normally.
+RELEASE_BUCKETS = (1.0, 2.5, 5.0, 10.0, 15.0, 30.0, 60.0, 300.0, 3600.0)
 #: Briefs whose first post this process remembers, so a brief's later copies (other channels,
 #: `/autopost test`) are not observed as first posts again.
 REMEMBERED_FIRST_POSTS = 10_000
@@ -58,6 +61,13 @@ class BotMetrics:
             "briefbot_publish_to_first_post_seconds",
             "Seconds from a brief's publish to its first post by this process.",
             buckets=FIRST_POST_BUCKETS,
+            registry=self.registry,
+        )
+        self.release_lateness = Histogram(
+            "briefbot_release_lateness_seconds",
+            "Seconds from a held brief's release time to its release by this process (a few "
+            "normally; the downtime when the bot was not running at its time).",
+            buckets=RELEASE_BUCKETS,
             registry=self.registry,
         )
         self.last_sweep = Gauge(

@@ -105,6 +105,14 @@ class Briefs(BriefWriter):
             )
         return [brief_of(row) for row in rows]
 
+    async def next_release(self) -> datetime | None:
+        """Return when the soonest held brief is due (None: none is held)."""
+        async with self._db.read() as conn:
+            row = await conn.fetchrow(
+                f"SELECT release_at FROM briefs WHERE {_HELD} ORDER BY release_at LIMIT 1"
+            )
+        return None if row is None else row["release_at"]
+
     async def scheduled_count(self) -> int:
         """Return how many briefs are held until their release time."""
         async with self._db.read() as conn:

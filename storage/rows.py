@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from storage.base import content_key, snapshot
@@ -112,3 +113,27 @@ def audit_rows(
         if brief.release_at is not None and brief.retracted_at is None
     ]
     return rows
+
+
+def release_rows(
+    released: Sequence[Brief],
+    due: Mapping[int, datetime],
+    actor_id: int | None,
+    at: datetime,
+    source: str | None = None,
+    label: str | None = None,
+) -> list[Row]:
+    """Return the audit entries of held briefs released at `at`: each notes when it was due."""
+    return [
+        {
+            "brief_id": brief.id,
+            "action": "release",
+            "actor_id": actor_id,
+            "source": source,
+            "source_label": label,
+            "at": at,
+            "snapshot": snapshot(brief),
+            "note": due[brief.id].isoformat(),
+        }
+        for brief in released
+    ]

@@ -26,7 +26,7 @@ from storage.base import (
 from storage.copies import mark_copies_due
 from storage.errors import ExternalIdTakenError, StaleEditError
 from storage.models import Brief, BriefContent, utcnow
-from storage.rows import audit_rows, brief_of, brief_row, content_values
+from storage.rows import audit_rows, brief_of, brief_row, content_values, release_rows
 from storage.schema import KEPT, scheduled
 from storage.sql import Connection
 
@@ -305,23 +305,8 @@ class BriefWriter:
                 list(when),
             )
             released = sorted((brief_of(row) for row in rows), key=lambda b: when[b.id])
-            await self._db.insert(
-                conn,
-                "audit_log",
-                [
-                    {
-                        "brief_id": brief.id,
-                        "action": "release",
-                        "actor_id": actor_id,
-                        "source": source,
-                        "source_label": label,
-                        "at": now,
-                        "snapshot": snapshot(brief),
-                        "note": when[brief.id].isoformat(),
-                    }
-                    for brief in released
-                ],
-            )
+            audit = release_rows(released, when, actor_id, now, source, label)
+            await self._db.insert(conn, "audit_log", audit)
         return [Released(brief.id, when[brief.id], now) for brief in released]
 
     async def _check_external(self, conn: Connection, source: str | None, external_id: str) -> None:

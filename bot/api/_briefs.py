@@ -12,7 +12,7 @@ from bot.api._auth import authorize
 from bot.api._problems import ApiProblem, documented
 from bot.api._state import ApiState
 from bot.brief.parsing import BriefParseError, parse_brief, parse_brief_json
-from storage.errors import ExternalRetractedError
+from storage.errors import AlreadyReleasedError, ExternalRetractedError
 from storage.models import CORRECTION_CHARS, Brief, BriefContent, Delivery
 from storage.publishing import UpsertOutcome
 
@@ -141,7 +141,11 @@ def answer(source: str, external_id: str, brief: Brief, outcome: UpsertOutcome |
 async def put_brief(
     request: Request, source: SourceName, external_id: ExternalId, correction: Note = None
 ) -> JSONResponse:
-    """Create the source's brief, or correct every posted copy; the same content is a no-op."""
+    """Create the source's brief, or correct every posted copy; the same content is a no-op.
+
+    A `release_at` ahead holds the brief until then, invisible to members; sent again, a
+    held brief takes the new time, or without one (or one passed) is released now.
+    """
     pusher = await authorize(request, source)
     content = await read_brief(request)
     publisher = ApiState.of(request).storage.publisher
@@ -152,6 +156,12 @@ async def put_brief(
             409,
             f"brief #{exc.brief_id} under this external id was retracted, which is final; "
             "publish it under a new external id",
+        ) from None
+    except AlreadyReleasedError as exc:
+        raise ApiProblem(
+            409,
+            f"brief #{exc.brief_id} under this external id is already released, so it cannot "
+            "be held until a later release_at; send it without one (or retract it)",
         ) from None
     ApiState.of(request).metrics.briefs.labels(source, upsert.outcome.value).inc()
     status = 201 if upsert.outcome is UpsertOutcome.CREATED else 200

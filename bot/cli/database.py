@@ -45,11 +45,12 @@ def storage_errors() -> tuple[type[BaseException], ...]:
     return (sqlite3.Error, asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
 
 
-async def export(settings: Settings, *, live_only: bool = False) -> int:
+async def export(settings: Settings, *, live_only: bool = False, held: bool = False) -> int:
     """Stream every brief to stdout as one JSON list, importable again unchanged.
 
     Retracted briefs come too, with when and why (unless `live_only`), so an import keeps
-    their numbers and what their posted copies say.
+    their numbers and what their posted copies say. Briefs held until their release time
+    (and those withdrawn while held) come only with `held`: nobody but publishers sees them.
     """
     db = await open_database(settings.database)
     if db is None:
@@ -59,7 +60,7 @@ async def export(settings: Settings, *, live_only: bool = False) -> int:
         with writing():
             out.write("[")
         first = True
-        async for brief in db.briefs.iter_all(retracted=not live_only):
+        async for brief in db.briefs.iter_all(retracted=not live_only, held=held):
             line = json.dumps(brief.model_dump(mode="json"), ensure_ascii=False)
             with writing():
                 out.write(("\n  " if first else ",\n  ") + line)

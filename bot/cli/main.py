@@ -66,15 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument(
         "--force", action="store_true", help="store briefs again even if already present"
     )
-    exp = sub.add_parser(
-        "export", help="print every brief as a JSON list, retracted ones too (with why and when)"
-    )
-    exp.set_defaults(func=command_export)
-    exp.add_argument(
-        "--live-only",
-        action="store_true",
-        help="leave retracted briefs out (an import then cannot keep their numbers)",
-    )
+    exp = add_export_command(sub)
     chk = sub.add_parser("check", help="validate settings, database and commands, offline")
     chk.set_defaults(func=command_check)
     for command in (imp, exp, chk):
@@ -110,6 +102,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--no-browser", action="store_true", help="only print the page's address")
     return parser
+
+
+def add_export_command(sub: Any) -> argparse.ArgumentParser:
+    """Describe `export` and its options (its `--db` is added with the others')."""
+    exp: argparse.ArgumentParser = sub.add_parser(
+        "export", help="print every brief as a JSON list, retracted ones too (with why and when)"
+    )
+    exp.set_defaults(func=command_export)
+    exp.add_argument(
+        "--live-only",
+        action="store_true",
+        help="leave retracted briefs out (an import then cannot keep their numbers)",
+    )
+    exp.add_argument(
+        "--scheduled",
+        action="store_true",
+        help="include briefs held until their release time (only publishers see them), which"
+        " an import holds again",
+    )
+    return exp
 
 
 def add_api_arguments(api: argparse.ArgumentParser) -> None:
@@ -191,7 +203,7 @@ def command_export(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli.database import export
 
     settings = with_database(args, settings)
-    return run_command(lambda: export(settings, live_only=args.live_only))
+    return run_command(lambda: export(settings, live_only=args.live_only, held=args.scheduled))
 
 
 def command_check(args: argparse.Namespace, settings: Settings) -> int:

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
-from discord.ext import commands
+from discord.ext import commands, tasks
 
-from bot.cogs.briefs import _lookup, _publishing
+from bot.cogs.briefs import _lookup, _publishing, _scheduling
 from bot.cogs.briefs._deletion import DeleteButton, confirm_delete
 from bot.cogs.briefs._form import answer_expired_form
 from bot.cogs.briefs._history import show_history
 from bot.limits import CHOICE_VALUE, TEXT_INPUT_VALUE
-from bot.publishers import publisher_only
+from bot.publishers import is_publisher, publisher_only
 from storage.models import CORRECTION_CHARS
 
 if TYPE_CHECKING:
     from bot.app import BriefBot, Interaction
+
+log = logging.getLogger("bot.scheduling")
 
 #: The persistent components this feature sends (and answers, after restarts too).
 ITEMS = (*_lookup.ITEMS, _publishing.DraftButton, DeleteButton)
@@ -34,12 +37,24 @@ class BriefCommands(
         self.bot = bot
 
     async def cog_load(self) -> None:
-        """Answer this feature's buttons and menus by custom_id, after restarts too."""
+        """Answer this feature's buttons and menus by custom_id, after restarts too, and
+        release held briefs when due (those due while the bot was down at once)."""
         self.bot.add_persistent_items(*ITEMS)
+        self.release.start()
 
     async def cog_unload(self) -> None:
-        """Stop answering them."""
+        """Stop answering them, and stop releasing (a release in flight is one transaction:
+        cut short, it is done again by the next look, here or in another process)."""
         self.bot.remove_persistent_items(*ITEMS)
+        self.release.cancel()
+
+    @tasks.loop(seconds=_scheduling.RELEASE_EVERY)
+    async def release(self) -> None:
+        """Release the held briefs that are due; a failure is logged and the next look goes on."""
+        try:
+            await _scheduling.release_on_time(self.bot)
+        except Exception:
+            log.exception("releasing held briefs failed; trying again in a few seconds")
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: Interaction) -> None:
@@ -60,11 +75,17 @@ class BriefCommands(
 
     @app_commands.command(name="add", description="Add a brief (publishers only)")
     @app_commands.describe(
-        file=f"A .txt, .md or .json brief file (for articles over {TEXT_INPUT_VALUE:,} chars)"
+        file=f"A .txt, .md or .json brief file (for articles over {TEXT_INPUT_VALUE:,} chars)",
+        release="Hold it until then: tomorrow 09:00, 2026-12-08 09:00, in 2 hours",
     )
     @publisher_only()
-    async def add(self, interaction: Interaction, file: discord.Attachment | None = None) -> None:
-        await _publishing.start_add(interaction, file)
+    async def add(
+        self,
+        interaction: Interaction,
+        file: discord.Attachment | None = None,
+        release: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
+        await _publishing.start_add(interaction, file, release)
 
     @app_commands.command(name="edit", description="Edit a brief (publishers only)")
     @app_commands.describe(
@@ -101,14 +122,54 @@ class BriefCommands(
     async def history(self, interaction: Interaction, brief: str) -> None:
         await show_history(interaction, brief)
 
-    @history.autocomplete("brief")
-    @delete.autocomplete("brief")
-    @edit.autocomplete("brief")
     @show.autocomplete("brief")
     async def _brief_autocomplete(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         return await _lookup.suggest(self.bot, current)
+
+    @history.autocomplete("brief")
+    @delete.autocomplete("brief")
+    @edit.autocomplete("brief")
+    async def _publisher_brief_autocomplete(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        if not await is_publisher(interaction):  # they cannot run it: suggest nothing held
+            return await _lookup.suggest(self.bot, current)
+        return await _lookup.suggest_for_publishers(self.bot, current)
+
+    @app_commands.command(
+        name="schedule", description="Reschedule, release or withdraw a held brief"
+    )
+    @app_commands.describe(
+        brief="A brief waiting for release (start typing)",
+        when="A time (tomorrow 09:00, 2026-12-08 09:00, in 2 hours), now, or cancel",
+    )
+    @publisher_only()
+    async def schedule(
+        self,
+        interaction: Interaction,
+        brief: str,
+        when: app_commands.Range[str, 1, 100],
+    ) -> None:
+        await _scheduling.schedule(interaction, brief, when)
+
+    @schedule.autocomplete("brief")
+    async def _held_autocomplete(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await _scheduling.suggest_held(self.bot, current)
+
+    @schedule.autocomplete("when")
+    async def _when_autocomplete(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return _scheduling.suggest_when(current)
+
+    @app_commands.command(name="scheduled", description="Briefs waiting for release (publishers)")
+    @publisher_only()
+    async def scheduled(self, interaction: Interaction) -> None:
+        await _scheduling.scheduled(interaction)
 
     @app_commands.command(name="search", description="Search all briefs (or one topic's)")
     @app_commands.describe(query="Words to look for", topic=TOPIC_OPTION)

@@ -36,16 +36,26 @@ EXPIRED = "This delete question expired; brief #{id} is unchanged. Ask again wit
 
 async def confirm_delete(interaction: Interaction, ref: str, reason: str | None) -> None:
     """`/brief delete`: show the brief and ask for confirmation; nothing changes yet."""
-    brief = await resolve_brief(interaction.client, ref)
+    brief = await resolve_brief(interaction.client, ref, held=True)
     token = None
     if reason is not None and reason.strip():
         token = secrets.token_hex(TOKEN_HEX // 2)
         await interaction.client.storage.state.set(REASON_KEY.format(token=token), reason.strip())
+    if brief.release_at is not None:
+        question = (
+            f"Withdraw brief #{brief.id}? It is waiting for release"
+            f" ({discord.utils.format_dt(brief.release_at, 'f')}); withdrawn, it is never"
+            " released, and nobody will have seen it. Its history is kept."
+        )
+    else:
+        question = (
+            f"Delete brief #{brief.id}? Lookups will no longer find it, and every copy posted"
+            " in servers is replaced by a short **Retracted** notice"
+            + (" with your reason" if token else "")
+            + ". Its history is kept."
+        )
     await interaction.response.send_message(
-        f"Delete brief #{brief.id}? Lookups will no longer find it, and every copy posted in "
-        "servers is replaced by a short **Retracted** notice"
-        + (" with your reason" if token else "")
-        + ". Its history is kept.",
+        question,
         embed=embeds.summary_embed(brief),
         view=DeleteQuestion(interaction, brief.id, token),
         ephemeral=True,
@@ -116,10 +126,17 @@ class DeleteButton(PublisherOnly, PersistentItem[discord.ui.Button[Any]], id_for
             text = EXPIRED.format(id=self.brief_id)
         elif self.choice == "cancel":
             text = f"Kept brief #{self.brief_id}; nothing changed."
-        elif await bot.storage.publisher.retract(
-            self.brief_id, by=User(interaction.user.id), reason=reason
+        elif (brief := await bot.storage.briefs.get(self.brief_id, held=True)) is not None and (
+            await bot.storage.publisher.retract(
+                self.brief_id, by=User(interaction.user.id), reason=reason
+            )
         ):
-            text = f"🗑️ Deleted brief #{self.brief_id}; its posted copies now say it was retracted."
+            text = (
+                f"🗑️ Withdrew brief #{self.brief_id}: it will not be released."
+                if brief.release_at is not None
+                else f"🗑️ Deleted brief #{self.brief_id}; its posted copies now say it was"
+                " retracted."
+            )
         else:
             text = f"Brief #{self.brief_id} was already removed; nothing changed."
         await interaction.response.edit_message(content=text, embed=None, view=None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import discord
@@ -18,7 +19,17 @@ from storage.publishing import User, actor_of
 if TYPE_CHECKING:
     from bot.app import Interaction
 
-ACTIONS = {"add": "Added", "edit": "Edited", "delete": "Deleted", "import": "Imported"}
+ACTIONS = {
+    "add": "Added",
+    "edit": "Edited",
+    "delete": "Deleted",
+    "import": "Imported",
+    "schedule": "Scheduled",
+    "release": "Released",
+    "cancel": "Withdrawn before release",
+}
+#: What an entry's note is, by action (a time for scheduling: shown in the reader's zone).
+NOTES = {"delete": "reason", "cancel": "reason", "schedule": "for", "release": "due"}
 #: How much of a correction note or delete reason one history line shows.
 NOTE_CHARS = 200
 
@@ -28,11 +39,11 @@ async def show_history(interaction: Interaction, ref: str) -> None:
     briefs = interaction.client.storage.briefs
     brief_id = brief_number(ref)
     if brief_id is None:
-        brief_id = (await resolve_brief(interaction.client, ref)).id
+        brief_id = (await resolve_brief(interaction.client, ref, held=True)).id
     entries = await briefs.history(brief_id)
     if not entries:
         raise NotFoundError(f"There is no brief #{brief_id}, so it has no history.")
-    removed = await briefs.get(brief_id) is None
+    removed = await briefs.get(brief_id, held=True) is None
     await interaction.response.send_message(
         embed=history_embed(brief_id, entries, removed=removed), ephemeral=True
     )
@@ -66,7 +77,17 @@ def _line(entry: AuditEntry) -> str:
     when = discord.utils.format_dt(entry.at, "f")
     ago = discord.utils.format_dt(entry.at, "R")
     line = f"**{ACTIONS.get(entry.action, entry.action)}** by {who} · {when} ({ago})"
-    if entry.note:
-        label = "reason" if entry.action == "delete" else "correction"
+    if entry.note and entry.action in ("schedule", "release"):
+        line += f" · {NOTES[entry.action]} {_time_note(entry.note)}"
+    elif entry.note:
+        label = NOTES.get(entry.action, "correction")
         line += f" · {label}: “{truncate(' '.join(entry.note.split()), NOTE_CHARS)}”"
     return line
+
+
+def _time_note(note: str) -> str:
+    """Show a scheduling entry's time (ISO 8601 as stored) in the reader's zone."""
+    try:
+        return discord.utils.format_dt(datetime.fromisoformat(note), "f")
+    except ValueError:  # not a time: shown as written
+        return f"“{truncate(note, NOTE_CHARS)}”"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Self
 
 import discord
@@ -11,6 +12,7 @@ from discord import app_commands
 from bot.brief.text import headline, truncate
 from bot.errors import NotFoundError
 from bot.limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME, CHOICE_VALUE
+from bot.publishers import is_publisher
 from bot.ui import components, embeds
 from bot.ui.components import (
     ARTICLE_PAGE,
@@ -67,11 +69,12 @@ async def latest(interaction: Interaction, count: int) -> None:
         await interaction.followup.send(embed=embed, view=view)
 
 
-async def resolve_brief(bot: BriefBot, ref: str) -> Brief:
-    """Find a live brief by number (`42`, `#42`) or, failing that, by best title match."""
+async def resolve_brief(bot: BriefBot, ref: str, *, held: bool = False) -> Brief:
+    """Find a live brief by number (`42`, `#42`) or, failing that, by best title match; with
+    `held` (publishers), a brief held until its release time too, by its number."""
     briefs = bot.storage.briefs
     brief_id = brief_number(ref)
-    brief = await briefs.get(brief_id) if brief_id is not None else None
+    brief = await briefs.get(brief_id, held=held) if brief_id is not None else None
     if brief is None and brief_id is None:
         hits = await briefs.search(ref, limit=1)
         brief = await briefs.get(hits[0].brief_id) if hits else None
@@ -84,9 +87,38 @@ async def resolve_brief(bot: BriefBot, ref: str) -> Brief:
 
 
 async def show(interaction: Interaction, ref: str) -> None:
-    """Post one brief, chosen by number or, failing that, by the best title match."""
-    embed, view = components.summary_message(await resolve_brief(interaction.client, ref))
+    """Post one brief, chosen by number or, failing that, by the best title match. A
+    publisher may open a brief held until its release time: shown to them only, marked."""
+    held = await is_publisher(interaction)
+    brief = await resolve_brief(interaction.client, ref, held=held)
+    embed, view = components.summary_message(brief)
+    if brief.release_at is not None:
+        await interaction.response.send_message(
+            held_note(brief.release_at), embed=embed, view=view, ephemeral=True
+        )
+        return
     await interaction.response.send_message(embed=embed, view=view)
+
+
+def held_note(release_at: datetime) -> str:
+    """Say that a brief is held, until when (in each reader's own time zone)."""
+    return (
+        f"⏰ **Scheduled for {discord.utils.format_dt(release_at, 'F')}**"
+        f" ({discord.utils.format_dt(release_at, 'R')}): only publishers see it until then."
+    )
+
+
+async def suggest_for_publishers(bot: BriefBot, current: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete choices for publishers' commands: briefs held until their release time
+    that match (marked ⏰, soonest first), then the live ones."""
+    held = await bot.storage.briefs.suggest_held(current, limit=AUTOCOMPLETE_CHOICES)
+    choices = [
+        app_commands.Choice(
+            name=components.brief_label(b.id, f"⏰ {b.title}", CHOICE_NAME), value=str(b.id)
+        )
+        for b in held
+    ]
+    return (choices + await suggest(bot, current))[:AUTOCOMPLETE_CHOICES]
 
 
 async def suggest(bot: BriefBot, current: str) -> list[app_commands.Choice[str]]:
@@ -150,9 +182,12 @@ async def show_page(interaction: Interaction, page: Page, *, edit: bool = False)
 # --- the pages -----------------------------------------------------------------------------
 
 
-async def fetch_brief(bot: BriefBot, brief_id: int) -> Brief:
-    """Load a live brief, or raise NotFoundError saying it was retracted (and why), or is gone."""
-    brief = await bot.storage.briefs.get(brief_id) if valid_id(brief_id) else None
+async def fetch_brief(interaction: Interaction, brief_id: int) -> Brief:
+    """Load a live brief (for a publisher, a held one too), or raise NotFoundError saying it
+    was retracted (and why), or is gone: a held brief is, to members, no brief at all."""
+    bot = interaction.client
+    held = valid_id(brief_id) and await is_publisher(interaction)
+    brief = await bot.storage.briefs.get(brief_id, held=held) if valid_id(brief_id) else None
     if brief is None:
         retraction = await bot.storage.briefs.retraction(brief_id)
         raise NotFoundError(REMOVED if retraction is None else embeds.retracted_text(retraction))
@@ -256,7 +291,7 @@ class MoreButton(PersistentItem[discord.ui.Button[Any]], id_format=MORE):
 
     async def run(self, interaction: Interaction) -> None:
         """Answer ephemerally with page one of the article."""
-        brief = await fetch_brief(interaction.client, self.brief_id)
+        brief = await fetch_brief(interaction, self.brief_id)
         embed, view = components.article_message(brief, 0)
         if view is None:
             await interaction.response.send_message(embed=embed, ephemeral=True)
@@ -280,7 +315,7 @@ class ArticlePageButton(PersistentItem[discord.ui.Button[Any]], id_format=ARTICL
 
     async def run(self, interaction: Interaction) -> None:
         """Show the requested page (clamped to the article's current length)."""
-        brief = await fetch_brief(interaction.client, self.brief_id)
+        brief = await fetch_brief(interaction, self.brief_id)
         embed, view = components.article_message(brief, self.page)
         await interaction.response.edit_message(embed=embed, view=view)
 
@@ -381,7 +416,7 @@ class OpenBriefSelect(PersistentItem[discord.ui.Select[Any]], id_format=OPEN_BRI
         brief_id = brief_number(values[0]) if values else None
         if brief_id is None:
             raise NotFoundError(REMOVED)
-        embed, view = components.summary_message(await fetch_brief(interaction.client, brief_id))
+        embed, view = components.summary_message(await fetch_brief(interaction, brief_id))
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, Self, cast
 
@@ -20,6 +21,7 @@ from bot.brief.parsing import format_brief
 from bot.brief.text import truncate
 from bot.cogs.briefs._form import open_form
 from bot.cogs.briefs._lookup import resolve_brief
+from bot.cogs.briefs._scheduling import read_when, when_text
 from bot.cogs.briefs._uploads import read_upload
 from bot.errors import NotFoundError, PermissionDeniedError, UserFacingError
 from bot.publishers import PublisherOnly
@@ -50,16 +52,31 @@ CANCELLED = "Cancelled: nothing was stored."
 # --- starting a draft ----------------------------------------------------------------------
 
 
-async def start_add(interaction: Interaction, file: discord.Attachment | None) -> None:
-    """`/brief add`: open the form, or read the attached file, then preview."""
+async def start_add(
+    interaction: Interaction, file: discord.Attachment | None, release: str | None = None
+) -> None:
+    """`/brief add`: open the form, or read the attached file, then preview. A `release` time
+    (read in the newsroom's zone, refused before anything is typed if unclear) holds the
+    brief until then; it wins over a file's own release line."""
+    release_at = None if release is None else read_when(interaction.client, release)
     if file is None:
-        await open_form(
-            interaction, "Add a brief", "add", partial(_preview_new, None), prefill=None
-        )
+        preview = partial(_preview_held, release_at)
+        await open_form(interaction, "Add a brief", "add", preview, prefill=None)
         return
     await interaction.response.defer(ephemeral=True, thinking=True)
     content = await read_upload(file, interaction.client.settings)
+    if release_at is not None:
+        content = content.model_copy(update={"release_at": release_at})
     await _preview_new(None, interaction, content, None)
+
+
+async def _preview_held(
+    release_at: datetime | None, interaction: Interaction, content: BriefContent, note: str | None
+) -> None:
+    """Preview a new brief from the form, held until `release_at` if one was given."""
+    if release_at is not None:
+        content = content.model_copy(update={"release_at": release_at})
+    await _preview_new(None, interaction, content, note)
 
 
 async def start_edit(
@@ -70,7 +87,7 @@ async def start_edit(
     A correction `note` (the file's option, or the form's last input) is shown with the brief
     once saved, and every copy posted in servers is updated to the new version.
     """
-    original = await resolve_brief(interaction.client, ref)
+    original = await resolve_brief(interaction.client, ref, held=True)
     note = note.strip() if note and note.strip() else None
     if file is not None:
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -132,15 +149,23 @@ async def preview_message(
     duplicate = await bot.storage.briefs.find_duplicate(
         content.title, content.what_happened, exclude_id=draft.brief_id
     )
-    verb = "Save" if draft.is_edit else "Publish"
+    held = content.release_at is not None and content.release_at > utcnow()
+    verb = "Save" if draft.is_edit else "Schedule" if held else "Publish"
     if draft.is_edit:
         lines = [f"**Preview of your changes to brief #{draft.brief_id}** (only you see this)."]
     else:
         lines = ["**Preview** (only you see this): members will see the summary below."]
     lines.append(_article_note(content.body))
-    if draft.note is not None:
+    if held and content.release_at is not None:
+        lines.append(
+            f"⏰ **Held until {when_text(content.release_at)}:** only publishers see it until"
+            " then; it then goes out as a new brief."
+        )
+    elif content.release_at is not None and not draft.is_edit:
+        lines.append("⏰ Its release time has passed: it is published at once.")
+    if draft.note is not None and not held:
         lines.append("✏️ Your correction note will show with the brief, as below.")
-    if draft.is_edit:
+    if draft.is_edit and not held:
         lines.append("Every copy already posted in servers will be updated to this version.")
     for note in embeds.left_out(content):
         lines.append(f"⚠️ **Left out of what members see:** {note}.")
@@ -152,7 +177,8 @@ async def preview_message(
         )
     lines.append(f"Nothing is stored until you press **{verb}**; this preview lasts 15 minutes.")
     view = components.preview_view(token, verb=verb, duplicate=duplicate is not None)
-    return "\n".join(lines), embeds.summary_embed(content, correction=draft.note), view
+    correction = None if held else draft.note
+    return "\n".join(lines), embeds.summary_embed(content, correction=correction), view
 
 
 def _article_note(body: str) -> str:
@@ -281,7 +307,13 @@ async def _store(interaction: Interaction, token: str, draft: Draft, *, force: b
         bot.drafts.pop(token)
     if brief is None:
         raise NotFoundError(f"Brief #{draft.brief_id} was removed meanwhile, so nothing was saved.")
-    if draft.is_edit:
+    if brief.release_at is not None:
+        done = (
+            f"✅ {'Saved' if draft.is_edit else 'Scheduled as'} brief #{brief.id}: held until"
+            f" {when_text(brief.release_at)}. Only publishers see it until then"
+            " (`/brief scheduled`)."
+        )
+    elif draft.is_edit:
         done = f"✅ Saved a new version of brief #{brief.id}; its posted copies are being updated."
     else:
         done = (
