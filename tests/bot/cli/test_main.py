@@ -10,13 +10,14 @@ import os
 import sqlite3
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.brief.text import headline
 from storage.backends import open_storage, sqlite_url
-from storage.models import BriefContent
+from storage.models import BriefContent, utcnow
 from tests.databases import BACKENDS, database_url
 from tests.helpers import EXAMPLES, FIXTURES, ROOT, cli_env, run_cli
 
@@ -550,3 +551,41 @@ def test_another_programs_database_is_refused_in_one_line_and_left_unchanged(
     ]
     assert (tmp_path / "notes.db").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == files  # no copy.db, no journal
+
+
+async def held_library(path: Path) -> None:
+    """#1 published, #2 held until tomorrow, #3 held and withdrawn."""
+    store = await open_storage(sqlite_url(path))
+    tomorrow = utcnow() + timedelta(days=1)
+    try:
+        await store.briefs.add(BriefContent(title="Out", what_happened="It is out."))
+        for n in (2, 3):
+            held = BriefContent(title=f"Held {n}", what_happened="Not yet.", release_at=tomorrow)
+            await store.briefs.add(held)
+        await store.briefs.delete(3, actor_id=7)
+    finally:
+        await store.close()
+
+
+def test_export_leaves_held_briefs_out_unless_asked_and_import_holds_them_again(
+    tmp_path: Path,
+) -> None:
+    asyncio.run(held_library(tmp_path / "old.db"))
+
+    plain = run_cli("export", "--db", "old.db", cwd=tmp_path)
+    every = run_cli("export", "--db", "old.db", "--scheduled", cwd=tmp_path)
+
+    assert plain.returncode == every.returncode == 0
+    assert [b["id"] for b in json.loads(plain.stdout)] == [1]
+    briefs = json.loads(every.stdout)
+    assert [(b["id"], b["release_at"] is not None) for b in briefs] == [
+        (1, False), (2, True), (3, True),
+    ]  # fmt: skip
+    (tmp_path / "export.json").write_text(every.stdout, encoding="utf-8")
+    imported = run_cli("import", "export.json", "--db", "new.db", cwd=tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    assert [
+        b["id"] for b in json.loads(run_cli("export", "--db", "new.db", cwd=tmp_path).stdout)
+    ] == [1]
+    again = run_cli("export", "--db", "new.db", "--scheduled", cwd=tmp_path)
+    assert again.stdout == every.stdout
