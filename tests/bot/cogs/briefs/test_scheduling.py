@@ -5,9 +5,11 @@ restarts and downtime too."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import simcord
 
 from bot.app import BriefBot
@@ -170,9 +172,10 @@ async def test_rescheduling_and_withdrawing_show_in_history(
 
 
 async def test_a_brief_due_during_downtime_goes_out_once_at_start(
-    simcord_env: simcord.Env, restart: Any
+    simcord_env: simcord.Env, restart: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     env = simcord_env
+    caplog.set_level(logging.INFO, logger="bot.scheduling")
     server = Server(env)
     await server.subscribe()
     brief = await env.bot.storage.publisher.publish(held_content(), by=CLI)
@@ -191,6 +194,9 @@ async def test_a_brief_due_during_downtime_goes_out_once_at_start(
     assert server.posted_titles() == [f"{SECRET} lands in the harbour"]
     [entry] = [e for e in await bot.storage.briefs.history(brief.id) if e.action == "release"]
     assert entry.actor_id is None
+    [late] = [r for r in caplog.records if r.getMessage().startswith("released late")]
+    assert late.brief == brief.id  # type: ignore[attr-defined]
+    assert late.late_s >= 3600  # type: ignore[attr-defined]
 
 
 async def test_a_release_cut_short_before_its_announcement_still_posts_once(
