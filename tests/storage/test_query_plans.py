@@ -36,11 +36,11 @@ FEEDS = 2_000
 #: Tables that grow with the library: a full scan of one is what must not happen.
 GROWING = frozenset({"briefs", "post_log", "feeds"})
 #: Partial indexes holding only work waiting to be done (due copies, unsent claims, refused
-#: posts, crossposts): reading one whole reads the work. Others (every live brief, every
-#: posted copy) grow with the library like their tables.
+#: posts, crossposts, briefs held until their release): reading one whole reads the work.
+#: Others (every live brief, every posted copy) grow with the library like their tables.
 WORK = frozenset(
     {"post_log_due", "post_log_guild_due", "post_log_unsent", "post_log_rejected",
-     "post_log_crossposts", "feeds_due"}
+     "post_log_crossposts", "feeds_due", "briefs_scheduled"}
 )  # fmt: skip
 GUILD = 1 << 22
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
@@ -321,6 +321,12 @@ async def _recurring(store: Storage) -> list[tuple[str, Operation]]:
     window = timedelta(minutes=10)
     lease = timedelta(minutes=5)
     items = [f"item-{n}" for n in range(0, 4800, 8)]  # feed0's, in two chunks
+    for n in range(3):  # held briefs, one of them due
+        held = await store.briefs.add(
+            BriefContent(title=f"Held {n}", what_happened="Later.", release_at=utcnow() + lease)
+        )
+    async with store.db.transaction() as conn:
+        await conn.execute("UPDATE briefs SET release_at = ? WHERE id = ?", since, held.id)
 
     async def publish(s: Storage) -> None:
         stored = await s.briefs.add(BriefContent(title="Breaking", what_happened="Just now."))
@@ -374,6 +380,9 @@ async def _recurring(store: Storage) -> list[tuple[str, Operation]]:
         ("feeds: claim due", lambda s: s.feeds.claim_due(limit=10, lease=lease)),
         ("feeds: items known", lambda s: s.feeds.known("feed0", items)),
         ("feeds: finish", lambda s: s.feeds.finish("feed0", _result())),
+        ("scheduling: release due", lambda s: s.publisher.release_due()),
+        ("scheduling: next release", lambda s: s.briefs.next_release()),
+        ("scheduling: waiting", lambda s: s.briefs.scheduled(limit=20)),
     ]  # fmt: skip
 
 
