@@ -23,6 +23,7 @@ from benchmarks import (
     latency,
     memory,
     postgres,
+    release,
     scaling,
     search,
 )
@@ -33,7 +34,7 @@ from storage.backends import redact
 
 BENCHMARKS = (
     "latency", "search", "import", "memory", "fanout", "corrections", "postgres", "scaling",
-    "api", "feeds",
+    "api", "feeds", "release",
 )  # fmt: skip
 
 #: (default, --quick) sizes; every one can be set on the command line.
@@ -49,6 +50,9 @@ SIZES: dict[str, tuple[object, object]] = {
     "api_pushes": (2_000, 200),
     "feeds": (2_000, 200),
     "feeds_memory": (10_000, 1_000),
+    "release_channels": (200, 20),
+    "release_briefs": (1_000, 100),
+    "release_window": (60.0, 5.0),
 }
 
 
@@ -78,6 +82,13 @@ def _parser() -> argparse.ArgumentParser:
     size.add_argument("--feeds", type=int, help="feeds polled, and the bare loop's URLs (2000/200)")
     size.add_argument(
         "--feeds-memory", type=int, help="feeds added and seeded for peak RSS (10000/1000)"
+    )
+    size.add_argument(
+        "--release-channels", type=int, help="subscribed channels for scheduled release (200/20)"
+    )
+    size.add_argument("--release-briefs", type=int, help="held briefs released (1000/100)")
+    size.add_argument(
+        "--release-window", type=float, help="seconds their release times span (60/5)"
     )
     size.add_argument("--reps", type=int, help="timed runs per latency/search case (200/40)")
     size.add_argument("--like-reps", type=int, help="timed runs per LIKE baseline query (10/5)")
@@ -222,6 +233,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                     name,
                     "Feeds",
                     lambda: asyncio.run(feeds.run(args.feeds, args.feeds_memory, workdir)),
+                )
+            elif name == "release":
+                result = _attempt(
+                    name,
+                    "Scheduled release",
+                    lambda: asyncio.run(
+                        release.run(
+                            args.release_channels,
+                            args.release_briefs,
+                            args.release_window,
+                            workdir,
+                        )
+                    ),
                 )
             elif name == "corrections":
                 result = _attempt(

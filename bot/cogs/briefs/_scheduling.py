@@ -8,6 +8,7 @@ auto-posting delivers it as any new brief (docs/scheduling.md).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -48,12 +49,16 @@ WHEN_HELP = (
 
 
 async def release_on_time(bot: BriefBot) -> list[Released]:
-    """Release what is due, then, if a held brief falls due before the next look, wait for
-    its time and release again (one look of the release loop)."""
+    """Release what is due, then, while a held brief falls due before the next look, wait for
+    its time and release again (one look of the release loop). Times are the library's
+    clock, the one release times are compared with."""
     released = await release_due(bot)
-    due = await bot.storage.briefs.next_release()
-    if due is not None and due < utcnow() + timedelta(seconds=RELEASE_EVERY):
-        await discord.utils.sleep_until(due)
+    next_look = utcnow() + timedelta(seconds=RELEASE_EVERY)
+    while utcnow() < next_look:
+        due = await bot.storage.briefs.next_release()
+        if due is None or due >= next_look:
+            break
+        await asyncio.sleep(max((due - utcnow()).total_seconds(), 0.05))
         released += await release_due(bot)
     return released
 
