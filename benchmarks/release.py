@@ -34,9 +34,8 @@ one of auto-posting's concurrency slots never settle (simcord gives up after 5 s
 stays put). So the cog's release loop is stopped once seen running, and its body is run here
 every RELEASE_EVERY s of real time, as `tasks.loop` schedules it (each look that long after the
 last began; at once after a look that overran). It runs in a fresh context, outside simcord's
-clock scope, so `discord.utils` reads the wall clock as in production: under simcord's clock
-(epoch 2026-01-01) a look's `discord.utils.sleep_until(release time)` would sleep until a
-wall-clock time months away. The usual path publishes from the same kind of context.
+clock scope, so `discord.utils` reads the wall clock as in production. The usual path
+publishes from the same kind of context.
 """
 
 from __future__ import annotations
