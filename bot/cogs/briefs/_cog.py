@@ -20,7 +20,7 @@ from storage.models import CORRECTION_CHARS
 if TYPE_CHECKING:
     from bot.app import BriefBot, Interaction
 
-log = logging.getLogger("bot.scheduling")
+log = logging.getLogger("bot.briefs")
 
 #: The persistent components this feature sends (and answers, after restarts too).
 ITEMS = (*_lookup.ITEMS, _publishing.DraftButton, DeleteButton)

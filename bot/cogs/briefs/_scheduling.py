@@ -30,7 +30,7 @@ from storage.writing import RELEASE_BATCH, Released
 if TYPE_CHECKING:
     from bot.app import BriefBot, Interaction
 
-log = logging.getLogger("bot.scheduling")
+log = logging.getLogger("bot.briefs")
 
 #: Seconds between looks for held briefs that are due. A look also sleeps until the soonest
 #: one due before the next look, so a brief known by then goes out on its second; one held

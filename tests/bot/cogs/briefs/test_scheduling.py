@@ -175,7 +175,7 @@ async def test_a_brief_due_during_downtime_goes_out_once_at_start(
     simcord_env: simcord.Env, restart: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     env = simcord_env
-    caplog.set_level(logging.INFO, logger="bot.scheduling")
+    caplog.set_level(logging.INFO, logger="bot.briefs")
     server = Server(env)
     await server.subscribe()
     brief = await env.bot.storage.publisher.publish(held_content(), by=CLI)
