@@ -28,8 +28,14 @@ from storage.sql import Connection, Database, Row
 #: Audit actions, as the audit_log CHECK constraint allows them.
 #: What an audit entry records: a brief added, edited, retracted or imported; held until a
 #: time or given a new one ("schedule", its note the time), released ("release"), or
-#: withdrawn before anyone saw it ("cancel").
-ACTIONS = frozenset({"add", "edit", "delete", "import", "schedule", "release", "cancel"})
+#: withdrawn before anyone saw it ("cancel"); in review: submitted, sent back with changes
+#: requested, approved, rejected, or withdrawn by its author.
+ACTIONS = frozenset(
+    {
+        "add", "edit", "delete", "import", "schedule", "release", "cancel",
+        "submit", "request_changes", "approve", "reject", "withdraw",
+    }
+)  # fmt: skip
 
 #: Most matches `search` ranks: the newest ones by id. Ranking every match of a common word
 #: would cost time in proportion to the library; this keeps a search's cost bounded.

@@ -28,10 +28,10 @@ from storage.models import (
     SearchHit,
     brief_number,
 )
+from storage.reviewing import ReviewWriter
 from storage.rows import audit_entry, brief_of
 from storage.schema import KEPT, scheduled, visible
 from storage.topics import TopicCount, tally, topic_key
-from storage.writing import BriefWriter
 
 #: Rows whose content hash one pass of `fill_content_keys` computes.
 FILL_BATCH = 1000
@@ -56,7 +56,7 @@ class _Tally:
     topics: list[TopicCount]
 
 
-class Briefs(BriefWriter):
+class Briefs(ReviewWriter):
     """Everything the bot does with briefs, as short transactions on one database.
 
     Its writes announce nothing: entry points publish, correct and retract through
@@ -137,13 +137,14 @@ class Briefs(BriefWriter):
 
     async def retraction(self, brief_id: int) -> Retraction | None:
         """Return what a deleted brief's copies say of it, or None if it is live or unknown (or
-        was withdrawn while held: nobody saw it, so nothing is said of it)."""
+        was withdrawn while held or in review: nobody saw it, so nothing is said of it)."""
         if not valid_id(brief_id):
             return None
         async with self._db.read() as conn:
             row = await conn.fetchrow(
                 "SELECT id AS brief_id, title, retraction AS reason, deleted_at AS at FROM briefs"
-                " WHERE id = ? AND deleted_at IS NOT NULL AND release_at IS NULL",
+                " WHERE id = ? AND deleted_at IS NOT NULL"
+                " AND release_at IS NULL AND review IS NULL",
                 brief_id,
             )
         return None if row is None else Retraction.model_validate(row)
@@ -313,7 +314,7 @@ class Briefs(BriefWriter):
         self, *, batch: int = 500, retracted: bool = False, held: bool = False
     ) -> AsyncIterator[Brief]:
         """Yield every live brief (with `retracted`, retracted ones too; with `held`, those
-        held until their release time, and those withdrawn while held, too), oldest id
+        held until their release time or in review, and those withdrawn then, too), oldest id
         first, reading `batch` rows at a time.
 
         The database is free between batches, so the consumer may use it meanwhile.
@@ -322,7 +323,7 @@ class Briefs(BriefWriter):
             raise ValueError("batch must be positive")
         kept = [] if retracted else [KEPT]
         if not held:
-            kept.append("release_at IS NULL")
+            kept.append("release_at IS NULL AND review IS NULL")
         which = "".join(f" AND {condition}" for condition in kept)
         last = 0  # below every brief id
         while True:

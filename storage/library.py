@@ -14,6 +14,7 @@ from storage.feeds import Feeds
 from storage.idempotency import IdempotencyKeys
 from storage.post_log import PostLog
 from storage.publishing import Announcements, Publisher
+from storage.reviewing import ReviewCards
 from storage.sources import Sources
 from storage.sql import Connection, Row
 from storage.state import State
@@ -45,6 +46,7 @@ class Storage:
         self.idempotency = IdempotencyKeys(db)
         self.webhook_deliveries = WebhookDeliveries(db)
         self.feeds = Feeds(db)
+        self.review_cards = ReviewCards(db)
 
     @property
     def url(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from pydantic import (
     AliasChoices,
@@ -198,6 +198,11 @@ class Brief(BriefContent):
     #: When the brief, held until its release time, was released (None: never held). Its
     #: `created_at` is then that moment too: to readers and subscriptions it is new then.
     released_at: datetime | None = None
+    #: A draft in review: "submitted" (waiting for an editor) or "changes" (sent back to its
+    #: author with `review_note`); None once approved, or never in review.
+    review: Literal["submitted", "changes"] | None = None
+    #: What the editor asked to change, when changes were requested (the author sees it).
+    review_note: str | None = None
 
     @field_validator("id")
     @classmethod

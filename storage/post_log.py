@@ -239,7 +239,7 @@ class PostLog:
         async with self._db.read() as conn:
             brief = await conn.fetchrow(
                 "SELECT id AS brief_id, title, tags, created_at, deleted_at, backfill FROM briefs"
-                " WHERE id = ? AND release_at IS NULL",
+                " WHERE id = ? AND release_at IS NULL AND review IS NULL",
                 brief_id,
             )
             if brief is None:

@@ -30,6 +30,9 @@ class Change(StrEnum):
     PUBLISHED = "published"
     EDITED = "edited"
     RETRACTED = "retracted"
+    #: A draft entered review, or moved in it (revised, changes requested, edited, turned
+    #: down, withdrawn): its review card follows. An approval is announced as PUBLISHED.
+    REVIEWED = "reviewed"
 
 
 @dataclass(frozen=True)
@@ -174,9 +177,74 @@ class Publisher:
         brief = await self._briefs.add(
             content, created_by=actor_id, source=source, label=_label(by)
         )
-        if brief.release_at is None:
-            await self._announcements.announce(Announcement(Change.PUBLISHED, brief.id))
+        await self._announce_new(brief)
         return brief
+
+    async def submit(self, content: BriefContent, *, by: Actor) -> Brief:
+        """Store one new brief as a draft submitted for review (audited as 'add' and
+        'submit'): invisible to members until an editor approves it."""
+        actor_id, source = _audited(by)
+        brief = await self._briefs.add(
+            content, created_by=actor_id, source=source, label=_label(by), review=True
+        )
+        await self._announce_new(brief)
+        return brief
+
+    async def resubmit(self, brief_id: int, *, by: Actor) -> Brief | None:
+        """Send a draft back to the editors after its author revised it (audited)."""
+        actor_id, source = _audited(by)
+        brief = await self._briefs.set_review(
+            brief_id, "submitted", action="submit", actor_id=actor_id, source=source
+        )
+        if brief is not None:
+            await self._announcements.announce(Announcement(Change.REVIEWED, brief_id))
+        return brief
+
+    async def request_changes(self, brief_id: int, note: str, *, by: Actor) -> Brief | None:
+        """Send a draft back to its author with what to change (audited); None if it is no
+        longer a draft."""
+        actor_id, source = _audited(by)
+        brief = await self._briefs.set_review(
+            brief_id, "changes", action="request_changes", note=note, actor_id=actor_id,
+            source=source,
+        )  # fmt: skip
+        if brief is not None:
+            await self._announcements.announce(Announcement(Change.REVIEWED, brief_id))
+        return brief
+
+    async def approve(self, brief_id: int, *, by: User) -> Brief | None:
+        """Approve a draft: published now (announced), or held until its release time. None
+        if it is no longer a draft: of editors approving at once, one publishes it."""
+        brief = await self._briefs.approve(brief_id, actor_id=by.id)
+        if brief is not None:
+            await self._announcements.announce(Announcement(Change.REVIEWED, brief_id))
+            await self._announce_new(brief)
+        return brief
+
+    async def reject(self, brief_id: int, *, by: User, reason: str | None = None) -> bool:
+        """Turn a draft down (audited, with the reason): never published, nobody saw it."""
+        brief = await self._briefs.get(brief_id, held=True)
+        if brief is None or brief.review is None:
+            return False
+        if not await self._briefs.delete(brief_id, actor_id=by.id, reason=reason):
+            return False
+        await self._announcements.announce(Announcement(Change.REVIEWED, brief_id))
+        return True
+
+    async def withdraw(self, brief_id: int, *, by: User) -> bool:
+        """Withdraw a draft its author wrote (audited): never published, nobody saw it."""
+        if not await self._briefs.withdraw(brief_id, author_id=by.id):
+            return False
+        await self._announcements.announce(Announcement(Change.REVIEWED, brief_id))
+        return True
+
+    async def _announce_new(self, brief: Brief) -> None:
+        """Announce a brief just stored or approved: published if visible, in review if a
+        draft; a held one is announced when released."""
+        if brief.review is not None:
+            await self._announcements.announce(Announcement(Change.REVIEWED, brief.id))
+        elif brief.release_at is None:
+            await self._announcements.announce(Announcement(Change.PUBLISHED, brief.id))
 
     async def publish_many(
         self,
@@ -219,7 +287,9 @@ class Publisher:
             note=note,
             label=_label(by),
         )
-        if brief is not None and brief.release_at is None:
+        if brief is not None and brief.review is not None:
+            await self._announcements.announce(Announcement(Change.REVIEWED, brief.id))
+        elif brief is not None and brief.release_at is None:
             await self._announcements.announce(Announcement(Change.EDITED, brief.id))
         return brief
 
@@ -305,10 +375,12 @@ class Publisher:
                     )
                 except ExternalIdTakenError:
                     continue
-                await self._announcements.announce(Announcement(Change.PUBLISHED, brief.id))
+                await self._announce_new(brief)
                 return Upsert(brief, UpsertOutcome.CREATED)
             if existing.retracted_at is not None:
                 raise ExternalRetractedError(existing.id)
+            if existing.review is not None:
+                return await self._upsert_draft(source, existing, content, key)
             if existing.release_at is not None:
                 held = await self._upsert_held(source, existing, content, key)
                 if held is not None:
@@ -322,6 +394,20 @@ class Publisher:
             if corrected is not None:
                 return Upsert(corrected, UpsertOutcome.CORRECTED)
         raise RuntimeError(f"{source.name}/{external_id} kept changing; nothing more was tried")
+
+    async def _upsert_draft(
+        self, source: Source, existing: Brief, content: BriefContent, key: str
+    ) -> Upsert:
+        """Bring a draft in review to what the source now sends: its content and release
+        time, quietly (nobody saw it); it stays in review."""
+        if content_key(existing) == key and content.release_at == existing.release_at:
+            return Upsert(existing, UpsertOutcome.UNCHANGED)
+        if content_key(existing) != key:
+            await self.correct(existing.id, content, by=source)
+        if content.release_at != existing.release_at:
+            await self._briefs.hold_draft(existing.id, content.release_at)
+        now = await self._briefs.get(existing.id, held=True)
+        return Upsert(now or existing, UpsertOutcome.CORRECTED)
 
     async def _upsert_held(
         self, source: Source, existing: Brief, content: BriefContent, key: str

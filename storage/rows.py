@@ -57,6 +57,8 @@ def brief_row(brief: Brief) -> Row:
         "backfill": brief.backfill,
         "release_at": brief.release_at,
         "released_at": brief.released_at,
+        "review": brief.review,
+        "review_note": brief.review_note,
     }
 
 
@@ -111,6 +113,20 @@ def audit_rows(
         }
         for brief in stored
         if brief.release_at is not None and brief.retracted_at is None
+    ]
+    rows += [
+        {
+            "brief_id": brief.id,
+            "action": "submit",
+            "actor_id": actor_id,
+            "source": source,
+            "source_label": label,
+            "at": at,
+            "snapshot": snapshot(brief),
+            "note": None,
+        }
+        for brief in stored
+        if brief.review is not None and brief.retracted_at is None
     ]
     return rows
 

@@ -67,6 +67,8 @@ TABLES: Mapping[str, Mapping[str, Kind]] = MappingProxyType(
             "backfill": FLAG,
             "release_at": TIME,
             "released_at": TIME,
+            "review": TEXT,
+            "review_note": TEXT,
         },
         "audit_log": {
             "id": INT,
@@ -127,6 +129,7 @@ TABLES: Mapping[str, Mapping[str, Kind]] = MappingProxyType(
             "label": TEXT,
             "webhook_secret": TEXT,
             "added_at": TIME,
+            "requires_review": FLAG,
         },
         "tokens": {
             "id": INT,
@@ -175,6 +178,13 @@ TABLES: Mapping[str, Mapping[str, Kind]] = MappingProxyType(
             "added_by": INT,
             "seeded_at": TIME,
         },
+        "review_cards": {
+            "brief_id": INT,
+            "channel_id": INT,
+            "message_id": INT,
+            "shown": TEXT,
+            "final": FLAG,
+        },
     }
 )
 
@@ -192,6 +202,7 @@ PRIMARY_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "delivery_log": ("id",),
         "webhook_deliveries": ("source_name", "webhook_id"),
         "feeds": ("source_name",),
+        "review_cards": ("brief_id",),
     }
 )
 
@@ -232,13 +243,17 @@ KINDS: Mapping[str, Kind] = MappingProxyType(_kinds())
 #: search backend, partial index and trigger about visibility says exactly this
 #: (tests/storage/test_schema.py reads both live schemas): a new state is one edit here, and
 #: one migration that test then asks for.
-VISIBLE = "deleted_at IS NULL AND release_at IS NULL"
+VISIBLE = "deleted_at IS NULL AND release_at IS NULL AND review IS NULL"
 #: The columns the definition reads.
-VISIBLE_COLUMNS = ("deleted_at", "release_at")
+VISIBLE_COLUMNS = ("deleted_at", "release_at", "review")
 #: A brief held until its release time (scheduled, or under embargo): stored, shown to
 #: publishers only, and released by `storage.publishing.Publisher.release_due`. The one
 #: partial index of held briefs says exactly this too.
-SCHEDULED = "deleted_at IS NULL AND release_at IS NOT NULL"
+SCHEDULED = "deleted_at IS NULL AND review IS NULL AND release_at IS NOT NULL"
+#: A draft in review (submitted, or sent back with changes requested): stored, shown to its
+#: author and the editors only, until an editor approves it (then visible, or held until its
+#: release time). The one partial index of drafts says exactly this too.
+DRAFT = "deleted_at IS NULL AND review IS NOT NULL"
 #: A brief not retracted, visible or held: what publishers may still edit or retract.
 KEPT = "deleted_at IS NULL"
 
@@ -251,6 +266,11 @@ def visible(alias: str = "") -> str:
 def scheduled(alias: str = "") -> str:
     """Return the condition true for a held brief, on `alias`'s columns when joined."""
     return _on(SCHEDULED, alias)
+
+
+def draft(alias: str = "") -> str:
+    """Return the condition true for a draft in review, on `alias`'s columns when joined."""
+    return _on(DRAFT, alias)
 
 
 def _on(condition: str, alias: str) -> str:
@@ -281,4 +301,5 @@ MIGRATIONS: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = (
     ((17,), (13,)),  # webhook_deliveries
     ((18,), (14,)),  # feeds
     ((19,), (15,)),  # release_at
+    ((20,), (16,)),  # review
 )

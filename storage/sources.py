@@ -22,7 +22,7 @@ from storage.sql import Row
 SOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 #: Names taken by sources that are not stored here (storage.publishing.SOURCES).
 RESERVED = frozenset({"cli"})
-_COLUMNS = "name, label, webhook_secret, added_at"
+_COLUMNS = "name, label, webhook_secret, added_at, requires_review"
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ class SourceRecord:
     added_at: datetime
     #: Whether pushes from it must carry a webhook signature.
     signed: bool
+    #: Whether its new briefs wait for an editor's approval (drafts) instead of publishing.
+    requires_review: bool = False
 
     @property
     def shown(self) -> str:
@@ -60,6 +62,7 @@ def source_record(row: Row) -> SourceRecord:
         label=row["label"],
         added_at=row["added_at"],
         signed=row["webhook_secret"] is not None,
+        requires_review=bool(row["requires_review"]),
     )
 
 
@@ -116,6 +119,16 @@ class Sources:
         if not changed:
             raise UnknownSourceError(f"no source is named {name!r}")
         return secret
+
+    async def set_review(self, name: str, required: bool) -> None:
+        """Have a source's new briefs wait for an editor (or not); UnknownSourceError if there
+        is no such source."""
+        async with self._db.transaction() as conn:
+            changed = await conn.execute(
+                "UPDATE sources SET requires_review = ? WHERE name = ?", required, name
+            )
+        if not changed:
+            raise UnknownSourceError(f"no source is named {name!r}")
 
     async def webhook_secret(self, name: str) -> str | None:
         """Return a source's webhook secret, to check a signature (None: pushes are unsigned)."""

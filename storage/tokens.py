@@ -26,7 +26,8 @@ _COLUMNS = "id, source_name, label, token_hash, created_at, revoked_at, last_use
 #: A live token with its source, in one query: what an API request needs to be authorized.
 _WITH_SOURCE = (
     "SELECT t.id, t.source_name, t.label, t.token_hash, t.created_at, t.revoked_at,"
-    " t.last_used_at, s.label AS source_label, s.webhook_secret, s.added_at"
+    " t.last_used_at, s.label AS source_label, s.webhook_secret, s.added_at,"
+    " s.requires_review"
     " FROM tokens AS t JOIN sources AS s ON s.name = t.source_name"
     " WHERE t.token_hash = ? AND t.revoked_at IS NULL"
 )
@@ -112,6 +113,7 @@ class Tokens:
                 "label": row["source_label"],
                 "webhook_secret": row["webhook_secret"],
                 "added_at": row["added_at"],
+                "requires_review": row["requires_review"],
             }
         )
         return Credential(_record(row), source, row["webhook_secret"])

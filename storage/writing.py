@@ -67,11 +67,13 @@ class BriefWriter:
         label: str | None = None,
         external_id: str | None = None,
         backfill: bool = False,
+        review: bool = False,
     ) -> Brief:
         """Store new content under a fresh id (audited as 'add'), announcing nothing: entry
         points publish through `storage.publishing.Publisher`. With `external_id`, the brief
         is the `source`'s by that id: ExternalIdTakenError if it already has one. A `backfill`
-        brief (a feed's backlog when it was added) is never auto-posted."""
+        brief (a feed's backlog when it was added) is never auto-posted. With `review` (or from
+        a source that requires it), the brief is a draft submitted for review."""
         stored = await self.add_many(
             [plain(content)],
             created_by=created_by,
@@ -80,6 +82,7 @@ class BriefWriter:
             action="add",
             external_id=external_id,
             backfill=backfill,
+            review=review,
         )
         return stored[0]
 
@@ -94,6 +97,7 @@ class BriefWriter:
         label: str | None = None,
         external_id: str | None = None,
         backfill: bool = False,
+        review: bool = False,
     ) -> list[Brief]:
         """Store all items or none, in one transaction; return what was stored.
 
@@ -114,6 +118,7 @@ class BriefWriter:
             await self._db.lock_ids(conn)  # another process handing out ids waits for us
             if external_id is not None:
                 await self._check_external(conn, source, external_id)
+                review = review or await self._requires_review(conn, source)
             rows = await conn.fetch(
                 f"SELECT id, content_hash, {KEPT} AS live FROM briefs WHERE {any_of('id')}",
                 kept,
@@ -133,6 +138,8 @@ class BriefWriter:
             highest = await conn.fetchval("SELECT COALESCE(MAX(id), 0) FROM briefs")
             first = max([int(highest), *kept]) + 1
             stored = with_ids(fresh, first, now=now, created_by=created_by, backfill=backfill)
+            if review:
+                stored = [b.model_copy(update={"review": "submitted"}) for b in stored]
             rows = [brief_row(brief) for brief in stored]
             if external_id is not None:
                 rows[0] |= {"source_name": source, "external_id": external_id}
@@ -160,7 +167,8 @@ class BriefWriter:
         was changed since (its `updated_at` differs), so no edit silently overwrites another.
         A correction `note` is kept in the audit trail and shown with the brief (until the
         next note replaces it). A held brief stays held, at its time: its edit is no
-        correction (nobody saw it), so it keeps no note and has no copies to mark.
+        correction (nobody saw it), so it keeps no note and has no copies to mark; so is a
+        draft's, which stays in review.
         """
         if not valid_id(brief_id):
             return None
@@ -171,7 +179,9 @@ class BriefWriter:
         assignments += [f"{column} = {slot}" for column, slot, _ in search]
         args = [*values.values(), *(value for _, _, value in search)]
         if note is not None:
-            assignments.append("correction = CASE WHEN release_at IS NULL THEN ? END")
+            assignments.append(
+                "correction = CASE WHEN release_at IS NULL AND review IS NULL THEN ? END"
+            )
             args.append(note)
         args += [now, content_key(content), brief_id]
         based = ""
@@ -189,7 +199,7 @@ class BriefWriter:
                     raise await self._stale(conn, brief_id)
                 return None
             brief = brief_of(row)
-            held = brief.release_at is not None
+            held = brief.release_at is not None or brief.review is not None
             audit = (actor_id, source, now, snapshot(brief), None if held else note, label)
             await self._audit(conn, brief_id, "edit", *audit)
             if not held:
@@ -225,6 +235,9 @@ class BriefWriter:
                 return False
             brief = brief_of(row)
             audit = (actor_id, source, now, snapshot(brief), reason, label)
+            if brief.review is not None:  # a draft an editor turned down: nobody saw it
+                await self._audit(conn, brief_id, "reject", *audit)
+                return True
             if brief.release_at is not None:  # withdrawn before anyone saw it: no copies
                 await self._audit(conn, brief_id, "cancel", *audit)
                 return True
@@ -318,6 +331,11 @@ class BriefWriter:
         )
         if taken is not None:
             raise ExternalIdTakenError(int(taken))
+
+    async def _requires_review(self, conn: Connection, source: str | None) -> bool:
+        """Say whether a source's new briefs wait for an editor (sources.requires_review)."""
+        found = await conn.fetchval("SELECT requires_review FROM sources WHERE name = ?", source)
+        return bool(found)
 
     async def _is_kept(self, conn: Connection, brief_id: int) -> bool:
         found = await conn.fetchval(f"SELECT 1 FROM briefs WHERE id = ? AND {KEPT}", brief_id)

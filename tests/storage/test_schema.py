@@ -17,6 +17,7 @@ from storage.schema import (
     TABLES,
     VISIBLE_COLUMNS,
     Kind,
+    draft,
     scheduled,
     visible,
 )
@@ -166,6 +167,7 @@ def _other_visibility(sql: str) -> str | None:
         for alias in ("", "new", "old", "briefs"):
             text = text.replace(_words(visible(alias)), " ")
             text = text.replace(_words(scheduled(alias)), " ")
+            text = text.replace(_words(draft(alias)), " ")
         for column in VISIBLE_COLUMNS:
             if re.search(rf"(?<![\w.])(?:\w+\.)?{column}\b", text):
                 return condition.strip()

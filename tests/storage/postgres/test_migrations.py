@@ -39,6 +39,7 @@ TABLES = {
     "idempotency_keys",
     "webhook_deliveries",
     "feeds",
+    "review_cards",
 }
 
 
@@ -55,7 +56,7 @@ async def table_names(url: str) -> set[str]:
 
 def test_migrations_are_numbered_in_order() -> None:
     migrations = load_migrations()
-    assert [m.version for m in migrations] == list(range(1, 16))
+    assert [m.version for m in migrations] == list(range(1, 17))
     assert [m.name for m in migrations] == [
         "schema",
         "content_hash_and_rejections",
@@ -72,8 +73,9 @@ def test_migrations_are_numbered_in_order() -> None:
         "webhook_deliveries",
         "feeds",
         "release_at",
+        "review",
     ]
-    assert latest_version() == 15
+    assert latest_version() == 16
 
 
 async def test_two_processes_opening_an_empty_schema_migrate_once(pg_url: str) -> None:

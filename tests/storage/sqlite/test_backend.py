@@ -47,7 +47,7 @@ async def test_in_memory_database_works() -> None:
 
 
 async def test_schema_version_is_latest(db: SqliteDatabase) -> None:
-    assert await db.schema_version() == latest_version() == 19
+    assert await db.schema_version() == latest_version() == 20
 
 
 async def test_transaction_rolls_back_on_error(db: SqliteDatabase) -> None:

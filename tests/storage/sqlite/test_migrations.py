@@ -32,7 +32,7 @@ from tests.storage.conftest import (
 
 def test_migrations_are_numbered_in_order() -> None:
     migrations = load_migrations()
-    assert [m.version for m in migrations] == list(range(1, 20))
+    assert [m.version for m in migrations] == list(range(1, 21))
     assert [m.name for m in migrations] == [
         "briefs",
         "autopost",
@@ -53,6 +53,7 @@ def test_migrations_are_numbered_in_order() -> None:
         "webhook_deliveries",
         "feeds",
         "release_at",
+        "review",
     ]
 
 
