@@ -63,6 +63,13 @@ class Settings(BaseSettings):
     dev_guild_id: int | None = None
     admin_user_ids: IdList = Field(default_factory=list)
     admin_role_ids: IdList = Field(default_factory=list)
+    #: Who may write briefs for review, not publish them (docs/review.md).
+    contributor_user_ids: IdList = Field(default_factory=list)
+    contributor_role_ids: IdList = Field(default_factory=list)
+    #: Where drafts' review cards go (unset: the newsroom channel).
+    review_channel_id: int | None = Field(default=None, ge=1)
+    #: Nobody approves a draft they wrote (the four-eyes rule).
+    review_four_eyes: bool = False
     brief_strip_patterns: PatternList = Field(default_factory=list)
     brief_max_chars: int = Field(default=DEFAULT_MAX_CHARS, gt=0)
     upload_max_bytes: int = Field(default=256_000, gt=0)
@@ -83,7 +90,14 @@ class Settings(BaseSettings):
     #: The newsroom's time zone (an IANA name): how publishers' release times are read.
     timezone: str = "UTC"
 
-    @field_validator("admin_user_ids", "admin_role_ids", "shard_ids", mode="before")
+    @field_validator(
+        "admin_user_ids",
+        "admin_role_ids",
+        "contributor_user_ids",
+        "contributor_role_ids",
+        "shard_ids",
+        mode="before",
+    )
     @classmethod
     def _parse_ids(cls, value: Any) -> Any:
         return _split_ids(value)

@@ -46,6 +46,63 @@ async def is_publisher(interaction: Interaction) -> bool:
     return await bot.is_owner(user)
 
 
+NOT_A_WRITER = (
+    "Only publishers and contributors can write briefs. "
+    "Ask the bot's owner to add you (or one of your roles) to the contributors."
+)
+
+
+async def is_contributor(interaction: Interaction) -> bool:
+    """Return whether the user is a contributor: listed by id or by role. A contributor
+    writes briefs for review (docs/review.md); a publisher who is also listed publishes."""
+    settings = interaction.client.settings
+    user = interaction.user
+    if user.id in settings.contributor_user_ids:
+        return True
+    if isinstance(user, discord.Member) and settings.contributor_role_ids:
+        allowed = set(settings.contributor_role_ids)
+        return any(role.id in allowed for role in user.roles)
+    return False
+
+
+async def is_writer(interaction: Interaction) -> bool:
+    """Return whether the user may write briefs: a publisher or a contributor."""
+    return await is_publisher(interaction) or await is_contributor(interaction)
+
+
+def writer_only() -> Callable[[T], T]:
+    """App-command check: publishers and contributors only; others get a clear refusal."""
+
+    async def predicate(interaction: Interaction) -> bool:
+        if await is_writer(interaction):
+            return True
+        raise NotWriter
+
+    return app_commands.check(predicate)
+
+
+class NotWriter(app_commands.CheckFailure):
+    """An app command was refused because the user is neither publisher nor contributor."""
+
+    def __init__(self) -> None:
+        super().__init__(NOT_A_WRITER)
+
+
+async def require_writer(interaction: Interaction) -> None:
+    """Refuse a form or click from anyone but a publisher or contributor."""
+    if not await is_writer(interaction):
+        raise PermissionDeniedError(NOT_A_WRITER)
+
+
+class WriterOnly:
+    """Mixin for a persistent item: publishers and contributors only, rechecked per click
+    (what the click may then do depends on which they are)."""
+
+    async def guard(self, interaction: Interaction) -> None:
+        """Refuse anyone else."""
+        await require_writer(interaction)
+
+
 async def require_publisher(interaction: Interaction) -> None:
     """Refuse a component or modal callback from a non-publisher (custom_ids can be forged)."""
     if not await is_publisher(interaction):

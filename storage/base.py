@@ -150,9 +150,11 @@ def with_ids(
     now: datetime,
     created_by: int | None,
     backfill: bool = False,
+    review: bool = False,
 ) -> list[Brief]:
     """Give items without identity consecutive ids from `first_id` (and the `backfill` flag);
-    `Brief` items keep theirs. A release time not after `now` holds nothing: stored visible."""
+    `Brief` items keep theirs. A release time not after `now` holds nothing: stored visible.
+    With `review`, new items are drafts submitted for review."""
     stored: list[Brief] = []
     next_id = first_id
     for item in items:
@@ -161,6 +163,8 @@ def with_ids(
         else:
             fields = {**item.__dict__, "id": next_id, "created_at": now, "created_by": created_by}
             fields["backfill"] = backfill
+            if review:  # a draft submitted for review
+                fields["review"] = "submitted"
             if item.release_at is not None and item.release_at <= now:
                 fields["release_at"] = None
             stored.append(Brief.model_validate(fields, context=STORED))

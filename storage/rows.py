@@ -72,62 +72,28 @@ def audit_rows(
 ) -> list[Row]:
     """Return the audit entries of newly stored briefs: one `action` each (by the user
     `actor_id` or the named `source`), with its correction note; then, for a retracted one
-    (an export read back), its retraction, when and why; for a held one, when it is due."""
-    rows = [
-        {
-            "brief_id": brief.id,
-            "action": action,
-            "actor_id": actor_id,
-            "source": source,
-            "source_label": label,
-            "at": at,
-            "snapshot": snapshot(brief),
-            "note": brief.correction,
-        }
-        for brief in stored
-    ]
+    (an export read back), its retraction, when and why; for a held one, when it is due; for
+    a draft, its submission."""
+
+    def entry(brief: Brief, what: str, note: str | None, **who: Any) -> Row:
+        return {
+            "brief_id": brief.id, "action": what, "actor_id": actor_id, "source": source,
+            "source_label": label, "at": at, "snapshot": snapshot(brief), "note": note,
+        } | who  # fmt: skip
+
+    rows = [entry(brief, action, brief.correction) for brief in stored]
     rows += [
-        {
-            "brief_id": brief.id,
-            "action": "delete",
-            "actor_id": None,
-            "source": source,
-            "source_label": label,
-            "at": brief.retracted_at,
-            "snapshot": snapshot(brief),
-            "note": brief.retraction,
-        }
+        entry(brief, "delete", brief.retraction, actor_id=None, at=brief.retracted_at)
         for brief in stored
         if brief.retracted_at is not None
     ]
+    live = [brief for brief in stored if brief.retracted_at is None]
     rows += [
-        {
-            "brief_id": brief.id,
-            "action": "schedule",
-            "actor_id": actor_id,
-            "source": source,
-            "source_label": label,
-            "at": at,
-            "snapshot": snapshot(brief),
-            "note": brief.release_at.isoformat(),
-        }
-        for brief in stored
-        if brief.release_at is not None and brief.retracted_at is None
+        entry(brief, "schedule", brief.release_at.isoformat())
+        for brief in live
+        if brief.release_at is not None
     ]
-    rows += [
-        {
-            "brief_id": brief.id,
-            "action": "submit",
-            "actor_id": actor_id,
-            "source": source,
-            "source_label": label,
-            "at": at,
-            "snapshot": snapshot(brief),
-            "note": None,
-        }
-        for brief in stored
-        if brief.review is not None and brief.retracted_at is None
-    ]
+    rows += [entry(brief, "submit", None) for brief in live if brief.review is not None]
     return rows
 
 

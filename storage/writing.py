@@ -112,34 +112,21 @@ class BriefWriter:
         kept = kept_ids(items, action)
         if not items:
             return []
-        any_of = self._db.dialect.any_of
         now = utcnow()
         async with self._db.transaction() as conn:
             await self._db.lock_ids(conn)  # another process handing out ids waits for us
             if external_id is not None:
                 await self._check_external(conn, source, external_id)
                 review = review or await self._requires_review(conn, source)
-            rows = await conn.fetch(
-                f"SELECT id, content_hash, {KEPT} AS live FROM briefs WHERE {any_of('id')}",
-                kept,
-            )
-            taken = {row["id"]: (row["content_hash"], not row["live"]) for row in rows}
-            live: set[str] = set()
-            if skip_present:
-                keys = [content_key(item) for item in items]
-                rows = await conn.fetch(
-                    f"SELECT content_hash FROM briefs WHERE {KEPT} AND {any_of('content_hash')}",
-                    keys,
-                )
-                live = {row["content_hash"] for row in rows}
+            taken, live = await self._present(conn, items, kept, skip_present=skip_present)
             fresh = to_store(items, live=live, taken=taken, skip_present=skip_present)
             if not fresh:
                 return []
             highest = await conn.fetchval("SELECT COALESCE(MAX(id), 0) FROM briefs")
             first = max([int(highest), *kept]) + 1
-            stored = with_ids(fresh, first, now=now, created_by=created_by, backfill=backfill)
-            if review:
-                stored = [b.model_copy(update={"review": "submitted"}) for b in stored]
+            stored = with_ids(
+                fresh, first, now=now, created_by=created_by, backfill=backfill, review=review
+            )
             rows = [brief_row(brief) for brief in stored]
             if external_id is not None:
                 rows[0] |= {"source_name": source, "external_id": external_id}
@@ -331,6 +318,30 @@ class BriefWriter:
         )
         if taken is not None:
             raise ExternalIdTakenError(int(taken))
+
+    async def _present(
+        self,
+        conn: Connection,
+        items: Sequence[BriefContent],
+        kept: list[int],
+        *,
+        skip_present: bool,
+    ) -> tuple[dict[int, tuple[str | None, bool]], set[str]]:
+        """Return what a batch meets in the library: each kept id in use, with its content
+        key and whether it is retracted; with `skip_present`, the keys of the items' content
+        already stored (and not retracted)."""
+        any_of = self._db.dialect.any_of
+        rows = await conn.fetch(
+            f"SELECT id, content_hash, {KEPT} AS live FROM briefs WHERE {any_of('id')}", kept
+        )
+        taken = {row["id"]: (row["content_hash"], not row["live"]) for row in rows}
+        if not skip_present:
+            return taken, set()
+        keys = [content_key(item) for item in items]
+        rows = await conn.fetch(
+            f"SELECT content_hash FROM briefs WHERE {KEPT} AND {any_of('content_hash')}", keys
+        )
+        return taken, {row["content_hash"] for row in rows}
 
     async def _requires_review(self, conn: Connection, source: str | None) -> bool:
         """Say whether a source's new briefs wait for an editor (sources.requires_review)."""

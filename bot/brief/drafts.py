@@ -45,6 +45,8 @@ class Draft:
     #: When a store whose commit the database never confirmed began: it may have been
     #: stored, so the next press checks before storing it again.
     unconfirmed: datetime | None = None
+    #: Written by a contributor: its button submits it for review instead of publishing.
+    for_review: bool = False
 
     @property
     def brief_id(self) -> int | None:

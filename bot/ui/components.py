@@ -39,6 +39,7 @@ CUSTOM_ID_PREFIX = "brief:"
 
 DraftAction = Literal["publish", "force", "edit", "cancel", "reload"]
 DeleteChoice = Literal["confirm", "cancel"]
+ReviewAction = Literal["approve", "edit", "changes", "reject"]
 
 
 class IdFormat:
@@ -96,6 +97,9 @@ DELETE = IdFormat(
     id=_ID,
     reason=f"(?::[0-9a-f]{{{TOKEN_HEX}}})?",
 )
+
+#: A review card's buttons: what the editor does to the draft numbered `id`.
+REVIEW = IdFormat("brief:review:{action}:{id}", action="|".join(get_args(ReviewAction)), id=_ID)
 
 #: Room left for the query in a search pager's custom_id (page up to 5 digits), no topic.
 SEARCH_KEY_MAX = CUSTOM_ID - len(SEARCH_PAGE.format(page=99999, query="", topic=""))
@@ -418,4 +422,25 @@ def delete_view(brief_id: int, reason: str | None = None) -> discord.ui.View:
     """The two answers to "Delete brief #N?"."""
     return message_view(
         delete_button(brief_id, "confirm", reason), delete_button(brief_id, "cancel", reason)
+    )
+
+
+#: A review card's buttons: label and style, in the order shown.
+REVIEW_BUTTONS: tuple[tuple[ReviewAction, str, discord.ButtonStyle], ...] = (
+    ("approve", "Approve", discord.ButtonStyle.success),
+    ("edit", "Edit", discord.ButtonStyle.secondary),
+    ("changes", "Request changes", discord.ButtonStyle.primary),
+    ("reject", "Reject", discord.ButtonStyle.danger),
+)
+
+
+def review_view(brief_id: int) -> discord.ui.View:
+    """Return a review card's buttons: Approve, Edit, Request changes, Reject."""
+    return message_view(
+        *(
+            discord.ui.Button(
+                label=label, style=style, custom_id=REVIEW.format(action=action, id=brief_id)
+            )
+            for action, label, style in REVIEW_BUTTONS
+        )
     )

@@ -42,6 +42,7 @@ KEPT_OPERATIONS = (
     "bulk_set_guild_application_commands",
     "create_guild_application_command",
     "update_guild_application_command",
+    "create_dm",
 )
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")

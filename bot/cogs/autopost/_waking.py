@@ -58,6 +58,8 @@ class Waker:
         is ready, the first sweep does it."""
         if self.bot.is_closed() or not self.bot.is_ready():
             return
+        if announcement.change not in WOKEN:  # a draft moved in review: nothing to post
+            return
         log.info(WOKEN[announcement.change], extra={"brief": announcement.brief_id})
         deliver = announcement.change != Change.RETRACTED
         task = asyncio.get_running_loop().create_task(self._work(deliver), name=TASK_NAME)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -9,21 +10,26 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.cogs.briefs import _lookup, _publishing, _scheduling
+from bot.cogs.briefs import _lookup, _publishing, _review, _scheduling
 from bot.cogs.briefs._deletion import DeleteButton, confirm_delete
 from bot.cogs.briefs._form import answer_expired_form
 from bot.cogs.briefs._history import show_history
 from bot.limits import CHOICE_VALUE, TEXT_INPUT_VALUE
-from bot.publishers import is_publisher, publisher_only
+from bot.publishers import is_publisher, publisher_only, writer_only
 from storage.models import CORRECTION_CHARS
+from storage.publishing import Announcement, Change
 
 if TYPE_CHECKING:
     from bot.app import BriefBot, Interaction
 
 log = logging.getLogger("bot.briefs")
+#: The name of the tasks that bring review cards up to date after an announcement.
+CARDS_TASK = "review cards"
 
 #: The persistent components this feature sends (and answers, after restarts too).
-ITEMS = (*_lookup.ITEMS, _publishing.DraftButton, DeleteButton)
+ITEMS = (*_lookup.ITEMS, _publishing.DraftButton, DeleteButton, _review.ReviewButton)
+#: Seconds between sweeps that bring review cards up to date (announcements do it at once).
+CARDS_EVERY = 60.0
 BRIEF_OPTION = "Start typing a title, or a brief number"
 TOPIC_OPTION = "Only briefs with this topic (start typing to see the topics)"
 
@@ -35,18 +41,44 @@ class BriefCommands(
 
     def __init__(self, bot: BriefBot) -> None:
         self.bot = bot
+        self.cards = _review.CardKeeper(bot)
+        self._card_tasks: set[asyncio.Task[None]] = set()
 
     async def cog_load(self) -> None:
         """Answer this feature's buttons and menus by custom_id, after restarts too, and
         release held briefs when due (those due while the bot was down at once)."""
         self.bot.add_persistent_items(*ITEMS)
         self.release.start()
+        await self.bot.storage.announcements.subscribe(self._heard)
+        self.card_sweep.start()
 
     async def cog_unload(self) -> None:
         """Stop answering them, and stop releasing (a release in flight is one transaction:
         cut short, it is done again by the next look, here or in another process)."""
         self.bot.remove_persistent_items(*ITEMS)
         self.release.cancel()
+        self.card_sweep.cancel()
+        self.bot.storage.announcements.unsubscribe(self._heard)
+        for task in list(self._card_tasks):
+            task.cancel()
+
+    def _heard(self, announcement: Announcement) -> None:
+        """Bring review cards up to date when a draft moved (from any process)."""
+        if announcement.change is not Change.REVIEWED or not self.bot.is_ready():
+            return
+        task = asyncio.get_running_loop().create_task(self.cards.run(), name=CARDS_TASK)
+        self._card_tasks.add(task)
+        task.add_done_callback(self._card_tasks.discard)
+
+    @tasks.loop(seconds=CARDS_EVERY)
+    async def card_sweep(self) -> None:
+        """Post or update any review card an announcement did not (another process's write
+        on SQLite, a restart)."""
+        await self.cards.run()
+
+    @card_sweep.before_loop
+    async def _before_card_sweep(self) -> None:
+        await self.bot.wait_until_ready()
 
     @tasks.loop(seconds=_scheduling.RELEASE_EVERY)
     async def release(self) -> None:
@@ -73,12 +105,12 @@ class BriefCommands(
     async def show(self, interaction: Interaction, brief: str) -> None:
         await _lookup.show(interaction, brief)
 
-    @app_commands.command(name="add", description="Add a brief (publishers only)")
+    @app_commands.command(name="add", description="Add a brief (publishers and contributors)")
     @app_commands.describe(
         file=f"A .txt, .md or .json brief file (for articles over {TEXT_INPUT_VALUE:,} chars)",
         release="Hold it until then: tomorrow 09:00, 2026-12-08 09:00, in 2 hours",
     )
-    @publisher_only()
+    @writer_only()
     async def add(
         self,
         interaction: Interaction,
@@ -87,13 +119,15 @@ class BriefCommands(
     ) -> None:
         await _publishing.start_add(interaction, file, release)
 
-    @app_commands.command(name="edit", description="Edit a brief (publishers only)")
+    @app_commands.command(
+        name="edit", description="Edit a brief (publishers; contributors: drafts)"
+    )
     @app_commands.describe(
         brief=BRIEF_OPTION,
         file="A replacement .txt, .md or .json brief file (for long articles)",
         note="A correction note shown with the brief (with file; the form has its own field)",
     )
-    @publisher_only()
+    @writer_only()
     async def edit(
         self,
         interaction: Interaction,
@@ -134,8 +168,8 @@ class BriefCommands(
     async def _publisher_brief_autocomplete(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        if not await is_publisher(interaction):  # they cannot run it: suggest nothing held
-            return await _lookup.suggest(self.bot, current)
+        if not await is_publisher(interaction):  # nothing held; a contributor's own drafts
+            return await _review.suggest_own_drafts(self.bot, interaction.user.id)
         return await _lookup.suggest_for_publishers(self.bot, current)
 
     @app_commands.command(
@@ -165,6 +199,19 @@ class BriefCommands(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         return _scheduling.suggest_when(current)
+
+    @app_commands.command(name="drafts", description="Drafts in review (yours, or all for editors)")
+    @writer_only()
+    async def drafts(self, interaction: Interaction) -> None:
+        await _review.drafts(interaction)
+
+    @app_commands.command(name="withdraw", description="Withdraw a draft of yours from review")
+    @app_commands.describe(draft="The draft's number (see /brief drafts)")
+    @writer_only()
+    async def withdraw(
+        self, interaction: Interaction, draft: app_commands.Range[str, 1, 20]
+    ) -> None:
+        await _review.withdraw(interaction, draft)
 
     @app_commands.command(name="scheduled", description="Briefs waiting for release (publishers)")
     @publisher_only()

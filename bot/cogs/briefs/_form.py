@@ -13,7 +13,7 @@ from bot.brief.drafts import DRAFT_TTL_SECONDS, FormReceipts
 from bot.brief.form import BriefForm, content_from_form, form_note, form_text
 from bot.brief.text import truncate
 from bot.limits import EMBED_TITLE, TEXT_INPUT_VALUE
-from bot.publishers import require_publisher
+from bot.publishers import require_writer
 from bot.ui.replies import report_error, send_ephemeral, text_file
 from storage.models import CORRECTION_CHARS, LINK_LIMITS, BriefContent
 
@@ -141,7 +141,7 @@ class BriefModal(discord.ui.Modal):
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         """Parse the form and hand the brief on (to a preview)."""
-        await require_publisher(interaction)
+        await require_writer(interaction)  # what they may store is decided when they do
         form = self.form()
         await self._on_brief(interaction, _content(interaction, form), form_note(form))
 

@@ -27,9 +27,21 @@ ACTIONS = {
     "schedule": "Scheduled",
     "release": "Released",
     "cancel": "Withdrawn before release",
+    "submit": "Submitted for review",
+    "request_changes": "Changes requested",
+    "approve": "Approved",
+    "reject": "Rejected",
+    "withdraw": "Withdrawn by its author",
 }
 #: What an entry's note is, by action (a time for scheduling: shown in the reader's zone).
-NOTES = {"delete": "reason", "cancel": "reason", "schedule": "for", "release": "due"}
+NOTES = {
+    "delete": "reason",
+    "cancel": "reason",
+    "reject": "reason",
+    "request_changes": "asked",
+    "schedule": "for",
+    "release": "due",
+}
 #: How much of a correction note or delete reason one history line shows.
 NOTE_CHARS = 200
 

@@ -112,7 +112,16 @@ async def suggest_for_publishers(bot: BriefBot, current: str) -> list[app_comman
     """Autocomplete choices for publishers' commands: briefs held until their release time
     that match (marked ⏰, soonest first), then the live ones."""
     held = await bot.storage.briefs.suggest_held(current, limit=AUTOCOMPLETE_CHOICES)
+    drafts = await bot.storage.briefs.drafts(limit=AUTOCOMPLETE_CHOICES)
+    words = current.casefold().split()
     choices = [
+        app_commands.Choice(
+            name=components.brief_label(b.id, f"📝 {b.title}", CHOICE_NAME), value=str(b.id)
+        )
+        for b in drafts
+        if all(word in b.title.casefold() for word in words) or current.strip() == str(b.id)
+    ]
+    choices += [
         app_commands.Choice(
             name=components.brief_label(b.id, f"⏰ {b.title}", CHOICE_NAME), value=str(b.id)
         )

@@ -24,7 +24,7 @@ from bot.cogs.briefs._lookup import resolve_brief
 from bot.cogs.briefs._scheduling import read_when, when_text
 from bot.cogs.briefs._uploads import read_upload
 from bot.errors import NotFoundError, PermissionDeniedError, UserFacingError
-from bot.publishers import PublisherOnly
+from bot.publishers import WriterOnly, is_publisher
 from bot.ui import components, embeds
 from bot.ui.components import DRAFT, DraftAction, PersistentItem
 from bot.ui.replies import text_file
@@ -88,6 +88,8 @@ async def start_edit(
     once saved, and every copy posted in servers is updated to the new version.
     """
     original = await resolve_brief(interaction.client, ref, held=True)
+    if not await is_publisher(interaction):
+        own_draft_check(interaction, original)
     note = note.strip() if note and note.strip() else None
     if file is not None:
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -113,6 +115,15 @@ async def start_edit(
     )
 
 
+def own_draft_check(interaction: Interaction, brief: Brief) -> None:
+    """Refuse a contributor anything but their own draft in review."""
+    if brief.review is None or brief.created_by != interaction.user.id:
+        raise PermissionDeniedError(
+            "Contributors edit their own drafts in review only (`/brief drafts`); an editor "
+            "changes published briefs."
+        )
+
+
 def brief_file(brief: Brief) -> discord.File:
     """Return a brief's current text as a file to edit and upload again."""
     return text_file(format_brief(brief), f"brief-{brief.id}.md")
@@ -129,7 +140,10 @@ async def _preview_new(
     base: Brief | None, interaction: Interaction, content: BriefContent, note: str | None
 ) -> None:
     """Keep a fresh draft and answer with its preview, visible to the publisher only."""
-    draft = Draft(owner_id=interaction.user.id, content=content, base=base, note=note)
+    for_review = not await is_publisher(interaction)
+    draft = Draft(
+        owner_id=interaction.user.id, content=content, base=base, note=note, for_review=for_review
+    )
     token = interaction.client.drafts.put(draft)
     text, embed, view = await preview_message(interaction.client, draft, token)
     if interaction.response.is_done():
@@ -149,13 +163,23 @@ async def preview_message(
     duplicate = await bot.storage.briefs.find_duplicate(
         content.title, content.what_happened, exclude_id=draft.brief_id
     )
-    held = content.release_at is not None and content.release_at > utcnow()
+    in_review = draft.base is not None and draft.base.review is not None
+    held = in_review or (content.release_at is not None and content.release_at > utcnow())
     verb = "Save" if draft.is_edit else "Schedule" if held else "Publish"
+    if draft.for_review:
+        verb = "Resubmit" if draft.is_edit else "Submit for review"
     if draft.is_edit:
         lines = [f"**Preview of your changes to brief #{draft.brief_id}** (only you see this)."]
     else:
         lines = ["**Preview** (only you see this): members will see the summary below."]
     lines.append(_article_note(content.body))
+    if draft.for_review:
+        lines.append(
+            "📝 **An editor reviews it before members see it:** you can follow it, revise it"
+            " or withdraw it with `/brief drafts`."
+        )
+    elif in_review:
+        lines.append("📝 It stays a draft in review: nobody but editors and its author sees it.")
     if held and content.release_at is not None:
         lines.append(
             f"⏰ **Held until {when_text(content.release_at)}:** only publishers see it until"
@@ -193,7 +217,7 @@ def _article_note(body: str) -> str:
 # --- the preview's buttons -----------------------------------------------------------------
 
 
-class DraftButton(PublisherOnly, PersistentItem[discord.ui.Button[Any]], id_format=DRAFT):
+class DraftButton(WriterOnly, PersistentItem[discord.ui.Button[Any]], id_format=DRAFT):
     """Publish/Save, Edit, Cancel or Reload under a preview; the token names the draft."""
 
     def __init__(self, token: str, action: DraftAction) -> None:
@@ -307,7 +331,14 @@ async def _store(interaction: Interaction, token: str, draft: Draft, *, force: b
         bot.drafts.pop(token)
     if brief is None:
         raise NotFoundError(f"Brief #{draft.brief_id} was removed meanwhile, so nothing was saved.")
-    if brief.release_at is not None:
+    if brief.review is not None:
+        done = (
+            f"📝 {'Resubmitted' if draft.is_edit else 'Submitted'} draft #{brief.id} for review."
+            " Editors see it now; `/brief drafts` shows where it stands."
+            if draft.for_review
+            else f"✅ Saved draft #{brief.id}; it stays in review."
+        )
+    elif brief.release_at is not None:
         done = (
             f"✅ {'Saved' if draft.is_edit else 'Scheduled as'} brief #{brief.id}: held until"
             f" {when_text(brief.release_at)}. Only publishers see it until then"
@@ -346,6 +377,8 @@ async def _write(interaction: Interaction, token: str, draft: Draft) -> Brief | 
     publisher, started = interaction.client.storage.publisher, utcnow()
     by = User(interaction.user.id)
     try:
+        if not await is_publisher(interaction):  # a contributor: whatever button it was
+            return await _submit(interaction, draft)
         if draft.base is None:
             return await publisher.publish(draft.content, by=by)
         return await publisher.correct(
@@ -358,6 +391,20 @@ async def _write(interaction: Interaction, token: str, draft: Draft) -> Brief | 
         unconfirmed = draft.unconfirmed or started
         interaction.client.drafts.put(replace(draft, unconfirmed=unconfirmed), token)
         raise UserFacingError(UNCONFIRMED.format(verb=verb)) from error
+
+
+async def _submit(interaction: Interaction, draft: Draft) -> Brief | None:
+    """Store a contributor's draft for review: a new one submitted, or their own draft
+    revised and sent to the editors again. Nothing a contributor stores is published."""
+    publisher = interaction.client.storage.publisher
+    by = User(interaction.user.id)
+    if draft.base is None:
+        return await publisher.submit(draft.content, by=by)
+    own_draft_check(interaction, draft.base)
+    revised = await publisher.correct(draft.base.id, draft.content, by=by, base=draft.base)
+    if revised is None:
+        return None
+    return await publisher.resubmit(revised.id, by=by)
 
 
 async def _refuse_stale(
