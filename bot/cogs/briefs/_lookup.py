@@ -92,6 +92,10 @@ async def show(interaction: Interaction, ref: str) -> None:
     held = await is_publisher(interaction)
     brief = await resolve_brief(interaction.client, ref, held=held)
     embed, view = components.summary_message(brief)
+    if brief.review is not None:
+        note = "📝 **A draft in review:** only its author and the editors see it."
+        await interaction.response.send_message(note, embed=embed, view=view, ephemeral=True)
+        return
     if brief.release_at is not None:
         await interaction.response.send_message(
             held_note(brief.release_at), embed=embed, view=view, ephemeral=True

@@ -90,6 +90,25 @@ async def test_a_contributors_draft_is_approved_from_its_card_and_then_posted(
 
     mine = await desk.dave.slash(world.channel, "brief drafts")
     assert "waiting for review" in said(mine)
+    shown = await world.alice.slash(world.channel, "brief show", brief="1")
+    assert shown.ephemeral  # an editor's look at a draft is theirs alone
+    assert "A draft in review" in shown.response.content
+
+    editing = await world.alice.click(card, label="Edit")  # the editor changes it first
+    assert editing.modal is not None
+    values = {
+        c["custom_id"]: c.get("value", "")
+        for row in editing.modal["components"]
+        for c in row["components"]
+    }
+    values = {k: v.replace("at dawn", "at noon") for k, v in values.items()}
+    preview = await world.alice.submit_modal(editing, values)
+    saved = await world.alice.click(preview.response.message, label="Save")
+    assert "stays in review" in saved.response.content
+    await desk.settled()
+    [card] = desk.cards()
+    assert "at noon" in card.embeds[0].description
+    assert "Waiting for review" in card.content
     approved = await world.alice.click(card, label="Approve")
     assert "Approved brief #1" in approved.response.content
     await desk.settled()
@@ -190,6 +209,25 @@ async def test_a_restart_keeps_drafts_and_their_cards_working(
     assert [b.id for b in await bot.storage.briefs.drafts()] == [1]
     mine = await desk.dave.slash(world.channel, "brief drafts")
     assert "waiting for review" in said(mine)
+    shown = await world.alice.slash(world.channel, "brief show", brief="1")
+    assert shown.ephemeral  # an editor's look at a draft is theirs alone
+    assert "A draft in review" in shown.response.content
+
+    editing = await world.alice.click(card, label="Edit")  # the editor changes it first
+    assert editing.modal is not None
+    values = {
+        c["custom_id"]: c.get("value", "")
+        for row in editing.modal["components"]
+        for c in row["components"]
+    }
+    values = {k: v.replace("at dawn", "at noon") for k, v in values.items()}
+    preview = await world.alice.submit_modal(editing, values)
+    saved = await world.alice.click(preview.response.message, label="Save")
+    assert "stays in review" in saved.response.content
+    await desk.settled()
+    [card] = desk.cards()
+    assert "at noon" in card.embeds[0].description
+    assert "Waiting for review" in card.content
     approved = await world.alice.click(card, label="Approve")
     assert "Approved brief #1" in approved.response.content
     await desk.settled()
