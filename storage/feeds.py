@@ -28,10 +28,12 @@ _FEED_COLUMNS = (
     " last_fetch_at, last_status, last_error, failing_since, failures, paused_at,"
     " pause_reason, added_at, added_by, seeded_at"
 )
-#: A feed's columns with its source's label, on the feeds row's own name (an UPDATE's
-#: RETURNING may name no other table, so the label is a subquery).
+#: A feed's columns with its source's label and review flag, on the feeds row's own name (an
+#: UPDATE's RETURNING may name no other table, so they are subqueries).
+_SOURCE = "FROM sources AS s WHERE s.name = feeds.source_name"
 _RECORD = (
-    f"{_FEED_COLUMNS}, (SELECT s.label FROM sources AS s WHERE s.name = feeds.source_name) AS label"
+    f"{_FEED_COLUMNS}, (SELECT s.label {_SOURCE}) AS label,"
+    f" (SELECT s.requires_review {_SOURCE}) AS requires_review"
 )
 #: A feed whose lease is free: never leased, or its lease ran out.
 _FREE = "(lease_until IS NULL OR lease_until < ?)"
@@ -61,6 +63,8 @@ class FeedRecord:
     added_by: int | None
     #: When a first successful fetch stored the items already in the feed (None: not yet).
     seeded_at: datetime | None
+    #: Whether its source's new briefs wait for an editor's approval (drafts).
+    requires_review: bool = False
 
     @property
     def paused(self) -> bool:
@@ -121,6 +125,7 @@ def _record(row: Row) -> FeedRecord:
         added_at=row["added_at"],
         added_by=row["added_by"],
         seeded_at=row["seeded_at"],
+        requires_review=bool(row["requires_review"]),
     )
 
 

@@ -117,7 +117,8 @@ class BriefWriter:
             await self._db.lock_ids(conn)  # another process handing out ids waits for us
             if external_id is not None:
                 await self._check_external(conn, source, external_id)
-                review = review or await self._requires_review(conn, source)
+                # A source's backlog (backfill) is never posted: no draft for an editor either.
+                review = review or (not backfill and await self._requires_review(conn, source))
             taken, live = await self._present(conn, items, kept, skip_present=skip_present)
             fresh = to_store(items, live=live, taken=taken, skip_present=skip_present)
             if not fresh:

@@ -18,10 +18,11 @@ if TYPE_CHECKING:  # argparse's subparsers type is generic only to type checkers
     Subcommands: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
 
 DB_HELP = "database URL or SQLite file (default: DATABASE_URL, else DATABASE_PATH)"
+REVIEW_HELP = "its new briefs wait as drafts for an editor's approval"
 
 
 def add_source_commands(sub: Subcommands, *, source: Command, token: Command) -> None:
-    """Describe `source add|list|remove` and `token create|list|revoke`."""
+    """Describe `source add|list|review|remove` and `token create|list|revoke`."""
     sources = sub.add_parser("source", help="the sources that may push briefs through the API")
     sources.set_defaults(func=source)
     actions = sources.add_subparsers(dest="action", required=True)
@@ -33,7 +34,11 @@ def add_source_commands(sub: Subcommands, *, source: Command, token: Command) ->
         action="store_true",
         help="its pushes must be signed webhooks: print the signing secret, once",
     )
+    add.add_argument("--review", action="store_true", help=REVIEW_HELP)
     listed = actions.add_parser("list", help="list the sources")
+    review = actions.add_parser("review", help="have a source's new briefs wait for an editor")
+    review.add_argument("name")
+    review.add_argument("state", choices=("on", "off"), help="on: they wait; off: they publish")
     remove = actions.add_parser("remove", help="remove a source and its tokens")
     remove.add_argument("name")
     tokens = sub.add_parser("token", help="the API tokens each source pushes with")
@@ -46,7 +51,7 @@ def add_source_commands(sub: Subcommands, *, source: Command, token: Command) ->
     listing.add_argument("--source", help="only this source's")
     revoke = verbs.add_parser("revoke", help="refuse a token from its next request on")
     revoke.add_argument("id", type=int)
-    for command in (add, listed, remove, create, listing, revoke):
+    for command in (add, listed, review, remove, create, listing, revoke):
         command.add_argument("--db", metavar="URL_OR_FILE", help=DB_HELP)
 
 
@@ -66,9 +71,14 @@ def add_feed_commands(sub: Subcommands, *, feeds: Command) -> None:
     )
     add.add_argument("--topics", default="", help="topics given to every item, comma-separated")
     add.add_argument(
+        "--review",
+        action="store_true",
+        help="its new items wait as drafts for an editor's approval (its backlog does not)",
+    )
+    add.add_argument(
         "--dry-run", action="store_true", help="show what would be stored; store nothing"
     )
-    listed = actions.add_parser("list", help="list the feeds: status, last and next fetch")
+    listed = actions.add_parser("list", help="list the feeds: status, last and next fetch, review")
     remove = actions.add_parser("remove", help="stop reading a feed (its briefs stay)")
     remove.add_argument("name")
     resume = actions.add_parser("resume", help="fetch a paused feed again, now")

@@ -75,8 +75,11 @@ def available() -> bool:
 class DemoServer:
     """The simulated server: #news subscribed to auto-posts, a news desk, and the visitor.
 
-    Both people hold the Editors role (Manage Server) and are publishers, so the visitor can
-    try every command: lookups, `/brief add` and its preview, and `/autopost`.
+    The news desk and the visitor hold the Editors role (Manage Server) and are publishers, so
+    the visitor can try every command: lookups, `/brief add` and its preview, and `/autopost`.
+    The page also lets the visitor act as `contributor`, who writes briefs for review: their
+    drafts' review cards come to #news (the demo has one channel, and only staff in it), where
+    the visitor, back as the editor, approves them.
     """
 
     env: simcord.Env
@@ -84,6 +87,7 @@ class DemoServer:
     news: simcord.ChannelHandle
     newsdesk: simcord.MemberActor
     visitor: simcord.MemberActor
+    contributor: simcord.MemberActor
 
     @property
     def bot(self) -> BriefBot:
@@ -190,8 +194,16 @@ async def demo_server(
             visitor = guild.add_member(
                 env.create_user("visitor", global_name="You"), roles=[editors]
             )
+            contributor = guild.add_member(
+                env.create_user("contributor", global_name="You, as a contributor")
+            )
             bot.settings.admin_user_ids = [*bot.settings.admin_user_ids, newsdesk.id, visitor.id]
-            server = DemoServer(env, guild, news, newsdesk, visitor)
+            bot.settings.contributor_user_ids = [
+                *bot.settings.contributor_user_ids,
+                contributor.id,
+            ]
+            bot.settings.review_channel_id = news.id
+            server = DemoServer(env, guild, news, newsdesk, visitor, contributor)
             await subscribe(server)
             for name, data in examples:
                 await publish(server, name, data)
@@ -330,7 +342,7 @@ async def serve(
 
     async with contextlib.AsyncExitStack() as stack:
         preview = server.env.preview(
-            server.news, viewers=[server.visitor], layout="channel", port=port
+            server.news, viewers=[server.visitor, server.contributor], layout="channel", port=port
         )
         try:
             page = await stack.enter_async_context(preview)
@@ -344,6 +356,11 @@ async def serve(
             print(
                 "The real bot in a simulated Discord server, on this computer only. "
                 "Open the address above; Ctrl+C stops the demo.",
+                flush=True,
+            )
+            print(
+                'Review: switch to "You, as a contributor" on the page, /brief add a brief and'
+                " submit it; switch back and approve its card in #news.",
                 flush=True,
             )
             if push is not None:

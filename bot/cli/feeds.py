@@ -106,9 +106,7 @@ async def add(settings: Settings, args: argparse.Namespace) -> int:
         name = args.name or feed_name(url, taken)
         label = args.label or (trial.parsed.title if trial.parsed else None)
         feed = await db.feeds.add(name, url, label=label, interval=interval, topics=topics)
-        async with fetcher_for(settings) as fetcher:
-            poller = Poller(db, fetcher, max_chars=settings.brief_max_chars)
-            seeded = await poller.absorb(feed, trial.fetched, trial.parsed)
+        seeded = await seed(settings, db, feed, trial, review=args.review)
     except (FeedExistsError, SourceExistsError) as exc:
         return _fail(str(exc))
     except storage_errors() as exc:
@@ -116,12 +114,30 @@ async def add(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await db.close()
     stored = seeded.ingested.new if seeded.ingested else 0
+    new = "wait for an editor's approval" if args.review else "are posted"
     print(
         f"added feed {feed.source} ({feed.url}): {stored} items it holds now are stored, "
-        "searchable, never posted; new ones are posted from the next poll on",
+        f"searchable, never posted; new ones {new} from the next poll on",
         file=sys.stderr,
     )
     return EXIT_OK
+
+
+async def seed(
+    settings: Settings, db: Storage, feed: FeedRecord, trial: DryRun, *, review: bool
+) -> PollReport:
+    """Store the items a new feed holds now (read by its dry run) as its backlog; with
+    `review`, have its later items wait for an editor from then on."""
+    try:
+        async with fetcher_for(settings) as fetcher:
+            poller = Poller(db, fetcher, max_chars=settings.brief_max_chars)
+            return await poller.absorb(feed, trial.fetched, trial.parsed)
+    finally:
+        # Set only now: storage makes every new brief of a reviewed source a draft, the
+        # backlog's too, and a backlog that is never posted must not pile up for editors.
+        # Set even if storing the backlog failed, so no later item is published unreviewed.
+        if review:
+            await db.sources.set_review(feed.source, True)
 
 
 def show_dry_run(trial: DryRun) -> int:
@@ -141,7 +157,8 @@ def show_dry_run(trial: DryRun) -> int:
 
 
 def listing(feeds: list[FeedRecord]) -> int:
-    """Print every feed, one a line: name, URL, interval, state, last fetch, status, next."""
+    """Print every feed, one a line: name, URL, interval, state, last fetch, status, next,
+    review (its new items wait for an editor's approval)."""
     with writing():
         for feed in feeds:
             state = "paused" if feed.paused else ("failing" if feed.failures else "ok")
@@ -149,6 +166,7 @@ def listing(feeds: list[FeedRecord]) -> int:
             status = feed.last_error if feed.failures and feed.last_error else feed.last_status
             fields = [feed.source, feed.url, minutes, state, _when(feed.last_fetch_at)]
             fields += [status or "-", "-" if feed.paused else _when(feed.next_due_at)]
+            fields.append("review" if feed.requires_review else "-")
             print("\t".join(fields))
     return EXIT_OK
 

@@ -228,7 +228,7 @@ def command_api(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def command_source(args: argparse.Namespace, settings: Settings) -> int:
-    """`source add|list|remove`: the sources that may push briefs."""
+    """`source add|list|review|remove`: the sources that may push briefs."""
     from bot.cli.sources import source
 
     settings = with_database(args, settings)

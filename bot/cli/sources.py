@@ -1,5 +1,6 @@
-"""`python -m bot source add|list|remove` and `token create|list|revoke`: who may push
-briefs through the API, over storage's Sources and Tokens repositories.
+"""`python -m bot source add|list|review|remove` and `token create|list|revoke`: who may push
+briefs through the API, and whether an editor approves them first, over storage's Sources and
+Tokens repositories.
 
 A token's secret goes to stdout alone, once (so `token create ... > file` keeps just it);
 everything said about it goes to stderr.
@@ -45,8 +46,11 @@ async def _with_library(settings: Settings, work: Work, *, create: bool = False)
         await db.close()
 
 
-async def source_add(settings: Settings, name: str, *, label: str | None, signed: bool) -> int:
-    """Add a source; with `signed`, print its webhook secret alone on stdout, once."""
+async def source_add(
+    settings: Settings, name: str, *, label: str | None, signed: bool, review: bool = False
+) -> int:
+    """Add a source; with `signed`, print its webhook secret alone on stdout, once; with
+    `review`, its new briefs wait as drafts for an editor's approval."""
     try:
         check_name(name)
     except SourceNameError as exc:
@@ -57,7 +61,10 @@ async def source_add(settings: Settings, name: str, *, label: str | None, signed
             source = await db.sources.add(name, label=label)
         except SourceExistsError as exc:
             return _fail(str(exc))
-        print(f"added source {source.name}", file=sys.stderr)
+        if review:
+            await db.sources.set_review(name, True)
+        waits = ": its new briefs wait for an editor's approval" if review else ""
+        print(f"added source {source.name}{waits}", file=sys.stderr)
         if signed:
             secret = await db.sources.set_webhook_secret(name)
             with writing():
@@ -69,13 +76,40 @@ async def source_add(settings: Settings, name: str, *, label: str | None, signed
 
 
 async def source_list(settings: Settings) -> int:
-    """Print every source, one a line: name, label, signed."""
+    """Print every source, one a line: name, label, signed, review (its new briefs wait for
+    an editor)."""
 
     async def work(db: Storage) -> int:
         with writing():
             for source in await db.sources.list():
                 signed = "signed" if source.signed else "-"
-                print("\t".join([source.name, source.label or "-", signed]))
+                review = "review" if source.requires_review else "-"
+                print("\t".join([source.name, source.label or "-", signed, review]))
+        return EXIT_OK
+
+    return await _with_library(settings, work)
+
+
+async def source_review(settings: Settings, name: str, required: bool) -> int:
+    """Have a source's new briefs wait for an editor's approval, or publish at once again
+    (drafts already waiting stay drafts); say in one line what changed."""
+
+    async def work(db: Storage) -> int:
+        before = await db.sources.get(name)
+        try:
+            await db.sources.set_review(name, required)
+        except UnknownSourceError as exc:
+            return _fail(str(exc))
+        if before is not None and before.requires_review == required:
+            said = f"already {'requires' if required else 'does not require'} review; unchanged"
+        elif required:
+            said = "now requires review: its new briefs wait for an editor's approval"
+        else:
+            said = (
+                "no longer requires review: its new briefs publish at once"
+                " (drafts already waiting still wait)"
+            )
+        print(f"source {name} {said}", file=sys.stderr)
         return EXIT_OK
 
     return await _with_library(settings, work)
@@ -138,9 +172,13 @@ async def token_revoke(settings: Settings, token_id: int) -> int:
 
 
 async def source(settings: Settings, args: argparse.Namespace) -> int:
-    """Run `source add|list|remove` as parsed."""
+    """Run `source add|list|review|remove` as parsed."""
     if args.action == "add":
-        return await source_add(settings, args.name, label=args.label, signed=args.signed)
+        return await source_add(
+            settings, args.name, label=args.label, signed=args.signed, review=args.review
+        )
+    if args.action == "review":
+        return await source_review(settings, args.name, args.state == "on")
     if args.action == "remove":
         return await source_remove(settings, args.name)
     return await source_list(settings)

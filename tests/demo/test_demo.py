@@ -131,12 +131,15 @@ def titles(server: DemoServer) -> list[str | None]:
 
 
 def autoposts(server: DemoServer) -> list[discord.Message]:
-    """The bot's messages in #news that answer no command: its auto-posts, oldest first."""
+    """The bot's messages in #news that answer no command and are no review card: its
+    auto-posts, oldest first."""
     bot_id = server.bot.user.id
     return [
         message
         for message in server.news.history()
-        if message.author.id == bot_id and message.interaction_metadata is None
+        if message.author.id == bot_id
+        and message.interaction_metadata is None
+        and not (message.content or "").startswith("Draft #")  # a review card
     ]
 
 
@@ -269,3 +272,31 @@ async def test_the_sample_feed_publishes_into_news_and_its_edit_corrects_the_pos
         ]
         assert "Correction:" in str(post.embeds[0].to_dict())
         assert "Updated from the source" in str(post.embeds[0].to_dict())
+
+
+async def test_the_review_loop_runs_in_the_demo(settings: Settings, tmp_path: Path) -> None:
+    async with demo_server(settings, tmp_path / "demo.db") as server:
+        contributor = server.contributor
+        preview = await contributor.slash(server.news, "brief add", file=("ferry.txt", NEW_BRIEF))
+        submitted = await contributor.click(preview.response, label="Submit for review")
+        assert "Submitted draft #1" in submitted.response.content
+        for _ in range(100):  # the card follows the draft's announcement
+            cards = [m for m in server.news.history() if "Draft #1" in (m.content or "")]
+            if cards:
+                break
+            await asyncio.sleep(0.02)
+            await server.env.settle()
+        [card] = cards
+        assert FERRY not in titles(server)  # not posted: a draft
+        approved = await server.visitor.click(card, label="Approve")
+        assert "Approved brief #1" in approved.response.content
+        for _ in range(100):
+            if FERRY in titles(server):
+                break
+            await asyncio.sleep(0.02)
+            await server.env.settle()
+        assert titles(server) == [FERRY]
+        async with server.env.preview(
+            server.news, viewers=[server.visitor, server.contributor], layout="channel"
+        ) as page:
+            assert page.url.startswith("http://127.0.0.1:")

@@ -249,6 +249,29 @@ async def test_a_feeds_backlog_is_never_pending(store: Storage) -> None:
     assert trace.backfill
 
 
+async def test_a_feeds_record_says_whether_its_source_requires_review(store: Storage) -> None:
+    feed = await add(store)
+    assert not feed.requires_review
+    await store.sources.set_review("wire", True)
+
+    got = await store.feeds.get("wire")
+    assert got is not None
+    assert got.requires_review
+    assert [f.requires_review for f in await store.feeds.list()] == [True]
+    [claimed] = await store.feeds.claim_due(limit=1, lease=LEASE)
+    assert claimed.requires_review
+    finished = await store.feeds.finish("wire", result())
+    assert finished is not None
+    assert finished.requires_review
+    new = await store.publisher.upsert(WIRE, "new", make_content(title="Fresh"))
+    assert new.brief.review == "submitted"
+
+    await store.sources.set_review("wire", False)
+    paused = await store.feeds.pause("wire", "for a test")
+    assert paused is not None
+    assert not paused.requires_review
+
+
 async def test_an_export_read_back_keeps_the_backfill_flag(store: Storage) -> None:
     await add(store)
     old = await store.publisher.upsert(WIRE, "old", make_content(title="Backlog"), backfill=True)

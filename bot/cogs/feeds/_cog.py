@@ -105,6 +105,7 @@ class FeedCommands(
         name="Its source name, as history shows it (default: from its host)",
         interval=f"Minutes between fetches ({MINUTES[0]}–{MINUTES[1]}, default {DEFAULT_MINUTES})",
         topics="Topics given to every item, comma-separated",
+        review="Hold its new items as drafts for an editor to approve",
     )
     async def add(
         self,
@@ -113,8 +114,9 @@ class FeedCommands(
         name: app_commands.Range[str, 1, 32] | None = None,
         interval: app_commands.Range[int, MINUTES[0], MINUTES[1]] = DEFAULT_MINUTES,
         topics: app_commands.Range[str, 1, 500] | None = None,
+        review: bool = False,
     ) -> None:
-        await _managing.add(self.poller, interaction, url, name, interval, topics)
+        await _managing.add(self.poller, interaction, url, name, interval, topics, review)
 
     @app_commands.command(name="test", description="Show what a feed would give; store nothing")
     @app_commands.describe(url="The feed's address (http or https)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -42,9 +43,11 @@ async def add(
     name: str | None,
     interval: int,
     topics: str | None,
+    review: bool = False,
 ) -> None:
     """Read the feed first (a feed that cannot be read is not added), then store it and the
-    items it holds now, as backfill: searchable, never posted."""
+    items it holds now, as backfill: searchable, never posted. With `review`, its later items
+    wait as drafts for an editor's approval."""
     url = _url(interaction, url)
     if name is not None:
         try:
@@ -69,9 +72,20 @@ async def add(
         )
     except (FeedExistsError, SourceExistsError) as exc:
         raise UserFacingError(str(exc)) from None
-    seeded = await poller.absorb(feed, trial.fetched, trial.parsed)
-    log.info("feed added", extra={"feed": feed.source, "url": url, "user": interaction.user.id})
-    await send_ephemeral(interaction, added_text(seeded.feed, seeded))
+    try:
+        seeded = await poller.absorb(feed, trial.fetched, trial.parsed)
+    finally:
+        # Set only now: storage makes every new brief of a reviewed source a draft, the
+        # backlog's too, and a backlog that is never posted must not pile up for editors.
+        # Set even if storing the backlog failed, so no later item is published unreviewed.
+        if review:
+            await storage.sources.set_review(feed.source, True)
+    log.info(
+        "feed added",
+        extra={"feed": feed.source, "url": url, "user": interaction.user.id, "review": review},
+    )
+    added = replace(seeded.feed, requires_review=review)
+    await send_ephemeral(interaction, added_text(added, seeded))
 
 
 async def test(poller: Poller, interaction: Interaction, url: str) -> None:

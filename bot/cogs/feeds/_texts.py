@@ -15,6 +15,8 @@ from storage.feeds import FeedRecord
 SHOWN_ITEMS = 10
 #: Feeds `/feed list` shows (a library rarely has more; the CLI lists them all).
 LISTED = 25
+#: How `/feed list` and `/feed status` mark a feed whose source requires review.
+REVIEWED = "📝 items wait for review"
 
 
 def when(at: datetime | None) -> str:
@@ -57,6 +59,8 @@ def status_embed(feed: FeedRecord, items: int | None = None) -> discord.Embed:
         )
     if feed.topics:
         embed.add_field(name="Topics", value=truncate(", ".join(feed.topics), EMBED_FIELD_VALUE))
+    if feed.requires_review:
+        embed.add_field(name="Review", value=f"{REVIEWED}: drafts until an editor approves them")
     return embed
 
 
@@ -64,11 +68,14 @@ def feed_list(feeds: list[FeedRecord]) -> str:
     """`/feed list`: a line per feed."""
     if not feeds:
         return "No feeds yet. Add one with `/feed add url:`."
-    lines = [
-        f"**{feed.source}** · {state(feed)} · next {'—' if feed.paused else when(feed.next_due_at)}"
-        f"\n<{truncate(feed.url, 200)}>"
-        for feed in feeds[:LISTED]
-    ]
+    lines = []
+    for feed in feeds[:LISTED]:
+        marks = f" · {REVIEWED}" if feed.requires_review else ""
+        lines.append(
+            f"**{feed.source}** · {state(feed)} · "
+            f"next {'—' if feed.paused else when(feed.next_due_at)}{marks}"
+            f"\n<{truncate(feed.url, 200)}>"
+        )
     if len(feeds) > LISTED:
         lines.append(f"… and {len(feeds) - LISTED} more (`python -m bot feeds list`).")
     return truncate("\n".join(lines), MESSAGE_CONTENT)
@@ -95,9 +102,14 @@ def dry_run_text(trial: DryRun) -> str:
 def added_text(feed: FeedRecord, seeded: PollReport) -> str:
     """What `/feed add` answers once the feed is stored and its backlog read."""
     stored = seeded.ingested.new if seeded.ingested else 0
+    new = (
+        "new items wait as drafts for an editor's approval"
+        if feed.requires_review
+        else "new items are posted as they appear"
+    )
     return (
         f"Added feed **{feed.source}**. The {stored} items it holds now are stored (searchable, "
-        f"never posted); new items are posted as they appear, checked every "
+        f"never posted); {new}, checked every "
         f"{int(feed.interval.total_seconds() // 60)} minutes. `/feed status feed:{feed.source}` "
         "shows how it is doing."
     )

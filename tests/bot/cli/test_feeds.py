@@ -75,8 +75,47 @@ async def test_add_stores_the_backlog_and_poll_once_ingests_what_is_new(
 
     code, out, err = await cli("feeds", "list", "--db", "lib.db", cwd=tmp_path)
     assert code == 0, err
-    name, listed_url, interval, state, *_ = out.splitlines()[0].split("\t")
-    assert (name, listed_url, interval, state) == ("gazette", url, "10m", "ok")
+    name, listed_url, interval, state, *_, review = out.splitlines()[0].split("\t")
+    assert (name, listed_url, interval, state, review) == ("gazette", url, "10m", "ok", "-")
+
+
+async def drafts_and_backlog(path: Path) -> tuple[list[str], list[str]]:
+    """The titles of the drafts in review, and of the backlog (stored, never posted)."""
+    store = await open_storage(sqlite_url(path))
+    try:
+        drafts = [brief.title for brief in await store.briefs.drafts()]
+        backlog = [brief.title for brief in await store.briefs.latest(50) if brief.backfill]
+        return drafts, sorted(backlog)
+    finally:
+        await store.close()
+
+
+async def test_with_review_new_items_wait_as_drafts_and_the_backlog_does_not(
+    tmp_path: Path, server: FeedServer
+) -> None:
+    url = server.serve("/news.xml", items(2, 1))
+    code, _, err = await cli(
+        "feeds", "add", url, "--name", "gazette", "--review", "--db", "lib.db", cwd=tmp_path
+    )
+    assert code == 0, err
+    assert "2 items" in err
+    assert "wait for an editor's approval" in err
+    assert await drafts_and_backlog(tmp_path / "lib.db") == ([], ["Story 1", "Story 2"])
+
+    server.serve("/news.xml", items(3, 2, 1))
+    code, out, err = await cli("feeds", "poll", "--once", "--all", "--db", "lib.db", cwd=tmp_path)
+    assert code == 0, err
+    assert out.startswith("gazette\tok: 1 new")
+    assert await drafts_and_backlog(tmp_path / "lib.db") == (["Story 3"], ["Story 1", "Story 2"])
+    assert await stored_titles(tmp_path / "lib.db") == ["Story 1", "Story 2"]  # what members see
+
+    code, out, err = await cli("feeds", "list", "--db", "lib.db", cwd=tmp_path)
+    assert code == 0, err
+    (line,) = out.splitlines()
+    assert line.split("\t")[0] == "gazette"
+    assert line.endswith("\treview")
+    code, out, _ = await cli("source", "list", "--db", "lib.db", cwd=tmp_path)
+    assert out.splitlines() == ["gazette\tHarbour Gazette\t-\treview"]
 
 
 async def test_a_dry_run_shows_the_items_and_stores_nothing(

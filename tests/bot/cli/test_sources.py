@@ -21,6 +21,14 @@ async def stored_hashes(path: Path) -> list[str]:
         await store.close()
 
 
+async def requires_review(path: Path) -> dict[str, bool]:
+    store = await open_storage(sqlite_url(path))
+    try:
+        return {source.name: source.requires_review for source in await store.sources.list()}
+    finally:
+        await store.close()
+
+
 def test_token_create_prints_the_token_alone_once_and_stores_its_hash(tmp_path: Path) -> None:
     added = run_cli(
         "source", "add", "cms", "--label", "Newsroom CMS", "--db", "lib.db", cwd=tmp_path
@@ -51,7 +59,7 @@ def test_sources_are_added_listed_and_removed(tmp_path: Path) -> None:
         assert run_cli("source", "add", *args, "--db", "lib.db", cwd=tmp_path).returncode == 0
 
     listed = run_cli("source", "list", "--db", "lib.db", cwd=tmp_path)
-    assert listed.stdout.splitlines() == ["cms\tNewsroom CMS\t-", "wire\t-\tsigned"]
+    assert listed.stdout.splitlines() == ["cms\tNewsroom CMS\t-\t-", "wire\t-\tsigned\t-"]
 
     removed = run_cli("source", "remove", "wire", "--db", "lib.db", cwd=tmp_path)
     assert removed.returncode == 0
@@ -59,7 +67,36 @@ def test_sources_are_added_listed_and_removed(tmp_path: Path) -> None:
     assert again.returncode == 1
     assert again.stderr.splitlines() == ["error: no source is named 'wire'"]
     listed = run_cli("source", "list", "--db", "lib.db", cwd=tmp_path)
-    assert listed.stdout.splitlines() == ["cms\tNewsroom CMS\t-"]
+    assert listed.stdout.splitlines() == ["cms\tNewsroom CMS\t-\t-"]
+
+
+def test_a_source_added_with_review_is_listed_so_and_review_is_turned_off_and_on(
+    tmp_path: Path,
+) -> None:
+    added = run_cli("source", "add", "wire", "--review", "--db", "lib.db", cwd=tmp_path)
+    assert added.returncode == 0, added.stderr
+    assert added.stdout == ""
+    assert "wait for an editor's approval" in added.stderr
+    assert run_cli("source", "add", "cms", "--db", "lib.db", cwd=tmp_path).returncode == 0
+    listed = run_cli("source", "list", "--db", "lib.db", cwd=tmp_path)
+    assert listed.stdout.splitlines() == ["cms\t-\t-\t-", "wire\t-\t-\treview"]
+
+    steps = [
+        ("wire", "off", "source wire no longer requires review"),
+        ("wire", "off", "source wire already does not require review; unchanged"),
+        ("cms", "on", "source cms now requires review"),
+        ("cms", "on", "source cms already requires review; unchanged"),
+    ]
+    for name, state, said in steps:
+        result = run_cli("source", "review", name, state, "--db", "lib.db", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == ""
+        (line,) = result.stderr.splitlines()
+        assert line.startswith(said), line
+
+    listed = run_cli("source", "list", "--db", "lib.db", cwd=tmp_path)
+    assert listed.stdout.splitlines() == ["cms\t-\t-\treview", "wire\t-\t-\t-"]
+    assert asyncio.run(requires_review(tmp_path / "lib.db")) == {"cms": True, "wire": False}
 
 
 def test_a_signed_source_prints_its_webhook_secret_alone(tmp_path: Path) -> None:
@@ -69,7 +106,7 @@ def test_a_signed_source_prints_its_webhook_secret_alone(tmp_path: Path) -> None
     (secret,) = added.stdout.splitlines()
     assert secret.startswith("whsec_")
     listed = run_cli("source", "list", "--db", "lib.db", cwd=tmp_path)
-    assert listed.stdout.splitlines() == ["cms\t-\tsigned"]
+    assert listed.stdout.splitlines() == ["cms\t-\tsigned\t-"]
 
 
 def test_mistakes_are_one_line_with_their_exit_codes(tmp_path: Path) -> None:
@@ -80,6 +117,7 @@ def test_mistakes_are_one_line_with_their_exit_codes(tmp_path: Path) -> None:
         (("source", "add", "cms"), 1, "error: a source named 'cms' already exists"),
         (("token", "create", "--source", "nope"), 1, "error: no source is named 'nope'"),
         (("token", "revoke", "7"), 1, "error: no live token has the id 7"),
+        (("source", "review", "nope", "on"), 1, "error: no source is named 'nope'"),
     ]
     for args, code, start in cases:
         result = run_cli(*args, "--db", "lib.db", cwd=tmp_path)

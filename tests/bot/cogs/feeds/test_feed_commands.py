@@ -83,6 +83,44 @@ async def test_a_publisher_adds_a_feed_its_backlog_is_not_posted_its_new_items_a
     fields = {field.name: field.value for field in embed.fields}
     assert fields["State"] == "✅ ok"
     assert fields["Result"] == "ok: 1 new, 0 corrected"
+    assert "Review" not in fields
+    listed = await newsroom.manager.slash(newsroom.news, "feed list")
+    assert "review" not in str(listed.response.content)
+
+
+async def test_with_review_new_items_wait_as_drafts_unposted_and_the_backlog_does_not(
+    simcord_env: simcord.Env, newsroom: Server, feeds: FeedServer
+) -> None:
+    storage = simcord_env.bot.storage
+    url = feeds.serve("/news.xml", items(2, 1))
+
+    result = await newsroom.manager.slash(
+        newsroom.news, "feed add", url=url, name="gazette", review=True
+    )
+
+    text = str(result.response.content)
+    assert "2 items" in text
+    assert "wait as drafts for an editor's approval" in text
+    backlog = await storage.briefs.latest(5)
+    assert sorted(brief.title for brief in backlog) == ["Story 1", "Story 2"]
+    assert all(brief.backfill and brief.review is None for brief in backlog)
+    assert await storage.briefs.drafts() == []
+    source = await storage.sources.get("gazette")
+    assert source is not None
+    assert source.requires_review
+
+    feeds.serve("/news.xml", items(3, 2, 1))
+    await poll(simcord_env)
+
+    (draft,) = await storage.briefs.drafts()
+    assert (draft.title, draft.review, draft.backfill) == ("Story 3", "submitted", False)
+    assert await storage.briefs.get(draft.id) is None  # members never see it
+    assert posts(simcord_env, newsroom.news) == []
+    status = await newsroom.manager.slash(newsroom.news, "feed status", feed="gazette")
+    fields = {field.name: field.value for field in status.response.embeds[0].fields}
+    assert "items wait for review" in str(fields["Review"])
+    listed = await newsroom.manager.slash(newsroom.news, "feed list")
+    assert "items wait for review" in str(listed.response.content)
 
 
 async def test_an_edit_at_the_source_corrects_the_posted_copy(
