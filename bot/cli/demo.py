@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.util import find_spec
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot.api import ApiServer, create_api, serving
 from bot.app import BriefBot, create_bot
@@ -77,9 +77,9 @@ class DemoServer:
 
     The news desk and the visitor hold the Editors role (Manage Server) and are publishers, so
     the visitor can try every command: lookups, `/brief add` and its preview, and `/autopost`.
-    The page also lets the visitor act as `contributor`, who writes briefs for review: their
-    drafts' review cards come to #news (the demo has one channel, and only staff in it), where
-    the visitor, back as the editor, approves them.
+    `/demo-role` lets the visitor act as a contributor, who writes briefs for review, and as
+    an editor again; `contributor` is one too. Drafts' review cards come to #news (the demo
+    has one channel, and only staff in it), where an editor approves them.
     """
 
     env: simcord.Env
@@ -180,6 +180,7 @@ async def demo_server(
         # the bot syncs only when they changed since the hash it keeps in the database. They go
         # to the demo server (DEV_GUILD_ID), so the global originals, never synced, are left out
         # (the preview would show them as unsynced).
+        bot.tree.add_command(role_command(bot), guild=discord.Object(DEMO_GUILD_ID))
         await bot.tree.sync(guild=discord.Object(DEMO_GUILD_ID))
         bot.tree.clear_commands(guild=None)
         with env.time_context():
@@ -195,7 +196,7 @@ async def demo_server(
                 env.create_user("visitor", global_name="You"), roles=[editors]
             )
             contributor = guild.add_member(
-                env.create_user("contributor", global_name="You, as a contributor")
+                env.create_user("contributor", global_name="A contributor")
             )
             bot.settings.admin_user_ids = [*bot.settings.admin_user_ids, newsdesk.id, visitor.id]
             bot.settings.contributor_user_ids = [
@@ -214,6 +215,40 @@ async def demo_server(
         finally:
             with contextlib.suppress(RuntimeError):  # a bot that never started has no storage
                 await bot.storage.close()
+
+
+#: The demo's own command: the visitor switches between an editor and a contributor.
+ROLE_COMMAND = "demo-role"
+#: Who the visitor may be in the demo.
+DemoRole = Literal["editor", "contributor"]
+
+
+def role_command(bot: BriefBot) -> Any:
+    """Return `/demo-role as:<editor|contributor>`: who the visitor is, from now on, to the
+    bot's publishers and contributors (docs/review.md). Only in the demo's server."""
+    from discord import app_commands
+
+    @app_commands.command(name=ROLE_COMMAND, description="Demo: act as an editor or a contributor")
+    @app_commands.rename(role="as")
+    @app_commands.describe(role="Who you are to the bot from now on")
+    async def switch(interaction: Any, role: DemoRole) -> None:
+        user_id = interaction.user.id
+        settings = bot.settings
+        editors = [i for i in settings.admin_user_ids if i != user_id]
+        writers = [i for i in settings.contributor_user_ids if i != user_id]
+        if role == "contributor":
+            writers.append(user_id)
+            said = (
+                "You are a **contributor** now: `/brief add` submits a draft for review, whose"
+                " card appears here. Switch back with `/demo-role as:editor` to approve it."
+            )
+        else:
+            editors.append(user_id)
+            said = "You are an **editor** (a publisher) again: approve drafts on their cards."
+        settings.admin_user_ids, settings.contributor_user_ids = editors, writers
+        await interaction.response.send_message(said, ephemeral=True)
+
+    return switch
 
 
 def wall_clock() -> simcord_clock.Clock:
@@ -342,7 +377,7 @@ async def serve(
 
     async with contextlib.AsyncExitStack() as stack:
         preview = server.env.preview(
-            server.news, viewers=[server.visitor, server.contributor], layout="channel", port=port
+            server.news, viewers=[server.visitor], layout="channel", port=port
         )
         try:
             page = await stack.enter_async_context(preview)
@@ -359,8 +394,8 @@ async def serve(
                 flush=True,
             )
             print(
-                'Review: switch to "You, as a contributor" on the page, /brief add a brief and'
-                " submit it; switch back and approve its card in #news.",
+                "Review: /demo-role as:contributor, then /brief add a brief and submit it;"
+                " /demo-role as:editor, then approve its card in #news.",
                 flush=True,
             )
             if push is not None:

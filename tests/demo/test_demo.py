@@ -276,9 +276,11 @@ async def test_the_sample_feed_publishes_into_news_and_its_edit_corrects_the_pos
 
 async def test_the_review_loop_runs_in_the_demo(settings: Settings, tmp_path: Path) -> None:
     async with demo_server(settings, tmp_path / "demo.db") as server:
-        contributor = server.contributor
-        preview = await contributor.slash(server.news, "brief add", file=("ferry.txt", NEW_BRIEF))
-        submitted = await contributor.click(preview.response, label="Submit for review")
+        visitor = server.visitor
+        switched = await visitor.slash(server.news, "demo-role", **{"as": "contributor"})
+        assert "contributor" in switched.response.content
+        preview = await visitor.slash(server.news, "brief add", file=("ferry.txt", NEW_BRIEF))
+        submitted = await visitor.click(preview.response, label="Submit for review")
         assert "Submitted draft #1" in submitted.response.content
         for _ in range(100):  # the card follows the draft's announcement
             cards = [m for m in server.news.history() if "Draft #1" in (m.content or "")]
@@ -288,7 +290,10 @@ async def test_the_review_loop_runs_in_the_demo(settings: Settings, tmp_path: Pa
             await server.env.settle()
         [card] = cards
         assert FERRY not in titles(server)  # not posted: a draft
-        approved = await server.visitor.click(card, label="Approve")
+        refused = await visitor.click(card, label="Approve")  # a contributor cannot
+        assert refused.ephemeral
+        await visitor.slash(server.news, "demo-role", **{"as": "editor"})
+        approved = await visitor.click(card, label="Approve")
         assert "Approved brief #1" in approved.response.content
         for _ in range(100):
             if FERRY in titles(server):
@@ -297,6 +302,6 @@ async def test_the_review_loop_runs_in_the_demo(settings: Settings, tmp_path: Pa
             await server.env.settle()
         assert titles(server) == [FERRY]
         async with server.env.preview(
-            server.news, viewers=[server.visitor, server.contributor], layout="channel"
+            server.news, viewers=[server.visitor], layout="channel"
         ) as page:
             assert page.url.startswith("http://127.0.0.1:")
