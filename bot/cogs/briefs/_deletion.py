@@ -41,7 +41,12 @@ async def confirm_delete(interaction: Interaction, ref: str, reason: str | None)
     if reason is not None and reason.strip():
         token = secrets.token_hex(TOKEN_HEX // 2)
         await interaction.client.storage.state.set(REASON_KEY.format(token=token), reason.strip())
-    if brief.release_at is not None:
+    if brief.review is not None:
+        question = (
+            f"Reject draft #{brief.id}? It is in review; rejected, it is never published, and"
+            " nobody but editors and its author saw it. Its history is kept."
+        )
+    elif brief.release_at is not None:
         question = (
             f"Withdraw brief #{brief.id}? It is waiting for release"
             f" ({discord.utils.format_dt(brief.release_at, 'f')}); withdrawn, it is never"
@@ -126,17 +131,20 @@ class DeleteButton(PublisherOnly, PersistentItem[discord.ui.Button[Any]], id_for
             text = EXPIRED.format(id=self.brief_id)
         elif self.choice == "cancel":
             text = f"Kept brief #{self.brief_id}; nothing changed."
-        elif (brief := await bot.storage.briefs.get(self.brief_id, held=True)) is not None and (
-            await bot.storage.publisher.retract(
-                self.brief_id, by=User(interaction.user.id), reason=reason
-            )
-        ):
-            text = (
-                f"🗑️ Withdrew brief #{self.brief_id}: it will not be released."
-                if brief.release_at is not None
-                else f"🗑️ Deleted brief #{self.brief_id}; its posted copies now say it was"
-                " retracted."
-            )
         else:
-            text = f"Brief #{self.brief_id} was already removed; nothing changed."
+            text = await self._remove(interaction, reason)
         await interaction.response.edit_message(content=text, embed=None, view=None)
+
+    async def _remove(self, interaction: Interaction, reason: str | None) -> str:
+        """Retract the brief (a draft: reject it, so its review card follows); say what was
+        done."""
+        publisher, by = interaction.client.storage.publisher, User(interaction.user.id)
+        brief = await interaction.client.storage.briefs.get(self.brief_id, held=True)
+        if brief is not None and brief.review is not None:
+            if await publisher.reject(self.brief_id, by=by, reason=reason):
+                return f"🗑️ Rejected draft #{self.brief_id}: it will not be published."
+        elif brief is not None and await publisher.retract(self.brief_id, by=by, reason=reason):
+            if brief.release_at is not None:
+                return f"🗑️ Withdrew brief #{self.brief_id}: it will not be released."
+            return f"🗑️ Deleted brief #{self.brief_id}; its posted copies now say it was retracted."
+        return f"Brief #{self.brief_id} was already removed; nothing changed."

@@ -248,3 +248,19 @@ async def test_the_four_eyes_rule_stops_an_editor_approving_their_own_brief(
     assert await env.bot.storage.briefs.get(1) is None
     other = await world.alice.click(card, label="Approve")
     assert "Approved" in other.response.content
+
+
+async def test_an_editor_deleting_a_draft_rejects_it_and_its_card_says_so(
+    simcord_env: simcord.Env, desk: Desk
+) -> None:
+    await desk.submit()
+    asked = await desk.alice.slash(desk.channel, "brief delete", brief="1", reason="Duplicate.")
+    assert "Reject draft #1" in asked.response.content
+    done = await desk.alice.click(asked.response.message, label="Delete")
+    assert "Rejected draft #1" in done.response.content
+    await desk.settled()
+    [card] = desk.cards()
+    assert "Rejected" in card.content
+    assert "Duplicate." in card.content
+    assert not card.components
+    assert await simcord_env.bot.storage.briefs.retraction(1) is None
