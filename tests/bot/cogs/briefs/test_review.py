@@ -15,7 +15,7 @@ from bot.cogs.briefs._review import NOTE_INPUT
 from bot.config import Settings
 from storage.models import BriefContent
 from storage.publishing import User
-from tests.helpers import Server, click_crafted, form, woken
+from tests.helpers import Server, click_crafted, edited, form, form_values, woken
 
 from .test_scheduling import SECRET, nothing_leaks, said
 
@@ -96,12 +96,7 @@ async def test_a_contributors_draft_is_approved_from_its_card_and_then_posted(
 
     editing = await world.alice.click(card, label="Edit")  # the editor changes it first
     assert editing.modal is not None
-    values = {
-        c["custom_id"]: c.get("value", "")
-        for row in editing.modal["components"]
-        for c in row["components"]
-    }
-    values = {k: v.replace("at dawn", "at noon") for k, v in values.items()}
+    values = edited(form_values(editing.modal), "at dawn", "at noon")
     preview = await world.alice.submit_modal(editing, values)
     saved = await world.alice.click(preview.response.message, label="Save")
     assert "stays in review" in saved.response.content
@@ -173,12 +168,7 @@ async def test_changes_requested_revised_resubmitted_then_rejected(
 
     opened = await desk.dave.slash(world.channel, "brief edit", brief="1")
     assert opened.modal is not None
-    values = {
-        c["custom_id"]: c.get("value", "")
-        for r in opened.modal["components"]
-        for c in r["components"]
-    }
-    values = {k: v.replace("at dawn", "at dawn, piloted by Ada") for k, v in values.items()}
+    values = edited(form_values(opened.modal), "at dawn", "at dawn, piloted by Ada")
     preview = await desk.dave.submit_modal(opened, values)
     resent = await desk.dave.click(preview.response.message, label="Resubmit")
     assert "Resubmitted draft #1" in resent.response.content
@@ -215,12 +205,7 @@ async def test_a_restart_keeps_drafts_and_their_cards_working(
 
     editing = await world.alice.click(card, label="Edit")  # the editor changes it first
     assert editing.modal is not None
-    values = {
-        c["custom_id"]: c.get("value", "")
-        for row in editing.modal["components"]
-        for c in row["components"]
-    }
-    values = {k: v.replace("at dawn", "at noon") for k, v in values.items()}
+    values = edited(form_values(editing.modal), "at dawn", "at noon")
     preview = await world.alice.submit_modal(editing, values)
     saved = await world.alice.click(preview.response.message, label="Save")
     assert "stays in review" in saved.response.content
