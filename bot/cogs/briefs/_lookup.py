@@ -89,8 +89,12 @@ async def resolve_brief(bot: BriefBot, ref: str, *, held: bool = False) -> Brief
 async def show(interaction: Interaction, ref: str) -> None:
     """Post one brief, chosen by number or, failing that, by the best title match. A
     publisher may open a brief held until its release time: shown to them only, marked."""
-    held = await is_publisher(interaction)
-    brief = await resolve_brief(interaction.client, ref, held=held)
+    try:
+        brief = await resolve_brief(interaction.client, ref)
+    except NotFoundError:
+        if brief_number(ref) is None or not await is_publisher(interaction):
+            raise
+        brief = await resolve_brief(interaction.client, ref, held=True)
     embed, view = components.summary_message(brief)
     if brief.review is not None:
         note = "📝 **A draft in review:** only its author and the editors see it."
@@ -199,8 +203,10 @@ async def fetch_brief(interaction: Interaction, brief_id: int) -> Brief:
     """Load a live brief (for a publisher, a held one too), or raise NotFoundError saying it
     was retracted (and why), or is gone: a held brief is, to members, no brief at all."""
     bot = interaction.client
-    held = valid_id(brief_id) and await is_publisher(interaction)
-    brief = await bot.storage.briefs.get(brief_id, held=held) if valid_id(brief_id) else None
+    briefs = bot.storage.briefs
+    brief = await briefs.get(brief_id) if valid_id(brief_id) else None
+    if brief is None and valid_id(brief_id) and await is_publisher(interaction):
+        brief = await briefs.get(brief_id, held=True)  # only then asked who clicks
     if brief is None:
         retraction = await bot.storage.briefs.retraction(brief_id)
         raise NotFoundError(REMOVED if retraction is None else embeds.retracted_text(retraction))
